@@ -1,0 +1,172 @@
+// The one protocol between the engine, its hosts (Electron main, web host) and the renderer.
+// JSON-RPC 2.0 messages. This file holds types and pure validation only: the renderer imports it,
+// so it must not import Node modules, the engine or native code.
+
+// ---------------------------------------------------------------------------------------------
+// The model (also the public JSON of `vnet-studio inspect --json`; see DESIGN.md).
+
+export type NamespaceKind = 'host' | 'named' | 'process';
+export type InterfaceKind =
+  | 'loopback' | 'physical' | 'veth' | 'bridge' | 'tun' | 'tap' | 'vxlan'
+  | 'ifb' | 'dummy' | 'vlan' | 'macvlan' | 'ipvlan' | 'bond' | 'wireguard' | 'gre' | 'ipip' | 'sit'
+  | 'other';
+export type LinkState = 'up' | 'down' | 'unknown';
+
+export interface Stats {
+  rxPackets: number; txPackets: number; rxBytes: number; txBytes: number;
+  rxErrors: number; txErrors: number; rxDropped: number; txDropped: number;
+}
+/** Order of the 8 numbers per interface in a counter frame. */
+export const STATS_FIELDS = [
+  'rxPackets', 'txPackets', 'rxBytes', 'txBytes', 'rxErrors', 'txErrors', 'rxDropped', 'txDropped',
+] as const satisfies readonly (keyof Stats)[];
+
+export interface TunOwner { pid: number; comm: string }
+export interface TunInfo { mode: 'tun' | 'tap'; persistent: boolean; owners: TunOwner[] }
+
+export interface Interface {
+  id: string;              // `${namespaceId}/if:${index}`
+  index: number;
+  name: string;
+  kind: InterfaceKind;
+  /** IFLA_INFO_KIND as the kernel says it ('' when the kernel gives none). */
+  linkKind: string;
+  mac: string | null;
+  mtu: number;
+  state: LinkState;
+  flags: string[];         // e.g. ["BROADCAST","MULTICAST","UP","LOWER_UP"]
+  master: string | null;   // interface id of the bridge (or bond) this is a port of
+  peer: string | null;     // veth other end, in whichever namespace it lives
+  tun: TunInfo | null;
+  vxlan?: { vni: number; remote: string | null; local: string | null; port: number | null; dev: string | null } | null;
+  /** The app's ownership mark (IFLA_IFALIAS), when this interface was made by VNet Studio. */
+  alias: string | null;
+  addresses: string[];     // "10.0.0.1/24", "fe80::1/64"
+  stats: Stats;
+}
+
+export interface Route {
+  dst: string;             // "default" or "10.0.0.0/24"
+  gateway: string | null;
+  dev: string | null;      // interface id
+  family: 4 | 6;
+  table: number;           // 254 = main
+  protocol: string;        // "kernel" | "boot" | "static" | number as string
+  scope: string;           // "universe" | "link" | "host"
+  metric: number | null;
+  type: string;            // "unicast" | "local" | "broadcast" | ...
+}
+
+export interface Namespace {
+  id: string;              // `ns:${inode}`
+  inode: number;
+  kind: NamespaceKind;
+  name: string | null;     // "host", the `ip netns` name, or null for process namespaces
+  label: string;           // what to show: "host", "blue", "pid 812 (nginx)"
+  pids: number[];          // processes in this namespace (first few hundred at most)
+  interfaces: Interface[];
+  routes: Route[];         // main table, both families
+  /** Set when the engine cannot read this namespace (e.g. not privileged). */
+  error?: string;
+}
+
+export interface Model { namespaces: Namespace[] }
+
+// ---------------------------------------------------------------------------------------------
+// Deltas: what changed since the last snapshot/delta. Applied in `seq` order; a client that sees a
+// gap asks for a new snapshot.
+
+export type Delta =
+  | { op: 'namespace'; namespace: Omit<Namespace, 'interfaces' | 'routes'> }   // added or changed
+  | { op: 'namespace-removed'; id: string }                                    // takes its interfaces with it
+  | { op: 'interface'; namespaceId: string; iface: Interface }                  // added or changed (whole object)
+  | { op: 'interface-removed'; id: string }
+  | { op: 'routes'; namespaceId: string; routes: Route[] };                     // the namespace's whole route list
+
+export interface DeltaBatch { seq: number; deltas: Delta[] }
+
+// ---------------------------------------------------------------------------------------------
+// Counter frames: columnar so that 1,000 interfaces at 10 Hz stay cheap.
+// `ids[i]` has stats `stats[i*8 .. i*8+7]` (STATS_FIELDS order) and rates `rates[i*4 .. i*4+3]`
+// = rx packets/s, tx packets/s, rx bytes/s, tx bytes/s over the last interval.
+// A frame lists the interfaces whose counters changed or whose rate was non-zero in the previous
+// frame; an interface not listed has rate 0 and unchanged stats.
+
+export interface CounterFrame {
+  t: number;               // engine wall clock, ms
+  intervalMs: number;
+  ids: string[];
+  stats: number[];
+  rates: number[];
+}
+export const RATE_FIELDS = ['rxPps', 'txPps', 'rxBps', 'txBps'] as const;
+
+// ---------------------------------------------------------------------------------------------
+// Engine status.
+
+export interface EngineStatus {
+  version: string;
+  pid: number;
+  privileged: boolean;
+  /** Plain words on what the engine cannot see or do, and why; null when it has full access. */
+  limitation: string | null;
+  sampleHz: number;
+  namespaces: number;
+  interfaces: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Methods (client → engine requests) and notifications (engine → client).
+
+export interface Methods {
+  /** Status and capabilities. */
+  hello: { params: Record<string, never> | undefined; result: EngineStatus };
+  /** The whole model; deltas with seq > result.seq follow it. */
+  snapshot: { params: Record<string, never> | undefined; result: { seq: number; model: Model } };
+  /** Counter sample rate, 0.5..50 Hz. */
+  setSampleRate: { params: { hz: number }; result: { sampleHz: number } };
+}
+export type MethodName = keyof Methods;
+
+export interface Notifications {
+  delta: DeltaBatch;
+  counters: CounterFrame;
+  status: EngineStatus;
+}
+export type NotificationName = keyof Notifications;
+
+/** JSON-RPC error codes used by the engine (besides the standard -32600.. -32603). */
+export const ErrorCodes = {
+  InvalidParams: -32602,
+  NotPrivileged: 1001,
+  KernelRefused: 1002,
+  NotFound: 1003,
+  Conflict: 1004,
+} as const;
+
+// ---------------------------------------------------------------------------------------------
+// Validation helpers shared by engine and hosts: every request is checked before it is acted on.
+
+export class ProtocolError extends Error {
+  constructor(message: string, readonly code: number = ErrorCodes.InvalidParams) { super(message); }
+}
+
+export function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Checks the shape of one JSON-RPC message; returns a reason string when it is malformed. */
+export function jsonRpcShapeError(msg: unknown): string | null {
+  if (!isObject(msg)) return 'message is not a JSON object';
+  if (msg.jsonrpc !== '2.0') return 'message lacks "jsonrpc": "2.0"';
+  const hasMethod = 'method' in msg;
+  if (hasMethod && typeof msg.method !== 'string') return '"method" must be a string';
+  if ('id' in msg && !(typeof msg.id === 'number' || typeof msg.id === 'string' || msg.id === null)) {
+    return '"id" must be a number, string or null';
+  }
+  if (hasMethod && 'params' in msg && msg.params !== undefined && !(isObject(msg.params) || Array.isArray(msg.params))) {
+    return '"params" must be an object or array';
+  }
+  if (!hasMethod && !('result' in msg) && !('error' in msg)) return 'message is neither a request nor a response';
+  return null;
+}

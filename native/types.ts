@@ -1,0 +1,129 @@
+// The typed face of the native addon (native/src/*.cc): what the kernel says, barely translated.
+// The engine (electron/engine/) turns these raw records into the model of electron/protocol.ts.
+// Numbers are plain JS numbers (64-bit counters lose precision only above 2^53).
+
+/** One RTM_NEWLINK as the kernel reported it. */
+export interface RawLink {
+  index: number;
+  name: string;
+  /** IFLA_INFO_KIND ('veth', 'bridge', 'tun', 'vxlan', ...) or '' when absent (loopback, physical). */
+  kind: string;
+  /** IFLA_INFO_SLAVE_KIND ('bridge' for a bridge port) or ''. */
+  slaveKind: string;
+  /** ARPHRD_* link type (772 loopback, 1 ether, 65534 none/tun). */
+  type: number;
+  /** IFF_* flags (ifi_flags). */
+  flags: number;
+  /** IF_OPER_* (IFLA_OPERSTATE): 0 unknown, 2 down, 6 up, ... */
+  operstate: number;
+  mtu: number;
+  mac: string | null;            // "aa:bb:cc:dd:ee:ff", null when the link has none
+  master: number;                // IFLA_MASTER ifindex, 0 = none
+  link: number;                  // IFLA_LINK ifindex (veth peer / vxlan lower dev), 0 = none
+  linkNetnsid: number;           // IFLA_LINK_NETNSID, -1 = same namespace
+  alias: string | null;          // IFLA_IFALIAS
+  /** tun/tap details from IFLA_INFO_DATA (kind 'tun'). */
+  tun: { type: 'tun' | 'tap'; persist: boolean; owner: number; group: number } | null;
+  /** vxlan details from IFLA_INFO_DATA (kind 'vxlan'). */
+  vxlan: { id: number; group: string | null; local: string | null; port: number | null; link: number } | null;
+  stats: RawStats;               // IFLA_STATS64
+}
+
+export interface RawStats {
+  rxPackets: number; txPackets: number; rxBytes: number; txBytes: number;
+  rxErrors: number; txErrors: number; rxDropped: number; txDropped: number;
+}
+
+/** One RTM_NEWADDR. */
+export interface RawAddr {
+  index: number;
+  family: 4 | 6;
+  prefixlen: number;
+  /** IFA_LOCAL when present (the interface's own address), else IFA_ADDRESS. */
+  address: string;
+  /** IFA_ADDRESS when it differs from IFA_LOCAL (point-to-point peer), else null. */
+  peer: string | null;
+  scope: number;
+  flags: number;
+  label: string | null;
+}
+
+/** One RTM_NEWROUTE. */
+export interface RawRoute {
+  family: 4 | 6;
+  dst: string | null;            // null = default
+  dstLen: number;
+  gateway: string | null;
+  oif: number;                   // 0 = none
+  table: number;                 // RTA_TABLE (full 32 bits)
+  protocol: number;              // RTPROT_*
+  scope: number;                 // RT_SCOPE_*
+  type: number;                  // RTN_*
+  priority: number | null;       // RTA_PRIORITY (metric)
+  prefsrc: string | null;
+}
+
+/** One RTM_NEWNEIGH for AF_BRIDGE (an FDB entry). */
+export interface RawFdb {
+  index: number;
+  mac: string;
+  master: number;
+  vlan: number | null;
+  state: number;
+  flags: number;
+}
+
+/** One counter sweep of a namespace: `values[i*8 .. i*8+7]` belong to `ifindex[i]`,
+ *  in protocol STATS_FIELDS order. JS-owned buffers (Electron forbids external ones). */
+export interface StatsFrame {
+  ifindex: Int32Array;
+  values: Float64Array;
+}
+
+/** One kernel notification from the multicast groups. */
+export type RawEvent =
+  | { type: 'newlink'; link: RawLink }
+  | { type: 'dellink'; index: number; name: string }
+  | { type: 'newaddr'; addr: RawAddr }
+  | { type: 'deladdr'; addr: RawAddr }
+  | { type: 'newroute'; route: RawRoute }
+  | { type: 'delroute'; route: RawRoute }
+  | { type: 'newnsid'; nsid: number }
+  | { type: 'delnsid'; nsid: number }
+  | { type: 'newneigh'; fdb: RawFdb }
+  | { type: 'delneigh'; fdb: RawFdb }
+  /** The socket overflowed (ENOBUFS) or a dump was interrupted: state may have been missed;
+   *  the receiver must re-dump this namespace. */
+  | { type: 'resync'; reason: string };
+
+export interface SubscribeOptions {
+  /** SO_RCVBUF for the event socket, bytes (small values force ENOBUFS in tests). Default: 4 MiB. */
+  rcvbuf?: number;
+}
+
+/** A netlink handle bound to one network namespace for its whole life. */
+export interface NamespaceHandle {
+  /** Inode of the namespace this handle is bound to (fstat of the namespace fd it entered). */
+  readonly inode: number;
+  dumpLinks(): Promise<RawLink[]>;
+  dumpAddrs(): Promise<RawAddr[]>;
+  dumpRoutes(): Promise<RawRoute[]>;
+  dumpFdb(): Promise<RawFdb[]>;
+  /** One RTM_GETSTATS dump (IFLA_STATS_LINK_64) of every interface. */
+  dumpStats(): Promise<StatsFrame>;
+  /** The nsid this namespace uses for the namespace at `nsPath` (RTM_GETNSID with NETNSA_FD); -1 if none assigned. */
+  getNsid(nsPath: string): Promise<number>;
+  /** Start delivering kernel events (link, addr v4/v6, route v4/v6, nsid, neigh), batched,
+   *  from a background thread. One subscription per handle. */
+  subscribe(onEvents: (events: RawEvent[]) => void, options?: SubscribeOptions): void;
+  unsubscribe(): void;
+  /** Closes sockets and stops the event thread. The handle is unusable afterwards. */
+  close(): void;
+}
+
+export interface NativeAddon {
+  /** Opens a handle bound to the network namespace at `nsPath` (e.g. /run/netns/blue,
+   *  /proc/123/ns/net); null = the calling process's own namespace. Rejects with an Error whose
+   *  message names the path and the errno text. */
+  openNamespace(nsPath: string | null): Promise<NamespaceHandle>;
+}
