@@ -1,5 +1,6 @@
 // The one protocol between the engine, its hosts (Electron main, web host) and the renderer.
-// JSON-RPC 2.0 messages. This file holds types and pure validation only: the renderer imports it,
+// JSON-RPC 2.0 messages. On the engine's stdio (`vnet-studio engine --stdio`) one message per line
+// (newline-delimited JSON); over the web host's WebSocket one message per text frame. This file holds types and pure validation only: the renderer imports it,
 // so it must not import Node modules, the engine or native code.
 
 // ---------------------------------------------------------------------------------------------
