@@ -133,6 +133,8 @@ export interface Notifications {
   delta: DeltaBatch;
   counters: CounterFrame;
   status: EngineStatus;
+  /** From the host, not the engine (see HostNotice). */
+  host: HostNotice;
 }
 export type NotificationName = keyof Notifications;
 
@@ -170,4 +172,29 @@ export function jsonRpcShapeError(msg: unknown): string | null {
   }
   if (!hasMethod && !('result' in msg) && !('error' in msg)) return 'message is neither a request nor a response';
   return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Host notices: sent by a host (Electron main, web host), not the engine, to its clients.
+export interface HostNotice {
+  /** Is the engine process running and answering? */
+  engineConnected: boolean;
+  /** What happened, in words for the status bar ("engine exited (signal SIGKILL); restarting"). */
+  message: string | null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The Electron preload's API (window.vnet): one narrow, typed function per protocol method and
+// one subscription per notification — no generic send/invoke/on. The renderer adapts it to the
+// same client interface it uses over the web host's WebSocket.
+export interface VnetPreloadApi {
+  hello(): Promise<EngineStatus>;
+  snapshot(): Promise<Methods['snapshot']['result']>;
+  setSampleRate(hz: number): Promise<Methods['setSampleRate']['result']>;
+  /** Restart the engine with privileges (pkexec). */
+  enableEditing(): Promise<{ ok: boolean; message: string }>;
+  onDelta(cb: (batch: DeltaBatch) => void): () => void;
+  onCounters(cb: (frame: CounterFrame) => void): () => void;
+  onStatus(cb: (status: EngineStatus) => void): () => void;
+  onHostNotice(cb: (notice: HostNotice) => void): () => void;
 }
