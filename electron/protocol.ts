@@ -128,6 +128,14 @@ export interface Methods {
   setSampleRate: { params: { hz: number }; result: { sampleHz: number } };
 }
 export type MethodName = keyof Methods;
+/** Every method a client may call, at run time: the hosts' allow-list comes from here and nowhere
+ * else. The type check below fails the build if this list and `Methods` ever disagree. */
+export const METHOD_NAMES = ['hello', 'snapshot', 'setSampleRate'] as const satisfies readonly MethodName[];
+type _MethodNamesComplete = Exclude<MethodName, (typeof METHOD_NAMES)[number]> extends never ? true : never;
+const _methodNamesComplete: _MethodNamesComplete = true; void _methodNamesComplete;
+export function isMethodName(name: unknown): name is MethodName {
+  return typeof name === 'string' && (METHOD_NAMES as readonly string[]).includes(name);
+}
 
 export interface Notifications {
   delta: DeltaBatch;
@@ -137,6 +145,10 @@ export interface Notifications {
   host: HostNotice;
 }
 export type NotificationName = keyof Notifications;
+/** Every notification, at run time (same completeness check as METHOD_NAMES). */
+export const NOTIFICATION_NAMES = ['delta', 'counters', 'status', 'host'] as const satisfies readonly NotificationName[];
+type _NotificationNamesComplete = Exclude<NotificationName, (typeof NOTIFICATION_NAMES)[number]> extends never ? true : never;
+const _notificationNamesComplete: _NotificationNamesComplete = true; void _notificationNamesComplete;
 
 /** JSON-RPC error codes used by the engine (besides the standard -32600.. -32603). */
 export const ErrorCodes = {
