@@ -1,0 +1,100 @@
+// `vnet-studio serve [--host 127.0.0.1] [--port N] [--no-open]`: the engine, a relay and the web host
+// in one process tree. Prints exactly one line on stdout — `Open http://HOST:PORT/?token=…` — and
+// everything else on stderr, so scripts (and the e2e tests) can read the URL.
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+import { EngineSupervisor } from './engine-supervisor';
+import { Relay } from './relay';
+import { startServer } from './serve';
+
+export interface ServeArgs { host: string; port: number; open: boolean; engineArgs: string[] }
+
+export const SERVE_USAGE = `usage: vnet-studio serve [--host ADDRESS] [--port N] [--no-open]
+  --host ADDRESS   address to listen on (default 127.0.0.1; anything else exposes the engine to
+                   whoever can reach that address and has the token)
+  --port N         TCP port (default 0: pick a free one)
+  --no-open        do not open a browser
+  --engine-arg ARG pass ARG to the engine (repeatable), e.g. --engine-arg --sample-hz=20`;
+
+/** Parses serve's arguments; throws an Error naming the bad one. */
+export function parseServeArgs(argv: string[]): ServeArgs {
+  const out: ServeArgs = { host: '127.0.0.1', port: 0, open: true, engineArgs: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const value = (): string => {
+      const v = inline ?? argv[++i];
+      if (v === undefined || v === '') throw new Error(`${flag} needs a value`);
+      return v;
+    };
+    switch (flag) {
+      case '--host': {
+        const v = value();
+        if (!/^[A-Za-z0-9.:-]+$/.test(v)) throw new Error(`--host: "${v}" is not an address or host name`);
+        out.host = v; break;
+      }
+      case '--port': {
+        const v = value();
+        const n = Number(v);
+        if (!/^\d+$/.test(v) || n > 65535) throw new Error(`--port: "${v}" is not a port number (0-65535)`);
+        out.port = n; break;
+      }
+      case '--no-open': out.open = false; break;
+      case '--engine-arg': out.engineArgs.push(value()); break;
+      case '-h': case '--help': throw new Error(SERVE_USAGE);
+      default: throw new Error(`unknown option "${a}"\n${SERVE_USAGE}`);
+    }
+  }
+  return out;
+}
+
+export async function serveMain(argv: string[]): Promise<number> {
+  let args: ServeArgs;
+  try { args = parseServeArgs(argv); } catch (err) {
+    process.stderr.write(`vnet-studio serve: ${(err as Error).message}\n`);
+    return 2;
+  }
+  const supervisor = new EngineSupervisor({ cliPath: path.join(__dirname, 'cli.js'), engineArgs: args.engineArgs });
+  const relay = new Relay(supervisor);
+  supervisor.on('message', (m) => relay.fromEngine(m));
+  supervisor.on('notice', (n) => relay.notice(n));
+  supervisor.on('exited', (e) => {
+    relay.engineGone(e.signal ? `exited with signal ${e.signal}` : `exited with code ${e.code}`);
+    if (e.restartInMs !== null) process.stderr.write(`vnet-studio serve: engine exited (${e.signal ?? e.code}); restarting in ${e.restartInMs} ms\n`);
+  });
+  supervisor.start();
+
+  let server;
+  try {
+    server = await startServer({ relay, rendererDir: path.join(__dirname, '..', 'renderer'), host: args.host, port: args.port });
+  } catch (err) {
+    process.stderr.write(`vnet-studio serve: cannot listen on ${args.host}:${args.port}: ${(err as Error).message}\n`);
+    await supervisor.stop();
+    return 1;
+  }
+  process.stdout.write(`Open ${server.url}\n`);
+  if (args.host !== '127.0.0.1' && args.host !== 'localhost' && args.host !== '::1') {
+    process.stderr.write(`vnet-studio serve: listening on ${args.host}, not only this machine: anyone who can reach it and has the token can use the engine\n`);
+  }
+  if (args.open) openBrowser(server.url);
+
+  await new Promise<void>((resolve) => {
+    const quit = () => resolve();
+    process.once('SIGINT', quit);
+    process.once('SIGTERM', quit);
+    process.once('SIGHUP', quit);
+  });
+  await server.close();
+  await supervisor.stop();
+  return 0;
+}
+
+/** Best effort: only where a desktop session exists, argv form, no shell. */
+function openBrowser(url: string): void {
+  if (!process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) return;
+  try {
+    const child = spawn('xdg-open', [url], { stdio: 'ignore', detached: true });
+    child.on('error', () => { /* no xdg-open: the printed line is enough */ });
+    child.unref();
+  } catch { /* ditto */ }
+}
