@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import { METHOD_NAMES } from '../../electron/protocol';
+import { Relay, type JsonRpcMessage } from '../../electron/relay';
+
+/** An engine stand-in that records what reaches it (the relay's own logic is under test here). */
+function fakeEngine() {
+  const sent: JsonRpcMessage[] = [];
+  let up = true;
+  return { sent, send: (m: JsonRpcMessage) => { if (!up) return false; sent.push(m); return true; }, setUp: (v: boolean) => { up = v; } };
+}
+
+function client(relay: Relay) {
+  const got: JsonRpcMessage[] = [];
+  const c = relay.connect((m) => got.push(m));
+  return { got, ...c };
+}
+
+describe('relay', () => {
+  it('rewrites ids so each response goes back to the client that asked, under its own id', () => {
+    const engine = fakeEngine();
+    const relay = new Relay(engine);
+    const a = client(relay); const b = client(relay);
+    a.receive({ jsonrpc: '2.0', id: 1, method: 'hello' });
+    b.receive(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'snapshot' }));
+    b.receive({ jsonrpc: '2.0', id: 'x', method: 'setSampleRate', params: { hz: 5 } });
+    expect(engine.sent).toHaveLength(3);
+    const ids = engine.sent.map((m) => m.id);
+    expect(new Set(ids).size).toBe(3); // distinct engine-side ids even though both clients used 1
+    expect(engine.sent[2].params).toEqual({ hz: 5 });
+    // Answer out of order.
+    relay.fromEngine({ jsonrpc: '2.0', id: ids[1], result: { seq: 0, model: { namespaces: [] } } });
+    relay.fromEngine({ jsonrpc: '2.0', id: ids[0], result: { version: 'v' } });
+    relay.fromEngine({ jsonrpc: '2.0', id: ids[2], error: { code: -32602, message: 'bad hz' } });
+    expect(a.got).toEqual([{ jsonrpc: '2.0', id: 1, result: { version: 'v' } }]);
+    expect(b.got).toEqual([
+      { jsonrpc: '2.0', id: 1, result: { seq: 0, model: { namespaces: [] } } },
+      { jsonrpc: '2.0', id: 'x', error: { code: -32602, message: 'bad hz' } },
+    ]);
+    expect(relay.pendingCount).toBe(0);
+    // A duplicate or unknown response id goes nowhere.
+    relay.fromEngine({ jsonrpc: '2.0', id: ids[0], result: {} });
+    relay.fromEngine({ jsonrpc: '2.0', id: 999, result: {} });
+    expect(a.got).toHaveLength(1);
+  });
+
+  it('broadcasts engine notifications to every client', () => {
+    const relay = new Relay(fakeEngine());
+    const a = client(relay); const b = client(relay);
+    const n = { jsonrpc: '2.0', method: 'counters', params: { t: 1, intervalMs: 100, ids: [], stats: [], rates: [] } };
+    relay.fromEngine(n);
+    expect(a.got).toEqual([n]);
+    expect(b.got).toEqual([n]);
+    b.close();
+    relay.fromEngine(n);
+    expect(a.got).toHaveLength(2);
+    expect(b.got).toHaveLength(1);
+  });
+
+  it('forwards only methods the protocol lists, and rejects malformed messages without reaching the engine', () => {
+    const engine = fakeEngine();
+    const relay = new Relay(engine);
+    const a = client(relay);
+    const bad: unknown[] = [
+      'not json{',
+      [{ jsonrpc: '2.0', id: 1, method: 'hello' }],                 // batches are not supported
+      { id: 2, method: 'hello' },                                   // no jsonrpc
+      { jsonrpc: '2.0', id: 3, method: 'shutdown' },                // not in METHOD_NAMES
+      { jsonrpc: '2.0', id: 4, method: 'constructor' },             // prototype names are not methods
+      { jsonrpc: '2.0', id: 5, method: 'hello', params: 'x' },      // params must be object/array
+      { jsonrpc: '2.0', id: { a: 1 }, method: 'hello' },            // id must be scalar
+      { jsonrpc: '2.0', id: 6, result: 1 },                         // clients do not send responses
+      { jsonrpc: '2.0', method: 'hello' },                          // our methods need an id
+      'x'.repeat((1 << 20) + 1),
+    ];
+    for (const m of bad) a.receive(m);
+    expect(engine.sent).toEqual([]);
+    expect(a.got).toHaveLength(bad.length);
+    for (const r of a.got) expect((r.error as { code: number }).code).toBeLessThan(0);
+    expect((a.got[3].error as { code: number; message: string })).toMatchObject({ code: -32601 });
+    expect((a.got[3].error as { message: string }).message).toContain('shutdown');
+    expect(a.got[3].id).toBe(3);
+    // An unknown *notification* gets no answer at all (JSON-RPC 2.0).
+    a.receive({ jsonrpc: '2.0', method: 'nope' });
+    expect(a.got).toHaveLength(bad.length);
+    // Every listed method does get through.
+    METHOD_NAMES.forEach((method, i) => a.receive({ jsonrpc: '2.0', id: 100 + i, method }));
+    expect(engine.sent.map((m) => m.method)).toEqual([...METHOD_NAMES]);
+  });
+
+  it('fails pending requests when the engine goes, answers at once while it is down, and tells late joiners the engine state', () => {
+    const engine = fakeEngine();
+    const relay = new Relay(engine);
+    const a = client(relay);
+    a.receive({ jsonrpc: '2.0', id: 7, method: 'snapshot' });
+    relay.engineGone('exited with signal SIGKILL');
+    expect(a.got).toHaveLength(1);
+    expect(a.got[0]).toMatchObject({ id: 7, error: { code: -32603 } });
+    engine.setUp(false);
+    a.receive({ jsonrpc: '2.0', id: 8, method: 'hello' });
+    expect(a.got[1]).toMatchObject({ id: 8, error: { code: -32603 } });
+    relay.notice({ engineConnected: false, message: 'engine exited; restarting' });
+    expect(a.got[2]).toEqual({ jsonrpc: '2.0', method: 'host', params: { engineConnected: false, message: 'engine exited; restarting' } });
+    const late = client(relay);
+    expect(late.got).toEqual([a.got[2]]);
+  });
+
+  it('drops the responses of a client that left, and one throwing client does not starve others', () => {
+    const engine = fakeEngine();
+    const relay = new Relay(engine);
+    relay.connect(() => { throw new Error('broken pipe'); });
+    const a = client(relay);
+    const b = client(relay);
+    a.receive({ jsonrpc: '2.0', id: 1, method: 'hello' });
+    a.close();
+    expect(relay.pendingCount).toBe(0);
+    relay.fromEngine({ jsonrpc: '2.0', id: engine.sent[0].id, result: {} });
+    expect(a.got).toEqual([]);
+    const origError = console.error; console.error = () => {};
+    try { relay.fromEngine({ jsonrpc: '2.0', method: 'status', params: {} }); } finally { console.error = origError; }
+    expect(b.got).toHaveLength(1);
+  });
+});
