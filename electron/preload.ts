@@ -1,0 +1,28 @@
+// The window's only door to the main process: exactly VnetPreloadApi (protocol.ts) on window.vnet.
+// One function per method and one subscription per notification; no generic send/invoke/on, and the
+// IPC event object never reaches the page (it would hand over ipcRenderer).
+//
+// The window is sandboxed, so this script may require nothing but 'electron': the channel names are
+// spelled here rather than imported from ipc.ts (test/unit/ipc-sender.test.ts checks they match).
+import { contextBridge, ipcRenderer } from 'electron';
+import type { CounterFrame, DeltaBatch, EngineStatus, HostNotice, Methods, VnetPreloadApi } from './protocol';
+
+function subscribe<T>(channel: string, cb: (payload: T) => void): () => void {
+  if (typeof cb !== 'function') throw new TypeError('a callback function is required');
+  const listener = (_event: unknown, payload: T) => cb(payload);
+  ipcRenderer.on(channel, listener);
+  return () => { ipcRenderer.removeListener(channel, listener); };
+}
+
+const api: VnetPreloadApi = {
+  hello: () => ipcRenderer.invoke('vnet:hello') as Promise<EngineStatus>,
+  snapshot: () => ipcRenderer.invoke('vnet:snapshot') as Promise<Methods['snapshot']['result']>,
+  setSampleRate: (hz: number) => ipcRenderer.invoke('vnet:setSampleRate', Number(hz)) as Promise<Methods['setSampleRate']['result']>,
+  enableEditing: () => ipcRenderer.invoke('vnet:enableEditing') as Promise<{ ok: boolean; message: string }>,
+  onDelta: (cb) => subscribe<DeltaBatch>('vnet:delta', cb),
+  onCounters: (cb) => subscribe<CounterFrame>('vnet:counters', cb),
+  onStatus: (cb) => subscribe<EngineStatus>('vnet:status', cb),
+  onHostNotice: (cb) => subscribe<HostNotice>('vnet:host', cb),
+};
+
+contextBridge.exposeInMainWorld('vnet', api);
