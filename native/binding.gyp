@@ -1,0 +1,25 @@
+# Builds native/build/Release/vnet_native.node: rtnetlink from C++ with node-addon-api.
+# Only the kernel's uapi headers are used (no libnl/libmnl), so `npm install` builds anywhere a
+# compiler and Node's headers are.
+{
+  "targets": [
+    {
+      "target_name": "vnet_native",
+      "sources": [
+        "src/nl_codec.cc",
+        "src/nl_socket.cc",
+        "src/netns.cc",
+        "src/translate.cc",
+        "src/stats.cc",
+        "src/events.cc",
+        "src/mutate.cc",
+        "src/addon.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "_GNU_SOURCE"],
+      "cflags!": ["-fno-exceptions", "-fno-rtti"],
+      "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++1y", "-std=gnu++17"],
+      "cflags_cc": ["-std=c++17", "-fexceptions", "-Wall", "-Wextra", "-Wno-missing-field-initializers", "-O2"]
+    }
+  ]
+}

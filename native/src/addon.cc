@@ -1,0 +1,317 @@
+// N-API glue: the addon's exports and the NamespaceHandle class. Every kernel call runs in a
+// PromiseWorker (libuv pool) or a helper thread; this file only moves values between JS and C++.
+#include <napi.h>
+
+#include <sys/socket.h>
+#include <linux/net_namespace.h>
+#include <linux/rtnetlink.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <memory>
+
+#include "events.h"
+#include "mutate.h"
+#include "netns.h"
+#include "stats.h"
+#include "translate.h"
+#include "worker.h"
+
+namespace vnet {
+namespace {
+
+struct AddonData {
+  Napi::FunctionReference handleCtor;
+};
+
+class Handle : public Napi::ObjectWrap<Handle> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "NamespaceHandle", {
+        InstanceAccessor<&Handle::Inode>("inode"),
+        InstanceAccessor<&Handle::Path>("path"),
+        InstanceMethod<&Handle::DumpLinks>("dumpLinks"),
+        InstanceMethod<&Handle::DumpAddrs>("dumpAddrs"),
+        InstanceMethod<&Handle::DumpRoutes>("dumpRoutes"),
+        InstanceMethod<&Handle::DumpFdb>("dumpFdb"),
+        InstanceMethod<&Handle::DumpStats>("dumpStats"),
+        InstanceMethod<&Handle::GetNsid>("getNsid"),
+        InstanceMethod<&Handle::Subscribe>("subscribe"),
+        InstanceMethod<&Handle::Unsubscribe>("unsubscribe"),
+        InstanceMethod<&Handle::Close>("close"),
+        InstanceMethod<&Handle::Batch>("batch"),
+    });
+  }
+
+  explicit Handle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Handle>(info) {
+    if (info.Length() < 1 || !info[0].IsExternal())
+      throw Napi::TypeError::New(info.Env(), "NamespaceHandle is made by openNamespace()");
+    st_ = *info[0].As<Napi::External<std::shared_ptr<NsState>>>().Data();
+    inode_ = static_cast<double>(st_->inode);
+    path_ = st_->path;
+  }
+
+  ~Handle() override { StopSubscription(); }
+
+ private:
+  Napi::Value Inode(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), inode_); }
+  Napi::Value Path(const Napi::CallbackInfo& info) {
+    return path_.empty() ? info.Env().Null() : Napi::String::New(info.Env(), path_);
+  }
+
+  // Runs `fn(socket)` on a pool thread under the socket's lock; its bytes become JS on return.
+  template <class Fn>
+  Napi::Value Dump(const Napi::CallbackInfo& info, Fn fn, Napi::Value (*toJs)(Napi::Env, const nlmsghdr*)) {
+    auto st = st_;
+    if (!st) return PromiseWorker::Rejected(info.Env(), SysError(EBADF, "namespace handle is closed"));
+    auto blob = std::make_shared<std::vector<uint8_t>>();
+    return PromiseWorker::Start(info.Env(),
+        [st, blob, fn] {
+          std::lock_guard<std::mutex> lock(st->req->mu);
+          if (st->closed) throw SysError(EBADF, "namespace handle is closed");
+          *blob = fn(*st->req, st->Name());
+        },
+        [blob, toJs](Napi::Env env) -> Napi::Value { return MessagesToArray(env, *blob, toJs); });
+  }
+
+  Napi::Value DumpLinks(const Napi::CallbackInfo& info) {
+    return Dump(info, [](NlSocket& s, const std::string& ns) {
+      MsgBuilder req(RTM_GETLINK, NLM_F_REQUEST);
+      req.Family<ifinfomsg>()->ifi_family = AF_UNSPEC;
+      return s.Dump(req, "link dump of " + ns);
+    }, LinkToJs);
+  }
+
+  Napi::Value DumpAddrs(const Napi::CallbackInfo& info) {
+    return Dump(info, [](NlSocket& s, const std::string& ns) {
+      MsgBuilder req(RTM_GETADDR, NLM_F_REQUEST);
+      req.Family<ifaddrmsg>()->ifa_family = AF_UNSPEC;  // both families in one dump
+      return s.Dump(req, "address dump of " + ns);
+    }, AddrToJs);
+  }
+
+  Napi::Value DumpRoutes(const Napi::CallbackInfo& info) {
+    return Dump(info, [](NlSocket& s, const std::string& ns) {
+      // Two dumps, one per family: every table (main, local, others); the engine filters.
+      std::vector<uint8_t> all;
+      for (uint8_t fam : {AF_INET, AF_INET6}) {
+        MsgBuilder req(RTM_GETROUTE, NLM_F_REQUEST);
+        req.Family<rtmsg>()->rtm_family = fam;
+        std::vector<uint8_t> b = s.Dump(req, std::string(fam == AF_INET ? "IPv4" : "IPv6") + " route dump of " + ns);
+        all.insert(all.end(), b.begin(), b.end());
+      }
+      return all;
+    }, RouteToJs);
+  }
+
+  Napi::Value DumpFdb(const Napi::CallbackInfo& info) {
+    return Dump(info, [](NlSocket& s, const std::string& ns) {
+      MsgBuilder req(RTM_GETNEIGH, NLM_F_REQUEST);
+      req.Family<ndmsg>()->ndm_family = AF_BRIDGE;
+      return s.Dump(req, "FDB dump of " + ns);
+    }, FdbToJs);
+  }
+
+  Napi::Value DumpStats(const Napi::CallbackInfo& info) {
+    auto st = st_;
+    if (!st) return PromiseWorker::Rejected(info.Env(), SysError(EBADF, "namespace handle is closed"));
+    auto cols = std::make_shared<StatsColumns>();
+    return PromiseWorker::Start(info.Env(),
+        [st, cols] {
+          std::lock_guard<std::mutex> lock(st->req->mu);
+          if (st->closed) throw SysError(EBADF, "namespace handle is closed");
+          *cols = SweepStats(*st->req);
+        },
+        [cols](Napi::Env env) -> Napi::Value {
+          // JS-owned memory (Electron refuses external array buffers): allocate, then copy.
+          size_t n = cols->ifindex.size();
+          Napi::Int32Array idx = Napi::Int32Array::New(env, n);
+          Napi::Float64Array vals = Napi::Float64Array::New(env, n * 8);
+          if (n) {
+            std::memcpy(idx.Data(), cols->ifindex.data(), n * sizeof(int32_t));
+            std::memcpy(vals.Data(), cols->values.data(), n * 8 * sizeof(double));
+          }
+          Napi::Object frame = Napi::Object::New(env);
+          frame.Set("ifindex", idx);
+          frame.Set("values", vals);
+          return frame;
+        });
+  }
+
+  Napi::Value GetNsid(const Napi::CallbackInfo& info) {
+    auto st = st_;
+    Napi::Env env = info.Env();
+    if (!st) return PromiseWorker::Rejected(env, SysError(EBADF, "namespace handle is closed"));
+    if (info.Length() < 1 || !info[0].IsString())
+      return PromiseWorker::Rejected(env, InvalidArg("getNsid: nsPath must be a string"));
+    std::string path = info[0].As<Napi::String>();
+    auto nsid = std::make_shared<int32_t>(-1);
+    return PromiseWorker::Start(env,
+        [st, path, nsid] {
+          std::string what = "getNsid \"" + path + "\" in " + st->Name();
+          int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+          if (fd < 0) throw SysError(errno, what);
+          std::unique_ptr<int, void (*)(int*)> guard(&fd, [](int* f) { close(*f); });
+          MsgBuilder req(RTM_GETNSID, NLM_F_REQUEST);
+          req.Family<rtgenmsg>()->rtgen_family = AF_UNSPEC;
+          req.PutU32(NETNSA_FD, static_cast<uint32_t>(fd));
+          std::lock_guard<std::mutex> lock(st->req->mu);
+          if (st->closed) throw SysError(EBADF, "namespace handle is closed");
+          *nsid = NsidFromReply(st->req->Request(req, what));
+        },
+        [nsid](Napi::Env env) -> Napi::Value { return Napi::Number::New(env, *nsid); });
+  }
+
+  Napi::Value Subscribe(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!st_) throw Napi::Error::New(env, "namespace handle is closed");
+    if (sub_) throw Napi::Error::New(env, "already subscribed: one subscription per handle (unsubscribe first)");
+    if (info.Length() < 1 || !info[0].IsFunction()) throw Napi::TypeError::New(env, "subscribe(onEvents, options?): onEvents must be a function");
+    int rcvbuf = 0;
+    if (info.Length() >= 2 && info[1].IsObject()) {
+      Napi::Value v = info[1].As<Napi::Object>().Get("rcvbuf");
+      if (!v.IsUndefined()) {
+        if (!v.IsNumber() || v.As<Napi::Number>().DoubleValue() < 1 || v.As<Napi::Number>().DoubleValue() > (1 << 30))
+          throw Napi::RangeError::New(env, "subscribe: options.rcvbuf must be a number of bytes between 1 and 2^30");
+        rcvbuf = v.As<Napi::Number>().Int32Value();
+      }
+    }
+    try {
+      sub_.reset(new Subscription(env, st_, info[0].As<Napi::Function>(), rcvbuf));
+    } catch (const SysError& e) {
+      throw PromiseWorker::MakeError(env, e.what(), e.err(), e.extack());
+    }
+    return env.Undefined();
+  }
+
+  void StopSubscription() {
+    if (sub_) {
+      sub_->Stop();
+      sub_.reset();
+    }
+  }
+
+  Napi::Value Unsubscribe(const Napi::CallbackInfo& info) {
+    StopSubscription();
+    return info.Env().Undefined();
+  }
+
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    StopSubscription();
+    if (st_) {
+      st_->closed = true;  // in-flight workers finish; the sockets close with the last of them
+      st_.reset();
+    }
+    return info.Env().Undefined();
+  }
+
+  Napi::Value Batch(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!st_) return PromiseWorker::Rejected(env, SysError(EBADF, "namespace handle is closed"));
+    std::shared_ptr<MutationBatch> batch;
+    try {
+      batch = ParseBatch(info);  // validates everything before any kernel call
+    } catch (const SysError& e) {
+      return PromiseWorker::Rejected(env, e);
+    }
+    auto st = st_;
+    return PromiseWorker::Start(env, [st, batch] { RunBatch(*st, *batch); },
+                                [batch](Napi::Env env) { return BatchResultsToJs(env, *batch); });
+  }
+
+  std::shared_ptr<NsState> st_;
+  std::unique_ptr<Subscription> sub_;
+  double inode_ = 0;
+  std::string path_;
+};
+
+// openNamespace(path | null): Promise<NamespaceHandle>
+Napi::Value OpenNamespaceJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string path;
+  if (info.Length() >= 1 && info[0].IsString()) {
+    path = info[0].As<Napi::String>();
+    if (path.empty()) return PromiseWorker::Rejected(env, InvalidArg("openNamespace: path is empty (use null for the own namespace)"));
+  } else if (info.Length() >= 1 && !info[0].IsNull() && !info[0].IsUndefined()) {
+    return PromiseWorker::Rejected(env, InvalidArg("openNamespace: path must be a string or null"));
+  }
+  auto result = std::make_shared<std::shared_ptr<NsState>>();
+  return PromiseWorker::Start(env, [path, result] { *result = OpenNamespace(path); },
+      [result](Napi::Env env) -> Napi::Value {
+        auto* data = env.GetInstanceData<AddonData>();
+        auto ext = Napi::External<std::shared_ptr<NsState>>::New(env, new std::shared_ptr<NsState>(*result),
+            [](Napi::Env, std::shared_ptr<NsState>* p) { delete p; });
+        return data->handleCtor.New({ext});
+      });
+}
+
+std::vector<std::string> NameList(const Napi::CallbackInfo& info, const char* fn) {
+  std::vector<std::string> names;
+  Napi::Value v = info.Length() ? info[0] : info.Env().Undefined();
+  if (v.IsString()) {
+    names.push_back(v.As<Napi::String>());
+  } else if (v.IsArray()) {
+    Napi::Array a = v.As<Napi::Array>();
+    for (uint32_t i = 0; i < a.Length(); i++) {
+      Napi::Value e = a.Get(i);
+      if (!e.IsString()) throw InvalidArg(std::string(fn) + ": every name must be a string");
+      names.push_back(e.As<Napi::String>());
+    }
+  } else {
+    throw InvalidArg(std::string(fn) + ": expected a name or an array of names");
+  }
+  for (auto& n : names) CheckNetnsName(n);
+  return names;
+}
+
+// createNamedNamespace(name | names[]): Promise<void> — what `ip netns add` does.
+Napi::Value CreateNamedNamespaceJs(const Napi::CallbackInfo& info) {
+  std::vector<std::string> names;
+  try { names = NameList(info, "createNamedNamespace"); } catch (const SysError& e) { return PromiseWorker::Rejected(info.Env(), e); }
+  return PromiseWorker::Start(info.Env(), [names] { CreateNamedNamespaces(names); }, nullptr);
+}
+
+// deleteNamedNamespace(name | names[]): Promise<void> — what `ip netns del` does.
+Napi::Value DeleteNamedNamespaceJs(const Napi::CallbackInfo& info) {
+  std::vector<std::string> names;
+  try { names = NameList(info, "deleteNamedNamespace"); } catch (const SysError& e) { return PromiseWorker::Rejected(info.Env(), e); }
+  return PromiseWorker::Start(info.Env(), [names] { DeleteNamedNamespaces(names); }, nullptr);
+}
+
+// setSysctl(nsPath | null, key, value): Promise<void>
+Napi::Value SetSysctlJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3 || !(info[0].IsString() || info[0].IsNull()) || !info[1].IsString() || !info[2].IsString())
+    return PromiseWorker::Rejected(env, InvalidArg("setSysctl(nsPath | null, key, value): wrong argument types"));
+  std::string ns = info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
+  std::string key = info[1].As<Napi::String>(), value = info[2].As<Napi::String>();
+  return PromiseWorker::Start(env, [ns, key, value] { SetSysctl(ns, key, value); }, nullptr);
+}
+
+// createTunTap({name, mode, persist, owner?, group?, nsPath?}): Promise<void>
+Napi::Value CreateTunTapJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  TunTapSpec spec;
+  try { spec = ParseTunTap(info); } catch (const SysError& e) { return PromiseWorker::Rejected(env, e); }
+  return PromiseWorker::Start(env, [spec] { CreateTunTap(spec); }, nullptr);
+}
+
+Napi::Object InitImpl(Napi::Env env, Napi::Object exports) {
+  auto* data = new AddonData();
+  data->handleCtor = Napi::Persistent(Handle::Define(env));
+  env.SetInstanceData(data);
+  exports.Set("openNamespace", Napi::Function::New(env, OpenNamespaceJs, "openNamespace"));
+  exports.Set("createNamedNamespace", Napi::Function::New(env, CreateNamedNamespaceJs, "createNamedNamespace"));
+  exports.Set("deleteNamedNamespace", Napi::Function::New(env, DeleteNamedNamespaceJs, "deleteNamedNamespace"));
+  exports.Set("setSysctl", Napi::Function::New(env, SetSysctlJs, "setSysctl"));
+  exports.Set("createTunTap", Napi::Function::New(env, CreateTunTapJs, "createTunTap"));
+  return exports;
+}
+
+}  // namespace
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) { return InitImpl(env, exports); }
+}  // namespace vnet
+
+static Napi::Object InitAll(Napi::Env env, Napi::Object exports) { return vnet::Init(env, exports); }
+NODE_API_MODULE(vnet_native, InitAll)
