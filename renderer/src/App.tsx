@@ -1,0 +1,28 @@
+import { useEffect } from 'react';
+import { ReactFlowProvider } from '@xyflow/react';
+import { FlowCanvas } from './canvas/FlowCanvas';
+import { Toolbar } from './panels/Toolbar';
+import { Inspector } from './panels/Inspector';
+import { StatusBar } from './panels/StatusBar';
+import { useUi } from './stores';
+
+/** Exposed for benchmarks and curious people: when the first ELK layout finished, in ms. */
+declare global { interface Window { __vnetLayoutMs?: number[] } }
+const onLayoutDone = (ms: number) => { (window.__vnetLayoutMs ??= []).push(ms); };
+
+export function App() {
+  const theme = useUi((s) => s.theme);
+  useEffect(() => { document.documentElement.dataset.theme = theme; }, [theme]);
+  return (
+    <ReactFlowProvider>
+      <div className={`app theme-${theme}`} data-testid="app">
+        <Toolbar />
+        <main className="main">
+          <FlowCanvas onLayoutDone={onLayoutDone} />
+          <Inspector />
+        </main>
+        <StatusBar />
+      </div>
+    </ReactFlowProvider>
+  );
+}

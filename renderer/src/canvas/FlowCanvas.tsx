@@ -1,0 +1,154 @@
+// The canvas: topology → graph (build.ts) → placement (instant grid, then ELK in a worker) → xyflow.
+// Counters never pass through here: nodes and edges read them from the counters slice themselves.
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import {
+  ReactFlow, MiniMap, Controls, Background, BackgroundVariant, ConnectionMode, applyNodeChanges, useReactFlow,
+  type NodeChange, type NodeTypes, type EdgeTypes, type OnNodeDrag,
+} from '@xyflow/react';
+import { useShallow } from 'zustand/react/shallow';
+import { buildGraph, type Graph } from '../graph/build';
+import { gridLayout, placeNodes, runElk, type Placements } from '../graph/layout';
+import type { FlowNode } from '../graph/types';
+import { topologyStore, uiStore, useTopology, useUi } from '../stores';
+import { IfaceNode } from './IfaceNode';
+import { CloudNode, NamespaceNode, ProcessNode } from './OtherNodes';
+import { TrafficEdge } from './TrafficEdge';
+
+const nodeTypes: NodeTypes = { iface: IfaceNode, namespace: NamespaceNode, process: ProcessNode, cloud: CloudNode };
+const edgeTypes: EdgeTypes = { traffic: TrafficEdge };
+
+/** What the layout depends on: node ids, parents and sizes, and edge ends. */
+function structureKey(g: Graph): string {
+  return g.nodes.map((n) => `${n.id}<${n.parentId ?? ''}:${n.width ?? ''}x${n.height ?? ''}`).join('|')
+    + '#' + g.edges.map((e) => `${e.source}>${e.target}`).join('|');
+}
+
+const miniColor = (n: FlowNode) => {
+  switch (n.type) {
+    case 'namespace': return 'var(--mm-ns)';
+    case 'iface': return n.data.state === 'up' ? 'var(--mm-up)' : 'var(--mm-down)';
+    default: return 'var(--mm-other)';
+  }
+};
+
+/** Keeps unchanged nodes' identity across rebuilds, so xyflow and memo skip them. */
+function reuse(prev: Map<string, FlowNode>, next: FlowNode[]): FlowNode[] {
+  return next.map((n) => {
+    const p = prev.get(n.id);
+    if (p && p.position.x === n.position.x && p.position.y === n.position.y && p.width === n.width && p.height === n.height
+      && p.parentId === n.parentId && p.selected === n.selected && JSON.stringify(p.data) === JSON.stringify(n.data)) return p;
+    return n;
+  });
+}
+
+export function FlowCanvas({ onLayoutDone }: { onLayoutDone?: (ms: number) => void }) {
+  const topo = useTopology(useShallow((s) => ({ namespaces: s.namespaces, interfaces: s.interfaces, nsOrder: s.nsOrder, seq: s.seq })));
+  const filters = useUi((s) => s.filters);
+  const userPositions = useUi((s) => s.positions);
+  const selection = useUi((s) => s.selection);
+  const theme = useUi((s) => s.theme);
+  const { fitView } = useReactFlow();
+
+  const graph = useMemo(() => buildGraph(topologyStore.getState(), filters),
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [topo.namespaces, topo.interfaces, topo.nsOrder, filters]);
+
+  const [placements, setPlacements] = useState<Placements>({});
+  const [layoutBusy, setLayoutBusy] = useState(false);
+  const lastKey = useRef('');
+  const gen = useRef(0);
+  const fitted = useRef(false);
+
+  useEffect(() => {
+    const key = structureKey(graph);
+    if (key === lastKey.current) return;
+    lastKey.current = key;
+    // Place new nodes at once (grid), then replace with ELK's answer when it comes.
+    const grid = gridLayout(graph);
+    setPlacements((prev) => {
+      const merged: Placements = { ...grid };
+      for (const n of graph.nodes) if (prev[n.id]) merged[n.id] = prev[n.id];
+      return merged;
+    });
+    if (graph.nodes.length === 0) return;
+    const my = ++gen.current;
+    const t0 = performance.now();
+    setLayoutBusy(true);
+    runElk(graph).then((p) => {
+      if (my !== gen.current) return;
+      setPlacements(p);
+      setLayoutBusy(false);
+      onLayoutDone?.(performance.now() - t0);
+      if (!fitted.current) {
+        fitted.current = true;
+        requestAnimationFrame(() => requestAnimationFrame(() => void fitView({ padding: 0.08 })));
+      }
+    }).catch((e: unknown) => {
+      if (my === gen.current) setLayoutBusy(false);
+      console.error('layout failed', e);
+    });
+  }, [graph, fitView, onLayoutDone]);
+
+  const prevNodes = useRef(new Map<string, FlowNode>());
+  const [nodes, setNodes] = useState<FlowNode[]>([]);
+  useEffect(() => {
+    const placed = placeNodes(graph.nodes, placements, userPositions).map((n) =>
+      (selection && n.id === selection.id ? { ...n, selected: true } : n) as FlowNode);
+    const next = reuse(prevNodes.current, placed);
+    prevNodes.current = new Map(next.map((n) => [n.id, n]));
+    setNodes(next);
+  }, [graph, placements, userPositions, selection]);
+
+  const onNodesChange = useCallback((changes: NodeChange<FlowNode>[]) => {
+    setNodes((nds) => {
+      const next = applyNodeChanges(changes, nds);
+      prevNodes.current = new Map(next.map((n) => [n.id, n]));
+      return next;
+    });
+  }, []);
+
+  const onNodeDragStop: OnNodeDrag<FlowNode> = useCallback((_e, _node, dragged) => {
+    for (const n of dragged) uiStore.getState().rememberPosition(n.id, { x: n.position.x, y: n.position.y });
+  }, []);
+
+  const onNodeClick = useCallback((_e: unknown, n: FlowNode) => {
+    const kind = n.type === 'iface' ? 'iface' : n.type === 'namespace' ? 'namespace' : n.type === 'process' ? 'process' : 'cloud';
+    uiStore.getState().select({ kind, id: n.id });
+  }, []);
+  const onPaneClick = useCallback(() => uiStore.getState().select(null), []);
+
+  // Fit on first content even before ELK answers (a large graph can take a moment).
+  useEffect(() => {
+    if (nodes.length && !fitted.current) {
+      const r = requestAnimationFrame(() => void fitView({ padding: 0.08 }));
+      return () => cancelAnimationFrame(r);
+    }
+  }, [nodes.length > 0, fitView]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  return (
+    <div className="canvas" data-testid="canvas" data-layout={layoutBusy ? 'running' : 'done'} data-seq={topo.seq ?? ''}>
+      <ReactFlow<FlowNode>
+        nodes={nodes}
+        edges={graph.edges}
+        nodeTypes={nodeTypes}
+        edgeTypes={edgeTypes}
+        onNodesChange={onNodesChange}
+        onNodeDragStop={onNodeDragStop}
+        onNodeClick={onNodeClick}
+        onPaneClick={onPaneClick}
+        connectionMode={ConnectionMode.Loose}
+        nodesConnectable={false}
+        colorMode={theme}
+        minZoom={0.05}
+        maxZoom={2.5}
+        proOptions={{ hideAttribution: true }}
+        elevateNodesOnSelect={false}
+      >
+        <Background variant={BackgroundVariant.Dots} gap={18} size={1} />
+        <MiniMap<FlowNode> pannable zoomable nodeColor={miniColor} nodeStrokeWidth={0} className="minimap" />
+        <Controls showInteractive={false} />
+      </ReactFlow>
+      {layoutBusy && <div className="layout-busy">laying out…</div>}
+    </div>
+  );
+}

@@ -1,0 +1,69 @@
+// An interface: kind icon, name, state, addresses, live rates and totals. Memo'd; its counters come
+// from the counters slice by id, so a frame re-renders only the nodes whose entry changed.
+import { memo } from 'react';
+import { Handle, Position, type NodeProps } from '@xyflow/react';
+import type { IfaceNode as IfaceNodeT } from '../graph/types';
+import { MAX_SHOWN_ADDRESSES } from '../graph/types';
+import { KindIcon } from '../icons';
+import { useCounters, useIfCounters, useUi } from '../stores';
+import { matchesSearch } from '../store/ui';
+import { fmtBytesRate, fmtPps, trafficLevel } from '../format';
+
+const IfaceCounters = memo(function IfaceCounters({ id }: { id: string }) {
+  const c = useIfCounters(id);
+  const s = c?.stats;
+  return (
+    <div className="if-counters">
+      <div className="if-row rx" title="received">
+        <span className="dir">↓</span>
+        <span className="total" data-testid="rx-packets" data-value={s?.rxPackets ?? 0}>{s?.rxPackets ?? 0}</span>
+        <span className="rate" data-testid="rx-pps">{fmtPps(c?.rxPps ?? 0)}</span>
+        <span className="rate" data-testid="rx-bps">{fmtBytesRate(c?.rxBps ?? 0)}</span>
+      </div>
+      <div className="if-row tx" title="sent">
+        <span className="dir">↑</span>
+        <span className="total" data-testid="tx-packets" data-value={s?.txPackets ?? 0}>{s?.txPackets ?? 0}</span>
+        <span className="rate" data-testid="tx-pps">{fmtPps(c?.txPps ?? 0)}</span>
+        <span className="rate" data-testid="tx-bps">{fmtBytesRate(c?.txBps ?? 0)}</span>
+      </div>
+    </div>
+  );
+});
+
+/** Faults (errors + drops) and busy-ness as attributes/classes on the node's frame. */
+// Selectors return numbers, so the frame re-renders only when these change, not on every frame.
+function useLiveFlags(id: string): { faults: number; level: number } {
+  const faults = useCounters((s) => s.byId[id]?.faults ?? 0);
+  const level = useCounters((s) => { const c = s.byId[id]; return c ? trafficLevel(c.rxPps + c.txPps) : 0; });
+  return { faults, level };
+}
+
+function IfaceNodeView({ data, selected }: NodeProps<IfaceNodeT>) {
+  const { faults, level } = useLiveFlags(data.ifId);
+  const hit = useUi((s) => matchesSearch(s.search, data.name, data.addresses));
+  const shown = data.addresses.slice(0, MAX_SHOWN_ADDRESSES);
+  const more = data.addresses.length - shown.length;
+  return (
+    <div
+      className={`if-node kind-${data.ifKind} state-${data.state}${selected ? ' selected' : ''}${hit ? ' search-hit' : ''}${faults ? ' has-faults' : ''}${level ? ' busy' : ''}`}
+      data-testid={`if-${data.name}`} data-if-id={data.ifId} data-if-kind={data.ifKind} data-state={data.state}
+      data-ns-id={data.nsId} data-faults={faults} data-level={level}
+    >
+      <Handle type="source" id="c" position={Position.Top} className="center-handle" isConnectable={false} />
+      <div className="if-head">
+        <span className="if-icon"><KindIcon kind={data.ifKind} /></span>
+        <span className="if-name" title={data.name}>{data.name}</span>
+        {faults > 0 && <span className="if-fault" data-testid="faults" title="errors + drops">⚠ {faults}</span>}
+        <span className="if-state" title={`state ${data.state}`}>{data.state}</span>
+      </div>
+      <div className="if-addrs">
+        {shown.length === 0 && <span className="muted">no address</span>}
+        {shown.map((a) => <span key={a} className="addr" title={a}>{a}</span>)}
+        {more > 0 && <span className="muted">+{more} more</span>}
+      </div>
+      <IfaceCounters id={data.ifId} />
+    </div>
+  );
+}
+
+export const IfaceNode = memo(IfaceNodeView);

@@ -1,0 +1,105 @@
+// Topology → flow nodes and edges (no positions: layout.ts places them). Pure, so it is tested in
+// node: veth peers across namespaces, bridge ports, tun/tap owners, the physical network, filters.
+import type { TopologyState, IfaceEntry } from '../store/topology';
+import type { Filters } from '../store/ui';
+import { SIZE, ifaceHeight, type CloudNode, type EdgeKind, type FlowEdge, type FlowNode, type IfaceNode, type NamespaceNode, type ProcessNode } from './types';
+
+export interface Graph { nodes: FlowNode[]; edges: FlowEdge[] }
+
+export const nsNodeId = (nsId: string) => nsId;                       // "ns:4026531840"
+export const ifNodeId = (ifId: string) => ifId;                       // "ns:…/if:7"
+export const procNodeId = (nsId: string, pid: number) => `${nsId}/proc:${pid}`;
+export const cloudNodeId = (ifId: string) => `${ifId}/cloud`;
+
+function visibleIface(t: TopologyState, ifc: IfaceEntry, f: Filters): boolean {
+  if (f.hiddenNs.includes(ifc.namespaceId)) return false;
+  if (f.hideLoopback && ifc.kind === 'loopback') return false;
+  if (f.hidePhysical && ifc.kind === 'physical' && t.namespaces[ifc.namespaceId]?.kind === 'host') return false;
+  return true;
+}
+
+export function buildGraph(t: TopologyState, f: Filters): Graph {
+  const nodes: FlowNode[] = [];
+  const edges: FlowEdge[] = [];
+  const byNs = new Map<string, IfaceEntry[]>();
+  for (const ifc of Object.values(t.interfaces)) {
+    if (!(ifc.namespaceId in t.namespaces) || !visibleIface(t, ifc, f)) continue;
+    let list = byNs.get(ifc.namespaceId);
+    if (!list) byNs.set(ifc.namespaceId, (list = []));
+    list.push(ifc);
+  }
+  const shown = new Set<string>();
+  const clouds: CloudNode[] = [];
+  // Parents must precede their children in xyflow's node array.
+  for (const nsId of t.nsOrder) {
+    const ns = t.namespaces[nsId];
+    if (!ns || f.hiddenNs.includes(nsId)) continue;
+    const ifaces = (byNs.get(nsId) ?? []).sort((a, b) => a.index - b.index);
+    const nsNode: NamespaceNode = {
+      id: nsNodeId(nsId), type: 'namespace', position: { x: 0, y: 0 },
+      data: { nsId, label: ns.label, nsKind: ns.kind, ifCount: ifaces.length, error: ns.error ?? null },
+      style: { width: 300, height: 200 }, selectable: true, dragHandle: '.ns-header',
+    };
+    nodes.push(nsNode);
+    const procs = new Map<number, ProcessNode>();
+    for (const ifc of ifaces) {
+      const n: IfaceNode = {
+        id: ifNodeId(ifc.id), type: 'iface', parentId: nsNode.id, extent: 'parent', position: { x: 0, y: 0 },
+        width: SIZE.iface.w, height: ifaceHeight(ifc.addresses.length),
+        data: {
+          ifId: ifc.id, nsId, name: ifc.name, ifKind: ifc.kind, state: ifc.state, addresses: ifc.addresses,
+          mac: ifc.mac, mtu: ifc.mtu, master: ifc.master, appOwned: ifc.alias != null && ifc.alias.startsWith('vnet-studio'),
+        },
+      };
+      nodes.push(n);
+      shown.add(ifc.id);
+      for (const owner of ifc.tun?.owners ?? []) {
+        const pid = procNodeId(nsId, owner.pid);
+        if (!procs.has(owner.pid)) {
+          const p: ProcessNode = {
+            id: pid, type: 'process', parentId: nsNode.id, extent: 'parent', position: { x: 0, y: 0 },
+            width: SIZE.process.w, height: SIZE.process.h, data: { pid: owner.pid, comm: owner.comm, nsId },
+          };
+          procs.set(owner.pid, p);
+          nodes.push(p);
+        }
+        edges.push(edge('tun-owner', pid, ifc.id, ifc.id, `tun:${ifc.id}:${owner.pid}`));
+      }
+      if (ifc.kind === 'physical') {
+        const c: CloudNode = {
+          id: cloudNodeId(ifc.id), type: 'cloud', position: { x: 0, y: 0 },
+          width: SIZE.cloud.w, height: SIZE.cloud.h, data: { label: 'physical network', uplinkOf: ifc.id },
+        };
+        clouds.push(c);
+        edges.push(edge('uplink', ifc.id, c.id, ifc.id, `uplink:${ifc.id}`));
+      }
+    }
+  }
+  nodes.push(...clouds);
+  for (const ifc of Object.values(t.interfaces)) {
+    if (!shown.has(ifc.id)) continue;
+    if (ifc.peer && shown.has(ifc.peer) && ifc.kind === 'veth') {
+      const [a, b] = vethOrder(t, ifc, t.interfaces[ifc.peer]);
+      if (a.id === ifc.id) edges.push(edge('veth', a.id, b.id, a.id, `veth:${a.id}|${b.id}`));
+    }
+    if (ifc.master && shown.has(ifc.master)) {
+      edges.push(edge('port', ifc.id, ifc.master, ifc.id, `port:${ifc.id}`));
+    }
+  }
+  return { nodes, edges };
+}
+
+/** Which end of a veth pair is the edge's source: the end away from the host first (so the layout
+ *  reads top-down from containers to the host's bridge, as in the article's figures), then by id. */
+function vethOrder(t: TopologyState, x: IfaceEntry, y: IfaceEntry | undefined): [IfaceEntry, IfaceEntry] {
+  if (!y) return [x, x];
+  const hx = t.namespaces[x.namespaceId]?.kind === 'host', hy = t.namespaces[y.namespaceId]?.kind === 'host';
+  if (hx !== hy) return hx ? [y, x] : [x, y];
+  // Inside one namespace, or both away from the host: a bridge port goes last (nearer the bridge).
+  if (!!x.master !== !!y.master) return x.master ? [y, x] : [x, y];
+  return x.id < y.id ? [x, y] : [y, x];
+}
+
+function edge(kind: EdgeKind, source: string, target: string, rateOf: string, id: string): FlowEdge {
+  return { id, source, target, type: 'traffic', sourceHandle: 'c', targetHandle: 'c', data: { edgeKind: kind, rateOf }, selectable: false };
+}

@@ -1,0 +1,15 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import '@xyflow/react/dist/style.css';
+import './styles/app.css';
+import './styles/nodes.css';
+import { App } from './App';
+import { createEngineClient } from './engine-client';
+import { setClient } from './engine';
+import { startSync } from './sync';
+
+const client = createEngineClient();
+setClient(client);
+startSync(client);
+
+createRoot(document.getElementById('root')!).render(<StrictMode><App /></StrictMode>);

@@ -1,0 +1,66 @@
+// Keeps the stores in step with the engine: hello + snapshot on every (re)connect and engine
+// restart, deltas applied in seq order (a gap triggers a fresh snapshot), counter frames merged.
+import type { DeltaBatch, Model, Stats } from '../../electron/protocol';
+import type { EngineClient } from './engine-client';
+import { connectionStore, countersStore, topologyStore } from './stores';
+
+function statsOf(model: Model): Record<string, Stats> {
+  const out: Record<string, Stats> = {};
+  for (const ns of model.namespaces) for (const i of ns.interfaces) out[i.id] = i.stats;
+  return out;
+}
+
+export function startSync(client: EngineClient): () => void {
+  let inFlight = false, again = false;
+  let pending: DeltaBatch[] = [];
+  const conn = connectionStore;
+  conn.setState({ transport: client.transport });
+
+  const apply = (b: DeltaBatch) => {
+    const r = topologyStore.getState().applyBatch(b);
+    if (r === 'gap') { void resnapshot(); return; }
+    if (r === 'applied') {
+      const added: Record<string, Stats> = {};
+      for (const d of b.deltas) if (d.op === 'interface') added[d.iface.id] = d.iface.stats;
+      countersStore.getState().addMissing(added);
+    }
+  };
+
+  async function resnapshot(): Promise<void> {
+    if (inFlight) { again = true; return; }
+    inFlight = true; pending = [];
+    try {
+      const [hello, snap] = await Promise.all([client.call('hello'), client.call('snapshot')]);
+      topologyStore.getState().setSnapshot(snap.seq, snap.model);
+      countersStore.getState().seed(statsOf(snap.model));
+      conn.setState({ status: hello, lastError: null });
+      const queued = pending.sort((a, b) => a.seq - b.seq);
+      pending = [];
+      inFlight = false;
+      for (const b of queued) apply(b);
+    } catch (e) {
+      conn.setState({ lastError: e instanceof Error ? e.message : String(e) });
+      inFlight = false;
+      // The connection handler retries on reconnect; a live connection retries shortly.
+      if (conn.getState().connected) setTimeout(() => void resnapshot(), 2_000);
+    }
+    if (again) { again = false; void resnapshot(); }
+  }
+
+  const offs = [
+    client.on('delta', (b) => { if (inFlight) pending.push(b); else apply(b); }),
+    client.on('counters', (f) => countersStore.getState().applyFrame(f)),
+    client.on('status', (s) => conn.setState({ status: s })),
+    client.on('host', (n) => {
+      const was = conn.getState().engineConnected;
+      conn.setState({ engineConnected: n.engineConnected, hostMessage: n.message });
+      // A restarted engine starts a new seq: take a fresh snapshot.
+      if (n.engineConnected && !was) void resnapshot();
+    }),
+    client.onConnection((connected, error) => {
+      conn.setState({ connected, lastError: error, ...(connected ? { engineConnected: true } : { engineConnected: false }) });
+      if (connected) void resnapshot();
+    }),
+  ];
+  return () => { for (const off of offs) off(); client.close(); };
+}

@@ -1,0 +1,22 @@
+// Vite build of the renderer: root renderer/, output dist/renderer/, relative base so Electron can
+// load the build from file:// and the web host can serve it under any path.
+import { defineConfig } from 'vite';
+import react from '@vitejs/plugin-react';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+export default defineConfig({
+  root: here,
+  base: './',
+  plugins: [react()],
+  build: {
+    outDir: path.resolve(here, '..', 'dist', 'renderer'),
+    emptyOutDir: true,
+    // One bundle plus the ELK worker file; no inline scripts (Electron's CSP forbids them).
+    assetsInlineLimit: 0,
+    chunkSizeWarningLimit: 3000,
+  },
+  worker: { format: 'es' },
+});
