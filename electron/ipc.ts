@@ -39,7 +39,7 @@ type Handler = (...args: unknown[]) => unknown;
  */
 export function registerIpc(ipcMain: Pick<IpcMain, 'handle'>, check: SenderCheck, backend: IpcBackend): void {
   const guarded = (channel: string, handler: Handler) => {
-    ipcMain.handle(channel, (event: IpcMainInvokeEvent, ...args: unknown[]) => {
+    ipcMain.handle(channel, async (event: IpcMainInvokeEvent, ...args: unknown[]) => {
       const refused = check(event);
       if (refused) throw new IpcRefused(`IPC "${channel}" refused: ${refused}`);
       return handler(...args);

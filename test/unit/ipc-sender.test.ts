@@ -1,0 +1,195 @@
+// Every IPC handler of the Electron main checks its sender; the preload exposes exactly
+// VnetPreloadApi and only calls channels that exist. Electron itself is not launched (its binary is
+// not here): handlers are registered against a recording ipcMain and the preload runs against a
+// recording contextBridge/ipcRenderer.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import ts from 'typescript';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { APP_ENTRY_URL } from '../../electron/app-origin';
+import { appProtocolResponse } from '../../electron/app-protocol';
+import { INVOKE_CHANNELS, NOTIFY_CHANNELS, registerIpc } from '../../electron/ipc';
+import { METHOD_NAMES } from '../../electron/protocol';
+import { makeSenderCheck, type SenderLike } from '../../electron/sender-check';
+
+const root = path.resolve(__dirname, '../..');
+
+// What the preload does with Electron, recorded.
+const exposed: Record<string, unknown> = {};
+const exposeCalls: string[] = [];
+const invoked: { channel: string; args: unknown[] }[] = [];
+const listened: { channel: string; listener: (...a: unknown[]) => void }[] = [];
+const removed: string[] = [];
+vi.mock('electron', () => ({
+  contextBridge: {
+    exposeInMainWorld: (key: string, api: Record<string, unknown>) => { exposeCalls.push(key); Object.assign(exposed, api); },
+  },
+  ipcRenderer: {
+    invoke: (channel: string, ...args: unknown[]) => { invoked.push({ channel, args }); return Promise.resolve({ from: channel }); },
+    on: (channel: string, listener: (...a: unknown[]) => void) => { listened.push({ channel, listener }); },
+    removeListener: (channel: string) => { removed.push(channel); },
+  },
+}));
+
+/** A recording ipcMain: every handler registered, by channel. */
+function recordingIpcMain() {
+  const handlers = new Map<string, (event: SenderLike, ...args: unknown[]) => unknown>();
+  const fake = {
+    handle: (channel: string, fn: (event: SenderLike, ...args: unknown[]) => unknown) => {
+      if (handlers.has(channel)) throw new Error(`duplicate handler ${channel}`);
+      handlers.set(channel, fn);
+    },
+  };
+  return { handlers, fake };
+}
+
+const WINDOW_ID = 7;
+const good = (): SenderLike => ({ sender: { id: WINDOW_ID }, senderFrame: { url: APP_ENTRY_URL, parent: null } });
+const foreignSenders: [string, SenderLike][] = [
+  ['another window', { sender: { id: 8 }, senderFrame: { url: APP_ENTRY_URL, parent: null } }],
+  ['an iframe in our window', { sender: { id: WINDOW_ID }, senderFrame: { url: APP_ENTRY_URL, parent: {} } }],
+  ['a web page in our window', { sender: { id: WINDOW_ID }, senderFrame: { url: 'https://evil.example/index.html', parent: null } }],
+  ['a file:// page in our window', { sender: { id: WINDOW_ID }, senderFrame: { url: 'file:///etc/index.html', parent: null } }],
+  ['a look-alike host', { sender: { id: WINDOW_ID }, senderFrame: { url: 'vnet://app.evil/index.html', parent: null } }],
+  ['a destroyed frame', { sender: { id: WINDOW_ID }, senderFrame: null }],
+  ['a garbage URL', { sender: { id: WINDOW_ID }, senderFrame: { url: 'not a url', parent: null } }],
+];
+
+function setup() {
+  const { handlers, fake } = recordingIpcMain();
+  const calls: { method: string; params?: unknown }[] = [];
+  let editing = 0;
+  registerIpc(fake as never, makeSenderCheck({ webContentsId: () => WINDOW_ID }), {
+    request: async (method, params) => { calls.push({ method, params }); return { method }; },
+    enableEditing: async () => { editing++; return { ok: true, message: 'ok' }; },
+  });
+  return { handlers, calls, editing: () => editing };
+}
+
+/** Plausible arguments per channel, so a handler would do its work if the check let it. */
+const goodArgs: Record<string, unknown[]> = { 'vnet:setSampleRate': [5] };
+
+beforeAll(async () => {
+  await import('../../electron/preload');
+});
+
+describe('IPC sender check', () => {
+  it('every registered handler refuses foreign senders and never reaches the engine', async () => {
+    const { handlers, calls, editing } = setup();
+    expect(handlers.size).toBeGreaterThan(0);
+    for (const [channel, handler] of handlers) {
+      for (const [who, event] of foreignSenders) {
+        let threw: unknown = null;
+        try { await handler(event, ...(goodArgs[channel] ?? [])); } catch (e) { threw = e; }
+        expect(threw, `${channel} accepted ${who}`).toBeInstanceOf(Error);
+        expect(String((threw as Error).message)).toContain('refused');
+      }
+    }
+    expect(calls).toEqual([]);
+    expect(editing()).toBe(0);
+  });
+
+  it('every registered handler works for our own window', async () => {
+    const { handlers, calls, editing } = setup();
+    for (const [channel, handler] of handlers) await handler(good(), ...(goodArgs[channel] ?? []));
+    expect(calls.map((c) => c.method).sort()).toEqual([...METHOD_NAMES].sort());
+    expect(calls.find((c) => c.method === 'setSampleRate')?.params).toEqual({ hz: 5 });
+    expect(editing()).toBe(1);
+  });
+
+  it('checks arguments too: no extra or mistyped values reach the engine', async () => {
+    const { handlers, calls } = setup();
+    await expect(handlers.get('vnet:setSampleRate')!(good(), '5; rm -rf /')).rejects.toThrow(/finite number/);
+    await expect(handlers.get('vnet:setSampleRate')!(good(), Number.NaN)).rejects.toThrow(/finite number/);
+    await expect(handlers.get('vnet:hello')!(good(), { evil: true })).rejects.toThrow(/no arguments/);
+    expect(calls).toEqual([]);
+  });
+
+  it('no other ipcMain registration exists anywhere in electron/ (so none can skip the check)', () => {
+    const files: string[] = [];
+    const walk = (d: string) => {
+      for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+        const p = path.join(d, e.name);
+        if (e.isDirectory()) walk(p); else if (p.endsWith('.ts')) files.push(p);
+      }
+    };
+    walk(path.join(root, 'electron'));
+    const registrations: string[] = [];
+    for (const f of files) {
+      const src = fs.readFileSync(f, 'utf8');
+      for (const m of src.matchAll(/\.(handle|handleOnce|on|once|addListener|prependListener)\s*\(/g)) {
+        const before = src.slice(Math.max(0, m.index! - 40), m.index!);
+        if (/ipcMain\s*$/.test(before) || /ipcMain\??\s*$/.test(before)) registrations.push(`${path.relative(root, f)}: ipcMain.${m[1]}`);
+      }
+      // Destructured or aliased ipcMain would dodge the regex above: forbid it outright.
+      expect(/\{[^}]*\bipcMain\b[^}]*\}\s*=/.test(src), `${f} destructures ipcMain`).toBe(false);
+    }
+    expect(registrations).toEqual(['electron/ipc.ts: ipcMain.handle']);
+    // And in ipc.ts that one call sits inside the guard, right before the check.
+    const ipcSrc = fs.readFileSync(path.join(root, 'electron/ipc.ts'), 'utf8');
+    const at = ipcSrc.indexOf('ipcMain.handle(');
+    expect(ipcSrc.slice(at, at + 200)).toMatch(/const refused = check\(event\);\s*if \(refused\) throw/);
+  });
+});
+
+describe('preload', () => {
+  it('exposes exactly the keys of VnetPreloadApi on window.vnet, all functions', () => {
+    const src = fs.readFileSync(path.join(root, 'electron/protocol.ts'), 'utf8');
+    const sf = ts.createSourceFile('protocol.ts', src, ts.ScriptTarget.ES2022, true);
+    let keys: string[] | null = null;
+    sf.forEachChild((n) => {
+      if (ts.isInterfaceDeclaration(n) && n.name.text === 'VnetPreloadApi') {
+        keys = n.members.map((m) => (m.name as ts.Identifier).text);
+      }
+    });
+    expect(keys).not.toBeNull();
+    expect(exposeCalls).toEqual(['vnet']);
+    expect(Object.keys(exposed).sort()).toEqual([...keys!].sort());
+    for (const [k, v] of Object.entries(exposed)) expect(typeof v, k).toBe('function');
+  });
+
+  it('calls only channels main handles, and subscribes only to channels main sends', async () => {
+    const { handlers } = setup();
+    const api = exposed as Record<string, (...a: unknown[]) => unknown>;
+    invoked.length = 0; listened.length = 0;
+    for (const [k, fn] of Object.entries(api)) {
+      if (k.startsWith('on')) {
+        const got: unknown[] = [];
+        const off = fn((p: unknown) => got.push(p)) as () => void;
+        const l = listened.at(-1)!;
+        // The page gets the payload only, never the IPC event (which would expose ipcRenderer).
+        l.listener({ sender: 'IPC EVENT' }, { payload: k });
+        expect(got).toEqual([{ payload: k }]);
+        off();
+        expect(removed.at(-1)).toBe(l.channel);
+      } else {
+        await fn(...(k === 'setSampleRate' ? [5] : []));
+      }
+    }
+    const invokeChannels = invoked.map((i) => i.channel).sort();
+    expect(invokeChannels).toEqual([...handlers.keys()].sort());
+    expect(invokeChannels).toEqual(Object.values(INVOKE_CHANNELS).sort());
+    expect(listened.map((l) => l.channel).sort()).toEqual(Object.values(NOTIFY_CHANNELS).sort());
+    expect(invoked.find((i) => i.channel === 'vnet:setSampleRate')?.args).toEqual([5]);
+  });
+});
+
+describe('vnet://app protocol', () => {
+  it('serves only the renderer build, with the strict CSP', async () => {
+    const tmp = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'vnet-app-'));
+    fs.mkdirSync(path.join(tmp, 'r'));
+    fs.writeFileSync(path.join(tmp, 'r', 'index.html'), '<title>x</title>');
+    fs.writeFileSync(path.join(tmp, 'secret'), 'SECRET');
+    try {
+      const ok = await appProtocolResponse(path.join(tmp, 'r'), APP_ENTRY_URL);
+      expect(ok.status).toBe(200);
+      expect(ok.headers['Content-Security-Policy']).toContain("script-src 'self'");
+      expect(ok.headers['Content-Security-Policy']).toContain("connect-src 'none'");
+      for (const u of ['vnet://app/../secret', 'vnet://app/%2e%2e/secret', 'vnet://other/index.html', 'file:///etc/passwd']) {
+        const r = await appProtocolResponse(path.join(tmp, 'r'), u);
+        expect(r.status, u).not.toBe(200);
+        expect(r.body.toString()).not.toContain('SECRET');
+      }
+    } finally { fs.rmSync(tmp, { recursive: true, force: true }); }
+  });
+});
