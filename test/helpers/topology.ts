@@ -1,0 +1,241 @@
+// A seedable random topology generator for the differential tests: named namespaces (and sometimes
+// one held only by a process), veth pairs across and within namespaces, bridges with ports,
+// persistent tun/tap, MTU/MAC/alias changes, renames, IPv4 and IPv6 addresses (v6 `nodad`, so they
+// are never tentative), gateway/device/host/blackhole routes, links up and down.
+//
+// Everything is made with `ip` from argv arrays (`ip -batch -` fed lines our own generator wrote —
+// never a shell string). Only ever run inside the throwaway world (scripts/world.sh).
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import { ip, ipBatch, ipJson, type NsRef } from './iproute';
+
+/** mulberry32: small, fast, good enough, and the same sequence for the same seed everywhere. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Slot = string; // 'host', a namespace name, or 'proc' (a namespace only a process holds)
+
+interface Dev {
+  name: string; slot: Slot; kind: 'veth' | 'bridge' | 'tun' | 'tap';
+  up: boolean; v4?: { net: number; host: number }; v6?: boolean; enslaved?: boolean;
+}
+
+export interface Step { slot: Slot; lines: string[] }
+
+export interface TopologyPlan {
+  seed: number;
+  prefix: string;
+  named: string[];
+  /** A namespace held only by a process (`unshare --net sleep`). */
+  processNs: boolean;
+  /** A process sitting in a named namespace (`ip netns exec NAME sleep`): must not show up as a
+   *  namespace of its own. */
+  sleeperIn: string | null;
+  steps: Step[];
+}
+
+export interface BuiltTopology {
+  plan: TopologyPlan;
+  procPid: number | null;
+  children: ChildProcess[];
+}
+
+/** A random topology for `seed`. `prefix` (≤ 5 chars) starts every name it makes, so names never
+ *  collide with a previous topology whose namespaces the kernel is still tearing down. */
+export function generateTopology(seed: number, prefix: string): TopologyPlan {
+  const r = rng(seed);
+  const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
+  const chance = (p: number) => r() < p;
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
+
+  const named = Array.from({ length: int(1, 3) }, (_, i) => `${prefix}n${i}`);
+  const processNs = chance(0.3);
+  const slots: Slot[] = ['host', ...named, ...(processNs ? ['proc'] : [])];
+  const sleeperIn = chance(0.3) ? pick(named) : null;
+  const target = (s: Slot) => (s === 'host' ? '1' : s === 'proc' ? '{proc}' : s);
+
+  let counter = 0;
+  const name = (tag: string) => `${prefix}${tag}${counter++}`;
+  const devs: Dev[] = [];
+  const create: string[] = [];                       // in the host: links made straight into their namespace
+  const per = new Map<Slot, string[]>(slots.map((s) => [s, []]));
+  const later = new Map<Slot, string[]>(slots.map((s) => [s, []])); // after addresses and up: routes, downs
+  const L = (s: Slot) => per.get(s)!;
+
+  // veth pairs, some within one namespace
+  for (let i = int(1, 4); i > 0; i--) {
+    const a = pick(slots); const b = chance(0.25) ? a : pick(slots);
+    const na = name('v'); const nb = name('v');
+    create.push(`link add ${na} netns ${target(a)} type veth peer name ${nb} netns ${target(b)}`);
+    devs.push({ name: na, slot: a, kind: 'veth', up: false }, { name: nb, slot: b, kind: 'veth', up: false });
+  }
+  // bridges
+  for (let i = int(0, 2); i > 0; i--) {
+    const s = pick(slots); const n = name('b');
+    create.push(`link add ${n} netns ${target(s)} type bridge`);
+    devs.push({ name: n, slot: s, kind: 'bridge', up: false });
+  }
+  // persistent tun/tap (tuntap has no netns option: made inside their namespace)
+  for (let i = int(0, 2); i > 0; i--) {
+    const s = pick(slots); const mode = chance(0.5) ? 'tap' : 'tun'; const n = name('t');
+    L(s).push(`tuntap add mode ${mode} name ${n}`);
+    devs.push({ name: n, slot: s, kind: mode, up: false });
+  }
+
+  // renames (while down), MTU, MAC, alias
+  for (const d of devs) {
+    if (chance(0.1)) { const nn = `${d.name}r`; L(d.slot).push(`link set dev ${d.name} name ${nn}`); d.name = nn; }
+    if (d.kind !== 'bridge' && chance(0.3)) L(d.slot).push(`link set dev ${d.name} mtu ${int(1280, 9000)}`);
+    if (d.kind !== 'tun' && chance(0.25)) {
+      const mac = ['02', ...Array.from({ length: 5 }, () => int(0, 255).toString(16).padStart(2, '0'))].join(':');
+      L(d.slot).push(`link set dev ${d.name} address ${mac}`);
+    }
+    if (chance(0.15)) L(d.slot).push(`link set dev ${d.name} alias ${prefix}-alias-${int(0, 999)}`);
+  }
+  // bridge ports: veth ends and taps in the bridge's namespace
+  for (const br of devs.filter((d) => d.kind === 'bridge')) {
+    for (const d of devs) {
+      if (d.slot === br.slot && (d.kind === 'veth' || d.kind === 'tap') && !d.enslaved && chance(0.5)) {
+        L(d.slot).push(`link set dev ${d.name} master ${br.name}`);
+        d.enslaved = true;
+      }
+    }
+  }
+  // addresses: each device its own subnet (10.K.0.0/24, fd00:K::/64)
+  let net = 1;
+  for (const d of devs) {
+    if (!chance(0.6)) continue;
+    const n = net++; const host = int(1, 250);
+    d.v4 = { net: n, host };
+    L(d.slot).push(`addr add 10.${n}.0.${host}/24 dev ${d.name}`);
+    if (chance(0.6)) { d.v6 = true; L(d.slot).push(`addr add fd00:${n}::${host.toString(16)}/64 dev ${d.name} nodad`); }
+    if (chance(0.15)) L(d.slot).push(`addr add 10.${n}.1.${host}/24 dev ${d.name}`);
+  }
+  // up
+  for (const d of devs) if (chance(0.7)) { d.up = true; L(d.slot).push(`link set dev ${d.name} up`); }
+  for (const s of slots) if (s !== 'host' && chance(0.5)) L(s).push('link set dev lo up');
+
+  // routes, on up devices with an address (the gateway is in the connected subnet)
+  let rt = 1;
+  for (const d of devs) {
+    if (!d.up || !d.v4) continue;
+    const gw = d.v4.host === 250 ? 1 : d.v4.host + 1;
+    const lines = later.get(d.slot)!;
+    if (chance(0.5)) lines.push(`route add 10.200.${rt++}.0/24 via 10.${d.v4.net}.0.${gw}${chance(0.5) ? ` metric ${int(1, 500)}` : ''}`);
+    if (chance(0.3)) lines.push(`route add 10.201.${rt++}.0/24 dev ${d.name}`);
+    if (chance(0.2)) lines.push(`route add 10.202.0.${rt++} dev ${d.name}${chance(0.5) ? ` metric ${int(1, 50)}` : ''}`);
+    if (d.v6 && chance(0.4)) lines.push(`route add fd99:${rt++}::/64 via fd00:${d.v4.net}::${gw.toString(16)} dev ${d.name}`);
+  }
+  for (const s of slots) {
+    const lines = later.get(s)!;
+    const up = devs.filter((d) => d.slot === s && d.up && d.v4);
+    if (up.length && chance(0.4)) {
+      const d = pick(up); lines.push(`route add default via 10.${d.v4!.net}.0.${d.v4!.host === 250 ? 1 : d.v4!.host + 1}`);
+    }
+    if (chance(0.2)) lines.push(`route add blackhole 10.250.${rt++}.0/24`);
+  }
+  // some links go down again (the kernel takes their routes away)
+  for (const d of devs) if (d.up && chance(0.15)) { d.up = false; later.get(d.slot)!.push(`link set dev ${d.name} down`); }
+
+  const steps: Step[] = [{ slot: 'host', lines: create }];
+  for (const s of slots) steps.push({ slot: s, lines: per.get(s)! });
+  for (const s of slots) steps.push({ slot: s, lines: later.get(s)! });
+  return { seed, prefix, named, processNs, sleeperIn, steps: steps.filter((x) => x.lines.length > 0) };
+}
+
+/** The plan as shell-like text, for a failure message (never executed as such). */
+export function describeTopology(plan: TopologyPlan): string {
+  const out = [`seed ${plan.seed}: namespaces ${plan.named.join(', ')}${plan.processNs ? ' + process ns' : ''}` +
+    `${plan.sleeperIn ? `, sleeper in ${plan.sleeperIn}` : ''}`];
+  for (const s of plan.steps) {
+    const where = s.slot === 'host' ? '' : s.slot === 'proc' ? 'nsenter -t {proc} -n ' : `-n ${s.slot} `;
+    for (const l of s.lines) out.push(`  ip ${where}${l}`);
+  }
+  return out.join('\n');
+}
+
+function readNetInode(pid: number | 'self'): string | null {
+  try { return fs.readlinkSync(`/proc/${pid}/ns/net`); } catch { return null; }
+}
+
+async function waitFor(cond: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+function slotRef(slot: Slot, procPid: number | null): NsRef {
+  if (slot === 'host') return { kind: 'host' };
+  if (slot === 'proc') return { kind: 'process', pid: procPid! };
+  return { kind: 'named', name: slot };
+}
+
+/** Makes the topology. Throws (with the seed) when a command fails. */
+export async function buildTopology(plan: TopologyPlan): Promise<BuiltTopology> {
+  const built: BuiltTopology = { plan, procPid: null, children: [] };
+  try {
+    for (const n of plan.named) ip({ kind: 'host' }, ['netns', 'add', n]);
+    if (plan.processNs) {
+      // unshare execs sleep in place, so the child's pid is the holder of the new namespace.
+      const child = spawn('unshare', ['--net', 'sleep', '3600'], { stdio: 'ignore' });
+      built.children.push(child);
+      const hostNs = readNetInode('self');
+      await waitFor(() => { const x = readNetInode(child.pid!); return x !== null && x !== hostNs; }, 'the process namespace');
+      built.procPid = child.pid!;
+    }
+    if (plan.sleeperIn) {
+      built.children.push(spawn('ip', ['netns', 'exec', plan.sleeperIn, 'sleep', '3600'], { stdio: 'ignore' }));
+    }
+    for (const s of plan.steps) {
+      const lines = s.lines.map((l) => l.replaceAll('{proc}', String(built.procPid)));
+      ipBatch(slotRef(s.slot, built.procPid), lines);
+    }
+  } catch (e) {
+    (e as Error).message = `topology seed ${plan.seed}: ${(e as Error).message}\n${describeTopology(plan)}`;
+    throw e;
+  }
+  return built;
+}
+
+/** What the world's host namespace holds before any topology: restored after each one. */
+export interface HostBaseline { links: Set<string>; routes: Set<string> }
+
+interface HostRoute { dst: string; type?: string; gateway?: string; dev?: string; metric?: number }
+const hostRoutes = (): Array<{ family: '-4' | '-6'; r: HostRoute; key: string }> =>
+  (['-4', '-6'] as const).flatMap((family) => ipJson<HostRoute[]>({ kind: 'host' }, [family, 'route', 'show', 'table', 'main'])
+    .map((r) => ({ family, r, key: `${family} ${JSON.stringify(r)}` })));
+
+export function hostBaseline(): HostBaseline {
+  return {
+    links: new Set(ipJson<Array<{ ifname: string }>>({ kind: 'host' }, ['link', 'show']).map((l) => l.ifname)),
+    routes: new Set(hostRoutes().map((x) => x.key)),
+  };
+}
+
+/** Removes everything the topology made and waits until the host namespace is back to `baseline`
+ *  with no namespace of ours left (routes without a device, like blackholes, outlive the links). */
+export async function destroyTopology(t: BuiltTopology, baseline: HostBaseline): Promise<void> {
+  for (const c of t.children) c.kill('SIGKILL');
+  for (const n of t.plan.named) { try { ip({ kind: 'host' }, ['netns', 'del', n]); } catch { /* gone */ } }
+  const ours = () => ipJson<Array<{ ifname: string }>>({ kind: 'host' }, ['link', 'show'])
+    .map((l) => l.ifname).filter((n) => !baseline.links.has(n));
+  for (const n of ours()) { try { ip({ kind: 'host' }, ['link', 'del', 'dev', n]); } catch { /* its peer's namespace took it */ } }
+  for (const { family, r, key } of hostRoutes()) {
+    if (baseline.routes.has(key)) continue;
+    const spec = [...(r.type ? [r.type] : []), r.dst, ...(r.dev ? ['dev', r.dev] : []), ...(r.metric !== undefined ? ['metric', String(r.metric)] : [])];
+    try { ip({ kind: 'host' }, [family, 'route', 'del', ...spec]); } catch { /* went with its link */ }
+  }
+  await waitFor(() => ours().length === 0, `the host's links to be back to the baseline (left: ${ours().join(', ')})`);
+  await waitFor(() => hostRoutes().every((x) => baseline.routes.has(x.key)), 'the host routes to be back to the baseline');
+  await waitFor(() => t.children.every((c) => c.exitCode !== null || c.signalCode !== null), 'the helper processes to exit');
+}
