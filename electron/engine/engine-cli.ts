@@ -1,0 +1,69 @@
+// `vnet-studio engine --stdio`: the engine process. JSON-RPC 2.0, one message per line on
+// stdin/stdout; logs on stderr only (stdout carries nothing but protocol). Ends cleanly (exit 0)
+// on stdin end, SIGTERM/SIGINT, or a `shutdown` request: unsubscribes, closes every handle.
+import { parseArgs } from 'node:util';
+import * as readline from 'node:readline';
+import { Engine, defaultSampleHz } from './index';
+import { createEngineConnection } from './server';
+
+export const usage = `usage: vnet-studio engine --stdio [--sample-hz HZ] [--rescan-ms MS]
+  Runs the engine, speaking JSON-RPC 2.0 (newline-delimited) on stdin/stdout.
+  --sample-hz HZ   counter sample rate, 0.5..50 (default 10, or $VNET_SAMPLE_HZ)
+  --rescan-ms MS   /proc rescan period for process namespaces (default 1000; 0 = events only)`;
+
+function num(name: string, v: string | undefined, min: number, max: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw new Error(`--${name} must be a number from ${min} to ${max}, got "${v}"`);
+  return n;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let sampleHz: number | undefined; let rescanMs: number | undefined;
+  try {
+    const { values } = parseArgs({ args: argv, options: {
+      stdio: { type: 'boolean', default: false }, 'sample-hz': { type: 'string' }, 'rescan-ms': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    }, strict: true, allowPositionals: false });
+    if (values.help) { process.stdout.write(`${usage}\n`); return 0; }
+    if (!values.stdio) throw new Error('--stdio is required (the only transport the engine process speaks)');
+    sampleHz = num('sample-hz', values['sample-hz'], 0.5, 50) ?? defaultSampleHz();
+    rescanMs = num('rescan-ms', values['rescan-ms'], 0, 3_600_000);
+  } catch (err) {
+    process.stderr.write(`engine: ${(err as Error).message}\n${usage}\n`);
+    return 2;
+  }
+
+  const log = (m: string) => process.stderr.write(`engine[${process.pid}]: ${m}\n`);
+  const engine = await Engine.start({ sampleHz, rescanMs, log });
+  const st = engine.status();
+  log(`started: ${st.namespaces} namespaces, ${st.interfaces} interfaces${st.limitation ? `; ${st.limitation}` : ''}`);
+
+  let resolveDone: (code: number) => void = () => {};
+  const done = new Promise<number>((r) => { resolveDone = r; });
+  let stopping = false;
+  const stop = (why: string) => {
+    if (stopping) return;
+    stopping = true;
+    void (async () => {
+      log(`stopping (${why})`);
+      conn.close();
+      rl.close();
+      await engine.stop();
+      // Let stdout drain before exiting.
+      await new Promise<void>((r) => (process.stdout.writableLength ? process.stdout.once('drain', () => r()) : r()));
+      resolveDone(0);
+    })();
+  };
+  const conn = createEngineConnection(engine, (msg) => {
+    process.stdout.write(`${JSON.stringify(msg)}\n`);
+  }, { onShutdown: () => stop('shutdown request') });
+
+  const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity, terminal: false });
+  rl.on('line', (line) => { if (line.trim()) void conn.receive(line); });
+  rl.on('close', () => stop('stdin ended'));
+  process.stdout.on('error', () => stop('stdout closed'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  return done;
+}

@@ -1,0 +1,515 @@
+// The engine: every network namespace of the machine read live from the kernel into one model.
+//
+//   const e = await Engine.start({ sampleHz: 10 });
+//   e.on('delta', (b: DeltaBatch) => ...); e.on('counters', (f: CounterFrame) => ...);
+//   e.snapshot();  await e.waitIdle();  await e.stop();
+//
+// One NamespaceHandle (a netlink socket bound to the namespace) per namespace: dumped once, then
+// kept right by the kernel's events (event-driven, not polled). Follow-up work that the events
+// call for (routes IPv4 drops silently, a moved veth's far end, nsid maps, a full re-dump after
+// ENOBUFS) runs per namespace, one job at a time, with the namespace's events held back while its
+// links/addresses are being re-dumped and replayed on top of the dump afterwards, so the model
+// never goes back in time.
+import { EventEmitter } from 'node:events';
+import * as fs from 'node:fs';
+import type { CounterFrame, DeltaBatch, EngineStatus, Model } from '../protocol';
+import type { NamespaceHandle, NativeAddon, RawEvent } from '../../native/types';
+import { LiveModel, type NsNeeds } from './model';
+import { discover, type NsInfo } from './namespaces';
+import { RateTracker } from './rates';
+import { assignOwners, scanTunHolders } from './tunowners';
+import { ifaceId } from './translate';
+import { STATS_FIELDS } from '../protocol';
+
+export const ENGINE_VERSION = '0.1.0';
+export const MIN_HZ = 0.5;
+export const MAX_HZ = 50;
+
+export interface EngineOptions {
+  /** Counter sample rate, Hz (0.5..50; 0 = no sampling). Default 10 or $VNET_SAMPLE_HZ. */
+  sampleHz?: number;
+  /** /proc rescan period, ms (0 = only on events: /run/netns changes, nsid events, links leaving). Default 1000. */
+  rescanMs?: number;
+  /** SO_RCVBUF for the event sockets (small values force ENOBUFS, for tests). */
+  rcvbuf?: number;
+  /** The addon to use (default: native/index.ts). */
+  native?: NativeAddon;
+  /** Where `ip netns` keeps names. Default /run/netns. */
+  netnsDir?: string;
+  /** Diagnostics (stderr in the engine process). Default: nothing. */
+  log?: (msg: string) => void;
+}
+
+interface NsRec {
+  id: string;
+  info: NsInfo;
+  handle: NamespaceHandle;
+  /** Events held back while links/addresses are being dumped. */
+  held: RawEvent[] | null;
+  needs: NsNeeds;
+  running: boolean;
+  closed: boolean;
+}
+
+export function loadNative(): NativeAddon {
+  // Loaded lazily so that the pure parts (and their tests) do not need the compiled addon.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('../../native/index') as { native: NativeAddon }).native;
+}
+
+export function defaultSampleHz(): number {
+  const env = process.env.VNET_SAMPLE_HZ;
+  if (env === undefined || env === '') return 10;
+  const hz = Number(env);
+  if (!Number.isFinite(hz) || hz < MIN_HZ || hz > MAX_HZ) {
+    throw new Error(`VNET_SAMPLE_HZ must be a number from ${MIN_HZ} to ${MAX_HZ}, got ${JSON.stringify(env)}`);
+  }
+  return hz;
+}
+
+function errText(e: unknown): string { return e instanceof Error ? e.message : String(e); }
+
+export interface Engine {
+  on(event: 'delta', l: (b: DeltaBatch) => void): this;
+  on(event: 'counters', l: (f: CounterFrame) => void): this;
+  on(event: 'status', l: (s: EngineStatus) => void): this;
+  off(event: 'delta' | 'counters' | 'status', l: (...a: never[]) => void): this;
+}
+
+export class Engine extends EventEmitter {
+  private readonly native: NativeAddon;
+  private readonly m = new LiveModel();
+  private readonly recs = new Map<string, NsRec>();
+  /** Namespaces we could not open, with the path we tried (retried only if the path changes). */
+  private readonly failed = new Map<string, string | null>();
+  private readonly opening = new Map<string, Promise<void>>();
+  private readonly rates = new RateTracker();
+  private readonly log: (msg: string) => void;
+  private readonly netnsDir: string;
+  private readonly rescanMs: number;
+  private readonly rcvbuf: number | undefined;
+  private seq = 0;
+  private hz: number;
+  private privileged = false;
+  private privilegeReason = '';
+  private hostKnown = true;
+  private unreadableProcs = 0;
+  private stopped = false;
+  private flushQueued = false;
+  private rescanRunning: Promise<void> | null = null;
+  private rescanAgain = false;
+  private rescanTimer: NodeJS.Timeout | null = null;
+  private quickRescanTimer: NodeJS.Timeout | null = null;
+  private pendingNamedTries = 0;
+  private sampleTimer: NodeJS.Timeout | null = null;
+  private sampling: Promise<void> | null = null;
+  private watcher: fs.FSWatcher | null = null;
+  private lastEventAt = 0;
+  private statusKey = '';
+
+  private constructor(opts: EngineOptions) {
+    super();
+    this.native = opts.native ?? loadNative();
+    this.log = opts.log ?? (() => {});
+    this.netnsDir = opts.netnsDir ?? '/run/netns';
+    this.rescanMs = opts.rescanMs ?? 1000;
+    this.rcvbuf = opts.rcvbuf;
+    const hz = opts.sampleHz ?? defaultSampleHz();
+    if (hz !== 0) Engine.checkHz(hz);
+    this.hz = hz;
+  }
+
+  static checkHz(hz: unknown): number {
+    if (typeof hz !== 'number' || !Number.isFinite(hz) || hz < MIN_HZ || hz > MAX_HZ) {
+      throw new RangeError(`hz must be a number from ${MIN_HZ} to ${MAX_HZ}, got ${JSON.stringify(hz)}`);
+    }
+    return hz;
+  }
+
+  /** Starts the engine; resolves once every namespace it can read has been dumped. */
+  static async start(opts: EngineOptions = {}): Promise<Engine> {
+    const e = new Engine(opts);
+    await e.init();
+    return e;
+  }
+
+  private async init(): Promise<void> {
+    // Privilege, checked by trying: entering a namespace by path needs CAP_SYS_ADMIN, which is
+    // what reading other namespaces takes (plus CAP_NET_ADMIN for building).
+    try {
+      const h = await this.native.openNamespace(`/proc/${process.pid}/ns/net`);
+      h.close();
+      this.privileged = true;
+    } catch (err) {
+      this.privileged = false;
+      this.privilegeReason = errText(err);
+    }
+    await this.rescan();
+    this.watchNetnsDir();
+    if (this.rescanMs > 0) {
+      this.rescanTimer = setInterval(() => { void this.rescan(); }, this.rescanMs);
+      this.rescanTimer.unref?.();
+    }
+    this.flushNow();
+    this.setSampleRate(this.hz);
+    this.emitStatus();
+  }
+
+  // ---- public API -----------------------------------------------------------------------------
+
+  /** The whole model (deltas so far applied). */
+  model(): Model { this.flushNow(); return this.m.snapshot(); }
+
+  /** The model and the seq it corresponds to: deltas with a greater seq follow it. */
+  snapshot(): { seq: number; model: Model } { this.flushNow(); return { seq: this.seq, model: this.m.snapshot() }; }
+
+  get sampleHz(): number { return this.hz; }
+
+  /** Changes the counter sample rate (0.5..50 Hz; 0 stops sampling). */
+  setSampleRate(hz: number): number {
+    if (hz !== 0) Engine.checkHz(hz);
+    this.hz = hz;
+    if (this.sampleTimer) { clearTimeout(this.sampleTimer); this.sampleTimer = null; }
+    if (hz > 0 && !this.stopped) this.scheduleSample(0);
+    this.emitStatus();
+    return hz;
+  }
+
+  status(): EngineStatus {
+    const c = this.m.counts();
+    return {
+      version: ENGINE_VERSION, pid: process.pid, privileged: this.privileged,
+      limitation: this.limitation(), sampleHz: this.hz, namespaces: c.namespaces, interfaces: c.interfaces,
+    };
+  }
+
+  /** Resolves when no work is in flight and no kernel event arrived for `quietMs`. (Events still
+   *  inside the kernel's socket are invisible to us: tests wait for the delta they expect.) */
+  async waitIdle(quietMs = 20): Promise<void> {
+    for (;;) {
+      const busy = this.rescanRunning || this.opening.size || this.flushQueued
+        || [...this.recs.values()].some((r) => r.running || r.held);
+      if (!busy && Date.now() - this.lastEventAt >= quietMs) return;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  /** Resolves with the model once `pred(model)` holds (checked now and after every delta batch). */
+  waitFor(pred: (m: Model) => boolean, timeoutMs = 10_000): Promise<Model> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const m = this.m.snapshot();
+        if (!pred(m)) return false;
+        this.off('delta', check); clearTimeout(timer); resolve(m); return true;
+      };
+      const timer = setTimeout(() => {
+        this.off('delta', check);
+        reject(new Error(`waitFor: condition not met within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.flushNow();
+      if (!check()) this.on('delta', check);
+    });
+  }
+
+  /** Re-reads every namespace from scratch (the model then equals the kernel's state). */
+  async resync(): Promise<void> {
+    await this.rescan();
+    for (const r of this.recs.values()) this.kick(r, { resync: true });
+    await this.waitIdle(0);
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.rescanTimer) clearInterval(this.rescanTimer);
+    if (this.quickRescanTimer) clearTimeout(this.quickRescanTimer);
+    if (this.sampleTimer) clearTimeout(this.sampleTimer);
+    this.watcher?.close();
+    await Promise.allSettled([this.rescanRunning, this.sampling, ...this.opening.values()]);
+    for (const r of this.recs.values()) this.closeRec(r);
+    this.recs.clear();
+    this.removeAllListeners();
+  }
+
+  // ---- namespaces -----------------------------------------------------------------------------
+
+  private watchNetnsDir(): void {
+    if (this.watcher || this.stopped) return;
+    try {
+      this.watcher = fs.watch(this.netnsDir, () => this.scheduleRescan(0));
+      this.watcher.on('error', () => { this.watcher?.close(); this.watcher = null; });
+    } catch { /* no /run/netns yet: the periodic rescan tries again */ }
+  }
+
+  private scheduleRescan(delayMs: number): void {
+    if (this.stopped || this.quickRescanTimer) return;
+    this.quickRescanTimer = setTimeout(() => { this.quickRescanTimer = null; void this.rescan(); }, delayMs);
+  }
+
+  /** One discovery pass (coalesced: at most one running and one queued). */
+  rescan(): Promise<void> {
+    if (this.rescanRunning) { this.rescanAgain = true; return this.rescanRunning; }
+    this.rescanRunning = (async () => {
+      try {
+        do { this.rescanAgain = false; await this.rescanOnce(); } while (this.rescanAgain && !this.stopped);
+      } catch (err) {
+        this.log(`rescan failed: ${errText(err)}`);
+      } finally {
+        this.rescanRunning = null;
+      }
+    })();
+    return this.rescanRunning;
+  }
+
+  private async rescanOnce(): Promise<void> {
+    if (this.stopped) return;
+    const d = discover(this.netnsDir);
+    this.hostKnown = d.hostKnown;
+    this.unreadableProcs = d.unreadable;
+    const ids = new Set(d.namespaces.map((n) => n.id));
+    for (const id of this.m.namespaceIds()) {
+      if (ids.has(id)) continue;
+      const r = this.recs.get(id);
+      if (r) { this.closeRec(r); this.recs.delete(id); }
+      this.failed.delete(id);
+      this.m.removeNamespace(id);
+    }
+    const opens: Promise<void>[] = [];
+    for (const info of d.namespaces) {
+      this.m.upsertNamespace(info);
+      const r = this.recs.get(info.id);
+      if (r) { r.info = info; continue; }
+      if (this.opening.has(info.id)) { opens.push(this.opening.get(info.id)!); continue; }
+      if (this.failed.has(info.id) && this.failed.get(info.id) === info.openPath) continue;
+      const p = this.open(info).finally(() => this.opening.delete(info.id));
+      this.opening.set(info.id, p);
+      opens.push(p);
+    }
+    this.m.reorder(d.namespaces.map((n) => n.id));
+    this.watchNetnsDir();
+    // `ip netns add` mounts onto the file after creating it; the mount makes no inotify event.
+    if (d.pending.length && this.pendingNamedTries < 20) { this.pendingNamedTries++; this.scheduleRescan(25); }
+    else if (!d.pending.length) this.pendingNamedTries = 0;
+    await Promise.all(opens);
+    this.scanTunOwners();
+    this.scheduleFlush();
+  }
+
+  private async open(info: NsInfo): Promise<void> {
+    let handle: NamespaceHandle;
+    try {
+      handle = await this.native.openNamespace(info.openPath);
+    } catch (err) {
+      this.failed.set(info.id, info.openPath);
+      this.m.setError(info.id, this.privileged ? `cannot read this namespace: ${errText(err)}`
+        : 'cannot read this namespace: not privileged');
+      this.scheduleFlush();
+      return;
+    }
+    if (handle.inode !== info.inode || this.stopped || !this.m.has(info.id)) {
+      // The process we went through exited and its pid was reused, or the namespace went away.
+      handle.close();
+      if (!this.stopped && this.m.has(info.id)) this.scheduleRescan(10);
+      return;
+    }
+    this.failed.delete(info.id);
+    this.m.setError(info.id, undefined);
+    const rec: NsRec = {
+      id: info.id, info, handle, held: null, closed: false, running: false,
+      needs: { links: false, routes: false, nsids: false, resync: false },
+    };
+    this.recs.set(info.id, rec);
+    try {
+      handle.subscribe((evs) => this.onEvents(rec, evs), this.rcvbuf ? { rcvbuf: this.rcvbuf } : undefined);
+    } catch (err) {
+      this.log(`subscribe ${info.id}: ${errText(err)}`);
+    }
+    // The first dump runs like a resync: events held meanwhile are replayed on top of it.
+    await this.runJobs(rec, { links: false, routes: false, nsids: true, resync: true });
+    // Every other namespace may now have an nsid for this one.
+    for (const other of this.recs.values()) if (other !== rec) this.kick(other, { nsids: true });
+  }
+
+  private closeRec(r: NsRec): void {
+    if (r.closed) return;
+    r.closed = true;
+    try { r.handle.unsubscribe(); } catch { /* already */ }
+    try { r.handle.close(); } catch { /* already */ }
+  }
+
+  // ---- events and follow-up jobs --------------------------------------------------------------
+
+  private onEvents(r: NsRec, evs: RawEvent[]): void {
+    if (r.closed || this.stopped) return;
+    this.lastEventAt = Date.now();
+    if (r.held) { for (const e of evs) r.held.push(e); return; }
+    for (const e of evs) this.m.applyEvent(r.id, e);
+    this.afterApply();
+  }
+
+  private afterApply(): void {
+    const needs = this.m.takeNeeds();
+    for (const [id, n] of needs.perNs) {
+      const r = this.recs.get(id);
+      if (r) this.kick(r, n);
+    }
+    if (needs.rescan) this.scheduleRescan(0);
+    if (needs.tunScan) this.scanTunOwners();
+    this.scheduleFlush();
+  }
+
+  private kick(r: NsRec, n: Partial<NsNeeds>): void {
+    if (r.closed) return;
+    r.needs.links ||= !!n.links; r.needs.routes ||= !!n.routes;
+    r.needs.nsids ||= !!n.nsids; r.needs.resync ||= !!n.resync;
+    if (!r.running) void this.runJobs(r, { links: false, routes: false, nsids: false, resync: false });
+  }
+
+  /** Runs a namespace's pending jobs one after the other until none is left. */
+  private async runJobs(r: NsRec, extra: NsNeeds): Promise<void> {
+    r.needs.links ||= extra.links; r.needs.routes ||= extra.routes;
+    r.needs.nsids ||= extra.nsids; r.needs.resync ||= extra.resync;
+    if (r.running) return;
+    r.running = true;
+    try {
+      while (!r.closed && !this.stopped) {
+        const n = r.needs;
+        if (!n.links && !n.routes && !n.nsids && !n.resync) break;
+        r.needs = { links: false, routes: false, nsids: false, resync: false };
+        try {
+          if (n.resync || n.links) {
+            r.held = [];
+            try {
+              if (n.resync) {
+                const [links, addrs, routes] = await Promise.all([
+                  r.handle.dumpLinks(), r.handle.dumpAddrs(), r.handle.dumpRoutes(),
+                ]);
+                this.m.replaceLinks(r.id, links);
+                this.m.replaceAddrs(r.id, addrs);
+                this.m.setRoutes(r.id, routes);
+              } else {
+                this.m.replaceLinks(r.id, await r.handle.dumpLinks());
+              }
+            } finally {
+              const held = r.held; r.held = null;
+              for (const e of held) this.m.applyEvent(r.id, e);
+            }
+          }
+          if (n.nsids) await this.refreshNsids(r);
+          if (n.routes && !n.resync) this.m.setRoutes(r.id, await r.handle.dumpRoutes());
+        } catch (err) {
+          if (r.closed || this.stopped) break;
+          // An interrupted dump (NLM_F_DUMP_INTR) or a transient failure: try again from scratch.
+          this.log(`${r.id}: ${errText(err)}; re-reading the namespace`);
+          r.needs.resync = true;
+          await new Promise((res) => setTimeout(res, 50));
+        }
+        this.afterApply();
+      }
+    } finally {
+      r.running = false;
+    }
+  }
+
+  /** This namespace's nsid → inode map, asked of the kernel for every namespace we know. */
+  private async refreshNsids(r: NsRec): Promise<void> {
+    const map = new Map<number, number>();
+    await Promise.all([...this.recs.values()].map(async (other) => {
+      if (other === r || !other.info.refPath) return;
+      try {
+        const nsid = await r.handle.getNsid(other.info.refPath);
+        if (nsid >= 0) map.set(nsid, other.info.inode);
+      } catch { /* the path's process exited: the next rescan gives another */ }
+    }));
+    this.m.setNsidMap(r.id, map);
+  }
+
+  private scanTunOwners(): void {
+    if (this.stopped) return;
+    if (!this.m.hasTuns()) return;
+    this.m.setTunOwners(assignOwners(scanTunHolders(), this.m.tunNames()));
+    this.scheduleFlush();
+  }
+
+  // ---- deltas and status --------------------------------------------------------------------
+
+  private scheduleFlush(): void {
+    if (this.flushQueued || this.stopped) return;
+    this.flushQueued = true;
+    setImmediate(() => this.flushNow());
+  }
+
+  private flushNow(): void {
+    this.flushQueued = false;
+    if (this.stopped) return;
+    const deltas = this.m.takeDeltas();
+    if (deltas.length) {
+      this.seq++;
+      this.emit('delta', { seq: this.seq, deltas } satisfies DeltaBatch);
+    }
+    this.emitStatus();
+  }
+
+  private emitStatus(): void {
+    const s = this.status();
+    // Interface counts alone do not make a status notification (they change with every delta).
+    const key = JSON.stringify({ ...s, interfaces: 0 });
+    if (key === this.statusKey) return;
+    this.statusKey = key;
+    this.emit('status', s);
+  }
+
+  private limitation(): string | null {
+    const parts: string[] = [];
+    if (!this.privileged) {
+      parts.push('Not running as root: showing only this process\'s network namespace; run with sudo '
+        + '(or grant CAP_NET_ADMIN+CAP_SYS_ADMIN) to see all namespaces'
+        + (this.privilegeReason ? ` (entering a namespace failed: ${this.privilegeReason})` : ''));
+      const unread = this.failed.size;
+      if (unread) parts.push(`${unread} other namespace${unread > 1 ? 's are' : ' is'} listed but cannot be read`);
+      if (this.unreadableProcs) parts.push(`${this.unreadableProcs} processes of other users cannot be inspected, so their namespaces are not listed`);
+      if (!this.hostKnown) parts.push('pid 1 cannot be inspected, so this namespace is assumed to be the host\'s');
+    } else if (this.failed.size) {
+      parts.push(`${this.failed.size} namespace(s) could not be read (see their error)`);
+    }
+    return parts.length ? parts.join('; ') : null;
+  }
+
+  // ---- counters -------------------------------------------------------------------------------
+
+  private scheduleSample(delayMs: number): void {
+    if (this.stopped || this.hz <= 0) return;
+    this.sampleTimer = setTimeout(() => {
+      this.sampleTimer = null;
+      const started = performance.now();
+      this.sampling = this.sampleOnce().catch((err) => this.log(`counters: ${errText(err)}`)).finally(() => {
+        this.sampling = null;
+        // Keep the period; if a sweep took longer than a period, the next one starts right away.
+        const period = 1000 / this.hz;
+        if (!this.sampleTimer) this.scheduleSample(Math.max(0, period - (performance.now() - started)));
+      });
+    }, delayMs);
+  }
+
+  private async sampleOnce(): Promise<void> {
+    const recs = [...this.recs.values()].filter((r) => !r.closed);
+    const t = performance.now();
+    const frames = await Promise.all(recs.map((r) => r.handle.dumpStats().then((f) => ({ r, f }), () => null)));
+    if (this.stopped) return;
+    const samples = new Map<string, Float64Array>();
+    for (const x of frames) {
+      if (!x || x.r.closed) continue;
+      const { ifindex, values } = x.f;
+      for (let i = 0; i < ifindex.length; i++) {
+        const v = values.subarray(i * 8, i * 8 + 8);
+        const id = ifaceId(x.r.id, ifindex[i]);
+        const st = {} as Record<(typeof STATS_FIELDS)[number], number>;
+        STATS_FIELDS.forEach((k, j) => { st[k] = v[j]; });
+        // Only interfaces the model knows (a brand-new one waits for its newlink to be applied).
+        if (this.m.setStats(x.r.id, ifindex[i], st)) samples.set(id, v);
+      }
+    }
+    const frame = this.rates.frame(samples, t, Date.now());
+    if (frame.ids.length) this.emit('counters', frame);
+  }
+}

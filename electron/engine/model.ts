@@ -1,0 +1,355 @@
+// The live model: raw kernel state per namespace, the model objects derived from it, and the
+// deltas between what clients were last told and what is true now. No I/O here: the engine feeds
+// it dumps and events and carries out the follow-up work it asks for (`takeNeeds`), which keeps
+// this file testable with hand-built records.
+//
+// Changes are coalesced: an event marks an interface dirty; `takeDeltas()` recomputes dirty
+// interfaces once and emits only what differs from what was last emitted (counters excluded:
+// those travel in counter frames).
+import type { Delta, Interface, Model, Namespace, Route, Stats, TunOwner } from '../protocol';
+import type { RawAddr, RawEvent, RawLink, RawRoute } from '../../native/types';
+import type { NsInfo } from './namespaces';
+import {
+  addrKey, addressList, IFF_UP, interfaceKind, nsIdOf, resolvePeer, toStats, translateLink, translateRoutes,
+} from './translate';
+
+/** Follow-up work the model asks of the engine for one namespace. */
+export interface NsNeeds {
+  links: boolean;      // re-dump links (a veth peer elsewhere changed under it)
+  routes: boolean;     // re-dump routes (IPv4 drops routes silently when a link goes down or away)
+  nsids: boolean;      // refresh this namespace's nsid → namespace map
+  resync: boolean;     // re-dump everything (ENOBUFS / interrupted dump)
+}
+
+interface NsState {
+  info: NsInfo;
+  error: string | undefined;
+  links: Map<number, RawLink>;
+  addrs: Map<number, Map<string, RawAddr>>;
+  stats: Map<number, Stats>;
+  routes: Route[];
+  nsidToInode: Map<number, number>;
+  /** What clients were last told, keyed by ifindex: the interface (stats excluded) as JSON. */
+  emitted: Map<number, string>;
+  current: Map<number, Interface>;
+  dirty: Set<number>;
+  routesEmitted: string;
+  nsEmitted: string;
+}
+
+const ZERO_STATS: Stats = {
+  rxPackets: 0, txPackets: 0, rxBytes: 0, txBytes: 0, rxErrors: 0, txErrors: 0, rxDropped: 0, txDropped: 0,
+};
+
+function ifaceKey(i: Interface): string {
+  const { stats: _s, ...rest } = i;
+  return JSON.stringify(rest);
+}
+
+function nsPublic(s: NsState): Omit<Namespace, 'interfaces' | 'routes'> {
+  const n: Omit<Namespace, 'interfaces' | 'routes'> = {
+    id: s.info.id, inode: s.info.inode, kind: s.info.kind, name: s.info.name, label: s.info.label,
+    pids: s.info.pids,
+  };
+  if (s.error !== undefined) n.error = s.error;
+  return n;
+}
+
+export class LiveModel {
+  private readonly ns = new Map<string, NsState>();
+  private readonly removed: string[] = [];
+  private readonly needs = new Map<string, NsNeeds>();
+  private owners = new Map<number, Map<string, TunOwner[]>>();
+  private rescanWanted = false;
+  private tunScanWanted = false;
+
+  has(nsId: string): boolean { return this.ns.has(nsId); }
+  namespaceIds(): string[] { return [...this.ns.keys()]; }
+  info(nsId: string): NsInfo | undefined { return this.ns.get(nsId)?.info; }
+
+  // ---- namespaces -------------------------------------------------------------------------
+
+  /** Adds a namespace or updates its description (kind, label, pids, paths). */
+  upsertNamespace(info: NsInfo): void {
+    const s = this.ns.get(info.id);
+    if (s) { s.info = info; return; }
+    this.ns.set(info.id, {
+      info, error: undefined, links: new Map(), addrs: new Map(), stats: new Map(), routes: [],
+      nsidToInode: new Map(), emitted: new Map(), current: new Map(), dirty: new Set(),
+      routesEmitted: '[]', nsEmitted: '',
+    });
+    const i = this.removed.indexOf(info.id);
+    if (i >= 0) this.removed.splice(i, 1);
+  }
+
+  setError(nsId: string, error: string | undefined): void {
+    const s = this.ns.get(nsId);
+    if (s) s.error = error;
+  }
+
+  /** A namespace that is gone takes its interfaces with it: one `namespace-removed` delta. */
+  removeNamespace(nsId: string): void {
+    if (!this.ns.has(nsId)) return;
+    const s = this.ns.get(nsId)!;
+    this.ns.delete(nsId);
+    this.needs.delete(nsId);
+    if (s.nsEmitted !== '') this.removed.push(nsId);
+    // Interfaces elsewhere whose peer was in there change (their peer is gone).
+    for (const other of this.ns.values()) {
+      for (const [idx, iface] of other.current) if (iface.peer?.startsWith(`${nsId}/`)) other.dirty.add(idx);
+    }
+  }
+
+  // ---- raw state from dumps -----------------------------------------------------------------
+
+  /** A full link dump: replaces what we had, marking what differs. */
+  replaceLinks(nsId: string, links: readonly RawLink[]): void {
+    const s = this.ns.get(nsId);
+    if (!s) return;
+    const fresh = new Map(links.map((l) => [l.index, l]));
+    for (const [idx, old] of s.links) if (!fresh.has(idx)) this.linkGone(s, idx, old);
+    for (const l of links) this.linkSeen(s, l);
+  }
+
+  replaceAddrs(nsId: string, addrs: readonly RawAddr[]): void {
+    const s = this.ns.get(nsId);
+    if (!s) return;
+    const fresh = new Map<number, Map<string, RawAddr>>();
+    for (const a of addrs) {
+      let m = fresh.get(a.index);
+      if (!m) fresh.set(a.index, (m = new Map()));
+      m.set(addrKey(a), a);
+    }
+    for (const idx of new Set([...s.addrs.keys(), ...fresh.keys()])) {
+      const before = [...(s.addrs.get(idx)?.keys() ?? [])].join(',');
+      const after = [...(fresh.get(idx)?.keys() ?? [])].join(',');
+      if (before !== after) s.dirty.add(idx);
+    }
+    s.addrs = fresh;
+  }
+
+  setRoutes(nsId: string, raw: readonly RawRoute[]): void {
+    const s = this.ns.get(nsId);
+    if (s) s.routes = translateRoutes(raw, nsId);
+  }
+
+  /** This namespace's view of other namespaces' ids (RTM_GETNSID). Re-resolves veth peers. */
+  setNsidMap(nsId: string, map: ReadonlyMap<number, number>): void {
+    const s = this.ns.get(nsId);
+    if (!s) return;
+    const same = map.size === s.nsidToInode.size && [...map].every(([k, v]) => s.nsidToInode.get(k) === v);
+    if (same) return;
+    s.nsidToInode = new Map(map);
+    for (const [idx, l] of s.links) {
+      if (l.linkNetnsid >= 0) {
+        s.dirty.add(idx);
+        // The peer's own record may predate the change too (a move): look at it again.
+        const peer = resolvePeer(l, nsId, s.nsidToInode);
+        if (peer && interfaceKind(l) === 'veth') this.need(peer.slice(0, peer.indexOf('/if:'))).links = true;
+      }
+    }
+  }
+
+  setTunOwners(owners: Map<number, Map<string, TunOwner[]>>): void {
+    this.owners = owners;
+    for (const s of this.ns.values()) {
+      for (const [idx, l] of s.links) if (l.kind === 'tun') s.dirty.add(idx);
+    }
+  }
+
+  /** Names of the tun/tap devices per namespace inode (for the owner heuristic). */
+  tunNames(): Map<number, Set<string>> {
+    const out = new Map<number, Set<string>>();
+    for (const s of this.ns.values()) {
+      const names = new Set<string>();
+      for (const l of s.links.values()) if (l.kind === 'tun') names.add(l.name);
+      if (names.size) out.set(s.info.inode, names);
+    }
+    return out;
+  }
+
+  hasTuns(): boolean {
+    for (const s of this.ns.values()) for (const l of s.links.values()) if (l.kind === 'tun') return true;
+    return false;
+  }
+
+  /** Counter values from the sampler; no delta (counter frames carry them). */
+  setStats(nsId: string, index: number, stats: Stats): boolean {
+    const s = this.ns.get(nsId);
+    if (!s || !s.links.has(index)) return false;
+    s.stats.set(index, stats);
+    const cur = s.current.get(index);
+    if (cur) cur.stats = stats;
+    return true;
+  }
+
+  // ---- events -------------------------------------------------------------------------------
+
+  applyEvent(nsId: string, ev: RawEvent): void {
+    const s = this.ns.get(nsId);
+    if (!s) return;
+    switch (ev.type) {
+      case 'newlink': this.linkSeen(s, ev.link); break;
+      case 'dellink': {
+        const old = s.links.get(ev.index);
+        if (old) this.linkGone(s, ev.index, old);
+        this.rescanWanted = true; // it may have moved into a namespace we do not know yet
+        break;
+      }
+      case 'newaddr': case 'deladdr': {
+        const a = ev.addr;
+        let m = s.addrs.get(a.index);
+        if (ev.type === 'newaddr') {
+          if (!m) s.addrs.set(a.index, (m = new Map()));
+          m.set(addrKey(a), a);
+        } else if (m) {
+          m.delete(addrKey(a));
+          if (m.size === 0) s.addrs.delete(a.index);
+        }
+        s.dirty.add(a.index);
+        this.need(nsId).routes = true; // prefix and local routes follow addresses
+        break;
+      }
+      case 'newroute': case 'delroute': this.need(nsId).routes = true; break;
+      case 'newnsid': case 'delnsid':
+        this.need(nsId).nsids = true;
+        this.rescanWanted = true;
+        break;
+      case 'newneigh': case 'delneigh': break; // the FDB is not part of the model yet
+      case 'resync': this.need(nsId).resync = true; break;
+    }
+  }
+
+  private linkSeen(s: NsState, l: RawLink): void {
+    const old = s.links.get(l.index);
+    s.links.set(l.index, l);
+    if (!s.stats.has(l.index)) s.stats.set(l.index, toStats(l.stats));
+    s.dirty.add(l.index);
+    if (!old || (old.flags & IFF_UP) !== (l.flags & IFF_UP) || old.operstate !== l.operstate) {
+      this.need(s.info.id).routes = true;
+    }
+    if (l.kind === 'tun' && (!old || old.name !== l.name)) this.tunScanWanted = true;
+    this.peerTouched(s, old);
+    this.peerTouched(s, l);
+  }
+
+  private linkGone(s: NsState, idx: number, old: RawLink): void {
+    s.links.delete(idx);
+    s.addrs.delete(idx);
+    s.stats.delete(idx);
+    s.dirty.add(idx);
+    this.need(s.info.id).routes = true;
+    this.peerTouched(s, old);
+  }
+
+  /** A veth end with its peer in another namespace changed: the peer's record there (IFLA_LINK,
+   *  IFLA_LINK_NETNSID) may have changed without any event in that namespace (a move), so that
+   *  namespace's links are read again. An unresolvable nsid means our nsid map is stale. */
+  private peerTouched(s: NsState, l: RawLink | undefined): void {
+    if (!l || l.linkNetnsid < 0 || l.link <= 0 || interfaceKind(l) !== 'veth') return;
+    const peer = resolvePeer(l, s.info.id, s.nsidToInode);
+    if (peer === null) { this.need(s.info.id).nsids = true; return; }
+    const peerNs = peer.slice(0, peer.indexOf('/if:'));
+    if (peerNs !== s.info.id && this.ns.has(peerNs)) this.need(peerNs).links = true;
+  }
+
+  private need(nsId: string): NsNeeds {
+    let n = this.needs.get(nsId);
+    if (!n) this.needs.set(nsId, (n = { links: false, routes: false, nsids: false, resync: false }));
+    return n;
+  }
+
+  /** Follow-up work, per namespace, and whether /proc should be scanned again now. */
+  takeNeeds(): { perNs: Map<string, NsNeeds>; rescan: boolean; tunScan: boolean } {
+    const perNs = new Map([...this.needs].filter(([id]) => this.ns.has(id)));
+    this.needs.clear();
+    const out = { perNs, rescan: this.rescanWanted, tunScan: this.tunScanWanted };
+    this.rescanWanted = false; this.tunScanWanted = false;
+    return out;
+  }
+
+  // ---- output -------------------------------------------------------------------------------
+
+  private build(s: NsState, l: RawLink): Interface {
+    const addrs = s.addrs.get(l.index);
+    return translateLink(l, {
+      nsId: s.info.id,
+      addresses: addrs ? addressList(addrs.values()) : [],
+      peer: resolvePeer(l, s.info.id, s.nsidToInode),
+      owners: l.kind === 'tun' ? this.owners.get(s.info.inode)?.get(l.name) ?? [] : [],
+      stats: s.stats.get(l.index) ?? ZERO_STATS,
+    });
+  }
+
+  /** The deltas since the last call, in an order a client can apply one by one: namespaces
+   *  first, then their interfaces, then routes, then removed namespaces. */
+  takeDeltas(): Delta[] {
+    const nsDeltas: Delta[] = []; const ifDeltas: Delta[] = []; const routeDeltas: Delta[] = [];
+    for (const s of this.ns.values()) {
+      const pub = nsPublic(s);
+      const key = JSON.stringify(pub);
+      if (key !== s.nsEmitted) { s.nsEmitted = key; nsDeltas.push({ op: 'namespace', namespace: pub }); }
+      for (const idx of [...s.dirty].sort((a, b) => a - b)) {
+        const l = s.links.get(idx);
+        if (!l) {
+          s.current.delete(idx);
+          if (s.emitted.delete(idx)) ifDeltas.push({ op: 'interface-removed', id: `${s.info.id}/if:${idx}` });
+          continue;
+        }
+        const iface = this.build(s, l);
+        s.current.set(idx, iface);
+        const k = ifaceKey(iface);
+        if (s.emitted.get(idx) !== k) {
+          s.emitted.set(idx, k);
+          ifDeltas.push({ op: 'interface', namespaceId: s.info.id, iface });
+        }
+      }
+      s.dirty.clear();
+      const rk = JSON.stringify(s.routes);
+      if (rk !== s.routesEmitted) {
+        s.routesEmitted = rk;
+        routeDeltas.push({ op: 'routes', namespaceId: s.info.id, routes: s.routes });
+      }
+    }
+    const removed: Delta[] = this.removed.map((id) => ({ op: 'namespace-removed', id }));
+    this.removed.length = 0;
+    return [...nsDeltas, ...ifDeltas, ...routeDeltas, ...removed];
+  }
+
+  /** Whether takeDeltas() would have something to say (cheap check for batching). */
+  isDirty(): boolean {
+    if (this.removed.length) return true;
+    for (const s of this.ns.values()) if (s.dirty.size || s.nsEmitted === '') return true;
+    return false;
+  }
+
+  /** The whole model as clients were last told it plus current counters. Call takeDeltas()
+   *  first so that the snapshot and the delta stream agree. */
+  snapshot(): Model {
+    const namespaces: Namespace[] = [];
+    for (const s of this.ns.values()) {
+      const interfaces = [...s.current.values()].sort((a, b) => a.index - b.index)
+        .map((i) => ({ ...i, stats: s.stats.get(i.index) ?? i.stats }));
+      namespaces.push({ ...nsPublic(s), interfaces, routes: s.routes });
+    }
+    return { namespaces };
+  }
+
+  counts(): { namespaces: number; interfaces: number } {
+    let interfaces = 0;
+    for (const s of this.ns.values()) interfaces += s.links.size;
+    return { namespaces: this.ns.size, interfaces };
+  }
+
+  /** Namespace order as discovery gives it (host, named by name, processes by pid). */
+  reorder(ids: readonly string[]): void {
+    const entries = ids.filter((id) => this.ns.has(id)).map((id) => [id, this.ns.get(id)!] as const);
+    for (const id of [...this.ns.keys()]) if (!ids.includes(id)) entries.push([id, this.ns.get(id)!] as const);
+    this.ns.clear();
+    for (const [id, s] of entries) this.ns.set(id, s);
+  }
+
+  inodeOf(nsId: string): number | undefined { return this.ns.get(nsId)?.info.inode; }
+}
+
+export { nsIdOf };

@@ -1,0 +1,164 @@
+// Network namespace discovery: the host's (the namespace of pid 1), the named ones of `ip netns`
+// (/run/netns/*), and the ones that exist only because processes live in them (containers), found
+// through /proc/<pid>/ns/net and grouped by inode — one entry per namespace, not per process.
+//
+// Why a periodic /proc scan: the kernel has no event for "a process entered a new network
+// namespace" short of the proc connector (CAP_NET_ADMIN, netlink, and still no setns events), so
+// the engine rescans /proc about once a second (a readdir and one readlink per process: cheap) and
+// immediately whenever netlink says something namespace-shaped happened (nsid events, links leaving).
+import * as fs from 'node:fs';
+import type { NamespaceKind } from '../protocol';
+import { nsIdOf } from './translate';
+
+/** How many pids a namespace lists at most (the protocol promises "the first few hundred"). */
+export const MAX_PIDS = 300;
+const NSFS_MAGIC = 0x6e736673;
+
+export interface NsInfo {
+  id: string;
+  inode: number;
+  kind: NamespaceKind;
+  name: string | null;
+  label: string;
+  pids: number[];
+  /** Where to open it: /run/netns/NAME or /proc/PID/ns/net; null = the engine's own namespace. */
+  openPath: string | null;
+  /** A path that names it now (for RTM_GETNSID), also for the engine's own namespace. */
+  refPath: string;
+}
+
+export interface NamedNs { name: string; inode: number; path: string }
+export interface ProcNs { pid: number; inode: number }
+
+/** The inode of the network namespace a /proc or /run/netns path names, or null if unreadable. */
+export function nsInode(path: string): number | null {
+  try { return fs.statSync(path).ino; } catch { return null; }
+}
+
+function readlinkInode(path: string): number | null {
+  try {
+    const m = /^net:\[(\d+)\]$/.exec(fs.readlinkSync(path));
+    return m ? Number(m[1]) : null;
+  } catch { return null; }
+}
+
+export function readComm(pid: number): string {
+  try { return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim(); } catch { return '?'; }
+}
+
+/** /run/netns entries that are mounted namespaces. `pending` lists files that exist but are not
+ *  (yet) namespace mounts: `ip netns add` creates the file, then bind-mounts onto it, and the mount
+ *  makes no inotify event, so the caller looks again shortly. */
+export function scanNamed(dir = '/run/netns'): { named: NamedNs[]; pending: string[] } {
+  const named: NamedNs[] = []; const pending: string[] = [];
+  let names: string[];
+  try { names = fs.readdirSync(dir).sort(); } catch { return { named, pending }; }
+  for (const name of names) {
+    const path = `${dir}/${name}`;
+    try {
+      if (fs.statfsSync(path).type !== NSFS_MAGIC) { pending.push(name); continue; }
+      named.push({ name, inode: fs.statSync(path).ino, path });
+    } catch { /* vanished or unreadable: the next scan decides */ }
+  }
+  return { named, pending };
+}
+
+/** Every process whose network namespace we may read. `unreadable` counts those we may not
+ *  (other users' processes when not privileged). */
+export function scanProc(): { procs: ProcNs[]; unreadable: number } {
+  const procs: ProcNs[] = []; let unreadable = 0;
+  let entries: string[];
+  try { entries = fs.readdirSync('/proc'); } catch { return { procs, unreadable }; }
+  for (const e of entries) {
+    const c = e.charCodeAt(0);
+    if (c < 48 || c > 57) continue;
+    const pid = Number(e);
+    const inode = readlinkInode(`/proc/${pid}/ns/net`);
+    if (inode === null) {
+      // Refused (another user's process, when not privileged) or the process just exited.
+      if (fs.existsSync(`/proc/${pid}`)) unreadable++;
+      continue;
+    }
+    procs.push({ pid, inode });
+  }
+  procs.sort((a, b) => a.pid - b.pid);
+  return { procs, unreadable };
+}
+
+export interface GroupInput {
+  /** Inode of pid 1's namespace (null when we may not read it). */
+  hostInode: number | null;
+  ownInode: number;
+  named: NamedNs[];
+  procs: ProcNs[];
+  comm: (pid: number) => string;
+}
+
+/** Turns what the scans found into one entry per namespace. Pure (tests feed it by hand).
+ *  - the namespace of pid 1 is "host" (inside a container or a test world, that is its init's);
+ *    when pid 1 cannot be read we call our own namespace the host (the usual case) — the engine's
+ *    status says it could not check;
+ *  - a namespace with an `ip netns` name is "named", even when processes are in it too;
+ *  - the rest are "process" namespaces, labelled by their lowest pid and its command. */
+export function groupNamespaces(input: GroupInput): NsInfo[] {
+  const hostInode = input.hostInode ?? input.ownInode;
+  const pidsBy = new Map<number, number[]>();
+  for (const p of input.procs) {
+    let l = pidsBy.get(p.inode);
+    if (!l) pidsBy.set(p.inode, (l = []));
+    l.push(p.pid);
+  }
+  for (const l of pidsBy.values()) l.sort((a, b) => a - b);
+  const out: NsInfo[] = [];
+  const seen = new Set<number>();
+  const pidsOf = (inode: number) => (pidsBy.get(inode) ?? []).slice(0, MAX_PIDS);
+  const refOf = (inode: number, fallback: string | null) => {
+    if (inode === input.ownInode) return `/proc/${process.pid}/ns/net`;
+    if (fallback) return fallback;
+    const pid = pidsBy.get(inode)?.[0];
+    return pid !== undefined ? `/proc/${pid}/ns/net` : '';
+  };
+
+  out.push({
+    id: nsIdOf(hostInode), inode: hostInode, kind: 'host', name: 'host', label: 'host',
+    pids: pidsOf(hostInode),
+    openPath: hostInode === input.ownInode ? null : '/proc/1/ns/net',
+    refPath: refOf(hostInode, hostInode === input.ownInode ? null : '/proc/1/ns/net'),
+  });
+  seen.add(hostInode);
+
+  for (const n of [...input.named].sort((a, b) => a.name.localeCompare(b.name))) {
+    if (seen.has(n.inode)) continue; // a second name for a namespace already listed
+    seen.add(n.inode);
+    out.push({
+      id: nsIdOf(n.inode), inode: n.inode, kind: 'named', name: n.name, label: n.name,
+      pids: pidsOf(n.inode), openPath: n.inode === input.ownInode ? null : n.path,
+      refPath: refOf(n.inode, n.path),
+    });
+  }
+
+  const procInodes = [...pidsBy.keys()].filter((i) => !seen.has(i))
+    .sort((a, b) => pidsBy.get(a)![0] - pidsBy.get(b)![0]);
+  for (const inode of procInodes) {
+    const pids = pidsBy.get(inode)!;
+    const lowest = pids[0];
+    out.push({
+      id: nsIdOf(inode), inode, kind: 'process', name: null,
+      label: `pid ${lowest} (${input.comm(lowest)})`, pids: pids.slice(0, MAX_PIDS),
+      openPath: inode === input.ownInode ? null : `/proc/${lowest}/ns/net`,
+      refPath: refOf(inode, `/proc/${lowest}/ns/net`),
+    });
+  }
+  return out;
+}
+
+/** One full discovery pass. */
+export function discover(netnsDir = '/run/netns'): { namespaces: NsInfo[]; pending: string[]; unreadable: number; hostKnown: boolean } {
+  const ownInode = nsInode(`/proc/${process.pid}/ns/net`);
+  if (ownInode === null) throw new Error(`cannot stat /proc/${process.pid}/ns/net: is /proc mounted?`);
+  const hostInode = nsInode('/proc/1/ns/net');
+  const { named, pending } = scanNamed(netnsDir);
+  const { procs, unreadable } = scanProc();
+  const namespaces = groupNamespaces({ hostInode, ownInode, named, procs, comm: readComm });
+  return { namespaces, pending, unreadable, hostKnown: hostInode !== null };
+}
