@@ -7,6 +7,8 @@ import { EngineSupervisor } from './engine-supervisor';
 import { Relay } from './relay';
 import { startServer } from './serve';
 
+class HelpRequested extends Error {}
+
 export interface ServeArgs { host: string; port: number; open: boolean; engineArgs: string[] }
 
 export const SERVE_USAGE = `usage: vnet-studio serve [--host ADDRESS] [--port N] [--no-open]
@@ -41,7 +43,7 @@ export function parseServeArgs(argv: string[]): ServeArgs {
       }
       case '--no-open': out.open = false; break;
       case '--engine-arg': out.engineArgs.push(value()); break;
-      case '-h': case '--help': throw new Error(SERVE_USAGE);
+      case '-h': case '--help': throw new HelpRequested();
       default: throw new Error(`unknown option "${a}"\n${SERVE_USAGE}`);
     }
   }
@@ -51,6 +53,7 @@ export function parseServeArgs(argv: string[]): ServeArgs {
 export async function serveMain(argv: string[]): Promise<number> {
   let args: ServeArgs;
   try { args = parseServeArgs(argv); } catch (err) {
+    if (err instanceof HelpRequested) { process.stdout.write(`${SERVE_USAGE}\n`); return 0; }
     process.stderr.write(`vnet-studio serve: ${(err as Error).message}\n`);
     return 2;
   }
@@ -98,3 +101,7 @@ function openBrowser(url: string): void {
     child.unref();
   } catch { /* ditto */ }
 }
+
+// The shape electron/cli.ts expects of a subcommand module.
+export const main = serveMain;
+export const usage = SERVE_USAGE;
