@@ -12,7 +12,7 @@ export interface IfCounters {
 }
 
 export const HISTORY_MS = 60_000;
-const HISTORY_MAX_SAMPLES = 3_000; // 60 s at 50 Hz, the engine's highest sample rate
+const HISTORY_MAX_SAMPLES = 3_001; // 60 s at 50 Hz (the engine's highest rate), both ends included
 
 /** A fixed-size ring of (t, rxBps, txBps, rxPps, txPps) samples covering the last 60 s. */
 export class HistoryRing {
