@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import { LiveModel } from '../../electron/engine/model';
+import { applyDelta } from '../../electron/engine/apply';
+import type { NsInfo } from '../../electron/engine/namespaces';
+import type { Delta, Model } from '../../electron/protocol';
+import { addr, link, route } from './engine-fixtures';
+
+const host: NsInfo = { id: 'ns:100', inode: 100, kind: 'host', name: 'host', label: 'host', pids: [1], openPath: null, refPath: '/proc/1/ns/net' };
+const blue: NsInfo = { id: 'ns:200', inode: 200, kind: 'named', name: 'blue', label: 'blue', pids: [], openPath: '/run/netns/blue', refPath: '/run/netns/blue' };
+
+function setup() {
+  const m = new LiveModel();
+  m.upsertNamespace(host); m.upsertNamespace(blue);
+  m.replaceLinks('ns:100', [link({ index: 1, name: 'lo', type: 772, flags: 0x49, operstate: 0 }),
+    link({ index: 5, name: 'veth0', kind: 'veth', link: 2, linkNetnsid: 0 })]);
+  m.replaceLinks('ns:200', [link({ index: 2, name: 'eth0', kind: 'veth', link: 5, linkNetnsid: 3 })]);
+  m.replaceAddrs('ns:100', [addr(5, '10.0.0.1', 24)]);
+  m.setRoutes('ns:100', [route({ dst: '10.0.0.0', dstLen: 24, oif: 5 })]);
+  m.setNsidMap('ns:100', new Map([[0, 200]]));
+  m.setNsidMap('ns:200', new Map([[3, 100]]));
+  return m;
+}
+
+describe('engine model: snapshot and deltas', () => {
+  it('first deltas describe everything, namespaces before interfaces; snapshot agrees', () => {
+    const m = setup();
+    const d = m.takeDeltas();
+    expect(d.map((x) => x.op)).toEqual(['namespace', 'namespace', 'interface', 'interface', 'interface', 'routes']);
+    const client: Model = { namespaces: [] };
+    for (const x of d) applyDelta(client, x);
+    expect(client).toEqual(m.snapshot());
+    const snap = m.snapshot();
+    const veth = snap.namespaces[0].interfaces.find((i) => i.name === 'veth0')!;
+    expect(veth.peer).toBe('ns:200/if:2');
+    expect(veth.addresses).toEqual(['10.0.0.1/24']);
+    expect(snap.namespaces[1].interfaces[0].peer).toBe('ns:100/if:5');
+    expect(m.takeDeltas()).toEqual([]);
+  });
+
+  it('events: rename, down, address, delete — each one delta, coalesced per interface', () => {
+    const m = setup(); m.takeDeltas(); m.takeNeeds();
+    m.applyEvent('ns:100', { type: 'newlink', link: link({ index: 5, name: 'x', kind: 'veth', link: 2, linkNetnsid: 0 }) });
+    m.applyEvent('ns:100', { type: 'newaddr', addr: addr(5, 'fe80::1', 64) });
+    let d = m.takeDeltas();
+    expect(d).toHaveLength(1);
+    expect(d[0]).toMatchObject({ op: 'interface', iface: { name: 'x', addresses: ['10.0.0.1/24', 'fe80::1/64'] } });
+    expect(m.takeNeeds().perNs.get('ns:100')?.routes).toBe(true); // addresses move routes
+
+    m.applyEvent('ns:100', { type: 'newlink', link: link({ index: 5, name: 'x', kind: 'veth', link: 2, linkNetnsid: 0, flags: 0x1002, operstate: 2 }) });
+    d = m.takeDeltas();
+    expect(d[0]).toMatchObject({ op: 'interface', iface: { state: 'down' } });
+    // the link went down: IPv4 drops its routes without telling, so routes are re-read
+    expect(m.takeNeeds().perNs.get('ns:100')?.routes).toBe(true);
+
+    m.applyEvent('ns:100', { type: 'dellink', index: 5, name: 'x' });
+    d = m.takeDeltas();
+    expect(d).toEqual([{ op: 'interface-removed', id: 'ns:100/if:5' }]);
+    const needs = m.takeNeeds();
+    expect(needs.rescan).toBe(true);
+    // its peer lived in blue: blue's links are read again (a move leaves no event there)
+    expect(needs.perNs.get('ns:200')?.links).toBe(true);
+  });
+
+  it('an unchanged newlink makes no delta; counters alone make no delta', () => {
+    const m = setup(); m.takeDeltas();
+    m.applyEvent('ns:100', { type: 'newlink', link: link({ index: 5, name: 'veth0', kind: 'veth', link: 2, linkNetnsid: 0 }) });
+    m.setStats('ns:100', 5, { rxPackets: 9, txPackets: 0, rxBytes: 900, txBytes: 0, rxErrors: 0, txErrors: 0, rxDropped: 0, txDropped: 0 });
+    expect(m.takeDeltas()).toEqual([]);
+    expect(m.snapshot().namespaces[0].interfaces[1].stats.rxPackets).toBe(9);
+  });
+
+  it('a removed namespace takes its interfaces with it; peers elsewhere lose their peer', () => {
+    const m = setup(); m.takeDeltas();
+    m.removeNamespace('ns:200');
+    const d = m.takeDeltas();
+    expect(d.at(-1)).toEqual({ op: 'namespace-removed', id: 'ns:200' });
+    expect(d.filter((x) => x.op === 'interface-removed')).toEqual([]);
+    expect(m.snapshot().namespaces.map((n) => n.id)).toEqual(['ns:100']);
+  });
+
+  it('a peer in a namespace whose nsid is unknown resolves once the nsid map arrives', () => {
+    const m = new LiveModel();
+    m.upsertNamespace(host); m.upsertNamespace(blue);
+    m.replaceLinks('ns:100', [link({ index: 5, name: 'veth0', kind: 'veth', link: 2, linkNetnsid: 7 })]);
+    m.takeDeltas();
+    expect(m.takeNeeds().perNs.get('ns:100')?.nsids).toBe(true);
+    expect(m.snapshot().namespaces[0].interfaces[0].peer).toBeNull();
+    m.setNsidMap('ns:100', new Map([[7, 200]]));
+    const d = m.takeDeltas();
+    expect(d).toHaveLength(1);
+    expect((d[0] as Extract<Delta, { op: 'interface' }>).iface.peer).toBe('ns:200/if:2');
+  });
+
+  it('a full re-dump emits only the differences (resync)', () => {
+    const m = setup(); m.takeDeltas();
+    m.replaceLinks('ns:100', [link({ index: 1, name: 'lo', type: 772, flags: 0x49, operstate: 0 }),
+      link({ index: 9, name: 'br0', kind: 'bridge' })]);
+    const d = m.takeDeltas();
+    expect(d.map((x) => x.op === 'interface' ? `+${x.iface.name}` : x.op === 'interface-removed' ? `-${x.id}` : x.op))
+      .toEqual(['-ns:100/if:5', '+br0']);
+  });
+
+  it('tun owners attach to tun/tap interfaces by namespace and name', () => {
+    const m = setup(); m.takeDeltas();
+    m.applyEvent('ns:100', { type: 'newlink', link: link({ index: 8, name: 'tun0', kind: 'tun', type: 65534, tun: { type: 'tun', persist: false, owner: -1, group: -1 } }) });
+    expect(m.takeNeeds().tunScan).toBe(true);
+    expect(m.tunNames()).toEqual(new Map([[100, new Set(['tun0'])]]));
+    m.takeDeltas();
+    m.setTunOwners(new Map([[100, new Map([['tun0', [{ pid: 42, comm: 'python3' }]]])]]));
+    const d = m.takeDeltas();
+    expect(d).toHaveLength(1);
+    expect((d[0] as Extract<Delta, { op: 'interface' }>).iface.tun).toEqual({ mode: 'tun', persistent: false, owners: [{ pid: 42, comm: 'python3' }] });
+  });
+
+  it('namespace pid changes are namespace deltas; kind change (named → process) too', () => {
+    const m = setup(); m.takeDeltas();
+    m.upsertNamespace({ ...blue, kind: 'process', name: null, label: 'pid 7 (sleep)', pids: [7] });
+    expect(m.takeDeltas()).toEqual([{ op: 'namespace', namespace: { id: 'ns:200', inode: 200, kind: 'process', name: null, label: 'pid 7 (sleep)', pids: [7] } }]);
+  });
+});

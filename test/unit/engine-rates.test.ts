@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { RateTracker } from '../../electron/engine/rates';
+
+const v = (...n: number[]) => [...n, ...Array(8 - n.length).fill(0)];
+
+describe('engine counter frames', () => {
+  it('first frame lists everything with zero rates; then only changed or previously busy', () => {
+    const r = new RateTracker();
+    let f = r.frame(new Map([['a', v(1, 1, 100, 100)], ['b', v()]]), 1000, 5);
+    expect(f.ids).toEqual(['a', 'b']);
+    expect(f.rates).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(f.intervalMs).toBe(0);
+
+    // 500 ms later: a moved by 10 packets / 1000 bytes each way
+    f = r.frame(new Map([['a', v(11, 6, 1100, 600)], ['b', v()]]), 1500, 6);
+    expect(f).toEqual({ t: 6, intervalMs: 500, ids: ['a'], stats: v(11, 6, 1100, 600), rates: [20, 10, 2000, 1000] });
+
+    // a idle now: listed once more with rate 0, then not at all
+    f = r.frame(new Map([['a', v(11, 6, 1100, 600)], ['b', v()]]), 2000, 7);
+    expect(f.ids).toEqual(['a']);
+    expect(f.rates).toEqual([0, 0, 0, 0]);
+    f = r.frame(new Map([['a', v(11, 6, 1100, 600)], ['b', v()]]), 2500, 8);
+    expect(f.ids).toEqual([]);
+  });
+
+  it('uses the actual interval; errors alone count as a change without a rate', () => {
+    const r = new RateTracker();
+    r.frame(new Map([['a', v(0, 0, 0, 0)]]), 0, 0);
+    let f = r.frame(new Map([['a', v(30)]]), 300, 0);
+    expect(f.rates[0]).toBeCloseTo(100);
+    f = r.frame(new Map([['a', v(30, 0, 0, 0, 1)]]), 400, 0);
+    expect(f.ids).toEqual(['a']);
+    expect(f.rates).toEqual([0, 0, 0, 0]);
+  });
+
+  it('a counter going backwards (ifindex reused) gives no rate; vanished ids are forgotten', () => {
+    const r = new RateTracker();
+    r.frame(new Map([['a', v(100, 100, 100, 100)]]), 0, 0);
+    let f = r.frame(new Map([['a', v(5, 5, 5, 5)]]), 100, 0);
+    expect(f.rates).toEqual([0, 0, 0, 0]);
+    r.frame(new Map(), 200, 0);
+    f = r.frame(new Map([['a', v(5, 5, 5, 5)]]), 300, 0);
+    expect(f.ids).toEqual(['a']); // new again
+  });
+});
