@@ -1,0 +1,243 @@
+// The native addon against the real kernel, in the throwaway world: every record is compared with
+// what iproute2 reports for the same devices. Each test makes its own named namespaces.
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import { describeKernel } from '../helpers/world';
+import { native, type NamespaceHandle, type RawEvent } from '../../native/index';
+
+const ip = (...args: string[]) => execFileSync('ip', args, { encoding: 'utf8' });
+const ipj = (...args: string[]) => JSON.parse(execFileSync('ip', ['-j', ...args], { encoding: 'utf8' }) || '[]');
+
+const made: string[] = [];
+const handles: NamespaceHandle[] = [];
+let counter = 0;
+/** A fresh named namespace (lo up) and a handle bound to it. */
+async function ns(): Promise<{ name: string; path: string; h: NamespaceHandle }> {
+  const name = `nt${process.pid % 1000}-${counter++}`;
+  ip('netns', 'add', name);
+  made.push(name);
+  ip('-n', name, 'link', 'set', 'lo', 'up');
+  const h = await native.openNamespace(`/run/netns/${name}`);
+  handles.push(h);
+  return { name, path: `/run/netns/${name}`, h };
+}
+
+afterEach(() => {
+  for (const h of handles.splice(0)) h.close();
+  for (const n of made.splice(0)) spawnSync('ip', ['netns', 'del', n]);
+});
+
+/** Waits (bounded) until `pred` holds over the events received so far. */
+async function until(events: RawEvent[], pred: (e: RawEvent[]) => boolean, what: string) {
+  for (let i = 0; i < 200 && !pred(events); i++) await new Promise((r) => setTimeout(r, 25));
+  if (!pred(events)) throw new Error(`no event for ${what}; got ${JSON.stringify(events.map((e) => e.type))}`);
+}
+
+describeKernel('native addon (real kernel)', () => {
+  it('links, addresses and routes match ip -j', async () => {
+    const { name, h } = await ns();
+    ip('-n', name, 'link', 'add', 'br0', 'type', 'bridge');
+    ip('-n', name, 'link', 'add', 'va', 'type', 'veth', 'peer', 'name', 'vb');
+    ip('-n', name, 'link', 'set', 'va', 'master', 'br0');
+    ip('-n', name, 'link', 'set', 'va', 'mtu', '1400');
+    ip('-n', name, 'link', 'set', 'vb', 'alias', 'made-by-test');
+    for (const d of ['br0', 'va', 'vb']) ip('-n', name, 'link', 'set', d, 'up');
+    ip('-n', name, 'addr', 'add', '10.9.0.1/24', 'dev', 'br0');
+    ip('-n', name, 'addr', 'add', '10.9.1.1', 'peer', '10.9.1.2/32', 'dev', 'vb');
+    ip('-n', name, 'addr', 'add', 'fd00:9::1/64', 'dev', 'br0', 'nodad');
+    ip('-n', name, 'route', 'add', '10.77.0.0/16', 'via', '10.9.0.254');
+    ip('-n', name, 'route', 'add', 'default', 'via', '10.9.0.254', 'metric', '50');
+    ip('-n', name, 'route', 'add', '10.88.0.0/16', 'dev', 'br0', 'table', '100');
+
+    const [links, addrs, routes] = await Promise.all([h.dumpLinks(), h.dumpAddrs(), h.dumpRoutes()]);
+    const ipLinks = ipj('-n', name, '-d', 'link', 'show');
+    expect(links.map((l) => l.index).sort()).toEqual(ipLinks.map((l: any) => l.ifindex).sort());
+    for (const il of ipLinks) {
+      const l = links.find((x) => x.index === il.ifindex)!;
+      expect(l.name).toBe(il.ifname);
+      expect(l.mtu).toBe(il.mtu);
+      expect(l.mac).toBe(il.address);
+      expect(l.kind).toBe(il.linkinfo?.info_kind ?? '');
+      expect(l.slaveKind).toBe(il.linkinfo?.info_slave_kind ?? '');
+      expect(l.master).toBe(il.master ? ipLinks.find((m: any) => m.ifname === il.master).ifindex : 0);
+      expect(l.alias).toBe(il.ifalias ?? null);
+      expect(l.flags & 1 ? 'UP' : '').toBe(il.flags.includes('UP') ? 'UP' : '');
+    }
+    const va = links.find((l) => l.name === 'va')!;
+    const vb = links.find((l) => l.name === 'vb')!;
+    expect(va.link).toBe(vb.index);   // veth peer in the same namespace
+    expect(va.linkNetnsid).toBe(-1);
+
+    const ipAddrs = ipj('-n', name, 'addr', 'show').flatMap((l: any) =>
+      l.addr_info.map((a: any) => `${l.ifindex} ${a.local}/${a.prefixlen} ${a.address ?? ''}`));
+    expect(addrs.map((a) => `${a.index} ${a.address}/${a.prefixlen} ${a.peer ?? ''}`).sort()).toEqual(ipAddrs.sort());
+
+    const ifname = (i: number) => links.find((l) => l.index === i)?.name;
+    const key = (r: { dst: string; dev?: string; gateway?: string; table: string | number }) =>
+      `${r.dst} ${r.dev ?? ''} ${r.gateway ?? ''} ${r.table}`;
+    const ipRoutes = [...ipj('-n', name, '-4', 'route', 'show', 'table', 'all'), ...ipj('-n', name, '-6', 'route', 'show', 'table', 'all')]
+      .filter((r: any) => r.type === undefined || r.type === 'unicast')
+      .map((r: any) => key({ ...r, table: ({ main: 254, local: 255 } as any)[r.table ?? 'main'] ?? Number(r.table) }));
+    const ours = routes
+      .filter((r) => r.type === 1 && r.table !== 255)
+      .map((r) => key({ dst: r.dst === null ? 'default' : r.dstLen === (r.family === 4 ? 32 : 128) ? r.dst : `${r.dst}/${r.dstLen}`,
+        dev: ifname(r.oif), gateway: r.gateway ?? undefined, table: r.table }));
+    expect(ours.sort()).toEqual(ipRoutes.sort());
+    expect(routes.find((r) => r.table === 100)?.dst).toBe('10.88.0.0');
+    expect(routes.find((r) => r.dst === null && r.family === 4)).toMatchObject({ gateway: '10.9.0.254', priority: 50 });
+  });
+
+  it('a veth end in another namespace resolves through linkNetnsid and getNsid', async () => {
+    const a = await ns();
+    const b = await ns();
+    ip('-n', a.name, 'link', 'add', 'ea', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', b.name);
+    const la = (await a.h.dumpLinks()).find((l) => l.name === 'ea')!;
+    expect(la.linkNetnsid).toBeGreaterThanOrEqual(0);
+    expect(await a.h.getNsid(b.path)).toBe(la.linkNetnsid);
+    const peer = (await b.h.dumpLinks()).find((l) => l.index === la.link)!;
+    expect(peer.name).toBe('eth0');
+    expect(b.h.inode).not.toBe(a.h.inode);
+    expect(b.h.inode).toBe(ipj('netns', 'list-id').length >= 0 ? Number(execFileSync('stat', ['-L', '-c', '%i', b.path], { encoding: 'utf8' })) : 0);
+    // A namespace with no nsid assigned in a's view: -1.
+    const c = await ns();
+    expect(await a.h.getNsid(c.path)).toBe(-1);
+    await expect(a.h.getNsid('/nonexistent/ns')).rejects.toThrow(/nonexistent.*ENOENT/);
+  });
+
+  it('tun/tap mode, persist and owner; vxlan id, remote, local, port', async () => {
+    const { name, h } = await ns();
+    ip('-n', name, 'tuntap', 'add', 'mode', 'tap', 'name', 'tap0');
+    ip('-n', name, 'tuntap', 'add', 'mode', 'tun', 'user', '1234', 'name', 'tun0');
+    ip('-n', name, 'link', 'add', 'vx0', 'type', 'vxlan', 'id', '4242', 'remote', '10.1.1.2', 'local', '10.1.1.1', 'dstport', '4789');
+    const links = await h.dumpLinks();
+    expect(links.find((l) => l.name === 'tap0')).toMatchObject({ kind: 'tun', tun: { type: 'tap', persist: true, owner: -1 } });
+    expect(links.find((l) => l.name === 'tun0')).toMatchObject({ kind: 'tun', type: 65534, mac: null, tun: { type: 'tun', persist: true, owner: 1234 } });
+    expect(links.find((l) => l.name === 'vx0')).toMatchObject({ kind: 'vxlan', vxlan: { id: 4242, group: '10.1.1.2', local: '10.1.1.1', port: 4789, link: 0 } });
+  });
+
+  it('FDB entries match bridge -j fdb', async () => {
+    const { name, h } = await ns();
+    ip('-n', name, 'link', 'add', 'br0', 'type', 'bridge');
+    ip('-n', name, 'link', 'add', 'p0', 'type', 'veth', 'peer', 'name', 'p1');
+    ip('-n', name, 'link', 'set', 'p0', 'master', 'br0');
+    execFileSync('bridge', ['-n', name, 'fdb', 'add', '02:00:00:00:00:42', 'dev', 'p0', 'master', 'static']);
+    const fdb = await h.dumpFdb();
+    const br = JSON.parse(execFileSync('bridge', ['-n', name, '-j', 'fdb', 'show'], { encoding: 'utf8' }));
+    expect(fdb.length).toBe(br.length);
+    const links = await h.dumpLinks();
+    const p0 = links.find((l) => l.name === 'p0')!;
+    const br0 = links.find((l) => l.name === 'br0')!;
+    expect(fdb.find((f) => f.mac === '02:00:00:00:00:42')).toMatchObject({ index: p0.index, master: br0.index });
+  });
+
+  it('counters after a ping between two namespaces go up, in the links dump and the stats frame', async () => {
+    const a = await ns();
+    const b = await ns();
+    ip('-n', a.name, 'link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1', 'netns', b.name);
+    ip('-n', a.name, 'addr', 'add', '10.5.0.1/24', 'dev', 'v0');
+    ip('-n', b.name, 'addr', 'add', '10.5.0.2/24', 'dev', 'v1');
+    ip('-n', a.name, 'link', 'set', 'v0', 'up');
+    ip('-n', b.name, 'link', 'set', 'v1', 'up');
+    const v0 = (await a.h.dumpLinks()).find((l) => l.name === 'v0')!;
+    const before = await a.h.dumpStats();
+    const at = (f: { ifindex: Int32Array; values: Float64Array }, idx: number) => {
+      const i = Array.from(f.ifindex).indexOf(idx);
+      expect(i).toBeGreaterThanOrEqual(0);
+      return Array.from(f.values.slice(i * 8, i * 8 + 8));
+    };
+    const s0 = at(before, v0.index);
+    execFileSync('ip', ['netns', 'exec', a.name, 'ping', '-c', '3', '-i', '0.2', '-W', '2', '10.5.0.2']);
+    const after = await a.h.dumpStats();
+    expect(after.ifindex).toBeInstanceOf(Int32Array);
+    expect(after.values).toBeInstanceOf(Float64Array);
+    expect(after.values.length).toBe(after.ifindex.length * 8);
+    const s1 = at(after, v0.index);
+    expect(s1[1] - s0[1]).toBeGreaterThanOrEqual(3); // txPackets
+    expect(s1[0] - s0[0]).toBeGreaterThanOrEqual(3); // rxPackets
+    expect(s1[3]).toBeGreaterThan(s0[3]);            // txBytes
+    // Same numbers as ip -s -j link reports (nothing moves between the two reads).
+    const ipStats = ipj('-n', a.name, '-s', 'link', 'show', 'v0')[0].stats64;
+    const frame = at(await a.h.dumpStats(), v0.index);
+    expect(frame.slice(0, 4)).toEqual([ipStats.rx.packets, ipStats.tx.packets, ipStats.rx.bytes, ipStats.tx.bytes]);
+    const linkStats = (await a.h.dumpLinks()).find((l) => l.name === 'v0')!.stats;
+    expect(linkStats.txPackets).toBe(ipStats.tx.packets);
+  });
+
+  it('concurrent dumps on one handle do not interleave', async () => {
+    const { name, h } = await ns();
+    for (let i = 0; i < 20; i++) ip('-n', name, 'link', 'add', `d${i}`, 'type', 'bridge');
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 ? h.dumpLinks() : h.dumpStats())));
+    for (const r of results) {
+      if (Array.isArray(r)) expect(r.length).toBe(21);
+      else expect(r.ifindex.length).toBe(21);
+    }
+  });
+
+  it('events arrive for link add/del, address and route changes', async () => {
+    const { name, h } = await ns();
+    const events: RawEvent[] = [];
+    h.subscribe((batch) => events.push(...batch));
+    ip('-n', name, 'link', 'add', 'dm0', 'type', 'bridge');
+    await until(events, (e) => e.some((x) => x.type === 'newlink' && x.link.name === 'dm0'), 'newlink dm0');
+    ip('-n', name, 'link', 'set', 'dm0', 'up');
+    ip('-n', name, 'addr', 'add', '10.6.0.1/24', 'dev', 'dm0');
+    await until(events, (e) => e.some((x) => x.type === 'newaddr' && x.addr.address === '10.6.0.1' && x.addr.prefixlen === 24), 'newaddr');
+    ip('-n', name, 'route', 'add', '10.66.0.0/16', 'via', '10.6.0.9');
+    await until(events, (e) => e.some((x) => x.type === 'newroute' && x.route.dst === '10.66.0.0' && x.route.gateway === '10.6.0.9'), 'newroute');
+    ip('-n', name, 'addr', 'add', 'fd00:6::1/64', 'dev', 'dm0', 'nodad');
+    await until(events, (e) => e.some((x) => x.type === 'newaddr' && x.addr.family === 6 && x.addr.address === 'fd00:6::1'), 'newaddr v6');
+    ip('-n', name, 'link', 'del', 'dm0');
+    await until(events, (e) => e.some((x) => x.type === 'dellink' && x.name === 'dm0'), 'dellink');
+    expect(events.some((x) => x.type === 'delroute')).toBe(true);
+    expect(events.every((x) => x.type !== 'resync')).toBe(true);
+    // Unsubscribed: nothing more arrives.
+    h.unsubscribe();
+    const n = events.length;
+    ip('-n', name, 'link', 'add', 'dm1', 'type', 'bridge');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(events.length).toBe(n);
+    // And one can subscribe again.
+    h.subscribe((batch) => events.push(...batch));
+    ip('-n', name, 'link', 'del', 'dm1');
+    await until(events, (e) => e.some((x) => x.type === 'dellink' && x.name === 'dm1'), 'dellink after resubscribe');
+    expect(() => h.subscribe(() => {})).toThrow(/already subscribed/);
+  });
+
+  it('a tiny receive buffer and a burst of changes yields a resync event', async () => {
+    const { name, h } = await ns();
+    const events: RawEvent[] = [];
+    h.subscribe((batch) => events.push(...batch), { rcvbuf: 1 });
+    // Cheap changes (no device creation): each one a RTM_NEWLINK notification.
+    const script = Array.from({ length: 3000 }, (_, i) => `link set lo alias burst${i}`).join('\n') + '\n';
+    execFileSync('ip', ['-n', name, '-batch', '-'], { input: script });
+    await until(events, (e) => e.some((x) => x.type === 'resync'), 'resync');
+    const r = events.find((x) => x.type === 'resync') as { type: 'resync'; reason: string };
+    expect(r.reason).toMatch(/ENOBUFS/);
+    // Still reading afterwards (a change that makes a single notification, so it fits the tiny queue).
+    ip('-n', name, 'link', 'set', 'lo', 'mtu', '1400');
+    await until(events, (e) => e.some((x) => x.type === 'newlink' && x.link.name === 'lo' && x.link.mtu === 1400), 'newlink after overflow');
+  });
+
+  it('errors name the path and carry errno and code', async () => {
+    await expect(native.openNamespace('/nonexistent')).rejects.toMatchObject({
+      message: expect.stringMatching(/"\/nonexistent".*No such file or directory \(ENOENT\)/), code: 'ENOENT', errno: 2,
+    });
+    await expect(native.openNamespace('/etc/hostname')).rejects.toMatchObject({ code: 'EINVAL', message: expect.stringContaining('/etc/hostname') });
+    const { h } = await ns();
+    h.close();
+    await expect(h.dumpLinks()).rejects.toThrow(/closed/);
+  });
+
+  it('the own namespace handle has the process namespace inode; an idle handle does not keep Node alive', async () => {
+    const own = await native.openNamespace(null);
+    handles.push(own);
+    expect(own.inode).toBe(Number(execFileSync('stat', ['-L', '-c', '%i', '/proc/self/ns/net'], { encoding: 'utf8' })));
+    const addon = path.resolve(__dirname, '../../native/build/Release/vnet_native.node');
+    const code = `const n = require(${JSON.stringify(addon)});
+      n.openNamespace(null).then(async (h) => { h.subscribe(() => {}); h.unsubscribe(); await h.dumpLinks(); console.log('done'); });`;
+    const r = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8', timeout: 20_000 });
+    expect(r.stdout.trim()).toBe('done');
+    expect(r.status).toBe(0);
+  });
+});
