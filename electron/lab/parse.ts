@@ -28,7 +28,7 @@ export function parseLab(text: string, file = 'lab.yaml'): Lab {
 /** Like parseLab, but returns the problems instead of throwing (the canvas shows them). */
 export function parseLabIssues(text: string): { lab: Lab | null; issues: Reader['issues'] } {
   const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, strict: true });
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: false, strict: true });
   const r = new Reader(lc);
   for (const e of doc.errors) {
     const line = lc.linePos(e.pos[0]).line;

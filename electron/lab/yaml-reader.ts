@@ -32,6 +32,7 @@ export class Reader {
       return null;
     }
     const out: Entry[] = [];
+    const seen = new Map<string, number>();
     for (const pair of node.items as Pair<Node, Node | null>[]) {
       const k = pair.key;
       const line = this.line(k, this.line(node, lineHint));
@@ -39,7 +40,14 @@ export class Reader {
         this.err(line, path, `keys must be plain names, not ${describe(k)}`);
         continue;
       }
-      out.push({ key: String(k.value), keyNode: k, value: pair.value, line });
+      const name = String(k.value);
+      const first = seen.get(name);
+      if (first !== undefined) {
+        this.err(line, join(path, name), `'${name}' appears twice in ${path || 'the file'} (lines ${first} and ${line}); keys must be unique`);
+        continue;
+      }
+      seen.set(name, line);
+      out.push({ key: name, keyNode: k, value: pair.value, line });
     }
     return out;
   }
@@ -64,10 +72,6 @@ export class Reader {
 
   str(node: YNode, path: string, what: string, lineHint: number): string | null {
     if (isScalar(node) && typeof node.value === 'string') return node.value;
-    if (isScalar(node) && typeof node.value === 'number' && what.includes('name')) {
-      // "ns1: ..." keys are strings already; a bare number as a name value is still a name
-      return String(node.value);
-    }
     this.err(this.line(node, lineHint), path, `${what} must be a string, not ${describe(node)}`);
     return null;
   }
