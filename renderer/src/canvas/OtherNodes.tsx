@@ -24,8 +24,10 @@ export const ProcessNode = memo(function ProcessNode({ data }: NodeProps<Process
     <div className="proc-node" data-testid={`proc-${data.pid}`} data-pid={data.pid}>
       <Handle type="source" id="c" position={Position.Top} className="center-handle" isConnectable={false} />
       <KindIcon kind="process" />
-      <span className="proc-comm">{data.comm}</span>
-      <span className="muted">pid {data.pid}</span>
+      <div className="proc-text">
+        <span className="proc-comm" title={data.comm}>{data.comm}</span>
+        <span className="muted">pid {data.pid}</span>
+      </div>
     </div>
   );
 });

@@ -20,7 +20,7 @@ export type FlowEdge = TrafficEdge;
 /** Fixed sizes, so ELK can lay out before the DOM measures anything. */
 export const SIZE = {
   iface: { w: 196, h: 92, perExtraAddress: 14 },
-  process: { w: 150, h: 44 },
+  process: { w: 170, h: 44 },
   cloud: { w: 150, h: 56 },
   nsPadding: { top: 44, side: 20, bottom: 20 },
 } as const;
