@@ -14,6 +14,7 @@ import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import type { CounterFrame, DeltaBatch, EngineStatus, Model } from '../protocol';
 import type { NamespaceHandle, NativeAddon, RawEvent } from '../../native/types';
+import { loadNative } from '../../native/index';
 import { LiveModel, type NsNeeds } from './model';
 import { discover, type NsInfo } from './namespaces';
 import { RateTracker } from './rates';
@@ -51,11 +52,6 @@ interface NsRec {
   closed: boolean;
 }
 
-export function loadNative(): NativeAddon {
-  // Loaded lazily so that the pure parts (and their tests) do not need the compiled addon.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require('../../native/index') as { native: NativeAddon }).native;
-}
 
 export function defaultSampleHz(): number {
   const env = process.env.VNET_SAMPLE_HZ;
@@ -109,7 +105,7 @@ export class Engine extends EventEmitter {
 
   private constructor(opts: EngineOptions) {
     super();
-    this.native = opts.native ?? loadNative();
+    this.native = opts.native ?? loadNative();  // loads the binary on first use only
     this.log = opts.log ?? (() => {});
     this.netnsDir = opts.netnsDir ?? '/run/netns';
     this.rescanMs = opts.rescanMs ?? 1000;

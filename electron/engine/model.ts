@@ -189,9 +189,20 @@ export class LiveModel {
     const s = this.ns.get(nsId);
     if (!s) return;
     switch (ev.type) {
-      case 'newlink': this.linkSeen(s, ev.link); break;
+      case 'newlink': {
+        // The bridge also reports its ports with ifi_family AF_BRIDGE: partial records without
+        // IFLA_LINKINFO. A device never loses its kind, so a kind-less record for a link we know
+        // with a kind is one of those and is not the link's state.
+        const old = s.links.get(ev.link.index);
+        if (old && old.kind !== '' && ev.link.kind === '') break;
+        this.linkSeen(s, ev.link);
+        break;
+      }
       case 'dellink': {
         const old = s.links.get(ev.index);
+        // An AF_BRIDGE RTM_DELLINK means "left the bridge", not "deleted", and the event does not
+        // say which it is: for a bridge port, the namespace's links are read again to decide.
+        if (old && (old.master > 0 || old.slaveKind === 'bridge')) { this.need(nsId).links = true; break; }
         if (old) this.linkGone(s, ev.index, old);
         this.rescanWanted = true; // it may have moved into a namespace we do not know yet
         break;

@@ -118,3 +118,21 @@ describe('engine model: snapshot and deltas', () => {
     expect(m.takeDeltas()).toEqual([{ op: 'namespace', namespace: { id: 'ns:200', inode: 200, kind: 'process', name: null, label: 'pid 7 (sleep)', pids: [7] } }]);
   });
 });
+
+describe('engine model: bridge (AF_BRIDGE) notifications', () => {
+  it('a kind-less record for a known veth is ignored; a port\'s dellink is confirmed by a re-dump', () => {
+    const m = new LiveModel();
+    m.upsertNamespace(host);
+    m.replaceLinks('ns:100', [link({ index: 3, name: 'br0', kind: 'bridge' }),
+      link({ index: 5, name: 'v0', kind: 'veth', slaveKind: 'bridge', master: 3, link: 6 }),
+      link({ index: 6, name: 'v1', kind: 'veth', link: 5 })]);
+    m.takeDeltas(); m.takeNeeds();
+    m.applyEvent('ns:100', { type: 'newlink', link: link({ index: 5, name: 'v0', kind: '', master: 3, link: 6 }) });
+    expect(m.takeDeltas()).toEqual([]);
+    m.applyEvent('ns:100', { type: 'dellink', index: 5, name: 'v0' });
+    expect(m.takeDeltas()).toEqual([]);
+    expect(m.takeNeeds().perNs.get('ns:100')?.links).toBe(true);
+    m.applyEvent('ns:100', { type: 'dellink', index: 6, name: 'v1' }); // not a port: deleted at once
+    expect(m.takeDeltas()).toEqual([{ op: 'interface-removed', id: 'ns:100/if:6' }]);
+  });
+});
