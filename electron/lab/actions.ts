@@ -1,26 +1,8 @@
-// One kernel change each. The planner orders them; commands.ts renders each as `ip`/`bridge`
-// command lines; the applier performs them through the native netlink API. Pure types.
-import type { LinkKind } from './state';
+// One kernel change each (the protocol's BuildAction). The planner orders them; commands.ts renders
+// each as `ip` command lines; the applier performs them through the native netlink API.
+import type { BuildAction } from '../protocol';
 
-export type Action =
-  | { op: 'ns-add'; ns: string }
-  | { op: 'ns-del'; ns: string }
-  | { op: 'bridge-add'; ns: string; name: string }
-  | { op: 'tuntap-add'; ns: string; name: string; mode: 'tun' | 'tap' }
-  /** A veth pair: `name` in `ns`, its peer `peerName` in `peerNs`. */
-  | { op: 'veth-add'; ns: string; name: string; peerNs: string; peerName: string }
-  | { op: 'link-del'; ns: string; name: string; kind: LinkKind | string }
-  | { op: 'alias'; ns: string; name: string; alias: string }
-  | { op: 'mtu'; ns: string; name: string; mtu: number }
-  | { op: 'mac'; ns: string; name: string; mac: string }
-  /** master null = nomaster. */
-  | { op: 'master'; ns: string; name: string; master: string | null }
-  | { op: 'up' | 'down'; ns: string; name: string }
-  | { op: 'addr-add' | 'addr-del'; ns: string; name: string; address: string }
-  | { op: 'route-add' | 'route-del'; ns: string; to: string; via: string | null; dev: string | null; metric: number | null; family: 4 | 6 }
-  | { op: 'forwarding'; ns: string; on: boolean }
-  | { op: 'nat-add' | 'nat-del'; ns: string; from: string; out: string };
-
+export type Action = BuildAction;
 export type ActionOp = Action['op'];
 
 /** Words naming the object an action is about, for progress lines and kernel refusals. */

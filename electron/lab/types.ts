@@ -80,11 +80,8 @@ export interface Lab {
 }
 
 /** One problem found in a lab file. `line` is 1-based (0 when unknown). */
-export interface LabIssue {
-  line: number;
-  path: string;              // "namespaces.red.interfaces.eth0.addresses[0]"
-  message: string;
-}
+import type { LabIssue } from '../protocol';
+export type { LabIssue };
 
 export class LabError extends Error {
   constructor(readonly file: string, readonly issues: LabIssue[]) {
