@@ -28,7 +28,7 @@ if (isRoot) {
 }
 
 // vnet://app serves dist/renderer (see app-origin.ts for why not file://).
-protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true } }]);
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true } }]);
 
 const rendererDir = path.join(__dirname, '..', 'renderer');
 const supervisor = new EngineSupervisor({ cliPath: path.join(__dirname, 'cli.js') });
