@@ -179,13 +179,29 @@ export class Engine extends EventEmitter {
     };
   }
 
+  /** What is in flight right now (empty when idle); for waitIdle and for diagnosing. */
+  busy(): string[] {
+    const out: string[] = [];
+    if (this.rescanRunning) out.push('rescan');
+    for (const id of this.opening.keys()) out.push(`opening ${id}`);
+    if (this.flushQueued) out.push('flush');
+    for (const r of this.recs.values()) {
+      if (r.running) out.push(`jobs ${r.id}`);
+      if (r.held) out.push(`dump ${r.id}`);
+    }
+    return out;
+  }
+
   /** Resolves when no work is in flight and no kernel event arrived for `quietMs`. (Events still
    *  inside the kernel's socket are invisible to us: tests wait for the delta they expect.) */
-  async waitIdle(quietMs = 20): Promise<void> {
+  async waitIdle(quietMs = 20, timeoutMs = 10_000): Promise<void> {
+    const until = Date.now() + timeoutMs;
     for (;;) {
-      const busy = this.rescanRunning || this.opening.size || this.flushQueued
-        || [...this.recs.values()].some((r) => r.running || r.held);
-      if (!busy && Date.now() - this.lastEventAt >= quietMs) return;
+      const busy = this.busy();
+      if (!busy.length && Date.now() - this.lastEventAt >= quietMs) return;
+      if (Date.now() > until) {
+        throw new Error(`waitIdle: still busy after ${timeoutMs} ms: ${busy.join(', ') || `kernel events keep coming (last ${Date.now() - this.lastEventAt} ms ago)`}`);
+      }
       await new Promise((r) => setTimeout(r, 5));
     }
   }

@@ -41,6 +41,11 @@ const ZERO_STATS: Stats = {
   rxPackets: 0, txPackets: 0, rxBytes: 0, txBytes: 0, rxErrors: 0, txErrors: 0, rxDropped: 0, txDropped: 0,
 };
 
+function rawKey(l: RawLink): string {
+  const { stats: _s, ...rest } = l;
+  return JSON.stringify(rest);
+}
+
 function ifaceKey(i: Interface): string {
   const { stats: _s, ...rest } = i;
   return JSON.stringify(rest);
@@ -235,6 +240,9 @@ export class LiveModel {
     const old = s.links.get(l.index);
     s.links.set(l.index, l);
     if (!s.stats.has(l.index)) s.stats.set(l.index, toStats(l.stats));
+    // Unchanged (a re-dump, a repeated notification): nothing follows from it. This also ends the
+    // peer refresh chain below: a namespace re-read because of its neighbour causes no further reads.
+    if (old && rawKey(old) === rawKey(l)) return;
     s.dirty.add(l.index);
     if (!old || (old.flags & IFF_UP) !== (l.flags & IFF_UP) || old.operstate !== l.operstate) {
       this.need(s.info.id).routes = true;

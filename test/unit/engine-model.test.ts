@@ -136,3 +136,16 @@ describe('engine model: bridge (AF_BRIDGE) notifications', () => {
     expect(m.takeDeltas()).toEqual([{ op: 'interface-removed', id: 'ns:100/if:6' }]);
   });
 });
+
+describe('engine model: re-dumps settle', () => {
+  it('re-reading an unchanged namespace asks for nothing more (no ping-pong between peers)', () => {
+    const m = setup(); m.takeDeltas(); m.takeNeeds();
+    m.replaceLinks('ns:100', [link({ index: 1, name: 'lo', type: 772, flags: 0x49, operstate: 0 }),
+      link({ index: 5, name: 'veth0', kind: 'veth', link: 2, linkNetnsid: 0 })]);
+    expect(m.takeNeeds().perNs.size).toBe(0);
+    expect(m.takeDeltas()).toEqual([]);
+    // a changed cross-namespace veth does ask for its peer's namespace once
+    m.replaceLinks('ns:100', [link({ index: 5, name: 'veth0', kind: 'veth', link: 2, linkNetnsid: 0, mtu: 1400 })]);
+    expect(m.takeNeeds().perNs.get('ns:200')?.links).toBe(true);
+  });
+});
