@@ -40,6 +40,8 @@ export interface SupervisorEvents {
   notice: [HostNotice];
   /** The engine process started (it may still be loading). */
   started: [{ pid: number | undefined; elevated: boolean }];
+  /** The engine answered the supervisor's own `hello` probe: it is up and serving. */
+  ready: [{ pid: number | undefined; elevated: boolean; result: unknown }];
   /** The engine process ended; `restartInMs` is null when it will not be restarted. */
   exited: [{ code: number | null; signal: NodeJS.Signals | null; restartInMs: number | null }];
 }
@@ -59,6 +61,8 @@ export class EngineSupervisor extends EventEmitter<SupervisorEvents> implements 
   private restartTimer: NodeJS.Timeout | null = null;
   private startedAt = 0;
   private elevated: boolean;
+  private probes = 0;
+  private probeId: string | null = null;
   private readonly o: Required<Omit<SupervisorOptions, 'onStderr' | 'env' | 'elevated'>> & Pick<SupervisorOptions, 'onStderr' | 'env'>;
 
   constructor(opts: SupervisorOptions = {}) {
@@ -111,11 +115,11 @@ export class EngineSupervisor extends EventEmitter<SupervisorEvents> implements 
           resolve({ ok: false, message: 'Elevation was refused or cancelled (pkexec); still running without privileges.' });
         }
       };
-      // A process that has answered something is up; pkexec only forwards output once authorised.
-      const onMessage = () => { cleanup(); resolve({ ok: true, message: opts.elevated ? 'Engine restarted with privileges.' : 'Engine restarted.' }); };
-      const cleanup = () => { this.off('exited', onExit); this.off('message', onMessage); };
+      // Ready = it answered the probe (through pkexec that means the user said yes).
+      const onReady = () => { cleanup(); resolve({ ok: true, message: opts.elevated ? 'Engine restarted with privileges.' : 'Engine restarted.' }); };
+      const cleanup = () => { this.off('exited', onExit); this.off('ready', onReady); };
       this.on('exited', onExit);
-      this.on('message', onMessage);
+      this.on('ready', onReady);
       this.spawnEngine();
     });
   }
@@ -161,13 +165,25 @@ export class EngineSupervisor extends EventEmitter<SupervisorEvents> implements 
         this.o.onStderr?.(`engine wrote a non-JSON line on stdout: ${line.slice(0, 200)}`);
         return;
       }
-      if (msg && typeof msg === 'object' && !Array.isArray(msg)) this.emit('message', msg as JsonRpcMessage);
+      if (!msg || typeof msg !== 'object' || Array.isArray(msg)) return;
+      const m = msg as JsonRpcMessage;
+      if (this.probeId !== null && m.id === this.probeId && this.child === child) {
+        // Our own probe's answer: not for any client (the relay only routes numeric ids anyway).
+        this.probeId = null;
+        const elevated = this.elevated;
+        this.emit('ready', { pid: child.pid, elevated, result: m.result });
+        this.emit('notice', { engineConnected: true, message: elevated ? 'engine running with privileges' : null });
+        return;
+      }
+      this.emit('message', m);
     }, (why) => this.o.onStderr?.(`engine: ${why}`));
     readLines(child.stderr!, (line) => {
       if (this.o.onStderr) this.o.onStderr(line); else process.stderr.write(`[engine] ${line}\n`);
     }, () => {});
     this.emit('started', { pid: child.pid, elevated: this.elevated });
-    this.emit('notice', { engineConnected: true, message: this.elevated ? 'engine started with privileges' : null });
+    // "Connected" is announced when the engine answers this, not when the process merely exists.
+    this.probeId = `supervisor-probe-${++this.probes}`;
+    child.stdin!.write(`${JSON.stringify({ jsonrpc: '2.0', id: this.probeId, method: 'hello' })}\n`);
     child.on('close', (code, signal) => {
       if (this.child !== child) return;
       this.child = null;

@@ -15,8 +15,10 @@ fs.writeFileSync(fakeCli, `
   if (process.argv[2] !== 'engine' || process.argv[3] !== '--stdio') process.exit(9);
   // A notification split over two writes, and two messages in one write: framing must cope.
   const n = JSON.stringify({ jsonrpc: '2.0', method: 'status', params: { pid: process.pid, runAsNode: process.env.ELECTRON_RUN_AS_NODE } });
+  // (stdin is read only once that line is whole, so answers never land inside it.)
   process.stdout.write(n.slice(0, 10));
-  setTimeout(() => process.stdout.write(n.slice(10) + '\\n'), 20);
+  setTimeout(() => { process.stdout.write(n.slice(10) + '\\n'); process.stdin.resume(); }, 20);
+  process.stdin.pause();
   let buf = '';
   process.stdin.setEncoding('utf8');
   process.stdin.on('data', (c) => {
@@ -54,8 +56,11 @@ describe('engine supervisor', () => {
     const sup = new EngineSupervisor({ cliPath: fakeCli, initialBackoffMs: 50, onStderr: (l) => stderr.push(l) });
     sup.on('notice', (n) => notices.push(n));
     const firstStatus = next<JsonRpcMessage>(sup, 'message', (m) => m.method === 'status');
+    const ready = next<{ result: { method: string } }>(sup, 'ready');
     sup.start();
     const status = await firstStatus;
+    // The supervisor's own hello probe is answered and kept away from clients.
+    expect((await ready).result.method).toBe('hello');
     expect((status.params as { runAsNode: string }).runAsNode).toBe('1');
     const pid1 = sup.pid!;
 
@@ -66,7 +71,7 @@ describe('engine supervisor', () => {
 
     // Crash it: the supervisor says so and starts a new one.
     const exited = next<{ signal: string | null; restartInMs: number | null }>(sup, 'exited');
-    const restarted = next<JsonRpcMessage>(sup, 'message', (m) => m.method === 'status');
+    const restarted = next<HostNotice>(sup, 'notice', (n) => n.engineConnected);
     process.kill(pid1, 'SIGKILL');
     const e = await exited;
     expect(e.signal).toBe('SIGKILL');
