@@ -188,6 +188,31 @@ describeKernel('live view in the browser (serve + engine + renderer, real kernel
     expect(await page.locator(`[data-if-id="${id}"]`).count()).toBe(0);
   });
 
+  it('when the engine dies, the host restarts it, the page says so and keeps following the kernel', async () => {
+    // Record every value the status bar's data-engine takes (the outage may be shorter than a poll).
+    await page.evaluate(() => {
+      const el = document.querySelector('[data-testid="status"]')!;
+      const seen: string[] = [];
+      (window as unknown as { __engineSeen: string[] }).__engineSeen = seen;
+      new MutationObserver(() => seen.push(el.getAttribute('data-engine') ?? '')).observe(el, { attributes: true, attributeFilter: ['data-engine'] });
+    });
+    const enginePid = Number(execFileSync('ps', ['-o', 'pid=', '--ppid', String(serve!.pid)]).toString().trim().split(/\s+/)[0]);
+    expect(enginePid).toBeGreaterThan(0);
+    process.kill(enginePid, 'SIGKILL');
+    await expect.poll(() => page.evaluate(() => (window as unknown as { __engineSeen: string[] }).__engineSeen.join(',')), { timeout: 20_000 })
+      .toMatch(/false.*true/);
+    await expect.poll(() => serveErr, { timeout: 5_000 }).toMatch(/engine exited \(SIGKILL\); restarting/);
+    const newPid = Number(execFileSync('ps', ['-o', 'pid=', '--ppid', String(serve!.pid)]).toString().trim().split(/\s+/)[0]);
+    expect(newPid).not.toBe(enginePid);
+    // The new engine's changes reach the page (it took a fresh snapshot and follows the new deltas).
+    const ns2 = nsId('ns2');
+    ip('-n', 'ns2', 'link', 'add', 'after-restart', 'type', 'bridge');
+    await ifNode('after-restart', ns2).waitFor({ timeout: 15_000 });
+    ip('-n', 'ns2', 'link', 'del', 'after-restart');
+    await ifNode('after-restart', ns2).waitFor({ state: 'detached', timeout: 15_000 });
+    expect(await ifNode('eth0', nsId('ns1')).count()).toBe(1);
+  });
+
   it('refuses requests without the token (HTTP and WebSocket), in a fresh browser too', async () => {
     const base = url.replace(/\?token=.*$/, '');
     const status = await new Promise<number>((resolve, reject) => {
