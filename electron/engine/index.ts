@@ -102,6 +102,7 @@ export class Engine extends EventEmitter {
   private watcher: fs.FSWatcher | null = null;
   private lastEventAt = 0;
   private statusKey = '';
+  private resyncEvents = 0;
 
   private constructor(opts: EngineOptions) {
     super();
@@ -160,6 +161,9 @@ export class Engine extends EventEmitter {
   snapshot(): { seq: number; model: Model } { this.flushNow(); return { seq: this.seq, model: this.m.snapshot() }; }
 
   get sampleHz(): number { return this.hz; }
+
+  /** How many times the kernel said events were lost (ENOBUFS) and a namespace was re-read. */
+  get resyncs(): number { return this.resyncEvents; }
 
   /** Changes the counter sample rate (0.5..50 Hz; 0 stops sampling). */
   setSampleRate(hz: number): number {
@@ -354,6 +358,7 @@ export class Engine extends EventEmitter {
   private onEvents(r: NsRec, evs: RawEvent[]): void {
     if (r.closed || this.stopped) return;
     this.lastEventAt = Date.now();
+    for (const e of evs) if (e.type === 'resync') { this.resyncEvents++; this.log(`${r.id}: ${e.reason}; re-reading the namespace`); }
     if (r.held) { for (const e of evs) r.held.push(e); return; }
     for (const e of evs) this.m.applyEvent(r.id, e);
     this.afterApply();
