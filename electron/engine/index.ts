@@ -484,7 +484,7 @@ export class Engine extends EventEmitter {
         + (this.privilegeReason ? ` (entering a namespace failed: ${this.privilegeReason})` : ''));
       const unread = this.failed.size;
       if (unread) parts.push(`${unread} other namespace${unread > 1 ? 's are' : ' is'} listed but cannot be read`);
-      if (this.unreadableProcs) parts.push(`${this.unreadableProcs} processes of other users cannot be inspected, so their namespaces are not listed`);
+      if (this.unreadableProcs) parts.push(`${this.unreadableProcs} process${this.unreadableProcs > 1 ? 'es' : ''} of other users cannot be inspected, so namespaces only they use are not listed`);
       if (!this.hostKnown) parts.push('pid 1 cannot be inspected, so this namespace is assumed to be the host\'s');
     } else if (this.failed.size) {
       parts.push(`${this.failed.size} namespace(s) could not be read (see their error)`);

@@ -1,0 +1,162 @@
+// The engine as a process: `vnet-studio engine --stdio` (JSON-RPC 2.0, one message per line),
+// privileged and not, and `inspect` run as an unprivileged user (nobody) inside the world.
+// Runs the built CLI (dist/, made by `npm test`'s build step or `npx tsc -p tsconfig.json`).
+import { spawn, execFileSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as readline from 'node:readline';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeKernel } from '../helpers/world';
+import type { Model } from '../../electron/protocol';
+import { ip, quiet } from './engine-helpers';
+
+const root = path.resolve(__dirname, '..', '..');
+const cli = path.join(root, 'dist', 'electron', 'cli.js');
+const NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
+
+class EngineProc {
+  readonly p: ChildProcessWithoutNullStreams;
+  readonly messages: Record<string, any>[] = [];
+  private waiters: (() => void)[] = [];
+  stderr = '';
+  exit: Promise<number | null>;
+  constructor(prefix: string[] = [], args: string[] = []) {
+    const argv = [...prefix, process.execPath, cli, 'engine', '--stdio', ...args];
+    this.p = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
+    readline.createInterface({ input: this.p.stdout }).on('line', (l) => {
+      this.messages.push(JSON.parse(l)); // stdout carries only protocol: every line must be JSON
+      for (const w of this.waiters.splice(0)) w();
+    });
+    this.p.stderr.on('data', (d) => { this.stderr += d; });
+    this.exit = new Promise((r) => this.p.on('exit', (code) => r(code)));
+  }
+  send(msg: object): void { this.p.stdin.write(`${JSON.stringify(msg)}\n`); }
+  async next(pred: (m: Record<string, any>) => boolean, timeoutMs = 15_000): Promise<Record<string, any>> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const m = this.messages.find(pred);
+      if (m) return m;
+      if (Date.now() > until) throw new Error(`no such message; stderr: ${this.stderr}`);
+      await new Promise<void>((r) => { this.waiters.push(r); setTimeout(r, 100); });
+    }
+  }
+  async call(id: number, method: string, params?: unknown) {
+    this.send({ jsonrpc: '2.0', id, method, ...(params === undefined ? {} : { params }) });
+    return this.next((m) => m.id === id);
+  }
+}
+
+describeKernel('engine process and unprivileged use', () => {
+  beforeAll(() => {
+    if (!fs.existsSync(cli)) throw new Error(`${cli} is missing: build first (npx tsc -p tsconfig.json)`);
+    ip('netns', 'add', 'proc-blue');
+    ip('link', 'add', 'pv0', 'type', 'veth', 'peer', 'name', 'pv1');
+    ip('link', 'set', 'pv1', 'netns', 'proc-blue');
+  });
+  afterAll(() => {
+    quiet(() => ip('link', 'del', 'pv0'));
+    quiet(() => ip('netns', 'del', 'proc-blue'));
+  });
+
+  it('engine --stdio: hello, snapshot, delta and counter notifications, strict params, shutdown → exit 0', async () => {
+    const e = new EngineProc([], ['--sample-hz', '20']);
+    const hello = await e.call(1, 'hello');
+    expect(hello.result).toMatchObject({ privileged: true, limitation: null, sampleHz: 20 });
+    const snap = await e.call(2, 'snapshot', {});
+    const model = snap.result.model as Model;
+    expect(model.namespaces.some((n) => n.name === 'proc-blue')).toBe(true);
+
+    ip('link', 'set', 'pv0', 'up');
+    const d = await e.next((m) => m.method === 'delta' && m.params.deltas.some((x: any) => x.op === 'interface' && x.iface.name === 'pv0' && x.iface.flags.includes('UP')));
+    expect(d.params.seq).toBeGreaterThan(snap.result.seq);
+    await e.next((m) => m.method === 'counters');
+
+    const bad = await e.call(3, 'setSampleRate', { hz: 500 });
+    expect(bad.error).toMatchObject({ code: -32602, message: expect.stringMatching(/"hz" must be from 0.5 to 50/) });
+    const bad2 = await e.call(4, 'setSampleRate', { rate: 5 });
+    expect(bad2.error.message).toMatch(/unknown param "rate"/);
+    expect((await e.call(5, 'setSampleRate', { hz: 2 })).result).toEqual({ sampleHz: 2 });
+    await e.next((m) => m.method === 'status' && m.params.sampleHz === 2);
+    expect((await e.call(6, 'nope')).error.code).toBe(-32601);
+    e.p.stdin.write('this is not json\n');
+    await e.next((m) => m.error?.code === -32700);
+
+    expect((await e.call(7, 'shutdown')).result).toEqual({ ok: true });
+    expect(await e.exit).toBe(0);
+  });
+
+  it('engine --stdio ends cleanly on stdin end and on SIGTERM', async () => {
+    const a = new EngineProc();
+    await a.call(1, 'hello');
+    a.p.stdin.end();
+    expect(await a.exit).toBe(0);
+    const b = new EngineProc();
+    await b.call(1, 'hello');
+    b.p.kill('SIGTERM');
+    expect(await b.exit).toBe(0);
+    expect(b.stderr).toMatch(/stopping \(SIGTERM\)/);
+  });
+
+  it('engine --stdio refuses bad options with a message naming them', () => {
+    let err: any;
+    try { execFileSync(process.execPath, [cli, 'engine', '--stdio', '--sample-hz', '99'], { stdio: 'pipe' }); } catch (e) { err = e; }
+    expect(err?.status).toBe(2);
+    expect(String(err.stderr)).toMatch(/--sample-hz must be a number from 0.5 to 50/);
+  });
+
+  it('inspect --watch prints one line per change as it happens', async () => {
+    const w = spawn(process.execPath, [cli, 'inspect', '--watch'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const lines: string[] = [];
+    let started = false;
+    readline.createInterface({ input: w.stdout }).on('line', (l) => { if (started) lines.push(l); else if (/ interfaces$/.test(l)) started = true; });
+    const waitLine = async (re: RegExp) => {
+      for (let i = 0; i < 300; i++) { if (lines.some((l) => re.test(l))) return; await new Promise((r) => setTimeout(r, 50)); }
+      throw new Error(`no line ${re}; got:\n${lines.join('\n')}`);
+    };
+    for (let i = 0; i < 300 && !started; i++) await new Promise((r) => setTimeout(r, 50));
+    ip('link', 'add', 'wv0', 'type', 'veth', 'peer', 'name', 'wv1');
+    await waitLine(/^\+ wv0 \(veth\) in host: down, peer → wv1$/);
+    ip('link', 'set', 'wv0', 'name', 'wv9');
+    await waitLine(/^~ wv0 \(veth\) in host: renamed to wv9$/);
+    ip('link', 'set', 'wv1', 'netns', 'proc-blue');
+    await waitLine(/^\+ wv1 \(veth\) in ns proc-blue/);
+    ip('link', 'del', 'wv9');
+    await waitLine(/^- wv9 \(veth\) in host$/);
+    await waitLine(/^- wv1 \(veth\) in ns proc-blue$/);
+    w.kill('SIGINT');
+    expect(await new Promise((r) => w.on('exit', r))).toBe(0);
+  });
+
+  it('as nobody: the engine says it is not privileged and why, and shows its own namespace', async () => {
+    const e = new EngineProc(NOBODY);
+    const hello = await e.call(1, 'hello');
+    expect(hello.result.privileged).toBe(false);
+    expect(hello.result.limitation).toMatch(/Not running as root: showing only this process's network namespace; run with sudo/);
+    const model = (await e.call(2, 'snapshot')).result.model as Model;
+    const own = model.namespaces.find((n) => !n.error)!;
+    expect(own.interfaces.map((i) => i.name)).toEqual(expect.arrayContaining(['lo', 'pv0']));
+    const blue = model.namespaces.find((n) => n.name === 'proc-blue')!;
+    expect(blue.error).toMatch(/not privileged/);
+    expect(blue.interfaces).toEqual([]);
+    e.p.stdin.end();
+    expect(await e.exit).toBe(0);
+  });
+
+  it('as nobody: inspect prints what it can see and says what it cannot', () => {
+    const r = spawnSyncText([...NOBODY, process.execPath, cli, 'inspect']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/┌─ host/);
+    expect(r.stdout).toMatch(/pv0\s+veth/);
+    expect(r.stdout).toMatch(/ns proc-blue[\s\S]*cannot read this namespace: not privileged/);
+    expect(r.stderr).toMatch(/NOTE: Not running as root/);
+    const j = spawnSyncText([...NOBODY, process.execPath, cli, 'inspect', '--json']);
+    const m = JSON.parse(j.stdout) as Model;
+    expect(m.namespaces[0].interfaces.some((i) => i.name === 'pv0')).toBe(true);
+  });
+});
+
+function spawnSyncText(argv: string[]): { status: number | null; stdout: string; stderr: string } {
+  const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
+  const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
