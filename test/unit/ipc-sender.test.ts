@@ -174,6 +174,31 @@ describe('preload', () => {
   });
 });
 
+describe('Electron code stays locked down (static checks: Electron cannot be launched here)', () => {
+  it('the sandboxed preload imports nothing at run time but electron', () => {
+    const src = fs.readFileSync(path.join(root, 'electron/preload.ts'), 'utf8');
+    const sf = ts.createSourceFile('preload.ts', src, ts.ScriptTarget.ES2022, true);
+    const runtimeImports: string[] = [];
+    sf.forEachChild((n) => {
+      if (ts.isImportDeclaration(n) && !n.importClause?.isTypeOnly) runtimeImports.push((n.moduleSpecifier as ts.StringLiteral).text);
+    });
+    expect(runtimeImports).toEqual(['electron']);
+    expect(src).not.toMatch(/\brequire\s*\(/);
+  });
+
+  it('the window keeps isolation, sandbox and no Node; navigation and new windows are denied', () => {
+    const src = fs.readFileSync(path.join(root, 'electron/main.ts'), 'utf8');
+    for (const flag of ['contextIsolation: true', 'sandbox: true', 'nodeIntegration: false', 'webSecurity: true', 'webviewTag: false', 'allowRunningInsecureContent: false']) {
+      expect(src, flag).toContain(flag);
+    }
+    expect(src).toMatch(/'will-navigate', \(event\) => event\.preventDefault\(\)/);
+    expect(src).toMatch(/setWindowOpenHandler\(\(\) => \(\{ action: 'deny' \}\)\)/);
+    expect(src).toMatch(/app\.on\('web-contents-created'/);
+    expect(src).toMatch(/setPermissionRequestHandler\([^)]*\) => callback\(false\)\)/);
+    expect(src).not.toMatch(/nodeIntegration: true|contextIsolation: false|sandbox: false|webSecurity: false/);
+  });
+});
+
 describe('vnet://app protocol', () => {
   it('serves only the renderer build, with the strict CSP', async () => {
     const tmp = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'vnet-app-'));
