@@ -13,6 +13,7 @@
         "src/stats.cc",
         "src/events.cc",
         "src/mutate.cc",
+        "src/mutate_parse.cc",
         "src/addon.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

@@ -2,7 +2,7 @@
 // its typed face (native/types.ts). Everything else imports `native` or `loadNative()` from here.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { NativeAddon } from './types';
+import type { MutatingAddon } from './types';
 
 export type * from './types';
 
@@ -18,10 +18,10 @@ function candidates(): string[] {
   return list;
 }
 
-let loaded: NativeAddon | null = null;
+let loaded: MutatingAddon | null = null;
 
 /** Loads the addon once; throws an Error saying how to build it when the binary is missing. */
-export function loadNative(): NativeAddon {
+export function loadNative(): MutatingAddon {
   if (loaded) return loaded;
   const tried = candidates();
   const found = tried.find((p) => fs.existsSync(p));
@@ -29,12 +29,12 @@ export function loadNative(): NativeAddon {
     throw new Error(`native addon not built: none of ${tried.join(', ')} exists; run \`npm run install\` (node-gyp rebuild --directory native)`);
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  loaded = require(found) as NativeAddon;
+  loaded = require(found) as MutatingAddon;
   return loaded;
 }
 
 /** The addon, loaded on first use (importing this module never fails on a machine without the binary). */
-export const native: NativeAddon = new Proxy({} as NativeAddon, {
+export const native: MutatingAddon = new Proxy({} as MutatingAddon, {
   get(_t, prop) {
     const addon = loadNative() as unknown as Record<string | symbol, unknown>;
     return addon[prop];

@@ -127,3 +127,88 @@ export interface NativeAddon {
    *  message names the path and the errno text. */
   openNamespace(nsPath: string | null): Promise<NamespaceHandle>;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Mutations (phase 2). Additive: NamespaceHandle/NativeAddon above are unchanged; the addon's real
+// objects are MutatingHandle/MutatingAddon (what `native` and `loadNative()` return).
+
+/** An interface in a mutation: its name (resolved when the op runs, including names made earlier
+ *  in the same batch) or its ifindex. */
+export type LinkRef = string | number;
+
+interface OpWhere {
+  /** Namespace the op runs in, as a namespace file path (/run/netns/red, /proc/123/ns/net);
+   *  default: the handle's own. Use one spelling per namespace within a batch. */
+  ns?: string | null;
+}
+interface CreateCommon {
+  name: string;              // 1-15 bytes, no '/', ':' or whitespace (checked in C++ too)
+  up?: boolean;
+  mtu?: number;
+  mac?: string;              // "aa:bb:cc:dd:ee:ff"
+  master?: LinkRef;          // bridge to join at creation
+  alias?: string;            // IFLA_IFALIAS (the app's ownership mark)
+  /** ifindex to create it with; by default the batch picks one above every index in use, so
+   *  later ops can name it before the kernel answered. */
+  index?: number;
+}
+
+export type MutateOp = OpWhere & (
+  /** `ip link add NAME type veth peer name PEER [netns NS]`. peerUp is done as a follow-up request
+   *  in the peer's namespace (the kernel cannot open a veth end before the pair is joined). */
+  | ({ op: 'createVeth'; peerName: string; peerNsPath?: string; peerUp?: boolean; peerMtu?: number } & CreateCommon)
+  | ({ op: 'createBridge' } & CreateCommon)
+  | ({ op: 'createVxlan'; id: number; remote?: string; local?: string; port?: number; dev?: LinkRef } & CreateCommon)
+  /** /dev/net/tun + TUNSETIFF + TUNSETPERSIST on a thread entered into the namespace. */
+  | { op: 'createTunTap'; name: string; mode: 'tun' | 'tap'; persist?: true; owner?: number; group?: number; index?: number }
+  | { op: 'deleteLink'; dev: LinkRef }
+  /** master: a bridge, or 0/null for nomaster. nsPath moves the link to that namespace (after
+   *  which it can only be named from there). */
+  | { op: 'setLink'; dev: LinkRef; up?: boolean; mtu?: number; mac?: string; name?: string; master?: LinkRef | 0 | null; nsPath?: string; alias?: string }
+  | { op: 'addAddr' | 'delAddr'; dev: LinkRef; cidr: string; peer?: string; nodad?: boolean }
+  /** dst 'default' or a network CIDR (host bits zero). Needs a gateway or a dev to add. */
+  | { op: 'addRoute' | 'delRoute'; dst: string; gateway?: string; dev?: LinkRef; family?: 4 | 6; table?: number; metric?: number }
+);
+
+/** A rejected native call: `message` names the object ('veth "red-eth0": File exists (EEXIST)'),
+ *  `code` is the errno name, `kernelMessage` the kernel's extended-ack text when it gave one. */
+export interface NativeError extends Error {
+  errno: number;
+  code: string;
+  kernelMessage?: string;
+}
+
+/** One op's outcome in a batch, in op order. `index` is the ifindex the op created or changed
+ *  (0 for addresses/routes). An op not attempted because an earlier one failed (stopOnError)
+ *  has code 'ECANCELED'. */
+export type MutateResult = { ok: true; index: number } | { ok: false; error: NativeError };
+
+export interface MutatingHandle extends NamespaceHandle {
+  /** The namespace file this handle was opened with (null = own namespace). */
+  readonly path: string | null;
+  /** One op; rejects with a NativeError. */
+  apply(op: MutateOp): Promise<{ index: number }>;
+  /** Many ops, validated all first (a bad op rejects the whole call before the kernel is touched),
+   *  then sent pipelined (many requests per sendmsg, acks collected), in order. With stopOnError
+   *  (default true) nothing after a failure is sent — except requests already in flight in the
+   *  same pipelined window (at most 256). Not atomic: undo is the caller's (the lab journal). */
+  batch(ops: MutateOp[], options?: { stopOnError?: boolean }): Promise<MutateResult[]>;
+}
+
+/** Sysctls the addon may set (an allow-list: the addon is the privileged boundary). */
+export type SysctlKey = 'net.ipv4.ip_forward' | 'net.ipv6.conf.all.forwarding' | 'net.ipv4.conf.all.forwarding';
+
+export interface MutatingAddon extends NativeAddon {
+  openNamespace(nsPath: string | null): Promise<MutatingHandle>;
+  /** What `ip netns add` does, for one name or many (made side by side on a few threads):
+   *  /run/netns made a shared mount, a file per name bind-mounted from a fresh namespace.
+   *  On failure removes what it made. */
+  createNamedNamespace(names: string | string[]): Promise<void>;
+  /** What `ip netns del` does: lazy unmount + unlink. The kernel tears the namespace down (and
+   *  veths whose one end is inside it) asynchronously, once nothing else holds it. */
+  deleteNamedNamespace(names: string | string[]): Promise<void>;
+  /** Writes /proc/sys/<key> ('0' or '1') from a thread entered into the namespace. */
+  setSysctl(nsPath: string | null, key: SysctlKey, value: '0' | '1'): Promise<void>;
+  /** A persistent tun/tap, outside any handle (the batch op createTunTap does the same). */
+  createTunTap(spec: { name: string; mode: 'tun' | 'tap'; persist?: true; owner?: number; group?: number; nsPath?: string | null; index?: number }): Promise<{ index: number }>;
+}

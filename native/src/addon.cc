@@ -40,6 +40,7 @@ class Handle : public Napi::ObjectWrap<Handle> {
         InstanceMethod<&Handle::Unsubscribe>("unsubscribe"),
         InstanceMethod<&Handle::Close>("close"),
         InstanceMethod<&Handle::Batch>("batch"),
+        InstanceMethod<&Handle::Apply>("apply"),
     });
   }
 
@@ -210,13 +211,37 @@ class Handle : public Napi::ObjectWrap<Handle> {
     if (!st_) return PromiseWorker::Rejected(env, SysError(EBADF, "namespace handle is closed"));
     std::shared_ptr<MutationBatch> batch;
     try {
-      batch = ParseBatch(info);  // validates everything before any kernel call
+      batch = ParseBatch(info, false);  // validates everything before any kernel call
     } catch (const SysError& e) {
       return PromiseWorker::Rejected(env, e);
     }
     auto st = st_;
     return PromiseWorker::Start(env, [st, batch] { RunBatch(*st, *batch); },
                                 [batch](Napi::Env env) { return BatchResultsToJs(env, *batch); });
+  }
+
+  // apply(op): one op; resolves {index}, rejects with the op's error.
+  Napi::Value Apply(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!st_) return PromiseWorker::Rejected(env, SysError(EBADF, "namespace handle is closed"));
+    std::shared_ptr<MutationBatch> batch;
+    try {
+      batch = ParseBatch(info, true);
+    } catch (const SysError& e) {
+      return PromiseWorker::Rejected(env, e);
+    }
+    auto st = st_;
+    return PromiseWorker::Start(env,
+        [st, batch] {
+          RunBatch(*st, *batch);
+          for (const Op& op : batch->ops)  // the op, then its follow-ups
+            if (op.err) throw SysError(SysError::Preformatted{}, op.err, op.message, op.extack);
+        },
+        [batch](Napi::Env env) -> Napi::Value {
+          Napi::Object r = Napi::Object::New(env);
+          r.Set("index", Napi::Number::New(env, batch->ops[0].resultIndex));
+          return r;
+        });
   }
 
   std::shared_ptr<NsState> st_;
@@ -293,7 +318,13 @@ Napi::Value CreateTunTapJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   TunTapSpec spec;
   try { spec = ParseTunTap(info); } catch (const SysError& e) { return PromiseWorker::Rejected(env, e); }
-  return PromiseWorker::Start(env, [spec] { CreateTunTap(spec); }, nullptr);
+  auto index = std::make_shared<int>(0);
+  return PromiseWorker::Start(env, [spec, index] { *index = CreateTunTap(spec); },
+                              [index](Napi::Env env) -> Napi::Value {
+                                Napi::Object r = Napi::Object::New(env);
+                                r.Set("index", Napi::Number::New(env, *index));
+                                return r;
+                              });
 }
 
 Napi::Object InitImpl(Napi::Env env, Napi::Object exports) {

@@ -22,6 +22,11 @@ class SysError : public std::runtime_error {
   // `<context>: <strerror> (<CODE>)` plus `: <kernel words>` when the kernel explained itself.
   SysError(int err, const std::string& context, const std::string& extack = "")
       : std::runtime_error(Format(err, context, extack)), err_(err), extack_(extack) {}
+  // A message already formatted by Format (e.g. carried over from a batch op's result).
+  struct Preformatted {};
+  SysError(Preformatted, int err, const std::string& message, const std::string& extack)
+      : std::runtime_error(message), err_(err), extack_(extack) {}
+
   int err() const { return err_; }
   const std::string& extack() const { return extack_; }
 

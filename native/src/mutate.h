@@ -1,10 +1,11 @@
-// Mutations as rtnetlink requests (no shelling out): ops parsed and validated from JS on the main
-// thread (nothing touches the kernel until all of a batch is valid), turned into messages and sent
-// pipelined on a pool thread, with one result per op.
+// Mutations as rtnetlink requests (no shelling out). An op is parsed and validated from JS on the
+// main thread (mutate_parse.cc: nothing touches the kernel until a whole batch is valid), then on
+// a pool thread turned into messages and sent pipelined (mutate.cc), with one result per op.
 #pragma once
 
 #include <napi.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -13,21 +14,86 @@
 
 namespace vnet {
 
-struct MutationBatch;  // defined in mutate.cc
+// An interface named by ifindex (index > 0) or by name (resolved when the batch runs, including
+// names created earlier in the same batch).
+struct LinkRef {
+  int index = 0;
+  std::string name;
+  bool Set() const { return index > 0 || !name.empty(); }
+  std::string Describe() const { return name.empty() ? "#" + std::to_string(index) : "\"" + name + "\""; }
+};
 
-std::shared_ptr<MutationBatch> ParseBatch(const Napi::CallbackInfo& info);
-void RunBatch(NsState& st, MutationBatch& batch);
-Napi::Value BatchResultsToJs(Napi::Env env, MutationBatch& batch);
+struct IpAddr {
+  int family = 0;  // AF_INET / AF_INET6; 0 = none
+  uint8_t bytes[16] = {0};
+  size_t Len() const { return family == 0 ? 0 : family == 2 /*AF_INET*/ ? 4 : 16; }
+};
 
 struct TunTapSpec {
   std::string name;
   bool tap = false;
-  bool persist = true;
   long owner = -1;
   long group = -1;
-  std::string nsPath;  // "" = own namespace
+  std::string nsPath;  // "" = own namespace (addon-level call) / the handle's namespace (batch)
+  int index = 0;       // ifindex to ask for (TUNSETIFINDEX); 0 = kernel's choice
 };
+
+enum class OpKind { CreateVeth, CreateBridge, CreateVxlan, CreateTunTap, DeleteLink, SetLink, AddAddr, DelAddr, AddRoute, DelRoute };
+
+struct Op {
+  OpKind kind;
+  std::string what;  // names the object in errors: veth "red-eth0"
+  // links
+  std::string name, peerName, peerNsPath, nsPath, alias, newName;
+  bool hasAlias = false;
+  LinkRef dev, master;
+  bool hasMaster = false;  // master given (index 0 / "" with hasMaster = nomaster)
+  bool noMaster = false;
+  uint8_t mac[6] = {0};
+  bool hasMac = false;
+  uint32_t mtu = 0, peerMtu = 0;
+  int up = -1, peerUp = -1;  // -1 = leave as is
+  int index = 0;             // requested ifindex for a created link
+  // vxlan
+  uint32_t vni = 0;
+  IpAddr remote, local;
+  int port = -1;
+  LinkRef vxDev;
+  // addresses and routes
+  IpAddr addr, peer, gateway;
+  int prefix = 0;
+  bool nodad = false;
+  bool isDefault = false;
+  uint32_t table = 254, metric = 0;
+  bool hasMetric = false;
+  // tun/tap
+  TunTapSpec tun;
+  // Where the op runs: "" = the handle's namespace, else a namespace file path (the batch opens
+  // a socket there through a helper thread, once per path).
+  std::string ns;
+  // >= 0: a follow-up the batch added itself (bringing a new veth peer up, which the kernel cannot
+  // do while creating the pair); its failure is reported on op `parent`.
+  int parent = -1;
+  // outcome
+  int err = 0;
+  std::string extack, message;
+  int resultIndex = 0;  // ifindex of a created/changed link, when known
+};
+
+struct MutationBatch {
+  std::vector<Op> ops;
+  bool stopOnError = true;
+};
+
+// info[0]: one op object (single = true) or an array of them; info[1]: {stopOnError?}.
+std::shared_ptr<MutationBatch> ParseBatch(const Napi::CallbackInfo& info, bool single);
+void RunBatch(NsState& st, MutationBatch& batch);
+// [{ok:true, index} | {ok:false, error: Error}]
+Napi::Value BatchResultsToJs(Napi::Env env, MutationBatch& batch);
+
 TunTapSpec ParseTunTap(const Napi::CallbackInfo& info);
-void CreateTunTap(const TunTapSpec& spec);
+// Creates a persistent tun/tap with /dev/net/tun on a helper thread entered into spec.nsPath
+// (or nsFd when >= 0). Returns the new ifindex.
+int CreateTunTap(const TunTapSpec& spec, int nsFd = -1);
 
 }  // namespace vnet

@@ -1,0 +1,207 @@
+// Mutations through the native addon (netlink requests, no `ip` processes), each checked against
+// what iproute2 reports afterwards. Runs in the throwaway world; each test makes its own names.
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import { afterEach, expect, it } from 'vitest';
+import { describeKernel } from '../helpers/world';
+import { native, type MutatingHandle } from '../../native/index';
+
+const ip = (...args: string[]) => execFileSync('ip', args, { encoding: 'utf8' });
+const ipj = (...args: string[]) => JSON.parse(execFileSync('ip', ['-j', ...args], { encoding: 'utf8' }) || '[]');
+const link = (ns: string, dev: string) => ipj('-n', ns, '-d', 'link', 'show', 'dev', dev)[0];
+const netnsNames = () => fs.readdirSync('/run/netns');
+
+const made: string[] = [];
+const handles: MutatingHandle[] = [];
+let counter = 0;
+const fresh = (p: string) => `${p}${process.pid % 1000}x${counter++}`;
+
+async function nsWithHandle(): Promise<{ name: string; path: string; h: MutatingHandle }> {
+  const name = fresh('m');
+  await native.createNamedNamespace(name);
+  made.push(name);
+  const h = await native.openNamespace(`/run/netns/${name}`);
+  handles.push(h);
+  return { name, path: `/run/netns/${name}`, h };
+}
+
+afterEach(async () => {
+  for (const h of handles.splice(0)) h.close();
+  const left = made.splice(0).filter((n) => netnsNames().includes(n));
+  if (left.length) await native.deleteNamedNamespace(left);
+});
+
+describeKernel('native mutations (real kernel)', () => {
+  it('createNamedNamespace / deleteNamedNamespace do what ip netns add/del do', async () => {
+    const names = [fresh('a'), fresh('b')];
+    await native.createNamedNamespace(names);
+    made.push(...names);
+    const listed = ipj('netns', 'list').map((n: { name: string }) => n.name);
+    expect(listed).toEqual(expect.arrayContaining(names));
+    // Each is a real, distinct namespace usable by ip.
+    const inodes = names.map((n) => fs.statSync(`/run/netns/${n}`).ino);
+    expect(new Set([...inodes, fs.statSync('/proc/self/ns/net').ino]).size).toBe(3);
+    expect(ip('netns', 'exec', names[0], 'ip', '-br', 'link')).toMatch(/^lo\s/m);
+    // A name that exists: refused, naming it, and the other new name is not left behind.
+    const c = fresh('c');
+    await expect(native.createNamedNamespace([c, names[0]])).rejects.toMatchObject({
+      code: 'EEXIST', message: expect.stringContaining(`namespace "${names[0]}"`),
+    });
+    expect(netnsNames()).not.toContain(c);
+    await expect(native.createNamedNamespace('bad/name')).rejects.toMatchObject({ code: 'EINVAL' });
+    await native.deleteNamedNamespace(names);
+    expect(netnsNames()).not.toEqual(expect.arrayContaining([names[0]]));
+    expect(netnsNames()).not.toContain(names[1]);
+    await expect(native.deleteNamedNamespace(names[0])).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('a bridge, veths into another namespace, addresses and a default route, as one batch', async () => {
+    const host = await nsWithHandle();
+    const red = await nsWithHandle();
+    const res = await host.h.batch([
+      { op: 'createBridge', name: 'br-rooms', up: true, alias: 'vnet:test' },
+      { op: 'addAddr', dev: 'br-rooms', cidr: '10.20.0.1/24' },
+      { op: 'createVeth', name: 'v-red', peerName: 'eth0', peerNsPath: red.path, master: 'br-rooms', up: true, peerUp: true },
+      { op: 'addAddr', ns: red.path, dev: 'eth0', cidr: '10.20.0.2/24' },
+      { op: 'setLink', ns: red.path, dev: 'lo', up: true },
+      { op: 'addRoute', ns: red.path, dst: 'default', gateway: '10.20.0.1' },
+      { op: 'addAddr', ns: red.path, dev: 'eth0', cidr: 'fd00:20::2/64', nodad: true },
+    ]);
+    expect(res.map((r) => (r.ok ? 'ok' : r.error.message))).toEqual(Array(7).fill('ok'));
+    const br = link(host.name, 'br-rooms');
+    expect(br).toMatchObject({ ifname: 'br-rooms', ifalias: 'vnet:test', linkinfo: { info_kind: 'bridge' } });
+    expect(res[0]).toMatchObject({ ok: true, index: br.ifindex });
+    const v = link(host.name, 'v-red');
+    expect(v.master).toBe('br-rooms');
+    expect(v.flags).toContain('UP');
+    const eth0 = link(red.name, 'eth0');
+    expect(eth0.flags).toContain('UP');
+    expect(eth0.linkinfo.info_kind).toBe('veth');
+    const addrs = ipj('-n', red.name, 'addr', 'show', 'dev', 'eth0')[0].addr_info.map((a: any) => `${a.local}/${a.prefixlen}`);
+    expect(addrs).toEqual(expect.arrayContaining(['10.20.0.2/24', 'fd00:20::2/64']));
+    expect(ipj('-n', red.name, 'route', 'show', 'default')[0]).toMatchObject({ dst: 'default', gateway: '10.20.0.1', dev: 'eth0' });
+    // And it carries traffic.
+    execFileSync('ip', ['netns', 'exec', red.name, 'ping', '-c', '1', '-W', '2', '10.20.0.1']);
+    // Deletes, routes and addresses back out.
+    const back = await host.h.batch([
+      { op: 'delRoute', ns: red.path, dst: 'default', gateway: '10.20.0.1' },
+      { op: 'delAddr', ns: red.path, dev: 'eth0', cidr: '10.20.0.2/24' },
+      { op: 'deleteLink', dev: 'v-red' },
+    ]);
+    expect(back.every((r) => r.ok)).toBe(true);
+    expect(ipj('-n', red.name, 'route', 'show', 'default')).toEqual([]);
+    expect(ipj('-n', red.name, 'link', 'show').map((l: any) => l.ifname)).toEqual(['lo']);
+  });
+
+  it('setLink: rename, mtu, mac, alias, nomaster, and move into a namespace with a new name', async () => {
+    const a = await nsWithHandle();
+    const b = await nsWithHandle();
+    await a.h.batch([
+      { op: 'createBridge', name: 'br0' },
+      { op: 'createVeth', name: 'x0', peerName: 'x1', master: 'br0' },
+    ]);
+    expect(link(a.name, 'x0').master).toBe('br0');
+    const { index } = await a.h.apply({ op: 'setLink', dev: 'x0', name: 'y0', mtu: 1400, mac: '02:11:22:33:44:55', alias: 'hello', master: null });
+    const y0 = link(a.name, 'y0');
+    expect(y0).toMatchObject({ ifindex: index, mtu: 1400, address: '02:11:22:33:44:55', ifalias: 'hello' });
+    expect(y0.master).toBeUndefined();
+    await a.h.apply({ op: 'setLink', dev: 'x1', nsPath: b.path, name: 'eth0' });
+    expect(ipj('-n', a.name, 'link', 'show').map((l: any) => l.ifname)).not.toContain('x1');
+    expect(link(b.name, 'eth0').linkinfo.info_kind).toBe('veth');
+    // The moved end is found from the other namespace by its new name, in the same batch API.
+    await a.h.apply({ op: 'setLink', ns: b.path, dev: 'eth0', up: true });
+    expect(link(b.name, 'eth0').flags).toContain('UP');
+  });
+
+  it('vxlan and tun/tap', async () => {
+    const { name, path, h } = await nsWithHandle();
+    const res = await h.batch([
+      { op: 'createBridge', name: 'br0' },
+      { op: 'createVxlan', name: 'vx0', id: 4242, remote: '10.1.1.2', local: '10.1.1.1', port: 4789 },
+      { op: 'createTunTap', name: 'tap-vm', mode: 'tap', persist: true },
+      { op: 'setLink', dev: 'tap-vm', master: 'br0', up: true },
+      { op: 'createTunTap', name: 'tun-demo', mode: 'tun', owner: 1234 },
+      { op: 'addAddr', dev: 'tun-demo', cidr: '192.168.77.1/24' },
+    ]);
+    expect(res.map((r) => (r.ok ? 'ok' : r.error.message))).toEqual(Array(6).fill('ok'));
+    expect(link(name, 'vx0').linkinfo.info_data).toMatchObject({ id: 4242, remote: '10.1.1.2', local: '10.1.1.1', port: 4789 });
+    const tap = link(name, 'tap-vm');
+    expect(tap.linkinfo.info_data).toMatchObject({ type: 'tap', persist: true });
+    expect(tap.master).toBe('br0');
+    expect(link(name, 'tun-demo').linkinfo.info_data).toMatchObject({ type: 'tun', persist: true, user: expect.anything() });
+    expect(ipj('-n', name, 'addr', 'show', 'dev', 'tun-demo')[0].addr_info[0].local).toBe('192.168.77.1');
+    // Addon-level call, and a name that exists is refused (TUNSETIFF alone would attach to it).
+    await expect(native.createTunTap({ name: 'tap2', mode: 'tap', nsPath: path })).resolves.toMatchObject({ index: expect.any(Number) });
+    expect(link(name, 'tap2').linkinfo.info_data.type).toBe('tap');
+    await expect(native.createTunTap({ name: 'tap2', mode: 'tap', nsPath: path })).rejects.toMatchObject({ code: 'EEXIST', message: expect.stringContaining('tap "tap2"') });
+  });
+
+  it('errors name the object, carry the code and the kernel\'s words; bad input changes nothing', async () => {
+    const { name, h } = await nsWithHandle();
+    await h.apply({ op: 'createBridge', name: 'br0' });
+    await expect(h.apply({ op: 'createVeth', name: 'br0', peerName: 'p' })).rejects.toMatchObject({
+      code: 'EEXIST', errno: 17, message: 'veth "br0": File exists (EEXIST)',
+    });
+    // The kernel's extended ack comes through.
+    const err = await h.apply({ op: 'addRoute', dst: '10.1.0.0/16', gateway: '10.99.0.1' }).catch((e) => e);
+    expect(err.code).toBe('ENETUNREACH');
+    expect(err.kernelMessage).toMatch(/gateway/i);
+    expect(err.message).toContain('route 10.1.0.0/16 via 10.99.0.1');
+    expect(err.message).toContain(err.kernelMessage);
+    // Invalid names, in C++ too: the whole batch is refused before anything is sent.
+    for (const bad of ['this-name-is-too-long', 'a/b', 'a:b', 'a b', '', '..']) {
+      await expect(h.batch([{ op: 'createBridge', name: 'ok-one' }, { op: 'createBridge', name: bad }])).rejects.toMatchObject({ code: 'EINVAL' });
+    }
+    await expect(h.batch([{ op: 'createBridge', name: 'ok-one', colour: 'red' } as any])).rejects.toThrow(/unknown field "colour"/);
+    await expect(h.batch([{ op: 'addAddr', dev: 'br0', cidr: '10.0.0.1/33' }])).rejects.toThrow(/prefix/);
+    await expect(h.batch([{ op: 'addRoute', dst: '10.0.0.1/24', dev: 'br0' }])).rejects.toThrow(/host bits/);
+    await expect(h.batch([{ op: 'setLink', dev: 'br0', mac: 'zz:00:00:00:00:00' }])).rejects.toThrow(/mac/);
+    await expect(h.batch([{ op: 'frobnicate' } as any])).rejects.toThrow(/unknown op/);
+    expect(ipj('-n', name, 'link', 'show').map((l: any) => l.ifname).sort()).toEqual(['br0', 'lo']);
+    // A name that does not exist (ENODEV), and stopOnError: nothing after a failure is sent.
+    const res = await h.batch([
+      { op: 'setLink', dev: 'br0', up: true },
+      { op: 'addAddr', dev: 'nope0', cidr: '10.3.0.1/24' },
+      { op: 'createBridge', name: 'br1' },
+    ]);
+    expect(res[0].ok).toBe(true);
+    expect(res[1]).toMatchObject({ ok: false, error: { code: 'ENODEV', message: expect.stringContaining('"nope0"') } });
+    expect(res[2]).toMatchObject({ ok: false, error: { code: 'ECANCELED' } });
+    expect(ipj('-n', name, 'link', 'show').map((l: any) => l.ifname)).not.toContain('br1');
+    // Without stopOnError the rest still runs.
+    const res2 = await h.batch([{ op: 'deleteLink', dev: 'nope0' }, { op: 'createBridge', name: 'br1' }], { stopOnError: false });
+    expect(res2.map((r) => r.ok)).toEqual([false, true]);
+  });
+
+  it('setSysctl enables forwarding inside one namespace only, and only allow-listed keys', async () => {
+    const { name, path } = await nsWithHandle();
+    const hostBefore = fs.readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8');
+    await native.setSysctl(path, 'net.ipv4.ip_forward', '1');
+    expect(ip('netns', 'exec', name, 'cat', '/proc/sys/net/ipv4/ip_forward').trim()).toBe('1');
+    expect(fs.readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8')).toBe(hostBefore);
+    await expect(native.setSysctl(path, 'kernel.panic' as any, '1')).rejects.toMatchObject({ code: 'EINVAL', message: expect.stringContaining('kernel.panic') });
+    await expect(native.setSysctl(path, 'net.ipv4.ip_forward', '2' as any)).rejects.toMatchObject({ code: 'EINVAL' });
+    await expect(native.setSysctl('/run/netns/does-not-exist', 'net.ipv4.ip_forward', '1')).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('many namespaces with veths to one bridge and addresses apply in one batch (numbers printed, not asserted)', async () => {
+    const host = await nsWithHandle();
+    const names = Array.from({ length: 30 }, () => fresh('n'));
+    const t0 = performance.now();
+    await native.createNamedNamespace(names);
+    made.push(...names);
+    const t1 = performance.now();
+    const ops: Parameters<MutatingHandle['batch']>[0] = [{ op: 'createBridge', name: 'br0', up: true }];
+    names.forEach((n, i) => {
+      ops.push({ op: 'createVeth', name: `v${i}`, peerName: 'eth0', peerNsPath: `/run/netns/${n}`, master: 'br0', up: true, peerUp: true });
+      ops.push({ op: 'addAddr', ns: `/run/netns/${n}`, dev: 'eth0', cidr: `10.40.${i}.2/16` });
+    });
+    const res = await host.h.batch(ops);
+    const t2 = performance.now();
+    expect(res.filter((r) => !r.ok)).toEqual([]);
+    console.log(`[native-mutate] ${names.length} namespaces: create ${(t1 - t0).toFixed(1)} ms, batch of ${ops.length} ops ${(t2 - t1).toFixed(1)} ms`);
+    expect(link(names[7], 'eth0').flags).toContain('UP');
+    expect(ipj('-n', names[7], 'addr', 'show', 'dev', 'eth0')[0].addr_info.map((a: any) => a.local)).toContain('10.40.7.2');
+    expect(ipj('-n', host.name, 'link', 'show').filter((l: any) => l.master === 'br0').length).toBe(names.length);
+  });
+});
