@@ -16,7 +16,7 @@ export interface LabKernel {
   /** Performs the actions in order (the kernel may batch and parallelise what is independent).
    *  Calls `done` after each; on a refusal throws a KernelRefusal naming the action. `lab` names
    *  the NAT table. */
-  run(actions: Action[], lab: string, done: (a: Action) => void): Promise<void>;
+  run(actions: Action[], lab: string, done: (a: Action) => void, vanishing?: { ns: string; name: string }[]): Promise<void>;
 }
 
 export class KernelRefusal extends Error {
@@ -56,7 +56,7 @@ async function runWithProgress(kernel: LabKernel, plan: Plan, lab: string, phase
   await kernel.run(plan.actions, lab, (a) => {
     done++;
     opts.onProgress?.({ phase, done, total, object: actionObject(a) });
-  });
+  }, plan.vanishing);
 }
 
 /** Applies a lab: only the difference from what the kernel has; nothing when it is already there. */
@@ -113,11 +113,17 @@ async function rollback(kernel: LabKernel, labName: string, opts: ApplyOptions):
     const actual = await kernel.readActual(hintFor(target, j));
     const plan = planLab(target, actual, j);
     if (plan.actions.length === 0) break;
-    let failed = false;
-    for (const a of plan.actions) {
-      try { await kernel.run([a], labName, () => opts.onProgress?.({ phase: 'rollback', done: 0, total: plan.actions.length, object: actionObject(a) })); } catch { failed = true; }
+    let n = 0;
+    const progress = (a: Action) => opts.onProgress?.({ phase: 'rollback', done: ++n, total: plan.actions.length, object: actionObject(a) });
+    try {
+      await kernel.run(plan.actions, labName, progress, plan.vanishing);
+      break;
+    } catch {
+      // one stubborn object must not keep the rest: go on one action at a time, then look again
+      for (const a of plan.actions) {
+        try { await kernel.run([a], labName, progress, plan.vanishing); } catch { /* the next round re-plans */ }
+      }
     }
-    if (!failed) break;
   }
   if (j.previous) writeJournal({ ...recordAfter(j.previous, await kernel.readActual(hintFor(j.previous, j)), j, j.file), state: 'applied', previous: null, desired: j.previous });
   else removeJournal(labName);

@@ -2,8 +2,8 @@
 // It is written — and fsync'd — before the kernel is changed, so after a crash (kill -9 mid-apply)
 // cleanup knows exactly which objects may be the lab's; it removes only those that are journaled
 // and, for interfaces, still carry the lab's alias.
-import fs from 'node:fs';
-import path from 'node:path';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { labnameError } from './names';
 import type { LabRecord } from './plan';
 import type { Desired } from './state';

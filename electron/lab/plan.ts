@@ -28,6 +28,9 @@ export interface Plan {
   actions: Action[];
   /** Things worth saying that are not actions ("uses existing namespace x"). */
   notes: string[];
+  /** Interfaces outside the deleted namespaces that go away with them (veth ends whose peer was
+   *  inside): the kernel removes them asynchronously, so the applier waits for them. */
+  vanishing: { ns: string; name: string }[];
 }
 
 /** The kernel has something in the way that the lab did not make; nothing has been touched. */
@@ -75,6 +78,7 @@ export function planLab(desired: Desired, actual: Actual, record: LabRecord | nu
 
   // 1. Links the lab made that it no longer wants (or wants as something else): delete.
   const deleted = new Set<string>();
+  const vanishing: Plan['vanishing'] = [];
   for (const a of actual.links.values()) {
     const k = key(a.ns, a.name);
     if (!ours(a.alias) || !inLiveNs(a.ns) || deleted.has(k)) continue;
@@ -91,7 +95,7 @@ export function planLab(desired: Desired, actual: Actual, record: LabRecord | nu
       else conflicts.push(`${where(a.ns)}: ${a.name} exists as ${a.kind}, the lab wants a ${d.kind}, and the lab's journal does not list it`);
       continue;
     }
-    if (a.peer && !inLiveNs(a.peer.ns)) continue;   // goes away with its peer's namespace
+    if (a.peer && !inLiveNs(a.peer.ns)) { vanishing.push({ ns: a.ns, name: a.name }); continue; }   // goes away with its peer's namespace
     ph.linkDel.push({ op: 'link-del', ns: a.ns, name: a.name, kind: a.kind });
     deleted.add(k);
     if (a.kind === 'veth' && a.peer) deleted.add(key(a.peer.ns, a.peer.name));
@@ -202,7 +206,7 @@ export function planLab(desired: Desired, actual: Actual, record: LabRecord | nu
     ...ph.routeDel, ...ph.natDel, ...ph.linkDel, ...ph.nsDel, ...ph.nsAdd, ...ph.create, ...ph.alias, ...ph.props,
     ...ph.master, ...ph.addrDel, ...ph.addrAdd, ...ph.state, ...ph.lo, ...ph.fwd, ...ph.routeAdd, ...ph.natAdd,
   ];
-  return { actions, notes };
+  return { actions, notes, vanishing };
 }
 
 /** What the journal should say once `desired` has been applied over `record`. */

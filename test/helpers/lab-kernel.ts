@@ -1,0 +1,71 @@
+// Helpers for the lab kernel tests: read the world with iproute2's JSON, wait for asynchronous
+// namespace cleanup, and give each test its own journal directory.
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+export function ipj(args: string[]): any[] {
+  const out = execFileSync('ip', ['-j', ...args], { encoding: 'utf8' });
+  return out.trim() ? JSON.parse(out) : [];
+}
+
+export function sh(argv: string[]): string {
+  return execFileSync(argv[0], argv.slice(1), { encoding: 'utf8' });
+}
+
+export function netnsList(): string[] {
+  try { return fs.readdirSync('/run/netns').sort(); } catch { return []; }
+}
+
+/** Links of a namespace ('host' = the test's own), as `ip -j -d link` reports them. */
+export function links(ns = 'host'): any[] {
+  return ipj([...(ns === 'host' ? [] : ['-n', ns]), '-d', 'link', 'show']);
+}
+
+export function addrs(ns: string, dev: string): string[] {
+  const j = ipj([...(ns === 'host' ? [] : ['-n', ns]), 'addr', 'show', 'dev', dev]);
+  return (j[0]?.addr_info ?? []).map((a: any) => `${a.local}/${a.prefixlen}`);
+}
+
+export function ping(ns: string, addr: string): boolean {
+  const r = spawnSync('ip', ['netns', 'exec', ns, 'ping', '-c', '1', '-W', '2', addr], { encoding: 'utf8' });
+  return r.status === 0;
+}
+
+/** A fingerprint of the kernel state the lab code could touch: links (name, kind, alias, master,
+ *  addresses) of the host and every named namespace. */
+export function kernelState(): string {
+  const out: string[] = [];
+  for (const ns of ['host', ...netnsList()]) {
+    out.push(`[${ns}]`);
+    for (const l of ipj([...(ns === 'host' ? [] : ['-n', ns]), '-d', 'addr', 'show'])) {
+      out.push(`${l.ifname} ${l.linkinfo?.info_kind ?? ''} ${l.ifalias ?? ''} ${l.master ?? ''} ${(l.addr_info ?? []).map((a: any) => `${a.local}/${a.prefixlen}`).join(',')}`);
+    }
+  }
+  return out.join('\n');
+}
+
+/** Waits until `pred` holds (the kernel removes a deleted namespace's devices asynchronously). */
+export async function until(pred: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export function tmpStateDir(): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'vnet-lab-'));
+  process.env.VNET_STATE_DIR = d;
+  return d;
+}
+
+/** Every link in the host or a named namespace that carries a lab's mark. */
+export function markedLinks(lab: string): string[] {
+  const out: string[] = [];
+  for (const ns of ['host', ...netnsList()]) {
+    for (const l of links(ns)) if (l.ifalias === `vnet-studio:${lab}`) out.push(`${ns}/${l.ifname}`);
+  }
+  return out;
+}
