@@ -162,6 +162,13 @@ export class Engine extends EventEmitter {
 
   get sampleHz(): number { return this.hz; }
 
+  /** The engine's handle bound to a namespace (for callers that act on it, e.g. labs), or null
+   *  when the namespace is unknown or could not be opened. The engine owns it: do not close it. */
+  handleFor(nsId: string): NamespaceHandle | null {
+    const r = this.recs.get(nsId);
+    return r && !r.closed ? r.handle : null;
+  }
+
   /** How many times the kernel said events were lost (ENOBUFS) and a namespace was re-read. */
   get resyncs(): number { return this.resyncEvents; }
 
@@ -307,7 +314,7 @@ export class Engine extends EventEmitter {
     if (d.pending.length && this.pendingNamedTries < 20) { this.pendingNamedTries++; this.scheduleRescan(25); }
     else if (!d.pending.length) this.pendingNamedTries = 0;
     await Promise.all(opens);
-    this.scanTunOwners();
+    this.scanTunOwners(true);
     this.scheduleFlush();
   }
 
@@ -372,6 +379,10 @@ export class Engine extends EventEmitter {
     }
     if (needs.rescan) this.scheduleRescan(0);
     if (needs.tunScan) this.scanTunOwners();
+    for (const id of needs.tunRecheck) {
+      const t = setTimeout(() => { const r = this.recs.get(id); if (r) this.kick(r, { links: true }); }, 25);
+      t.unref?.();
+    }
     this.scheduleFlush();
   }
 
@@ -441,9 +452,15 @@ export class Engine extends EventEmitter {
     this.m.setNsidMap(r.id, map);
   }
 
-  private scanTunOwners(): void {
+  private scanTunOwners(periodic = false): void {
     if (this.stopped) return;
     if (!this.m.hasTuns()) return;
+    if (periodic) {
+      for (const id of this.m.namespacesWithTransientTuns()) {
+        const r = this.recs.get(id);
+        if (r) this.kick(r, { links: true });
+      }
+    }
     this.m.setTunOwners(assignOwners(scanTunHolders(), this.m.tunNames()));
     this.scheduleFlush();
   }

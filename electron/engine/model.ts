@@ -67,6 +67,8 @@ export class LiveModel {
   private owners = new Map<number, Map<string, TunOwner[]>>();
   private rescanWanted = false;
   private tunScanWanted = false;
+  /** Namespaces with a tun/tap just created: see tunRecheck in takeNeeds. */
+  private readonly newTuns = new Set<string>();
 
   has(nsId: string): boolean { return this.ns.has(nsId); }
   namespaceIds(): string[] { return [...this.ns.keys()]; }
@@ -248,6 +250,7 @@ export class LiveModel {
       this.need(s.info.id).routes = true;
     }
     if (l.kind === 'tun' && (!old || old.name !== l.name)) this.tunScanWanted = true;
+    if (l.kind === 'tun' && !old) this.newTuns.add(s.info.id);
     this.peerTouched(s, old);
     this.peerTouched(s, l);
   }
@@ -279,11 +282,25 @@ export class LiveModel {
   }
 
   /** Follow-up work, per namespace, and whether /proc should be scanned again now. */
-  takeNeeds(): { perNs: Map<string, NsNeeds>; rescan: boolean; tunScan: boolean } {
+  takeNeeds(): { perNs: Map<string, NsNeeds>; rescan: boolean; tunScan: boolean; tunRecheck: string[] } {
     const perNs = new Map([...this.needs].filter(([id]) => this.ns.has(id)));
     this.needs.clear();
-    const out = { perNs, rescan: this.rescanWanted, tunScan: this.tunScanWanted };
+    // TUNSETPERSIST right after TUNSETIFF (`ip tuntap add`) makes no event while the device is
+    // down (the kernel notifies state changes of running devices only): re-read those links soon.
+    const tunRecheck = [...this.newTuns].filter((id) => this.ns.has(id));
+    this.newTuns.clear();
+    const out = { perNs, rescan: this.rescanWanted, tunScan: this.tunScanWanted, tunRecheck };
     this.rescanWanted = false; this.tunScanWanted = false;
+    return out;
+  }
+
+  /** Namespaces holding a tun/tap that is not persistent: its persist flag can be switched on
+   *  without any event (see takeNeeds), so the periodic scan re-reads their links. */
+  namespacesWithTransientTuns(): string[] {
+    const out: string[] = [];
+    for (const s of this.ns.values()) {
+      for (const l of s.links.values()) if (l.kind === 'tun' && !l.tun?.persist) { out.push(s.info.id); break; }
+    }
     return out;
   }
 
