@@ -251,7 +251,9 @@ export function modelFromIp(readings: IpNsReading[]): Model {
         mac: l.link_type === 'none' ? null : (l.address ?? null),
         mtu: l.mtu,
         state: stateOf(l.operstate),
-        flags: [...l.flags],
+        // M-DOWN is iproute2's note that a same-namespace IFLA_LINK device (a veth's peer) is down:
+        // not a flag of this interface (ifi_flags has no such bit); the peer's own flags say it.
+        flags: l.flags.filter((f) => f !== 'M-DOWN'),
         master: l.master === undefined ? null : masterIndex !== undefined ? `${nsId}/if:${masterIndex}` : `?master ${l.master}`,
         peer,
         tun: kind === 'tun' || kind === 'tap'

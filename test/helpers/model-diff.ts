@@ -10,6 +10,9 @@ export interface DiffOptions {
   /** Counters read by ip again AFTER the engine's model was taken: the engine's counters must lie
    *  between the expected model's (read before) and these. Without it counters must be equal. */
   statsAfter?: Map<string, Stats>;
+  /** Counters read by ip BEFORE (at least one engine sampling period before the model was taken):
+   *  the lower bound instead of the expected model's own counters. */
+  statsBefore?: Map<string, Stats>;
   /** Do not compare counters at all. */
   ignoreStats?: boolean;
   /** Compare only these namespaces (ids); others are ignored on both sides. */
@@ -38,9 +41,9 @@ function diffInterface(ns: Namespace, e: Interface, a: Interface, out: Differenc
   const ea = [...e.addresses].sort(); const aa = [...(a.addresses ?? [])].sort();
   if (!same(ea, aa)) out.push({ path: `${p}/addresses`, expected: ea, actual: aa });
   if (!opts.ignoreStats) {
-    const after = opts.statsAfter?.get(e.id);
+    const after = opts.statsAfter?.get(e.id); const before = opts.statsBefore?.get(e.id);
     for (const f of STATS_FIELDS) {
-      const lo = e.stats[f]; const hi = after ? after[f] : lo; const v = a.stats?.[f];
+      const lo = before ? before[f] : e.stats[f]; const hi = after ? after[f] : e.stats[f]; const v = a.stats?.[f];
       if (typeof v !== 'number' || v < lo || v > hi) {
         out.push({ path: `${p}/stats.${f}`, expected: lo === hi ? lo : `${lo}..${hi}`, actual: v });
       }

@@ -25,7 +25,7 @@ type Slot = string; // 'host', a namespace name, or 'proc' (a namespace only a p
 
 interface Dev {
   name: string; slot: Slot; kind: 'veth' | 'bridge' | 'tun' | 'tap';
-  up: boolean; v4?: { net: number; host: number }; v6?: boolean; enslaved?: boolean;
+  up: boolean; v4?: { net: number; host: number }; v6?: boolean; enslaved?: boolean; peer?: Dev;
 }
 
 export interface Step { slot: Slot; lines: string[] }
@@ -75,7 +75,9 @@ export function generateTopology(seed: number, prefix: string): TopologyPlan {
     const a = pick(slots); const b = chance(0.25) ? a : pick(slots);
     const na = name('v'); const nb = name('v');
     create.push(`link add ${na} netns ${target(a)} type veth peer name ${nb} netns ${target(b)}`);
-    devs.push({ name: na, slot: a, kind: 'veth', up: false }, { name: nb, slot: b, kind: 'veth', up: false });
+    const da: Dev = { name: na, slot: a, kind: 'veth', up: false }; const db: Dev = { name: nb, slot: b, kind: 'veth', up: false, peer: da };
+    da.peer = db;
+    devs.push(da, db);
   }
   // bridges
   for (let i = int(0, 2); i > 0; i--) {
@@ -100,10 +102,11 @@ export function generateTopology(seed: number, prefix: string): TopologyPlan {
     }
     if (chance(0.15)) L(d.slot).push(`link set dev ${d.name} alias ${prefix}-alias-${int(0, 999)}`);
   }
-  // bridge ports: veth ends and taps in the bridge's namespace
+  // bridge ports: veth ends and taps in the bridge's namespace. At most one end of a veth pair is
+  // ever a port, so no two ports are joined by a wire: no bridge loop, no broadcast storm.
   for (const br of devs.filter((d) => d.kind === 'bridge')) {
     for (const d of devs) {
-      if (d.slot === br.slot && (d.kind === 'veth' || d.kind === 'tap') && !d.enslaved && chance(0.5)) {
+      if (d.slot === br.slot && (d.kind === 'veth' || d.kind === 'tap') && !d.enslaved && !d.peer?.enslaved && chance(0.5)) {
         L(d.slot).push(`link set dev ${d.name} master ${br.name}`);
         d.enslaved = true;
       }

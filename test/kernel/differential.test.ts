@@ -6,33 +6,21 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeKernel } from '../helpers/world';
 import type { Model } from '../../electron/protocol';
-import { readWorld, readWorldStats, listWorldNamespaces } from '../helpers/iproute';
-import { diffModels, formatDifferences, unresolvedReferences, type Difference } from '../helpers/model-diff';
+import { readWorld } from '../helpers/iproute';
+import { compareSettled } from '../helpers/settle';
+import { diffModels, formatDifferences } from '../helpers/model-diff';
 import { buildTopology, describeTopology, destroyTopology, generateTopology, hostBaseline, type HostBaseline } from '../helpers/topology';
 import { startEngine, type EngineUnderTest } from '../helpers/engine-under-test';
 
 const COUNT = Number(process.env.DIFF_COUNT ?? 50);
 const BASE_SEED = Number(process.env.DIFF_SEED ?? (Date.now() % 1_000_000_000));
+/** DIFF_KEEP_GOING=1: list every failing topology instead of stopping at the first. */
+const KEEP_GOING = process.env.DIFF_KEEP_GOING === '1';
 /** Give the engine this long to catch up with the kernel before a difference counts (events are
  *  asynchronous; IPv6 link-local addresses and routes come a little after a link goes up). */
 const SETTLE_MS = 5000;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Reads ip, then the engine, then ip's counters again, until they agree or SETTLE_MS passes.
- *  Counters may only have grown between the two ip reads, so the engine's must lie between them. */
-async function compareSettled(getModel: () => Promise<Model>): Promise<Difference[]> {
-  const t0 = Date.now();
-  for (;;) {
-    const namespaces = listWorldNamespaces();
-    const { model: expected } = readWorld();
-    const actual = await getModel();
-    const statsAfter = readWorldStats(namespaces);
-    const diffs = [...unresolvedReferences(expected), ...diffModels(expected, actual, { statsAfter })];
-    if (diffs.length === 0 || Date.now() - t0 > SETTLE_MS) return diffs;
-    await sleep(100);
-  }
-}
+const SAMPLE_HZ = 20;
+const SETTLE = { settleMs: SETTLE_MS, samplePeriodMs: 1000 / SAMPLE_HZ };
 
 describeKernel('differential: the engine model equals iproute2 on random topologies', () => {
   let engine: EngineUnderTest;
@@ -40,7 +28,7 @@ describeKernel('differential: the engine model equals iproute2 on random topolog
 
   beforeAll(async () => {
     baseline = hostBaseline();
-    engine = await startEngine();
+    engine = await startEngine({ sampleHz: SAMPLE_HZ });
   });
   afterAll(async () => { await engine?.close(); });
 
@@ -59,20 +47,23 @@ describeKernel('differential: the engine model equals iproute2 on random topolog
 
   it(`${COUNT} random topologies (base seed ${BASE_SEED})`, async () => {
     console.log(`differential: base seed ${BASE_SEED}, ${COUNT} topologies (DIFF_SEED=${BASE_SEED} to repeat)`);
+    const failures: string[] = [];
     for (let i = 0; i < COUNT; i++) {
       const seed = BASE_SEED + i;
       const plan = generateTopology(seed, `d${i % 100}`);
       const built = await buildTopology(plan);
       try {
-        let diffs = await compareSettled(() => engine.model());
+        let diffs = await compareSettled(() => engine.model(), SETTLE);
         let which = 'the running engine (events)';
         if (diffs.length === 0 && i % 10 === 0) {
           // Every tenth topology also through a fresh engine's first dump.
-          const fresh = await startEngine();
-          try { diffs = await compareSettled(() => fresh.model()); } finally { await fresh.close(); }
+          const fresh = await startEngine({ sampleHz: SAMPLE_HZ });
+          try { diffs = await compareSettled(() => fresh.model(), SETTLE); } finally { await fresh.close(); }
           which = 'a freshly started engine (dump)';
         }
         if (diffs.length) {
+          const msg = `topology ${i} (seed ${seed}) differs from iproute2 in ${which}:\n${formatDifferences(diffs)}`;
+          if (KEEP_GOING) { failures.push(msg); continue; }
           throw new Error(`topology ${i} (seed ${seed}) differs from iproute2 in ${which}:\n` +
             `${formatDifferences(diffs)}\n\nbuilt with:\n${describeTopology(plan)}\n` +
             `repeat: DIFF_SEED=${seed} DIFF_COUNT=1 scripts/world.sh npx vitest run test/kernel/differential.test.ts`);
@@ -81,8 +72,9 @@ describeKernel('differential: the engine model equals iproute2 on random topolog
         await destroyTopology(built, baseline);
       }
     }
+    expect(failures.join('\n\n')).toBe('');
     // And after the last cleanup the engine has let go of everything too.
-    const diffs = await compareSettled(() => engine.model());
+    const diffs = await compareSettled(() => engine.model(), SETTLE);
     expect(formatDifferences(diffs)).toBe('');
   }, 170_000);
 });

@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+// `npm run bench`: the benchmark sections, each in its own throwaway world (scripts/world.sh), one
+// after another. Benchmarks print numbers (side by side with the tools people would otherwise use,
+// measured in the same run); they assert nothing about time.
+//
+// Sections are scripts/bench-<name>.js; a section that does not exist (yet) is skipped. Add new
+// ones to SECTIONS. Usage: npm run bench [-- SECTION...]   (e.g. npm run bench -- engine)
+'use strict';
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const SECTIONS = ['engine', 'renderer', 'labs'];
+
+const root = path.resolve(__dirname, '..');
+if (process.getuid() !== 0) {
+  console.error('bench: needs root (it makes its devices in a throwaway world of network namespaces): sudo npm run bench');
+  process.exit(77);
+}
+const wanted = process.argv.slice(2);
+for (const w of wanted) {
+  if (!SECTIONS.includes(w)) { console.error(`bench: unknown section "${w}" (known: ${SECTIONS.join(', ')})`); process.exit(2); }
+}
+
+// Compile the TypeScript the sections load (dist/), so a bench never measures stale code.
+const tsc = spawnSync(path.join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });
+if (tsc.status !== 0) { console.error('bench: tsc failed'); process.exit(tsc.status ?? 1); }
+
+const t0 = Date.now();
+let failed = 0;
+for (const name of wanted.length ? wanted : SECTIONS) {
+  const script = path.join(root, 'scripts', `bench-${name}.js`);
+  if (!fs.existsSync(script)) { console.log(`\n== ${name}: (no scripts/bench-${name}.js yet, skipped)`); continue; }
+  console.log(`\n== ${name} (scripts/bench-${name}.js, in a throwaway world)`);
+  const r = spawnSync(path.join(root, 'scripts', 'world.sh'), [process.execPath, script], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) { console.error(`bench: section ${name} failed (${r.status ?? r.signal})`); failed++; }
+}
+console.log(`\nbench: done in ${((Date.now() - t0) / 1000).toFixed(1)} s${failed ? `, ${failed} section(s) failed` : ''}`);
+process.exit(failed ? 1 : 0);
