@@ -84,10 +84,13 @@ describeKernel('live view in the browser (serve + engine + renderer, real kernel
     page = context.pages()[0] ?? await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
+    // The strict CSP must not get in the renderer's way (a violation is logged as a console error).
+    page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) errors.push(m.text()); });
     const res = await page.goto(url);
     expect(res?.status()).toBe(200);
     await page.locator('[data-testid="status"][data-engine="true"]').waitFor({ timeout: 30_000 });
     await page.locator('[data-testid="ns-host"]').waitFor({ timeout: 30_000 });
+    await page.locator('[data-testid="canvas"][data-layout="done"]').waitFor({ timeout: 30_000 });
     expect(errors).toEqual([]);
   });
 
