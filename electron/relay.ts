@@ -27,7 +27,10 @@ export interface RelayClient {
 }
 
 interface Pending { client: ClientState; clientId: string | number | null; method: string }
-interface ClientState { deliver: (msg: JsonRpcMessage) => void; open: boolean }
+interface ClientState { deliver: (msg: JsonRpcMessage) => void; open: boolean; inFlight: number }
+
+/** Requests one client may have waiting on the engine at once (a runaway tab cannot pile up work). */
+export const MAX_IN_FLIGHT_PER_CLIENT = 256;
 
 /** Largest message a client may send (the protocol's requests are tiny). */
 export const MAX_CLIENT_MESSAGE_BYTES = 1 << 20;
@@ -47,7 +50,7 @@ export class Relay {
 
   /** Adds a client; `deliver` gets every message meant for it (responses and notifications). */
   connect(deliver: (msg: JsonRpcMessage) => void): RelayClient {
-    const state: ClientState = { deliver, open: true };
+    const state: ClientState = { deliver, open: true, inFlight: 0 };
     this.clients.add(state);
     // A new client learns at once whether the engine is there.
     if (this.lastNotice) this.safeDeliver(state, notification('host', this.lastNotice));
@@ -74,6 +77,7 @@ export class Relay {
     const p = this.pending.get(msg.id);
     if (!p) return;
     this.pending.delete(msg.id);
+    p.client.inFlight--;
     if (!p.client.open) return;
     this.safeDeliver(p.client, { ...msg, id: p.clientId });
   }
@@ -90,6 +94,7 @@ export class Relay {
     const failed = [...this.pending.values()];
     this.pending.clear();
     for (const p of failed) {
+      p.client.inFlight--;
       if (p.client.open) this.safeDeliver(p.client, errorResponse(p.clientId, RPC.InternalError, `engine unavailable: ${reason}`));
     }
   }
@@ -121,13 +126,18 @@ export class Relay {
       // The protocol has no client notifications; an id-less call could never be answered.
       return this.safeDeliver(client, errorResponse(null, RPC.InvalidRequest, `"${m.method}" needs an "id"`));
     }
+    if (client.inFlight >= MAX_IN_FLIGHT_PER_CLIENT) {
+      return this.safeDeliver(client, errorResponse(m.id as string | number, RPC.InternalError, `too many requests in flight (${MAX_IN_FLIGHT_PER_CLIENT}); wait for answers`));
+    }
     const engineId = this.nextId++;
     if (this.nextId > Number.MAX_SAFE_INTEGER) this.nextId = 1;
     const out: JsonRpcMessage = { jsonrpc: '2.0', id: engineId, method: m.method };
     if (m.params !== undefined) out.params = m.params;
     this.pending.set(engineId, { client, clientId: m.id as string | number, method: m.method });
+    client.inFlight++;
     if (!this.engine.send(out)) {
       this.pending.delete(engineId);
+      client.inFlight--;
       this.safeDeliver(client, errorResponse(m.id as string | number, RPC.InternalError, 'engine unavailable: it is not running (restarting?)'));
     }
   }

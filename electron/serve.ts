@@ -179,7 +179,21 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     wss.handleUpgrade(req, socket, head, (ws) => attach(ws));
   });
 
+  // Keep-alive: a client that stops answering pings (laptop lid closed, network gone) is dropped
+  // so the relay stops queueing frames for it.
+  const alive = new WeakMap<WebSocket, boolean>();
+  const heartbeat = setInterval(() => {
+    for (const ws of wss.clients) {
+      if (alive.get(ws) === false) { ws.terminate(); continue; }
+      alive.set(ws, false);
+      ws.ping();
+    }
+  }, 30_000);
+  heartbeat.unref();
+
   const attach = (ws: WebSocket) => {
+    alive.set(ws, true);
+    ws.on('pong', () => alive.set(ws, true));
     const client = opts.relay.connect((msg) => {
       if (ws.readyState !== ws.OPEN) return;
       if (ws.bufferedAmount > STUCK_CLIENT_BYTES) { ws.terminate(); return; }
@@ -205,6 +219,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   return {
     url, host, port, token, cookieName,
     close: () => new Promise<void>((resolve) => {
+      clearInterval(heartbeat);
       for (const ws of wss.clients) ws.terminate();
       wss.close();
       server.closeAllConnections?.();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { METHOD_NAMES } from '../../electron/protocol';
-import { Relay, type JsonRpcMessage } from '../../electron/relay';
+import { MAX_IN_FLIGHT_PER_CLIENT, Relay, type JsonRpcMessage } from '../../electron/relay';
 
 /** An engine stand-in that records what reaches it (the relay's own logic is under test here). */
 function fakeEngine() {
@@ -118,5 +118,22 @@ describe('relay', () => {
     const origError = console.error; console.error = () => {};
     try { relay.fromEngine({ jsonrpc: '2.0', method: 'status', params: {} }); } finally { console.error = origError; }
     expect(b.got).toHaveLength(1);
+  });
+
+  it('caps the requests one client may have in flight, without hurting other clients', () => {
+    const engine = fakeEngine();
+    const relay = new Relay(engine);
+    const greedy = client(relay); const other = client(relay);
+    for (let i = 0; i < MAX_IN_FLIGHT_PER_CLIENT + 5; i++) greedy.receive({ jsonrpc: '2.0', id: i, method: 'hello' });
+    expect(engine.sent).toHaveLength(MAX_IN_FLIGHT_PER_CLIENT);
+    expect(greedy.got).toHaveLength(5);
+    expect(greedy.got[0]).toMatchObject({ id: MAX_IN_FLIGHT_PER_CLIENT, error: { message: expect.stringContaining('too many') } });
+    other.receive({ jsonrpc: '2.0', id: 'o', method: 'hello' });
+    expect(engine.sent).toHaveLength(MAX_IN_FLIGHT_PER_CLIENT + 1);
+    // Answers free the slots.
+    relay.fromEngine({ jsonrpc: '2.0', id: engine.sent[0].id, result: {} });
+    greedy.receive({ jsonrpc: '2.0', id: 'again', method: 'hello' });
+    expect(engine.sent.at(-1)).toMatchObject({ method: 'hello' });
+    expect(engine.sent).toHaveLength(MAX_IN_FLIGHT_PER_CLIENT + 2);
   });
 });
