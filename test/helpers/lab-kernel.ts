@@ -39,7 +39,9 @@ export function kernelState(): string {
   const out: string[] = [];
   for (const ns of ['host', ...netnsList()]) {
     out.push(`[${ns}]`);
-    for (const l of ipj([...(ns === 'host' ? [] : ['-n', ns]), '-d', 'addr', 'show'])) {
+    let list: any[];
+    try { list = ipj([...(ns === 'host' ? [] : ['-n', ns]), '-d', 'addr', 'show']); } catch { out.push('(a file in /run/netns that is not a namespace)'); continue; }
+    for (const l of list) {
       out.push(`${l.ifname} ${l.linkinfo?.info_kind ?? ''} ${l.ifalias ?? ''} ${l.master ?? ''} ${(l.addr_info ?? []).map((a: any) => `${a.local}/${a.prefixlen}`).join(',')}`);
     }
   }
@@ -65,7 +67,9 @@ export function tmpStateDir(): string {
 export function markedLinks(lab: string): string[] {
   const out: string[] = [];
   for (const ns of ['host', ...netnsList()]) {
-    for (const l of links(ns)) if (l.ifalias === `vnet-studio:${lab}`) out.push(`${ns}/${l.ifname}`);
+    let list: any[];
+    try { list = links(ns); } catch { continue; }
+    for (const l of list) if (l.ifalias === `vnet-studio:${lab}`) out.push(`${ns}/${l.ifname}`);
   }
   return out;
 }

@@ -1,0 +1,104 @@
+// kill -9 of a process in the middle of a large apply, then cleanup (`lab destroy`, or the next
+// apply/start): nothing of the lab is left, and objects the lab did not make are untouched.
+// Also: 200+ malformed lab files through `lab apply` leave the kernel exactly as it was.
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { describeKernel } from '../helpers/world';
+import { kernelState, markedLinks, netnsList, sh, until } from '../helpers/lab-kernel';
+import { bigLab } from '../helpers/lab-big';
+import { malformedCases } from '../helpers/lab-malformed';
+import { main as labCli } from '../../electron/lab-cli';
+
+const ROOT = path.join(__dirname, '../..');
+const CLI = path.join(ROOT, 'dist/electron/cli.js');
+
+describeKernel('labs: crashes and malformed files', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vnet-crash-'));
+  const env = { ...process.env, VNET_STATE_DIR: path.join(dir, 'state') };
+  const file = path.join(dir, 'big.yaml');
+
+  beforeAll(() => {
+    process.env.VNET_STATE_DIR = env.VNET_STATE_DIR;
+    if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: build first (npm run build)`);
+    fs.writeFileSync(file, bigLab('crash', 60));
+    // what the lab did not make: a user's bridge with a docker-like veth, and a user's namespace
+    sh(['ip', 'link', 'add', 'br-user', 'type', 'bridge']);
+    sh(['ip', 'link', 'add', 'vethdock0', 'type', 'veth', 'peer', 'name', 'vethdock1']);
+    sh(['ip', 'link', 'set', 'vethdock0', 'master', 'br-user']);
+    sh(['ip', 'netns', 'add', 'user-ns']);
+  });
+  afterAll(() => {
+    spawnSync('ip', ['link', 'del', 'br-user']);
+    spawnSync('ip', ['link', 'del', 'vethdock0']);
+    spawnSync('ip', ['netns', 'del', 'user-ns']);
+  });
+
+  const interrupted: string[] = [];
+  const cli = (args: string[]) => spawnSync(process.execPath, [CLI, 'lab', ...args, '--quiet'], { env, encoding: 'utf8' });
+
+  /** Starts an apply and kills it (SIGKILL) a random time after its journal appeared. */
+  async function killMidApply(delay: number): Promise<string> {
+    const journal = path.join(env.VNET_STATE_DIR, 'journal', 'crash.json');
+    const child = spawn(process.execPath, [CLI, 'lab', 'apply', file, '--quiet'], { env, stdio: 'ignore' });
+    const exited = new Promise<void>((r) => child.on('exit', () => r()));
+    const t0 = Date.now();
+    while (!fs.existsSync(journal) && Date.now() - t0 < 20_000 && child.exitCode === null) await new Promise((r) => setTimeout(r, 1));
+    await new Promise((r) => setTimeout(r, delay));
+    child.kill('SIGKILL');
+    await exited;
+    const state = fs.existsSync(journal) ? JSON.parse(fs.readFileSync(journal, 'utf8')).state : 'none';
+    interrupted.push(state);
+    return `killed ${delay} ms after the journal appeared (signal ${child.signalCode}, journal ${state}, ${markedLinks('crash').length} marked links then)`;
+  }
+
+  test('kill -9 during a large apply, then `lab destroy`: no leftovers, nothing else touched', async () => {
+    const before = kernelState();
+    // kill points from "creating the namespaces" to "configuring the last ones"
+    const delays = [0, 3, 8, 15, 25, 40, 55];
+    for (let round = 1; round <= delays.length; round++) {
+      const how = await killMidApply(delays[round - 1]);
+      const r = cli(['destroy', file]);
+      expect(r.status, `${how}\n${r.stderr}`).toBe(0);
+      await until(() => markedLinks('crash').length === 0 && !netnsList().some((n) => n.startsWith('crash-')), `cleanup after round ${round}`);
+      expect(kernelState(), how).toBe(before);
+      console.log(`round ${round}: ${how}`);
+    }
+    // the kills did land in the middle of applies
+    expect(interrupted).toContain('applying');
+  });
+
+  test('kill -9 during a large apply, then the next apply finishes the job (and destroy after it)', async () => {
+    const before = kernelState();
+    await killMidApply(20);
+    const r = cli(['apply', file]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(netnsList().filter((n) => n.startsWith('crash-')).length).toBe(60);
+    expect(cli(['apply', file]).stderr).toContain('nothing to do');
+    expect(cli(['destroy', file]).status).toBe(0);
+    await until(() => markedLinks('crash').length === 0 && !netnsList().some((n) => n.startsWith('crash-')), 'destroy');
+    expect(kernelState()).toBe(before);
+  });
+
+  test('200+ malformed lab files through `lab apply`: each refused naming its line, the kernel unchanged', async () => {
+    const cases = malformedCases();
+    expect(cases.length).toBeGreaterThanOrEqual(200);
+    const before = kernelState();
+    const write = process.stderr.write.bind(process.stderr);
+    const errs: string[] = [];
+    (process.stderr as any).write = (s: string) => { errs.push(String(s)); return true; };
+    try {
+      for (const [i, c] of cases.entries()) {
+        const f = path.join(dir, `bad-${i}.yaml`);
+        fs.writeFileSync(f, c.text);
+        errs.length = 0;
+        const code = await labCli(['apply', f, '--quiet']);
+        expect(code, c.title).toBe(1);
+        expect(errs.join(''), c.title).toContain(`bad-${i}.yaml:${c.line}:`);
+      }
+    } finally { (process.stderr as any).write = write; }
+    expect(kernelState()).toBe(before);
+  });
+});
