@@ -142,14 +142,16 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     const extra: Record<string, string> = {};
     if (auth === 'query') extra['Set-Cookie'] = `${cookieName}=${token}; Path=/; HttpOnly; SameSite=Strict`;
     if (url.pathname === '/ws') return send(res, 426, 'this is the WebSocket endpoint\n', extra);
+    if (!realRoot) { try { realRoot = fs.realpathSync(root); } catch { /* still not built */ } }
     if (!realRoot) return send(res, 503, `the renderer is not built (no ${root}): run \`npm run build\`\n`, extra);
     // Reject on the raw path too: URL parsing already collapsed "/a/../b", which must not be a way in.
     const rawPath = (req.url ?? '/').split('?')[0];
     const file = resolveStaticPath(root, rawPath) && resolveStaticPath(root, url.pathname);
     if (!file) return send(res, 404, 'not found\n', extra);
+    const rootReal: string = realRoot;
     fs.realpath(file, (err, real) => {
       // Symlinks inside the build must not lead out of it either.
-      if (err || (real !== realRoot && !real.startsWith(realRoot + path.sep))) return send(res, 404, 'not found\n', extra);
+      if (err || (real !== rootReal && !real.startsWith(rootReal + path.sep))) return send(res, 404, 'not found\n', extra);
       fs.stat(real, (err2, st) => {
         if (err2 || !st.isFile()) return send(res, 404, 'not found\n', extra);
         res.writeHead(200, {
