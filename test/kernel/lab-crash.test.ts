@@ -39,27 +39,39 @@ describeKernel('labs: crashes and malformed files', () => {
   const interrupted: string[] = [];
   const cli = (args: string[]) => spawnSync(process.execPath, [CLI, 'lab', ...args, '--quiet'], { env, encoding: 'utf8' });
 
-  /** Starts an apply and kills it (SIGKILL) a random time after its journal appeared. */
-  async function killMidApply(delay: number): Promise<string> {
+  /** Starts an apply and kills it (SIGKILL) once its progress passed `fraction` of the actions
+   *  (0: as soon as its journal appears, before any kernel change). */
+  async function killMidApply(fraction: number): Promise<string> {
     const journal = path.join(env.VNET_STATE_DIR, 'journal', 'crash.json');
-    const child = spawn(process.execPath, [CLI, 'lab', 'apply', file, '--quiet'], { env, stdio: 'ignore' });
+    const child = spawn(process.execPath, [CLI, 'lab', 'apply', file], { env, stdio: ['ignore', 'ignore', 'pipe'] });
     const exited = new Promise<void>((r) => child.on('exit', () => r()));
-    const t0 = Date.now();
-    while (!fs.existsSync(journal) && Date.now() - t0 < 20_000 && child.exitCode === null) await new Promise((r) => setTimeout(r, 1));
-    await new Promise((r) => setTimeout(r, delay));
+    let seen = '';
+    const reached = new Promise<void>((resolve) => {
+      if (fraction === 0) {
+        const t = setInterval(() => { if (fs.existsSync(journal) || child.exitCode !== null) { clearInterval(t); resolve(); } }, 1);
+      }
+      child.stderr!.on('data', (b: Buffer) => {
+        seen += b.toString();
+        const m = [...seen.matchAll(/\[(\d+)\/(\d+)\]/g)].at(-1);
+        if (m && Number(m[1]) / Number(m[2]) >= fraction) resolve();
+      });
+      child.on('exit', () => resolve());
+    });
+    await reached;
     child.kill('SIGKILL');
     await exited;
     const state = fs.existsSync(journal) ? JSON.parse(fs.readFileSync(journal, 'utf8')).state : 'none';
     interrupted.push(state);
-    return `killed ${delay} ms after the journal appeared (signal ${child.signalCode}, journal ${state}, ${markedLinks('crash').length} marked links then)`;
+    const last = [...seen.matchAll(/\[(\d+)\/(\d+)\]/g)].at(-1)?.[0] ?? 'no progress yet';
+    return `killed at ${last} (wanted ${fraction}; signal ${child.signalCode}, journal ${state}, ${markedLinks('crash').length} marked links)`;
   }
 
   test('kill -9 during a large apply, then `lab destroy`: no leftovers, nothing else touched', async () => {
     const before = kernelState();
-    // kill points from "creating the namespaces" to "configuring the last ones"
-    const delays = [0, 3, 8, 15, 25, 40, 55];
-    for (let round = 1; round <= delays.length; round++) {
-      const how = await killMidApply(delays[round - 1]);
+    // kill points from "journal written, nothing made yet" to "configuring the last ones"
+    const points = [0, 0.05, 0.2, 0.4, 0.6, 0.8, 0.95];
+    for (let round = 1; round <= points.length; round++) {
+      const how = await killMidApply(points[round - 1]);
       const r = cli(['destroy', file]);
       expect(r.status, `${how}\n${r.stderr}`).toBe(0);
       await until(() => markedLinks('crash').length === 0 && !netnsList().some((n) => n.startsWith('crash-')), `cleanup after round ${round}`);
@@ -72,7 +84,7 @@ describeKernel('labs: crashes and malformed files', () => {
 
   test('kill -9 during a large apply, then the next apply finishes the job (and destroy after it)', async () => {
     const before = kernelState();
-    await killMidApply(20);
+    await killMidApply(0.5);
     const r = cli(['apply', file]);
     expect(r.status, r.stderr).toBe(0);
     expect(netnsList().filter((n) => n.startsWith('crash-')).length).toBe(60);
