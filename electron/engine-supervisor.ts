@@ -19,6 +19,10 @@ export interface SupervisorOptions {
   execPath?: string;
   /** Start elevated through pkexec (ignored when already root). */
   elevated?: boolean;
+  /** The pkexec binary (tests use a stand-in). */
+  pkexec?: string;
+  /** Whether we already run as root (default: from getuid; tests override it). */
+  isRoot?: boolean;
   /** First restart delay; doubles per quick death up to maxBackoffMs. */
   initialBackoffMs?: number;
   maxBackoffMs?: number;
@@ -43,15 +47,15 @@ export interface SupervisorEvents {
   /** The engine answered the supervisor's own `hello` probe: it is up and serving. */
   ready: [{ pid: number | undefined; elevated: boolean; result: unknown }];
   /** The engine process ended; `restartInMs` is null when it will not be restarted. */
-  exited: [{ code: number | null; signal: NodeJS.Signals | null; restartInMs: number | null }];
+  exited: [{ code: number | null; signal: NodeJS.Signals | null; restartInMs: number | null; reason: string }];
 }
 
 /** The argv to run, as an array (never a shell string). Exported for tests. */
-export function engineCommand(opts: { execPath: string; cliPath: string; engineArgs: string[]; elevated: boolean; isRoot: boolean }): { file: string; args: string[] } {
+export function engineCommand(opts: { execPath: string; cliPath: string; engineArgs: string[]; elevated: boolean; isRoot: boolean; pkexec?: string }): { file: string; args: string[] } {
   const base = [opts.cliPath, 'engine', '--stdio', ...opts.engineArgs];
   if (!opts.elevated || opts.isRoot) return { file: opts.execPath, args: base };
   // pkexec wipes the environment, so ELECTRON_RUN_AS_NODE is passed through env(1) in argv form.
-  return { file: 'pkexec', args: ['/usr/bin/env', 'ELECTRON_RUN_AS_NODE=1', opts.execPath, ...base] };
+  return { file: opts.pkexec ?? 'pkexec', args: ['/usr/bin/env', 'ELECTRON_RUN_AS_NODE=1', opts.execPath, ...base] };
 }
 
 export class EngineSupervisor extends EventEmitter<SupervisorEvents> implements EngineLink {
@@ -63,7 +67,7 @@ export class EngineSupervisor extends EventEmitter<SupervisorEvents> implements 
   private elevated: boolean;
   private probes = 0;
   private probeId: string | null = null;
-  private readonly o: Required<Omit<SupervisorOptions, 'onStderr' | 'env' | 'elevated'>> & Pick<SupervisorOptions, 'onStderr' | 'env'>;
+  private readonly o: Required<Omit<SupervisorOptions, 'onStderr' | 'env' | 'elevated' | 'isRoot'>> & Pick<SupervisorOptions, 'onStderr' | 'env' | 'isRoot'>;
 
   constructor(opts: SupervisorOptions = {}) {
     super();
@@ -77,6 +81,8 @@ export class EngineSupervisor extends EventEmitter<SupervisorEvents> implements 
       stopGraceMs: opts.stopGraceMs ?? 2_000,
       onStderr: opts.onStderr,
       env: opts.env,
+      pkexec: opts.pkexec ?? 'pkexec',
+      isRoot: opts.isRoot,
     };
     this.elevated = opts.elevated ?? false;
     this.backoff = this.o.initialBackoffMs;
@@ -109,11 +115,13 @@ export class EngineSupervisor extends EventEmitter<SupervisorEvents> implements 
     this.stopping = false;
     this.backoff = this.o.initialBackoffMs;
     return new Promise((resolve) => {
+      // Ended before it answered: pkexec refused/cancelled, pkexec missing, or the engine failed.
       const onExit = (e: SupervisorEvents['exited'][0]) => {
-        if (opts.elevated && e.code !== null && PKEXEC_DENIED.has(e.code) && Date.now() - this.startedAt < 120_000) {
-          cleanup();
-          resolve({ ok: false, message: 'Elevation was refused or cancelled (pkexec); still running without privileges.' });
-        }
+        cleanup();
+        const denied = opts.elevated && e.code !== null && PKEXEC_DENIED.has(e.code);
+        resolve({ ok: false, message: denied
+          ? 'Elevation was refused or cancelled (pkexec); still running without privileges.'
+          : `The engine did not start${opts.elevated ? ' with privileges' : ''} (${e.reason}); ${opts.elevated ? 'still running without privileges' : 'retrying'}.` });
       };
       // Ready = it answered the probe (through pkexec that means the user said yes).
       const onReady = () => { cleanup(); resolve({ ok: true, message: opts.elevated ? 'Engine restarted with privileges.' : 'Engine restarted.' }); };
@@ -142,9 +150,9 @@ export class EngineSupervisor extends EventEmitter<SupervisorEvents> implements 
   }
 
   private spawnEngine(): void {
-    const isRoot = process.getuid?.() === 0;
+    const isRoot = this.o.isRoot ?? process.getuid?.() === 0;
     if (this.elevated && isRoot) this.elevated = false; // already root: nothing to elevate
-    const cmd = engineCommand({ execPath: this.o.execPath, cliPath: this.o.cliPath, engineArgs: this.o.engineArgs, elevated: this.elevated, isRoot });
+    const cmd = engineCommand({ execPath: this.o.execPath, cliPath: this.o.cliPath, engineArgs: this.o.engineArgs, elevated: this.elevated, isRoot, pkexec: this.o.pkexec });
     const env = { ...(this.o.env ?? process.env), ELECTRON_RUN_AS_NODE: '1' };
     let child: ChildProcess;
     try {
@@ -194,19 +202,19 @@ export class EngineSupervisor extends EventEmitter<SupervisorEvents> implements 
   private afterExit(code: number | null, signal: NodeJS.Signals | null, spawnError: string | null): void {
     const how = spawnError ? spawnError : signal ? `signal ${signal}` : `code ${code}`;
     if (this.stopping) {
-      this.emit('exited', { code, signal, restartInMs: null });
+      this.emit('exited', { code, signal, restartInMs: null, reason: how });
       this.emit('notice', { engineConnected: false, message: 'engine stopped' });
       return;
     }
-    if (this.elevated && code !== null && PKEXEC_DENIED.has(code) && Date.now() - this.startedAt < 120_000) {
-      // The user cancelled the pkexec dialog (or was not authorised): fall back to a viewer engine
-      // instead of asking again and again.
+    if (this.elevated && (spawnError || (code !== null && PKEXEC_DENIED.has(code) && Date.now() - this.startedAt < 120_000))) {
+      // The user cancelled the pkexec dialog (or was not authorised), or there is no pkexec: fall
+      // back to a viewer engine instead of asking again and again.
       this.elevated = false;
     }
     if (Date.now() - this.startedAt >= this.o.healthyAfterMs) this.backoff = this.o.initialBackoffMs;
     const delay = this.backoff;
     this.backoff = Math.min(this.backoff * 2, this.o.maxBackoffMs);
-    this.emit('exited', { code, signal, restartInMs: delay });
+    this.emit('exited', { code, signal, restartInMs: delay, reason: how });
     this.emit('notice', { engineConnected: false, message: `engine exited (${how}); restarting in ${(delay / 1000).toFixed(1)} s` });
     this.restartTimer = setTimeout(() => {
       this.restartTimer = null;

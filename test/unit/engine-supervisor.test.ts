@@ -103,4 +103,30 @@ describe('engine supervisor', () => {
     await sup.stop();
     expect(delays).toEqual([20, 40, 80, 80]);
   });
+
+  it('"Enable editing": restarts through pkexec; a refusal or a missing pkexec falls back to a viewer engine', async () => {
+    // Stand-ins for pkexec: one that says yes (runs its argv, as pkexec does after authorising),
+    // one that says no (exit 126, the user dismissed the dialog).
+    const yes = path.join(dir, 'pkexec-yes'); const no = path.join(dir, 'pkexec-no');
+    fs.writeFileSync(yes, '#!/bin/sh\nexec "$@"\n', { mode: 0o755 });
+    fs.writeFileSync(no, '#!/bin/sh\nexit 126\n', { mode: 0o755 });
+    for (const [pkexec, expectOk] of [[yes, true], [no, false], [path.join(dir, 'no-such-pkexec'), false]] as const) {
+      const sup = new EngineSupervisor({ cliPath: fakeCli, initialBackoffMs: 20, pkexec, isRoot: false, onStderr: () => {} });
+      const firstReady = next(sup, 'ready');
+      sup.start();
+      await firstReady;
+      expect(sup.isElevated).toBe(false);
+      const r = await sup.restart({ elevated: true });
+      expect(r.ok, pkexec).toBe(expectOk);
+      if (expectOk) {
+        expect(sup.isElevated).toBe(true);
+      } else {
+        expect(r.message).toMatch(/without privileges/);
+        // It comes back as a viewer, not asking again.
+        await next(sup, 'ready');
+        expect(sup.isElevated).toBe(false);
+      }
+      await sup.stop();
+    }
+  });
 });
