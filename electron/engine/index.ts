@@ -379,7 +379,7 @@ export class Engine extends EventEmitter {
     }
     if (needs.rescan) this.scheduleRescan(0);
     if (needs.tunScan) this.scanTunOwners();
-    for (const id of needs.tunRecheck) {
+    for (const id of needs.recheck) {
       const t = setTimeout(() => { const r = this.recs.get(id); if (r) this.kick(r, { links: true }); }, 25);
       t.unref?.();
     }

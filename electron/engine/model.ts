@@ -67,8 +67,8 @@ export class LiveModel {
   private owners = new Map<number, Map<string, TunOwner[]>>();
   private rescanWanted = false;
   private tunScanWanted = false;
-  /** Namespaces with a tun/tap just created: see tunRecheck in takeNeeds. */
-  private readonly newTuns = new Set<string>();
+  /** Namespaces to read again shortly: see `recheck` in takeNeeds. */
+  private readonly recheck = new Set<string>();
 
   has(nsId: string): boolean { return this.ns.has(nsId); }
   namespaceIds(): string[] { return [...this.ns.keys()]; }
@@ -250,7 +250,10 @@ export class LiveModel {
       this.need(s.info.id).routes = true;
     }
     if (l.kind === 'tun' && (!old || old.name !== l.name)) this.tunScanWanted = true;
-    if (l.kind === 'tun' && !old) this.newTuns.add(s.info.id);
+    // Records the kernel sends before the device is complete, with no event once it is:
+    // a new tun/tap (TUNSETPERSIST follows TUNSETIFF, silently while the device is down) and the
+    // first end of a new veth pair (announced before its peer exists: IFLA_LINK 0).
+    if (!old && (l.kind === 'tun' || (l.kind === 'veth' && l.link <= 0))) this.recheck.add(s.info.id);
     this.peerTouched(s, old);
     this.peerTouched(s, l);
   }
@@ -282,14 +285,14 @@ export class LiveModel {
   }
 
   /** Follow-up work, per namespace, and whether /proc should be scanned again now. */
-  takeNeeds(): { perNs: Map<string, NsNeeds>; rescan: boolean; tunScan: boolean; tunRecheck: string[] } {
+  takeNeeds(): { perNs: Map<string, NsNeeds>; rescan: boolean; tunScan: boolean; recheck: string[] } {
     const perNs = new Map([...this.needs].filter(([id]) => this.ns.has(id)));
     this.needs.clear();
-    // TUNSETPERSIST right after TUNSETIFF (`ip tuntap add`) makes no event while the device is
-    // down (the kernel notifies state changes of running devices only): re-read those links soon.
-    const tunRecheck = [...this.newTuns].filter((id) => this.ns.has(id));
-    this.newTuns.clear();
-    const out = { perNs, rescan: this.rescanWanted, tunScan: this.tunScanWanted, tunRecheck };
+    // Namespaces whose new devices were announced incomplete (see linkSeen): the kernel notifies
+    // later changes of running devices only, so their links are read again shortly.
+    const recheck = [...this.recheck].filter((id) => this.ns.has(id));
+    this.recheck.clear();
+    const out = { perNs, rescan: this.rescanWanted, tunScan: this.tunScanWanted, recheck };
     this.rescanWanted = false; this.tunScanWanted = false;
     return out;
   }

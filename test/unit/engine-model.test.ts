@@ -149,3 +149,15 @@ describe('engine model: re-dumps settle', () => {
     expect(m.takeNeeds().perNs.get('ns:200')?.links).toBe(true);
   });
 });
+
+describe('engine model: incomplete announcements are re-read', () => {
+  it('a new tun and a new veth end without a peer ask for a re-read of their namespace', () => {
+    const m = setup(); m.takeDeltas(); m.takeNeeds();
+    m.applyEvent('ns:100', { type: 'newlink', link: link({ index: 30, name: 'vnew', kind: 'veth', link: 0 }) });
+    expect(m.takeNeeds().recheck).toEqual(['ns:100']);
+    m.applyEvent('ns:200', { type: 'newlink', link: link({ index: 31, name: 't0', kind: 'tun', type: 65534 }) });
+    expect(m.takeNeeds().recheck).toEqual(['ns:200']);
+    m.applyEvent('ns:100', { type: 'newlink', link: link({ index: 32, name: 'vok', kind: 'veth', link: 30 }) });
+    expect(m.takeNeeds().recheck).toEqual([]);
+  });
+});
