@@ -10,6 +10,7 @@ import { commandLines } from './lab/commands';
 import { PlanConflict } from './lab/plan';
 import { parseLab } from './lab/parse';
 import { LabError } from './lab/types';
+import { NativeLabKernel } from './lab/native-kernel';
 
 export const usage = `usage: vnet-studio lab <command> [options]
 
@@ -43,9 +44,7 @@ function progressPrinter(quiet: boolean): ((p: Progress) => void) | undefined {
 }
 
 async function kernel() {
-  // loaded only when the kernel is needed: validate/export/plan --offline work without the addon
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { NativeLabKernel } = require('./lab/native-kernel') as typeof import('./lab/native-kernel');
+  // the addon is loaded only here: validate/export/plan --offline work without it
   return new NativeLabKernel();
 }
 

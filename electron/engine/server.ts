@@ -8,6 +8,7 @@
 import { JSONRPCErrorException, JSONRPCServer, createJSONRPCErrorResponse, type JSONRPCRequest } from 'json-rpc-2.0';
 import { ErrorCodes, isObject, jsonRpcShapeError, type Methods, type Notifications } from '../protocol';
 import { Engine, MAX_HZ, MIN_HZ } from './index';
+import { registerLabMethods } from '../lab/handlers';
 
 export interface EngineConnection {
   /** One incoming message: a JSON text (one line / one frame) or an already parsed value. */
@@ -62,6 +63,10 @@ export function createEngineConnection(engine: Engine, send: (msg: object) => vo
     if (opts.onShutdown) setImmediate(opts.onShutdown);
     return { ok: true };
   });
+
+  // Lab files and canvas building: protocol.ts LabMethods, handled in electron/lab/handlers.ts.
+  registerLabMethods(server, (method, params) => { if (!closed) send({ jsonrpc: '2.0', method, params }); },
+    { privileged: engine.status().privileged });
 
   const notify = <K extends keyof Notifications>(method: K) => (params: Notifications[K]) => {
     if (!closed) send({ jsonrpc: '2.0', method, params });

@@ -1,0 +1,87 @@
+// Canvas building: single actions performed now (the palette, the inspector, Delete), each
+// returning the `ip` command lines that do the same. Interfaces and namespaces made here carry the
+// mark 'vnet-studio:canvas' and are journaled under the pseudo-lab 'canvas' before they are made,
+// so `vnet-studio lab destroy canvas` removes exactly them. Actions on devices the app did not make
+// (adding a veth into docker0, setting a user's link down) are allowed: the renderer asks first.
+import type { BuildAction } from '../protocol';
+import type { LabKernel } from './apply';
+import { commandLines } from './commands';
+import { readJournal, writeJournal } from './journal';
+import { emptyRecord, type LabRecord } from './plan';
+import { validateAction } from './validate-action';
+
+export const CANVAS_LAB = 'canvas';
+
+export interface BuildResult { commands: string[]; done: number }
+
+/** Performs actions in order; stops at the first kernel refusal (thrown, naming the object). */
+export async function performBuild(kernel: LabKernel, raw: unknown[]): Promise<BuildResult> {
+  const actions = raw.map((a, i) => validateAction(a, `actions[${i}]`));
+  const rec: LabRecord = readJournal(CANVAS_LAB) ?? emptyRecord(CANVAS_LAB);
+  const next: LabRecord = { ...rec, namespaces: [...rec.namespaces], links: [...rec.links] };
+  for (const a of actions) {
+    if (a.op === 'ns-add' && !next.namespaces.includes(a.ns)) next.namespaces.push(a.ns);
+    if (a.op === 'bridge-add') next.links.push({ ns: a.ns, name: a.name, kind: 'bridge' });
+    if (a.op === 'tuntap-add') next.links.push({ ns: a.ns, name: a.name, kind: a.mode });
+    if (a.op === 'veth-add') next.links.push({ ns: a.ns, name: a.name, kind: 'veth' }, { ns: a.peerNs, name: a.peerName, kind: 'veth' });
+  }
+  // journal before the kernel changes (it only grows here; deletions are pruned after they happened)
+  if (next.namespaces.length !== rec.namespaces.length || next.links.length !== rec.links.length) {
+    writeJournal({ ...next, state: 'applied', previous: null, desired: null });
+  }
+  let done = 0;
+  const performed: BuildAction[] = [];
+  const withMarks = actions.flatMap((a): BuildAction[] => {
+    // what the canvas creates gets the canvas mark (as a lab's objects get the lab's)
+    const mark = `vnet-studio:${CANVAS_LAB}`;
+    if (a.op === 'veth-add') return [a, { op: 'alias', ns: a.ns, name: a.name, alias: mark }, { op: 'alias', ns: a.peerNs, name: a.peerName, alias: mark }];
+    return [a];
+  });
+  try {
+    for (const a of withMarks) {
+      await kernel.run([a], CANVAS_LAB, () => { if (a.op !== 'alias' || actions.includes(a)) done++; });
+      performed.push(a);
+    }
+  } finally {
+    const gone = performed.filter((a) => a.op === 'link-del' || a.op === 'ns-del');
+    if (gone.length) {
+      const j = readJournal(CANVAS_LAB);
+      if (j) {
+        writeJournal({
+          ...j,
+          namespaces: j.namespaces.filter((n) => !gone.some((g) => g.op === 'ns-del' && g.ns === n)),
+          links: j.links.filter((l) => !gone.some((g) => (g.op === 'link-del' && g.ns === l.ns && g.name === l.name) || (g.op === 'ns-del' && g.ns === l.ns))),
+        });
+      }
+    }
+  }
+  return { commands: commandLines(actions, CANVAS_LAB), done: Math.min(done, actions.length) };
+}
+
+/** The same, one call per canvas gesture: each returns the command lines it ran. */
+export class Builder {
+  constructor(private readonly kernel: LabKernel) {}
+  private async one(...actions: BuildAction[]): Promise<string[]> { return (await performBuild(this.kernel, actions)).commands; }
+  createNamespace(ns: string) { return this.one({ op: 'ns-add', ns }); }
+  deleteNamespace(ns: string) { return this.one({ op: 'ns-del', ns }); }
+  createBridge(ns: string, name: string) { return this.one({ op: 'bridge-add', ns, name }); }
+  createTunTap(ns: string, name: string, mode: 'tun' | 'tap') { return this.one({ op: 'tuntap-add', ns, name, mode }); }
+  /** A veth pair with ends in any namespaces; `master` makes end B a port of that bridge. */
+  createVethPair(a: { ns: string; name: string }, b: { ns: string; name: string }, master?: string) {
+    const acts: BuildAction[] = [{ op: 'veth-add', ns: a.ns, name: a.name, peerNs: b.ns, peerName: b.name }];
+    if (master) acts.push({ op: 'master', ns: b.ns, name: b.name, master }, { op: 'up', ns: b.ns, name: b.name });
+    return this.one(...acts);
+  }
+  setMaster(ns: string, name: string, master: string | null) { return this.one({ op: 'master', ns, name, master }); }
+  setUp(ns: string, name: string, up: boolean) { return this.one({ op: up ? 'up' : 'down', ns, name }); }
+  setMtu(ns: string, name: string, mtu: number) { return this.one({ op: 'mtu', ns, name, mtu }); }
+  setMac(ns: string, name: string, mac: string) { return this.one({ op: 'mac', ns, name, mac }); }
+  addAddress(ns: string, name: string, address: string) { return this.one({ op: 'addr-add', ns, name, address }); }
+  removeAddress(ns: string, name: string, address: string) { return this.one({ op: 'addr-del', ns, name, address }); }
+  addRoute(ns: string, to: string, via: string | null, dev: string | null = null) {
+    const family = (via ?? to).includes(':') ? 6 : 4;
+    return this.one({ op: 'route-add', ns, to, via, dev, metric: null, family });
+  }
+  setForwarding(ns: string, on: boolean) { return this.one({ op: 'forwarding', ns, on }); }
+  deleteLink(ns: string, name: string) { return this.one({ op: 'link-del', ns, name, kind: 'link' }); }
+}

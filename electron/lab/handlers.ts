@@ -1,0 +1,148 @@
+// The engine's lab and canvas-building methods (protocol LabMethods), registered on the engine's
+// JSON-RPC server by electron/engine/server.ts. Every request is validated here; lab runs are
+// serialized (one kernel change set at a time); progress goes out as `labProgress` notifications.
+import { JSONRPCErrorException, type JSONRPCServer } from 'json-rpc-2.0';
+import { ErrorCodes, isObject, type LabMethods, type LabProgress } from '../protocol';
+import { applyLab, destroyLab, KernelRefusal, recoverInterrupted, type LabKernel } from './apply';
+import { performBuild } from './builder';
+import { commandLines } from './commands';
+import { exportScript } from './export';
+import { listJournals } from './journal';
+import { labnameError } from './names';
+import { NativeLabKernel } from './native-kernel';
+import { parseLab, parseLabIssues } from './parse';
+import { PlanConflict } from './plan';
+import { LabError } from './types';
+import { validateAction } from './validate-action';
+
+const MAX_TEXT = 1 << 20;
+
+function invalid(msg: string): never { throw new JSONRPCErrorException(msg, ErrorCodes.InvalidParams); }
+
+function fields(method: string, params: unknown, required: string[], optional: string[] = []): Record<string, unknown> {
+  if (!isObject(params)) invalid(`${method}: params must be an object`);
+  for (const k of Object.keys(params)) if (!required.includes(k) && !optional.includes(k)) invalid(`${method}: unknown param "${k}"`);
+  for (const k of required) if (!(k in params)) invalid(`${method}: missing param "${k}"`);
+  return params;
+}
+
+function labText(method: string, params: unknown): { text: string; file: string } {
+  const p = fields(method, params, ['text'], ['file']);
+  if (typeof p.text !== 'string') invalid(`${method}: "text" must be a string`);
+  if (p.text.length > MAX_TEXT) invalid(`${method}: "text" is larger than ${MAX_TEXT} bytes`);
+  if (p.file !== undefined && (typeof p.file !== 'string' || p.file.length > 4096)) invalid(`${method}: "file" must be a string`);
+  return { text: p.text, file: (p.file as string | undefined) ?? 'lab.yaml' };
+}
+
+function parseOrInvalid(text: string, file: string) {
+  try { return parseLab(text, file); } catch (e) {
+    if (e instanceof LabError) invalid(e.message);
+    throw e;
+  }
+}
+
+/** Maps lab failures to protocol errors: conflicts and kernel refusals name the object. */
+async function guarded<T>(f: () => Promise<T>): Promise<T> {
+  try { return await f(); } catch (e) {
+    if (e instanceof JSONRPCErrorException) throw e;
+    if (e instanceof PlanConflict) throw new JSONRPCErrorException(e.message, ErrorCodes.Conflict);
+    if (e instanceof KernelRefusal || (e as { cause?: unknown }).cause instanceof KernelRefusal) throw new JSONRPCErrorException((e as Error).message, ErrorCodes.KernelRefused);
+    throw new JSONRPCErrorException((e as Error).message, ErrorCodes.KernelRefused);
+  }
+}
+
+let queue: Promise<unknown> = Promise.resolve();
+/** One kernel change set at a time, whichever client asks. */
+function serial<T>(f: () => Promise<T>): Promise<T> {
+  const run = queue.then(f, f);
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+let sharedKernel: LabKernel | null = null;
+let recovered = false;
+function defaultKernel(): LabKernel {
+  if (!sharedKernel) {
+    sharedKernel = new NativeLabKernel();
+  }
+  return sharedKernel;
+}
+
+export interface LabHandlerOptions {
+  /** The kernel side (default: the native addon). */
+  kernel?: () => LabKernel;
+  /** May this engine change the kernel? (false: apply/destroy/build refuse with NotPrivileged) */
+  privileged?: boolean;
+}
+
+/** Registers the LabMethods on `server`; `notify` sends a notification to this connection. */
+export function registerLabMethods(server: JSONRPCServer, notify: (method: 'labProgress', params: LabProgress) => void, opts: LabHandlerOptions = {}): void {
+  const kernel = opts.kernel ?? defaultKernel;
+  const privileged = opts.privileged ?? process.getuid?.() === 0;
+  const needPriv = (method: string) => {
+    if (!privileged) throw new JSONRPCErrorException(`${method}: the engine runs without privileges; enable editing (it restarts the engine as root)`, ErrorCodes.NotPrivileged);
+  };
+  // The next start cleans up after a crash: finish interrupted applies/destroys once per process.
+  if (privileged && !recovered) {
+    recovered = true;
+    void serial(() => recoverInterrupted(kernel())).catch(() => undefined);
+  }
+  type R<K extends keyof LabMethods> = LabMethods[K]['result'];
+
+  server.addMethod('labValidate', (params): R<'labValidate'> => {
+    const { text } = labText('labValidate', params);
+    const { lab, issues } = parseLabIssues(text);
+    return { ok: issues.length === 0, name: lab?.name ?? null, issues };
+  });
+  server.addMethod('labExport', (params): R<'labExport'> => {
+    const { text, file } = labText('labExport', params);
+    return { script: exportScript(parseOrInvalid(text, file), file) };
+  });
+  server.addMethod('labPlan', async (params): Promise<R<'labPlan'>> => {
+    const { text, file } = labText('labPlan', params);
+    const lab = parseOrInvalid(text, file);
+    return guarded(() => serial(async () => {
+      const r = await applyLab(lab, kernel(), { dryRun: true, file });
+      return { lab: r.lab, actions: r.actions, commands: r.commands, notes: r.notes };
+    }));
+  });
+  server.addMethod('labApply', async (params): Promise<R<'labApply'>> => {
+    needPriv('labApply');
+    const { text, file } = labText('labApply', params);
+    const lab = parseOrInvalid(text, file);
+    return guarded(() => serial(async () => {
+      const r = await applyLab(lab, kernel(), { file, onProgress: (p) => notify('labProgress', { lab: lab.name, ...p }) });
+      return { lab: r.lab, actions: r.actions, commands: r.commands, notes: r.notes };
+    }));
+  });
+  server.addMethod('labDestroy', async (params): Promise<R<'labDestroy'>> => {
+    needPriv('labDestroy');
+    const p = fields('labDestroy', params, ['name']);
+    if (typeof p.name !== 'string') invalid('labDestroy: "name" must be a string');
+    const why = labnameError(p.name);
+    if (why) invalid(`labDestroy: ${why}`);
+    const name = p.name;
+    return guarded(() => serial(async () => {
+      const r = await destroyLab(name, kernel(), { onProgress: (pr) => notify('labProgress', { lab: name, ...pr }) });
+      return { lab: r.lab, actions: r.actions, commands: r.commands, notes: r.notes };
+    }));
+  });
+  server.addMethod('labList', (params): R<'labList'> => {
+    if (params !== undefined && params !== null) fields('labList', params, []);
+    return {
+      labs: listJournals().map((j) => ({ name: j.lab, file: j.file, state: j.state, namespaces: j.namespaces, links: j.links, updated: j.updated })),
+    };
+  });
+  const actionsOf = (method: string, params: unknown) => {
+    const p = fields(method, params, ['actions']);
+    if (!Array.isArray(p.actions)) invalid(`${method}: "actions" must be a list`);
+    if (p.actions.length > 10_000) invalid(`${method}: at most 10000 actions at once`);
+    try { return p.actions.map((a, i) => validateAction(a, `actions[${i}]`)); } catch (e) { invalid(`${method}: ${(e as Error).message}`); }
+  };
+  server.addMethod('buildCommands', (params): R<'buildCommands'> => ({ commands: commandLines(actionsOf('buildCommands', params), 'canvas') }));
+  server.addMethod('build', async (params): Promise<R<'build'>> => {
+    needPriv('build');
+    const actions = actionsOf('build', params);
+    return guarded(() => serial(() => performBuild(kernel(), actions)));
+  });
+}
