@@ -140,7 +140,8 @@ export class EngineSupervisor extends EventEmitter<SupervisorEvents> implements 
     if (!child) return;
     await new Promise<void>((resolve) => {
       const timers: NodeJS.Timeout[] = [];
-      child.once('exit', () => { timers.forEach(clearTimeout); resolve(); });
+      // 'close' (not 'exit'): by then the output is drained and this.child is cleared.
+      child.once('close', () => { timers.forEach(clearTimeout); resolve(); });
       child.stdin?.end();
       // An elevated (root) engine cannot be signalled by us; EOF on stdin is how it learns to go.
       timers.push(setTimeout(() => child.kill('SIGTERM'), this.o.stopGraceMs));
