@@ -137,3 +137,28 @@ describe('relay', () => {
     expect(engine.sent).toHaveLength(MAX_IN_FLIGHT_PER_CLIENT + 2);
   });
 });
+
+describe('relay caller (the Electron window\'s seat at the relay)', () => {
+  it('turns calls into requests and answers into settled promises; passes known notifications on', async () => {
+    const { RelayCaller, RpcError } = await import('../../electron/relay-caller');
+    const engine = fakeEngine();
+    const relay = new Relay(engine);
+    const notes: [string, unknown][] = [];
+    const caller = new RelayCaller(relay, (name, params) => notes.push([name, params]), 200);
+    const hello = caller.request('hello');
+    const rate = caller.request('setSampleRate', { hz: 99 });
+    const lost = caller.request('snapshot');
+    relay.fromEngine({ jsonrpc: '2.0', id: engine.sent[0].id, result: { version: '1' } });
+    relay.fromEngine({ jsonrpc: '2.0', id: engine.sent[1].id, error: { code: -32602, message: 'hz must be 0.5..50' } });
+    await expect(hello).resolves.toEqual({ version: '1' });
+    await expect(rate).rejects.toThrow('hz must be 0.5..50');
+    await expect(rate).rejects.toBeInstanceOf(RpcError);
+    await expect(lost).rejects.toThrow(/did not answer "snapshot"/);
+    relay.fromEngine({ jsonrpc: '2.0', method: 'counters', params: { t: 1 } });
+    relay.fromEngine({ jsonrpc: '2.0', method: 'not-a-notification', params: {} });
+    relay.notice({ engineConnected: true, message: null });
+    expect(notes).toEqual([['counters', { t: 1 }], ['host', { engineConnected: true, message: null }]]);
+    caller.close();
+    expect(relay.clientCount).toBe(0);
+  });
+});
