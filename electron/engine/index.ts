@@ -194,6 +194,7 @@ export class Engine extends EventEmitter {
   busy(): string[] {
     const out: string[] = [];
     if (this.rescanRunning) out.push('rescan');
+    if (this.tunScanning) out.push('tun owners');
     for (const id of this.opening.keys()) out.push(`opening ${id}`);
     if (this.flushQueued) out.push('flush');
     for (const r of this.recs.values()) {
@@ -452,6 +453,10 @@ export class Engine extends EventEmitter {
     this.m.setNsidMap(r.id, map);
   }
 
+  private tunScanning = false;
+  private tunScanAgain = false;
+
+  /** Who holds each tun/tap (async, coalesced: one scan at a time, one more if asked meanwhile). */
   private scanTunOwners(periodic = false): void {
     if (this.stopped) return;
     if (!this.m.hasTuns()) return;
@@ -461,8 +466,16 @@ export class Engine extends EventEmitter {
         if (r) this.kick(r, { links: true });
       }
     }
-    this.m.setTunOwners(assignOwners(scanTunHolders(), this.m.tunNames()));
-    this.scheduleFlush();
+    if (this.tunScanning) { this.tunScanAgain = true; return; }
+    this.tunScanning = true;
+    void scanTunHolders().then((holds) => {
+      if (this.stopped) return;
+      this.m.setTunOwners(assignOwners(holds, this.m.tunNames()));
+      this.scheduleFlush();
+    }, (err) => this.log(`tun owners: ${errText(err)}`)).finally(() => {
+      this.tunScanning = false;
+      if (this.tunScanAgain) { this.tunScanAgain = false; this.scanTunOwners(); }
+    });
   }
 
   // ---- deltas and status --------------------------------------------------------------------
