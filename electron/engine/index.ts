@@ -544,19 +544,26 @@ export class Engine extends EventEmitter {
     const frames = await Promise.all(recs.map((r) => r.handle.dumpStats().then((f) => ({ r, f }), () => null)));
     if (this.stopped) return;
     const samples = new Map<string, Float64Array>();
+    const where = new Map<string, [string, number]>();
     for (const x of frames) {
       if (!x || x.r.closed) continue;
       const { ifindex, values } = x.f;
       for (let i = 0; i < ifindex.length; i++) {
-        const v = values.subarray(i * 8, i * 8 + 8);
-        const id = ifaceId(x.r.id, ifindex[i]);
-        const st = {} as Record<(typeof STATS_FIELDS)[number], number>;
-        STATS_FIELDS.forEach((k, j) => { st[k] = v[j]; });
         // Only interfaces the model knows (a brand-new one waits for its newlink to be applied).
-        if (this.m.setStats(x.r.id, ifindex[i], st)) samples.set(id, v);
+        if (!this.m.hasLink(x.r.id, ifindex[i])) continue;
+        const id = ifaceId(x.r.id, ifindex[i]);
+        samples.set(id, values.subarray(i * 8, i * 8 + 8));
+        where.set(id, [x.r.id, ifindex[i]]);
       }
     }
     const frame = this.rates.frame(samples, t, Date.now());
+    // The model keeps current counters too (snapshots show them); only changed ones are in the frame.
+    for (let k = 0; k < frame.ids.length; k++) {
+      const [nsId, index] = where.get(frame.ids[k])!;
+      const st = {} as Record<(typeof STATS_FIELDS)[number], number>;
+      STATS_FIELDS.forEach((f, j) => { st[f] = frame.stats[k * 8 + j]; });
+      this.m.setStats(nsId, index, st);
+    }
     if (frame.ids.length) this.emit('counters', frame);
   }
 }

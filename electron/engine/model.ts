@@ -180,6 +180,8 @@ export class LiveModel {
     return false;
   }
 
+  hasLink(nsId: string, index: number): boolean { return this.ns.get(nsId)?.links.has(index) ?? false; }
+
   /** Counter values from the sampler; no delta (counter frames carry them). */
   setStats(nsId: string, index: number, stats: Stats): boolean {
     const s = this.ns.get(nsId);
