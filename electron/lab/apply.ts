@@ -8,11 +8,23 @@ import { emptyRecord, mergeRecords, planLab, recordAfter, type LabRecord, type P
 import { desiredFromLab, emptyDesired, type Actual, type Desired } from './state';
 import type { Lab } from './types';
 
+export interface ReadHint {
+  /** Named namespaces to read (besides the host's): the ones the lab wants. */
+  namespaces: string[];
+  /** Named namespaces that veth peers may be in (also the journal's, about to be deleted): peers
+   *  there are named by namespace only. */
+  peersIn: string[];
+  /** Namespaces whose ip_forward the planner wants to know. */
+  forwardingOf: string[];
+  /** The lab's mark: its veth ends still dying with a deleted namespace are waited for. */
+  alias: string;
+}
+
 /** The kernel side of applying: implemented over the native netlink API (native-kernel.ts). */
 export interface LabKernel {
   /** The host namespace and every named namespace, as the planner needs them. `forwardingOf`:
    *  namespaces whose ip_forward the planner wants to know. */
-  readActual(hint: { namespaces: string[]; forwardingOf: string[] }): Promise<Actual>;
+  readActual(hint: ReadHint): Promise<Actual>;
   /** Performs the actions in order (the kernel may batch and parallelise what is independent).
    *  Calls `done` after each; on a refusal throws a KernelRefusal naming the action. `lab` names
    *  the NAT table. */
@@ -45,9 +57,10 @@ export interface ApplyResult {
 }
 
 function hintFor(d: Desired, rec: LabRecord | null) {
-  const namespaces = [...new Set([...d.namespaces, ...(rec?.namespaces ?? [])])];
+  const namespaces = [...d.namespaces];
+  const peersIn = [...new Set([...d.namespaces, ...(rec?.namespaces ?? [])])];
   const forwardingOf = [...new Set([...d.forwarding.map((f) => f.ns), ...(rec?.forwarding.map((f) => f.ns) ?? [])])];
-  return { namespaces, forwardingOf };
+  return { namespaces, peersIn, forwardingOf, alias: d.alias };
 }
 
 async function runWithProgress(kernel: LabKernel, plan: Plan, lab: string, phase: Progress['phase'], opts: ApplyOptions) {

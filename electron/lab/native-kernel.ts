@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import type { InterfaceKind } from '../protocol';
 import { loadNative, type NamespaceHandle, type RawLink } from '../../native/index';
 import type { Action } from './actions';
-import { KernelRefusal, type LabKernel } from './apply';
+import { KernelRefusal, type LabKernel, type ReadHint } from './apply';
 import { commandsFor } from './commands';
 import { scanNamed } from '../engine/namespaces';
 import { ALIAS_PREFIX, HOST_NS, canonicalCidr, parseIp } from './names';
@@ -93,7 +93,7 @@ export class NativeLabKernel implements LabKernel {
     return { all: new Set([...mounted, ...pending]), mounted };
   }
 
-  async readActual(hint: { namespaces: string[]; forwardingOf: string[] }): Promise<Actual> {
+  async readActual(hint: ReadHint, retry = true): Promise<Actual> {
     const { all, mounted } = this.namedNamespaces();
     const a: Actual = { namespaces: all, links: new Map(), routes: new Map(), forwarding: new Map() };
     const wanted = [HOST_NS, ...hint.namespaces.filter((n) => mounted.has(n))];
@@ -116,7 +116,7 @@ export class NativeLabKernel implements LabKernel {
       const nsidOf = new Map<number, string>();
       const need = new Set(d.links.filter((l) => l.kind === 'veth' && l.linkNetnsid >= 0 && l.alias?.startsWith(ALIAS_PREFIX)).map((l) => l.linkNetnsid));
       if (need.size) {
-        for (const other of wanted) {
+        for (const other of [HOST_NS, ...hint.peersIn.filter((n) => mounted.has(n))]) {
           if (other === d.ns || nsidOf.size === need.size) continue;
           const id = await d.h.getNsid(other === HOST_NS ? '/proc/self/ns/net' : path.join(this.netnsDir, other)).catch(() => -1);
           if (need.has(id)) nsidOf.set(id, other);
@@ -126,8 +126,12 @@ export class NativeLabKernel implements LabKernel {
         let peer: ActualLink['peer'] = null;
         if (l.kind === 'veth' && l.link > 0) {
           const pns = l.linkNetnsid < 0 ? d.ns : nsidOf.get(l.linkNetnsid);
-          const p = pns !== undefined ? byIndex.get(pns)?.get(l.link) : undefined;
-          if (pns !== undefined && p) peer = { ns: pns, name: p.name };
+          if (pns !== undefined) {
+            const idx2 = byIndex.get(pns);
+            const p = idx2?.get(l.link);
+            if (p) peer = { ns: pns, name: p.name };
+            else if (!idx2) peer = { ns: pns, name: '' };   // a namespace not read (about to be deleted)
+          }
         }
         a.links.set(key(d.ns, l.name), {
           ns: d.ns, name: l.name, index: l.index, kind: kindOf(l), alias: l.alias || null, mtu: l.mtu, mac: l.mac,
@@ -145,6 +149,13 @@ export class NativeLabKernel implements LabKernel {
       }
       a.routes.set(d.ns, routes.map((r) => ({ ...r, to: r.to === 'default' ? r.to : canonicalCidr(r.to), via: r.via && (parseIp(r.via)?.text ?? r.via) })));
     }
+    // The lab's veth ends whose peer namespace was just deleted: the kernel removes them
+    // asynchronously (after a destroy that returned at once). Wait for that, then read again.
+    const dying = [...a.links.values()].filter((l) => l.alias === hint.alias && l.kind === 'veth' && l.peer === null);
+    if (dying.length && retry) {
+      await this.waitGone(dying.map((l) => ({ ns: l.ns, name: l.name })));
+      return this.readActual(hint, false);
+    }
     for (const ns of hint.forwardingOf) {
       if (ns !== HOST_NS) continue;   // other namespaces: the journal knows what the lab set
       try { a.forwarding.set(ns, fs.readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim() === '1'); } catch { /* unknown */ }
@@ -154,29 +165,51 @@ export class NativeLabKernel implements LabKernel {
 
   async run(actions: Action[], lab: string, done: (a: Action) => void, vanishing: { ns: string; name: string }[] = []): Promise<void> {
     const stage = (ops: Action['op'][]) => actions.filter((a) => ops.includes(a.op));
-    await this.perNamespace(stage(['route-del', 'link-del']), lab, done);
+    // VNET_LAB_TRACE=1: time per stage on stderr (for the bench and for finding slow spots)
+    let t = process.hrtime.bigint();
+    const trace = (what: string) => {
+      if (process.env.VNET_LAB_TRACE !== '1') return;
+      const n = process.hrtime.bigint();
+      process.stderr.write(`lab trace: ${what} ${(Number(n - t) / 1e6).toFixed(1)} ms\n`);
+      t = n;
+    };
+    // Deletions: routes first; then namespaces (the kernel removes their interfaces in one batch,
+    // asynchronously — veth ends outside go with them); then the remaining links, whose bridges
+    // by then have fewer ports to let go of.
+    await this.perNamespace(stage(['route-del']), lab, done);
     for (const a of stage(['nat-del'])) { await this.nat(a, lab); done(a); }
+    // namespaces and the remaining links go at the same time (independent: links whose peer is in
+    // a deleted namespace are not among them)
     const nsDel = stage(['ns-del']);
-    if (nsDel.length) {
-      for (const a of nsDel) this.forget(a.ns);
-      await this.wrap(nsDel[0], () => this.addon.deleteNamedNamespace(nsDel.map((a) => a.ns)));
-      nsDel.forEach(done);
-      await this.waitGone(vanishing);
-    }
+    await Promise.all([
+      (async () => {
+        if (!nsDel.length) return;
+        for (const a of nsDel) this.forget(a.ns);
+        await this.wrap(nsDel[0], () => this.addon.deleteNamedNamespace(nsDel.map((a) => a.ns)));
+        nsDel.forEach(done);
+        collectClosedHandles();   // so no socket of ours keeps the deleted namespaces alive
+      })(),
+      this.perNamespace(stage(['link-del']), lab, done),
+    ]);
+    trace('ns-del + link-del');
+    void vanishing;   // not waited for here: the next read of this lab waits for its dying ends
     const nsAdd = stage(['ns-add']);
     if (nsAdd.length) {
       for (const a of nsAdd) this.forget(a.ns);
       await this.wrap(nsAdd[0], () => this.addon.createNamedNamespace(nsAdd.map((a) => a.ns)));
       nsAdd.forEach(done);
+      trace('ns-add');
     }
     const creates = stage(['bridge-add', 'tuntap-add', 'veth-add']);
     await this.perNamespace(creates, lab, done);
+    trace('create links');
     // creation already marked the end it made (in the same batch); the planner's alias action for it is done
     const marked = new Set(creates.map((a) => { const { ns, ops } = this.toNative(a, lab); return key(ns, String(ops[0].name)); }));
     const config = stage(['alias', 'mtu', 'mac', 'master', 'addr-del', 'addr-add', 'up', 'down', 'route-add']);
     const skip = config.filter((a) => a.op === 'alias' && marked.has(key(a.ns, a.name)));
     skip.forEach(done);
     await this.perNamespace(config.filter((a) => !skip.includes(a)), lab, done);
+    trace('configure links');
     for (const a of stage(['forwarding'])) {
       if (a.op !== 'forwarding') continue;
       const v = a.on ? '1' : '0';
