@@ -144,3 +144,56 @@ describe('shipped labs', () => {
     });
   }
 });
+
+describe('format extensions', () => {
+  const text = [
+    'name: ext',
+    'namespaces:',
+    '  host:',
+    '    interfaces:',
+    '      veth0: { addresses: [10.9.0.1/24] }',
+    '  red:',
+    '    forwarding: true',
+    '    interfaces:',
+    '      lo: { addresses: [10.255.0.1/32] }',
+    '      veth1: { addresses: [10.9.0.2/24, "fd00::2/64"], mac: "02:00:00:00:00:02" }',
+    '      eth0: {}',
+    '    routes:',
+    '      - { to: 10.30.0.0/24, dev: eth0, metric: 100 }',
+    '      - { to: default, via: "fd00::1" }',
+    'bridges:',
+    '  docker0: { external: true }',
+    'veths:',
+    '  - [host:veth0, red:veth1]',
+    '  - [red:eth0, docker0]',
+  ].join('\n');
+
+  test('host namespace settings, lo, v6, an external bridge: plan, apply, re-plan nothing', () => {
+    const actual = emptyActual();
+    actual.links.set('host/docker0', { ns: 'host', name: 'docker0', index: 3, kind: 'bridge', alias: null, mtu: 1500, mac: null, up: true, master: null, peer: null, addresses: ['172.17.0.1/16'] });
+    const first = applySim(text, actual, null);
+    const lines = commandLines(first.plan.actions, 'ext');
+    expect(lines).toEqual(expect.arrayContaining([
+      'ip link add veth0 type veth peer name veth1 netns red',
+      'ip link add eth0 netns red type veth peer name red-eth0',
+      'ip link set dev red-eth0 master docker0',
+      'ip addr add 10.9.0.1/24 dev veth0',
+      'ip -n red addr add fd00::2/64 dev veth1',
+      'ip -n red addr add 10.255.0.1/32 dev lo',
+      'ip -n red link set dev veth1 address 02:00:00:00:00:02',
+      'ip -n red route add 10.30.0.0/24 dev eth0 metric 100',
+      'ip -n red -6 route add default via fd00::1',
+      'ip netns exec red sysctl -w net.ipv4.ip_forward=1',
+    ]));
+    expect(lines.join('\n')).not.toMatch(/link add docker0|link del docker0|netns add host/);
+    expect(applySim(text, first.actual, first.record).plan.actions).toEqual([]);
+    // destroy leaves docker0 alone
+    const destroy = commandLines(planLab(emptyDesired('ext'), first.actual, first.record).actions, 'ext');
+    expect(destroy.join('\n')).not.toContain('docker0');
+    expect(destroy).toEqual(expect.arrayContaining(['ip netns del red']));
+  });
+
+  test('an external bridge that does not exist is a conflict', () => {
+    expect(() => planLab(desiredFromLab(parseLab(text)), emptyActual(), null)).toThrow('external bridge docker0 does not exist in the host namespace');
+  });
+});
