@@ -50,6 +50,8 @@ interface NsRec {
   needs: NsNeeds;
   running: boolean;
   closed: boolean;
+  /** Interface id strings by ifindex (the sampler would otherwise build 1,000s per tick). */
+  ifIds: Map<number, string>;
 }
 
 
@@ -339,7 +341,7 @@ export class Engine extends EventEmitter {
     this.failed.delete(info.id);
     this.m.setError(info.id, undefined);
     const rec: NsRec = {
-      id: info.id, info, handle, held: null, closed: false, running: false,
+      id: info.id, info, handle, held: null, closed: false, running: false, ifIds: new Map(),
       needs: { links: false, routes: false, nsids: false, resync: false },
     };
     this.recs.set(info.id, rec);
@@ -543,23 +545,26 @@ export class Engine extends EventEmitter {
     const t = performance.now();
     const frames = await Promise.all(recs.map((r) => r.handle.dumpStats().then((f) => ({ r, f }), () => null)));
     if (this.stopped) return;
-    const samples = new Map<string, Float64Array>();
-    const where = new Map<string, [string, number]>();
+    this.rates.begin(t, Date.now());
     for (const x of frames) {
       if (!x || x.r.closed) continue;
       const { ifindex, values } = x.f;
+      if (x.r.ifIds.size > ifindex.length * 2 + 64) x.r.ifIds.clear(); // churn leaves old indexes
       for (let i = 0; i < ifindex.length; i++) {
+        const index = ifindex[i];
         // Only interfaces the model knows (a brand-new one waits for its newlink to be applied).
-        if (!this.m.hasLink(x.r.id, ifindex[i])) continue;
-        const id = ifaceId(x.r.id, ifindex[i]);
-        samples.set(id, values.subarray(i * 8, i * 8 + 8));
-        where.set(id, [x.r.id, ifindex[i]]);
+        if (!this.m.hasLink(x.r.id, index)) continue;
+        let id = x.r.ifIds.get(index);
+        if (id === undefined) x.r.ifIds.set(index, (id = ifaceId(x.r.id, index)));
+        this.rates.add(id, values, i * 8);
       }
     }
-    const frame = this.rates.frame(samples, t, Date.now());
+    const frame = this.rates.end();
     // The model keeps current counters too (snapshots show them); only changed ones are in the frame.
     for (let k = 0; k < frame.ids.length; k++) {
-      const [nsId, index] = where.get(frame.ids[k])!;
+      const id = frame.ids[k];
+      const cut = id.lastIndexOf('/if:');
+      const nsId = id.slice(0, cut); const index = Number(id.slice(cut + 4));
       const st = {} as Record<(typeof STATS_FIELDS)[number], number>;
       STATS_FIELDS.forEach((f, j) => { st[f] = frame.stats[k * 8 + j]; });
       this.m.setStats(nsId, index, st);
