@@ -29,6 +29,8 @@ describeKernel('engine: live changes arrive as deltas', () => {
   });
   afterAll(async () => {
     quiet(() => ip('link', 'del', 'lv0'));
+    quiet(() => ip('link', 'del', 'lp0'));
+    quiet(() => ip('link', 'del', 'lbr'));
     quiet(() => ip('link', 'del', 'lv-renamed'));
     quiet(() => ip('netns', 'del', 'live-a'));
     quiet(() => ip('netns', 'del', 'live-b'));
@@ -94,6 +96,30 @@ describeKernel('engine: live changes arrive as deltas', () => {
     const r2 = nextDelta((d) => d.op === 'interface-removed' && d.id === bId);
     ip('link', 'del', 'lv-renamed');
     await Promise.all([r1, r2]);
+  });
+
+  it('bridge ports join and leave: master follows, the port is never mistaken for deleted', async () => {
+    ip('link', 'add', 'lbr', 'type', 'bridge');
+    ip('link', 'add', 'lp0', 'type', 'veth', 'peer', 'name', 'lp1');
+    ip('link', 'set', 'lp0', 'master', 'lbr');
+    ip('link', 'set', 'lp0', 'up');
+    let m = await e.waitFor((x) => {
+      const p = iface(hostNs(x), 'lp0'); const br = iface(hostNs(x), 'lbr');
+      return !!p && !!br && p.master === br.id && p.flags.includes('UP');
+    });
+    const id = iface(hostNs(m), 'lp0')!.id;
+    const removed: string[] = [];
+    const on = (b: DeltaBatch) => { for (const d of b.deltas) if (d.op === 'interface-removed') removed.push(d.id); };
+    e.on('delta', on);
+    ip('link', 'set', 'lp0', 'nomaster');
+    m = await e.waitFor((x) => iface(hostNs(x), 'lp0')?.master === null);
+    await e.waitIdle(50);
+    e.off('delta', on);
+    expect(removed).not.toContain(id);
+    expect(iface(hostNs(e.model()), 'lp0')).toMatchObject({ id, kind: 'veth', master: null, peer: iface(hostNs(e.model()), 'lp1')!.id });
+    ip('link', 'del', 'lp0');
+    ip('link', 'del', 'lbr');
+    await e.waitFor((x) => !iface(hostNs(x), 'lp0') && !iface(hostNs(x), 'lbr'));
   });
 
   it('a named namespace deleted takes its interfaces with it', async () => {
