@@ -8,6 +8,7 @@ import { createEngineClient } from './engine-client';
 import { setClient } from './engine';
 import { startSync } from './sync';
 
+performance.mark('vnet:script-start');
 const client = createEngineClient();
 setClient(client);
 startSync(client);

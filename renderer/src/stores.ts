@@ -4,11 +4,14 @@ import { createTopologyStore, type TopologyStore } from './store/topology';
 import { createCountersStore, type CountersStore, type IfCounters } from './store/counters';
 import { createUiStore, type UiStore } from './store/ui';
 import { createConnectionStore, type ConnectionState } from './store/connection';
+import { createCounterPump } from './store/counter-pump';
 
 export const topologyStore = createTopologyStore();
 export const countersStore = createCountersStore();
 export const uiStore = createUiStore();
 export const connectionStore = createConnectionStore();
+/** Counter frames go through the pump (sliced commits, one per animation frame). */
+export const counterPump = createCounterPump(countersStore);
 
 export const useTopology = <T,>(sel: (s: TopologyStore) => T) => useStore(topologyStore, sel);
 export const useCounters = <T,>(sel: (s: CountersStore) => T) => useStore(countersStore, sel);

@@ -2,7 +2,7 @@
 // restart, deltas applied in seq order (a gap triggers a fresh snapshot), counter frames merged.
 import type { DeltaBatch, Model, Stats } from '../../electron/protocol';
 import type { EngineClient } from './engine-client';
-import { connectionStore, countersStore, topologyStore } from './stores';
+import { connectionStore, counterPump as pump, topologyStore } from './stores';
 
 function statsOf(model: Model): Record<string, Stats> {
   const out: Record<string, Stats> = {};
@@ -22,7 +22,7 @@ export function startSync(client: EngineClient): () => void {
     if (r === 'applied') {
       const added: Record<string, Stats> = {};
       for (const d of b.deltas) if (d.op === 'interface') added[d.iface.id] = d.iface.stats;
-      countersStore.getState().addMissing(added);
+      pump.addMissing(added);
     }
   };
 
@@ -30,9 +30,12 @@ export function startSync(client: EngineClient): () => void {
     if (inFlight) { again = true; return; }
     inFlight = true; pending = [];
     try {
+      performance.mark('vnet:snapshot-request');
       const [hello, snap] = await Promise.all([client.call('hello'), client.call('snapshot')]);
+      performance.mark('vnet:snapshot-received');
       topologyStore.getState().setSnapshot(snap.seq, snap.model);
-      countersStore.getState().seed(statsOf(snap.model));
+      pump.seed(statsOf(snap.model));
+      performance.mark('vnet:snapshot-applied');
       conn.setState({ status: hello, lastError: null });
       const queued = pending.sort((a, b) => a.seq - b.seq);
       pending = [];
@@ -49,7 +52,7 @@ export function startSync(client: EngineClient): () => void {
 
   const offs = [
     client.on('delta', (b) => { if (inFlight) pending.push(b); else apply(b); }),
-    client.on('counters', (f) => countersStore.getState().applyFrame(f)),
+    client.on('counters', (f) => pump.push(f)),
     client.on('status', (s) => conn.setState({ status: s })),
     client.on('host', (n) => {
       const was = conn.getState().engineConnected;

@@ -4,7 +4,7 @@ import ELK from 'elkjs/lib/elk.bundled.js';
 import type { Interface, Model, Namespace, Stats } from '../../electron/protocol';
 import { fromSnapshot } from '../../renderer/src/store/topology';
 import { buildGraph, cloudNodeId, procNodeId } from '../../renderer/src/graph/build';
-import { gridLayout, placeNodes, positionsFromElk, toElkGraph, ELK_ROOT_OPTIONS } from '../../renderer/src/graph/layout';
+import { fitTransform, gridLayout, placeNodes, positionsFromElk, tieredBoxLayout, toElkGraph, toElkPacking, ELK_ROOT_OPTIONS, TWO_LEVEL_ABOVE } from '../../renderer/src/graph/layout';
 import type { FlowNode } from '../../renderer/src/graph/types';
 import type { Filters } from '../../renderer/src/store/ui';
 
@@ -138,5 +138,62 @@ describe('layout', () => {
     const p = gridLayout(g);
     for (const n of g.nodes) expect(p[n.id], n.id).toBeDefined();
     expect(p['ns:100'].w).toBeGreaterThan(0);
+  });
+});
+
+/** A ring of namespaces: each has lo, a bridge, k bridge ports (peers in the next namespace) and k
+ *  plain veths (peers of the previous namespace's ports). */
+function ring(n: number, k: number): Model {
+  const out: Namespace[] = [];
+  for (let i = 0; i < n; i++) {
+    const id = `ns:${1000 + i}`, next = `ns:${1000 + ((i + 1) % n)}`, prev = `ns:${1000 + ((i - 1 + n) % n)}`;
+    const ifs = [iface(id, 1, 'lo', { kind: 'loopback' }), iface(id, 2, `br${i}`, { kind: 'bridge' })];
+    for (let j = 0; j < k; j++) ifs.push(iface(id, 10 + j, `p${i}-${j}`, { master: `${id}/if:2`, peer: `${next}/if:${30 + j}` }));
+    for (let j = 0; j < k; j++) ifs.push(iface(id, 30 + j, `u${i}-${j}`, { peer: `${prev}/if:${10 + j}` }));
+    out.push(ns(id, i ? `lab${i}` : 'host', i ? 'named' : 'host', ifs));
+  }
+  return { namespaces: out };
+}
+
+describe('layout of big pictures', () => {
+  it('tiers each box: plain devices, then bridge ports, then bridges', () => {
+    const g = buildGraph(fromSnapshot(1, ring(3, 2)), noFilter);
+    const p = tieredBoxLayout(g);
+    const y = (id: string) => p[id].y;
+    expect(y('ns:1001/if:30')).toBeLessThan(y('ns:1001/if:10')); // plain veth above bridge port
+    expect(y('ns:1001/if:10')).toBeLessThan(y('ns:1001/if:2'));  // port above its bridge
+    const box = p['ns:1001'];
+    for (const n of g.nodes.filter((x) => x.parentId === 'ns:1001')) {
+      expect(p[n.id].x + n.width!).toBeLessThanOrEqual(box.w!);
+      expect(p[n.id].y + n.height!).toBeLessThanOrEqual(box.h!);
+    }
+  });
+
+  it('packs the boxes with ELK without overlaps', async () => {
+    const g = buildGraph(fromSnapshot(1, ring(30, 4)), noFilter);
+    expect(g.nodes.length).toBeGreaterThan(TWO_LEVEL_ABOVE);
+    const inner = tieredBoxLayout(g);
+    const top = positionsFromElk(await new ELK().layout(toElkPacking(g, inner)));
+    const boxes = g.nodes.filter((n) => n.type === 'namespace').map((n) => ({ id: n.id, x: top[n.id].x, y: top[n.id].y, w: inner[n.id].w!, h: inner[n.id].h! }));
+    for (const a of boxes) for (const b of boxes) {
+      if (a === b) continue;
+      const apart = a.x + a.w <= b.x || b.x + b.w <= a.x || a.y + a.h <= b.y || b.y + b.h <= a.y;
+      expect(apart, `${a.id} vs ${b.id}`).toBe(true);
+    }
+  });
+
+  it('computes a viewport that shows every top-level node', () => {
+    const g = buildGraph(fromSnapshot(1, ring(4, 1)), noFilter);
+    const nodes = placeNodes(g.nodes, gridLayout(g), {});
+    const vp = fitTransform(nodes, 1000, 600);
+    for (const n of nodes) {
+      if (n.parentId) continue;
+      const x0 = n.position.x * vp.zoom + vp.x, y0 = n.position.y * vp.zoom + vp.y;
+      expect(x0).toBeGreaterThanOrEqual(-0.001);
+      expect(y0).toBeGreaterThanOrEqual(-0.001);
+      expect(x0 + n.width! * vp.zoom).toBeLessThanOrEqual(1000.001);
+      expect(y0 + n.height! * vp.zoom).toBeLessThanOrEqual(600.001);
+    }
+    expect(vp.zoom).toBeLessThanOrEqual(1);
   });
 });

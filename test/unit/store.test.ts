@@ -4,6 +4,7 @@ import type { CounterFrame, Interface, Model, Namespace, Stats } from '../../ele
 import { applyBatch, createTopologyStore, fromSnapshot, interfacesOf } from '../../renderer/src/store/topology';
 import { HistoryRing, applyFrame, addMissing, createCountersStore, emptyCounters, historyCapacity, seedCounters } from '../../renderer/src/store/counters';
 import { createUiStore, matchesSearch } from '../../renderer/src/store/ui';
+import { createCounterPump } from '../../renderer/src/store/counter-pump';
 
 const zero: Stats = { rxPackets: 0, txPackets: 0, rxBytes: 0, txBytes: 0, rxErrors: 0, txErrors: 0, rxDropped: 0, txDropped: 0 };
 
@@ -184,5 +185,40 @@ describe('ui', () => {
     expect(ui.getState().filters.hiddenNs).toEqual([]);
     ui.getState().forgetPositions();
     expect(ui.getState().positions).toEqual({});
+  });
+});
+
+describe('counter pump', () => {
+  const frameAll = (t: number, ids: string[], v: number): CounterFrame =>
+    ({ t, intervalMs: 100, ids, stats: ids.flatMap(() => [v, v, v, v, 0, 0, 0, 0]), rates: ids.flatMap(() => [v, v, v, v]) });
+
+  it('commits changed entries in slices, one per scheduled tick, newest values winning', () => {
+    const store = createCountersStore();
+    const ticks: (() => void)[] = [];
+    const pump = createCounterPump(store, { schedule: (cb) => ticks.push(cb), slices: 2, minSlice: 1 });
+    const ids = ['a', 'b', 'c', 'd'];
+    pump.push(frameAll(100, ids, 1));
+    expect(store.getState().byId.a).toBeUndefined(); // nothing before the first tick
+    expect(pump.pending()).toBe(4);
+    ticks.shift()!();
+    expect(Object.keys(store.getState().byId).length).toBe(2);
+    pump.push(frameAll(200, ids, 7)); // arrives mid-round: the shadow takes it
+    while (ticks.length) ticks.shift()!();
+    expect(pump.pending()).toBe(0);
+    for (const id of ids) expect(store.getState().byId[id].stats.rxPackets).toBe(7);
+    expect(store.getState().history.get('a')!.length).toBe(2); // history saw both frames
+  });
+
+  it('seeds at once and commits everything in one go when throttled', () => {
+    const store = createCountersStore();
+    const ticks: (() => void)[] = [];
+    const pump = createCounterPump(store, { schedule: (cb) => ticks.push(cb), slices: 3, minSlice: 1, now: () => 0 });
+    pump.seed({ a: { ...zero, txPackets: 5 } });
+    expect(store.getState().byId.a.stats.txPackets).toBe(5);
+    pump.setMinInterval(1000);
+    pump.push(frameAll(100, ['a', 'b', 'c'], 2));
+    ticks.shift()!();
+    expect(pump.pending()).toBe(0);
+    expect(store.getState().byId.c.stats.rxPackets).toBe(2);
   });
 });

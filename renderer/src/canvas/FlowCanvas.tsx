@@ -2,15 +2,15 @@
 // Counters never pass through here: nodes and edges read them from the counters slice themselves.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import {
-  ReactFlow, MiniMap, Controls, Background, BackgroundVariant, ConnectionMode, applyNodeChanges, useReactFlow,
+  ReactFlow, MiniMap, Controls, Background, BackgroundVariant, ConnectionMode, applyNodeChanges, useReactFlow, useStore as useFlowStore,
   type NodeChange, type NodeTypes, type EdgeTypes, type OnNodeDrag,
 } from '@xyflow/react';
 import { useShallow } from 'zustand/react/shallow';
 import { buildGraph, type Graph } from '../graph/build';
-import { gridLayout, placeNodes, runElk, type Placements } from '../graph/layout';
+import { fitTransform, gridLayout, placeNodes, runElk, type Placements } from '../graph/layout';
 import type { FlowNode } from '../graph/types';
-import { topologyStore, uiStore, useTopology, useUi } from '../stores';
-import { IfaceNode } from './IfaceNode';
+import { counterPump, topologyStore, uiStore, useTopology, useUi } from '../stores';
+import { DETAIL_ZOOM, IfaceNode } from './IfaceNode';
 import { CloudNode, NamespaceNode, ProcessNode } from './OtherNodes';
 import { TrafficEdge } from './TrafficEdge';
 
@@ -22,6 +22,12 @@ function structureKey(g: Graph): string {
   return g.nodes.map((n) => `${n.id}<${n.parentId ?? ''}:${n.width ?? ''}x${n.height ?? ''}`).join('|')
     + '#' + g.edges.map((e) => `${e.source}>${e.target}`).join('|');
 }
+
+/** Above this many edges, busy edges show width, not animated dashes (repainting costs too much). */
+const ANIMATE_EDGES_UP_TO = 150;
+
+/** Above this many nodes only those in view are in the DOM. */
+const RENDER_VISIBLE_ONLY_ABOVE = 300;
 
 const miniColor = (n: FlowNode) => {
   switch (n.type) {
@@ -47,13 +53,22 @@ export function FlowCanvas({ onLayoutDone }: { onLayoutDone?: (ms: number) => vo
   const userPositions = useUi((s) => s.positions);
   const selection = useUi((s) => s.selection);
   const theme = useUi((s) => s.theme);
-  const { fitView } = useReactFlow();
+  const { fitView, setViewport } = useReactFlow();
+  const boxRef = useRef<HTMLDivElement>(null);
+  const viewportSet = useRef(false);
 
   const graph = useMemo(() => buildGraph(topologyStore.getState(), filters),
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [topo.namespaces, topo.interfaces, topo.nsOrder, filters]);
 
-  const [placements, setPlacements] = useState<Placements>({});
+  // ELK's placements (as they came) over an instant grid placement for nodes ELK has not seen yet:
+  // derived in render, so no node is ever shown unplaced.
+  const [elkPlacements, setPlacements] = useState<Placements>({});
+  const placements = useMemo(() => {
+    const grid = gridLayout(graph);
+    for (const n of graph.nodes) if (elkPlacements[n.id]) grid[n.id] = elkPlacements[n.id];
+    return grid;
+  }, [graph, elkPlacements]);
   const [layoutBusy, setLayoutBusy] = useState(false);
   const lastKey = useRef('');
   const gen = useRef(0);
@@ -63,13 +78,6 @@ export function FlowCanvas({ onLayoutDone }: { onLayoutDone?: (ms: number) => vo
     const key = structureKey(graph);
     if (key === lastKey.current) return;
     lastKey.current = key;
-    // Place new nodes at once (grid), then replace with ELK's answer when it comes.
-    const grid = gridLayout(graph);
-    setPlacements((prev) => {
-      const merged: Placements = { ...grid };
-      for (const n of graph.nodes) if (prev[n.id]) merged[n.id] = prev[n.id];
-      return merged;
-    });
     if (graph.nodes.length === 0) return;
     const my = ++gen.current;
     const t0 = performance.now();
@@ -81,7 +89,12 @@ export function FlowCanvas({ onLayoutDone }: { onLayoutDone?: (ms: number) => vo
       onLayoutDone?.(performance.now() - t0);
       if (!fitted.current) {
         fitted.current = true;
-        requestAnimationFrame(() => requestAnimationFrame(() => void fitView({ padding: 0.08 })));
+        // A big picture opens at a readable scale on its first box (the minimap and "fit" give the
+        // overview); a normal one opens fitted.
+        const first = graph.nodes.find((n) => n.type === 'namespace');
+        const opts = graph.nodes.length > RENDER_VISIBLE_ONLY_ABOVE && first
+          ? { nodes: [{ id: first.id }], maxZoom: 1, padding: 0.04 } : { padding: 0.08 };
+        requestAnimationFrame(() => requestAnimationFrame(() => void fitView(opts)));
       }
     }).catch((e: unknown) => {
       if (my === gen.current) setLayoutBusy(false);
@@ -96,8 +109,25 @@ export function FlowCanvas({ onLayoutDone }: { onLayoutDone?: (ms: number) => vo
       (selection && n.id === selection.id ? { ...n, selected: true } : n) as FlowNode);
     const next = reuse(prevNodes.current, placed);
     prevNodes.current = new Map(next.map((n) => [n.id, n]));
+    // Fit the first picture before its nodes mount: they then render at the zoom they will be seen
+    // at (zoomed out, a big picture renders light nodes) instead of rendering twice.
+    if (!viewportSet.current && next.length && boxRef.current) {
+      viewportSet.current = true;
+      const first = next.find((n) => n.type === 'namespace');
+      const w = boxRef.current.clientWidth, h = boxRef.current.clientHeight;
+      void setViewport(next.length > RENDER_VISIBLE_ONLY_ABOVE && first
+        ? fitTransform([first], w, h) : fitTransform(next, w, h));
+    }
     setNodes(next);
+    if (next.length && !performance.getEntriesByName('vnet:first-nodes').length) performance.mark('vnet:first-nodes');
   }, [graph, placements, userPositions, selection]);
+
+  // A big picture seen from afar: nodes show only activity; refresh it once a second.
+  const far = useFlowStore((s) => s.transform[2] < DETAIL_ZOOM);
+  const big = graph.nodes.length > RENDER_VISIBLE_ONLY_ABOVE;
+  // All nodes mounted and many of them: spread each round of counter changes over 3 paints.
+  const slices = !big && graph.nodes.length > 120 ? 3 : 1;
+  useEffect(() => { counterPump.setMinInterval(far && big ? 1000 : 0); counterPump.setSlices(slices); }, [far, big, slices]);
 
   const onNodesChange = useCallback((changes: NodeChange<FlowNode>[]) => {
     setNodes((nds) => {
@@ -117,16 +147,8 @@ export function FlowCanvas({ onLayoutDone }: { onLayoutDone?: (ms: number) => vo
   }, []);
   const onPaneClick = useCallback(() => uiStore.getState().select(null), []);
 
-  // Fit on first content even before ELK answers (a large graph can take a moment).
-  useEffect(() => {
-    if (nodes.length && !fitted.current) {
-      const r = requestAnimationFrame(() => void fitView({ padding: 0.08 }));
-      return () => cancelAnimationFrame(r);
-    }
-  }, [nodes.length > 0, fitView]); // eslint-disable-line react-hooks/exhaustive-deps
-
   return (
-    <div className="canvas" data-testid="canvas" data-layout={layoutBusy ? 'running' : 'done'} data-seq={topo.seq ?? ''}>
+    <div ref={boxRef} className={`canvas${graph.edges.length > ANIMATE_EDGES_UP_TO ? ' many-edges' : ''}`} data-testid="canvas" data-layout={layoutBusy ? 'running' : 'done'} data-seq={topo.seq ?? ''}>
       <ReactFlow<FlowNode>
         nodes={nodes}
         edges={graph.edges}
@@ -143,6 +165,7 @@ export function FlowCanvas({ onLayoutDone }: { onLayoutDone?: (ms: number) => vo
         maxZoom={2.5}
         proOptions={{ hideAttribution: true }}
         elevateNodesOnSelect={false}
+        onlyRenderVisibleElements={big}
       >
         <Background variant={BackgroundVariant.Dots} gap={18} size={1} />
         <MiniMap<FlowNode> pannable zoomable nodeColor={miniColor} nodeStrokeWidth={0} className="minimap" />

@@ -1,7 +1,7 @@
 // An interface: kind icon, name, state, addresses, live rates and totals. Memo'd; its counters come
 // from the counters slice by id, so a frame re-renders only the nodes whose entry changed.
 import { memo } from 'react';
-import { Handle, Position, type NodeProps } from '@xyflow/react';
+import { Handle, Position, useStore as useFlowStore, type NodeProps } from '@xyflow/react';
 import type { IfaceNode as IfaceNodeT } from '../graph/types';
 import { MAX_SHOWN_ADDRESSES } from '../graph/types';
 import { KindIcon } from '../icons';
@@ -38,8 +38,14 @@ function useLiveFlags(id: string): { faults: number; level: number } {
   return { faults, level };
 }
 
+/** Below this zoom the text is unreadable anyway: nodes drop addresses and counters (far less DOM
+ *  to lay out and paint when a thousand of them are on screen). The inspector still shows all. */
+export const DETAIL_ZOOM = 0.35;
+const zoomedOut = (s: { transform: [number, number, number] }) => s.transform[2] < DETAIL_ZOOM;
+
 function IfaceNodeView({ data, selected }: NodeProps<IfaceNodeT>) {
   const { faults, level } = useLiveFlags(data.ifId);
+  const far = useFlowStore(zoomedOut);
   const hit = useUi((s) => matchesSearch(s.search, data.name, data.addresses));
   const shown = data.addresses.slice(0, MAX_SHOWN_ADDRESSES);
   const more = data.addresses.length - shown.length;
@@ -47,7 +53,7 @@ function IfaceNodeView({ data, selected }: NodeProps<IfaceNodeT>) {
     <div
       className={`if-node kind-${data.ifKind} state-${data.state}${selected ? ' selected' : ''}${hit ? ' search-hit' : ''}${faults ? ' has-faults' : ''}${level ? ' busy' : ''}`}
       data-testid={`if-${data.name}`} data-if-id={data.ifId} data-if-kind={data.ifKind} data-state={data.state}
-      data-ns-id={data.nsId} data-faults={faults} data-level={level}
+      data-ns-id={data.nsId} data-faults={faults} data-level={level} data-detail={far ? 'low' : 'full'}
     >
       <Handle type="source" id="c" position={Position.Top} className="center-handle" isConnectable={false} />
       <div className="if-head">
@@ -56,12 +62,14 @@ function IfaceNodeView({ data, selected }: NodeProps<IfaceNodeT>) {
         {faults > 0 && <span className="if-fault" data-testid="faults" title="errors + drops">⚠ {faults}</span>}
         <span className="if-state" title={`state ${data.state}`}>{data.state}</span>
       </div>
-      <div className="if-addrs">
-        {shown.length === 0 && <span className="muted">no address</span>}
-        {shown.map((a) => <span key={a} className="addr" title={a}>{a}</span>)}
-        {more > 0 && <span className="muted">+{more} more</span>}
-      </div>
-      <IfaceCounters id={data.ifId} />
+      {far ? <div className={`if-activity level-${level}`} /> : <>
+        <div className="if-addrs">
+          {shown.length === 0 && <span className="muted">no address</span>}
+          {shown.map((a) => <span key={a} className="addr" title={a}>{a}</span>)}
+          {more > 0 && <span className="muted">+{more} more</span>}
+        </div>
+        <IfaceCounters id={data.ifId} />
+      </>}
     </div>
   );
 }

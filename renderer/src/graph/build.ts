@@ -1,5 +1,6 @@
 // Topology → flow nodes and edges (no positions: layout.ts places them). Pure, so it is tested in
 // node: veth peers across namespaces, bridge ports, tun/tap owners, the physical network, filters.
+import type { NodeHandle, Position } from '@xyflow/react';
 import type { TopologyState, IfaceEntry } from '../store/topology';
 import type { Filters } from '../store/ui';
 import { SIZE, ifaceHeight, type CloudNode, type EdgeKind, type FlowEdge, type FlowNode, type IfaceNode, type NamespaceNode, type ProcessNode } from './types';
@@ -10,6 +11,12 @@ export const nsNodeId = (nsId: string) => nsId;                       // "ns:402
 export const ifNodeId = (ifId: string) => ifId;                       // "ns:…/if:7"
 export const procNodeId = (nsId: string, pid: number) => `${nsId}/proc:${pid}`;
 export const cloudNodeId = (ifId: string) => `${ifId}/cloud`;
+
+/** Handles declared up front (one invisible centre handle per node; edges float between borders):
+ *  xyflow then need not mount a node just to measure its handles, so only nodes in view render. */
+function centreHandle(w: number, h: number): NodeHandle[] {
+  return [{ id: 'c', type: 'source', position: 'top' as Position, x: w / 2, y: h / 2, width: 1, height: 1 }];
+}
 
 function visibleIface(t: TopologyState, ifc: IfaceEntry, f: Filters): boolean {
   if (f.hiddenNs.includes(ifc.namespaceId)) return false;
@@ -38,14 +45,14 @@ export function buildGraph(t: TopologyState, f: Filters): Graph {
     const nsNode: NamespaceNode = {
       id: nsNodeId(nsId), type: 'namespace', position: { x: 0, y: 0 },
       data: { nsId, label: ns.label, nsKind: ns.kind, ifCount: ifaces.length, error: ns.error ?? null },
-      style: { width: 300, height: 200 }, selectable: true, dragHandle: '.ns-header',
+      style: { width: 300, height: 200 }, selectable: true, dragHandle: '.ns-header', handles: [],
     };
     nodes.push(nsNode);
     const procs = new Map<number, ProcessNode>();
     for (const ifc of ifaces) {
       const n: IfaceNode = {
         id: ifNodeId(ifc.id), type: 'iface', parentId: nsNode.id, extent: 'parent', position: { x: 0, y: 0 },
-        width: SIZE.iface.w, height: ifaceHeight(ifc.addresses.length),
+        width: SIZE.iface.w, height: ifaceHeight(ifc.addresses.length), handles: centreHandle(SIZE.iface.w, ifaceHeight(ifc.addresses.length)),
         data: {
           ifId: ifc.id, nsId, name: ifc.name, ifKind: ifc.kind, state: ifc.state, addresses: ifc.addresses,
           mac: ifc.mac, mtu: ifc.mtu, master: ifc.master, appOwned: ifc.alias != null && ifc.alias.startsWith('vnet-studio'),
@@ -58,7 +65,7 @@ export function buildGraph(t: TopologyState, f: Filters): Graph {
         if (!procs.has(owner.pid)) {
           const p: ProcessNode = {
             id: pid, type: 'process', parentId: nsNode.id, extent: 'parent', position: { x: 0, y: 0 },
-            width: SIZE.process.w, height: SIZE.process.h, data: { pid: owner.pid, comm: owner.comm, nsId },
+            width: SIZE.process.w, height: SIZE.process.h, handles: centreHandle(SIZE.process.w, SIZE.process.h), data: { pid: owner.pid, comm: owner.comm, nsId },
           };
           procs.set(owner.pid, p);
           nodes.push(p);
@@ -68,7 +75,7 @@ export function buildGraph(t: TopologyState, f: Filters): Graph {
       if (ifc.kind === 'physical') {
         const c: CloudNode = {
           id: cloudNodeId(ifc.id), type: 'cloud', position: { x: 0, y: 0 },
-          width: SIZE.cloud.w, height: SIZE.cloud.h, data: { label: 'physical network', uplinkOf: ifc.id },
+          width: SIZE.cloud.w, height: SIZE.cloud.h, handles: centreHandle(SIZE.cloud.w, SIZE.cloud.h), data: { label: 'physical network', uplinkOf: ifc.id },
         };
         clouds.push(c);
         edges.push(edge('uplink', ifc.id, c.id, ifc.id, `uplink:${ifc.id}`));

@@ -55,6 +55,74 @@ export function toElkGraph(g: Graph): ElkNode {
   return root;
 }
 
+/** Above this many nodes one hierarchical ELK pass is too slow (tens of seconds for 1,000
+ *  interfaces) and a layered picture of a hundred boxes reads badly anyway: each box is laid out in
+ *  tiers (as the article draws them: processes, devices, bridge ports, bridges), and ELK packs the
+ *  boxes. */
+export const TWO_LEVEL_ABOVE = 250;
+
+const GAP = 24;
+const MAX_PER_ROW = 5;
+
+/** Rows inside each namespace box: processes, then plain devices, then bridge ports (grouped by
+ *  bridge), then bridges. Returns child placements and each box's size. */
+export function tieredBoxLayout(g: Graph): Placements {
+  const out: Placements = {};
+  const kids = new Map<string, FlowNode[]>();
+  for (const n of g.nodes) if (n.parentId) {
+    let l = kids.get(n.parentId);
+    if (!l) kids.set(n.parentId, (l = []));
+    l.push(n);
+  }
+  const tier = (n: FlowNode): number => {
+    if (n.type === 'process') return 0;
+    if (n.type !== 'iface') return 1;
+    if (n.data.ifKind === 'bridge') return 3;
+    if (n.data.master) return 2;
+    return 1;
+  };
+  for (const box of g.nodes) {
+    if (box.type !== 'namespace') continue;
+    const list = (kids.get(box.id) ?? []).slice().sort((a, b) => {
+      const t = tier(a) - tier(b);
+      if (t) return t;
+      const ma = a.type === 'iface' ? a.data.master ?? '' : '', mb = b.type === 'iface' ? b.data.master ?? '' : '';
+      return ma < mb ? -1 : ma > mb ? 1 : 0;
+    });
+    let y = P.top, maxW = 180;
+    for (let t = 0; t <= 3; t++) {
+      const row = list.filter((n) => tier(n) === t);
+      for (let i = 0; i < row.length; i += MAX_PER_ROW) {
+        let x = P.side, rowH = 0;
+        for (const n of row.slice(i, i + MAX_PER_ROW)) {
+          const { w, h } = sizeOf(n);
+          out[n.id] = { x, y };
+          x += w + GAP; rowH = Math.max(rowH, h);
+        }
+        maxW = Math.max(maxW, x - GAP + P.side);
+        y += rowH + GAP;
+      }
+    }
+    out[box.id] = { x: 0, y: 0, w: maxW, h: Math.max(90, y - GAP + P.bottom) };
+  }
+  return out;
+}
+
+/** The top level for large graphs: boxes (sized by tieredBoxLayout) and clouds, packed by ELK. */
+export function toElkPacking(g: Graph, inner: Placements): ElkNode {
+  const children: ElkNode[] = [];
+  for (const n of g.nodes) {
+    if (n.parentId) continue;
+    const p = inner[n.id];
+    const { w, h } = n.type === 'namespace' ? { w: p?.w ?? 180, h: p?.h ?? 90 } : sizeOf(n);
+    children.push({ id: n.id, width: w, height: h });
+  }
+  return {
+    id: '__root', children, edges: [],
+    layoutOptions: { 'elk.algorithm': 'rectpacking', 'elk.aspectRatio': '1.6', 'elk.spacing.nodeNode': '40' },
+  };
+}
+
 /** ELK's answer → positions relative to each node's parent (as xyflow wants them), plus box sizes. */
 export function positionsFromElk(root: ElkNode): Placements {
   const out: Placements = {};
@@ -114,15 +182,32 @@ export function placeNodes(nodes: FlowNode[], place: Placements, user: Record<st
       const g = grow.get(n.parentId) ?? { w: 0, h: 0 };
       grow.set(n.parentId, { w: Math.max(g.w, position.x + w + P.side), h: Math.max(g.h, position.y + h + P.bottom) });
     }
-    return { ...n, position } as FlowNode;
+    // Sizes are known, so say so (`measured`): xyflow then counts the node as initialised (fitView
+    // works at once) and need not mount it just to measure it.
+    return { ...n, position, measured: { width: n.width, height: n.height } } as FlowNode;
   });
   return placed.map((n) => {
     if (n.type !== 'namespace') return n;
     const p = place[n.id];
     const g = grow.get(n.id) ?? { w: 0, h: 0 };
     const w = Math.max(p?.w ?? 180, g.w), h = Math.max(p?.h ?? 90, g.h);
-    return { ...n, width: w, height: h, style: { ...n.style, width: w, height: h } };
+    return { ...n, width: w, height: h, measured: { width: w, height: h }, style: { ...n.style, width: w, height: h } };
   });
+}
+
+/** The viewport that shows every top-level node (what fitView would do, without waiting for the
+ *  nodes to be measured). */
+export function fitTransform(nodes: FlowNode[], width: number, height: number): { x: number; y: number; zoom: number } {
+  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  for (const n of nodes) {
+    if (n.parentId) continue;
+    x0 = Math.min(x0, n.position.x); y0 = Math.min(y0, n.position.y);
+    x1 = Math.max(x1, n.position.x + (n.width ?? 0)); y1 = Math.max(y1, n.position.y + (n.height ?? 0));
+  }
+  if (!Number.isFinite(x0) || width <= 0 || height <= 0) return { x: 0, y: 0, zoom: 1 };
+  const pad = 0.08;
+  const zoom = Math.max(0.05, Math.min(1, (width * (1 - 2 * pad)) / (x1 - x0 || 1), (height * (1 - 2 * pad)) / (y1 - y0 || 1)));
+  return { x: (width - (x1 - x0) * zoom) / 2 - x0 * zoom, y: (height - (y1 - y0) * zoom) / 2 - y0 * zoom, zoom };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -162,7 +247,17 @@ async function getElk(): Promise<ELK> {
 
 /** Lays out the graph with ELK; resolves to placements (rejects only if ELK itself fails). */
 export async function runElk(g: Graph): Promise<Placements> {
-  const elkGraph = toElkGraph(g);
+  if (g.nodes.length > TWO_LEVEL_ABOVE) {
+    const inner = tieredBoxLayout(g);
+    const top = positionsFromElk(await elkLayout(toElkPacking(g, inner)));
+    const out: Placements = { ...inner };
+    for (const [id, p] of Object.entries(top)) out[id] = { ...p, w: inner[id]?.w ?? p.w, h: inner[id]?.h ?? p.h };
+    return out;
+  }
+  return positionsFromElk(await elkLayout(toElkGraph(g)));
+}
+
+async function elkLayout(elkGraph: ElkNode): Promise<ElkNode> {
   let elk = await getElk();
   let done = false;
   try {
@@ -179,12 +274,12 @@ export async function runElk(g: Graph): Promise<Placements> {
       }),
     ]);
     done = true;
-    return positionsFromElk(res);
+    return res;
   } catch (e) {
     done = true;
     if (!workerBroken) throw e;
     elkPromise = mainThreadElk();
     elk = await elkPromise;
-    return positionsFromElk(await elk.layout(elkGraph));
+    return elk.layout(elkGraph);
   }
 }
