@@ -49,6 +49,8 @@ async function kernel() {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // `vnet-studio lab plan FILE | head`: a closed pipe is not an error
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); });
   const [cmd, ...rest] = argv;
   const flags = new Set(rest.filter((a) => a.startsWith('-')));
   const args = rest.filter((a, i) => !a.startsWith('-') && rest[i - 1] !== '-o');

@@ -141,7 +141,7 @@ async function engine() {
   console.log(`  ${`ip -batch (1 + ${N} processes)`.padEnd(34)} ${f(med(rows.batch.map((r) => r.apply)))} ${f(med(rows.batch.map((r) => r.destroy)))}`);
   console.log(`  ${'engine (netlink batches)'.padEnd(34)} ${f(med(rows.engine.map((r) => r.apply)))} ${f(med(rows.engine.map((r) => r.destroy)))}`);
   console.log(`  engine apply again (no-op, plan only): ${f(med(rows.engine.map((r) => r.noop)))}`);
-  console.log('  (destroy = until the call returns; the engine waits for the veth ends the kernel removes with the namespaces)');
+  console.log('  (destroy = until the call returns; all three leave the namespaces\' veth ends to the kernel\'s asynchronous cleanup)');
   console.log(`  targets: engine apply <= 0.2 s, destroy <= 0.1 s`);
   console.log(`ratio ip-per-command/engine apply at ${N} namespaces: ${(med(rows.ip.map((r) => r.apply)) / med(rows.engine.map((r) => r.apply))).toFixed(1)}`);
 })().catch((e) => { console.error(`bench-labs: ${e.stack || e}`); process.exit(1); });
