@@ -54,7 +54,6 @@ interface NsRec {
   ifIds: Map<number, string>;
 }
 
-
 export function defaultSampleHz(): number {
   const env = process.env.VNET_SAMPLE_HZ;
   if (env === undefined || env === '') return 10;
@@ -108,7 +107,7 @@ export class Engine extends EventEmitter {
 
   private constructor(opts: EngineOptions) {
     super();
-    this.native = opts.native ?? loadNative();  // loads the binary on first use only
+    this.native = opts.native ?? loadNative();
     this.log = opts.log ?? (() => {});
     this.netnsDir = opts.netnsDir ?? '/run/netns';
     this.rescanMs = opts.rescanMs ?? 1000;

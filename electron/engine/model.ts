@@ -10,7 +10,7 @@ import type { Delta, Interface, Model, Namespace, Route, Stats, TunOwner } from 
 import type { RawAddr, RawEvent, RawLink, RawRoute } from '../../native/types';
 import type { NsInfo } from './namespaces';
 import {
-  addrKey, addressList, IFF_UP, interfaceKind, nsIdOf, resolvePeer, toStats, translateLink, translateRoutes,
+  addrKey, addressList, IFF_UP, interfaceKind, resolvePeer, toStats, translateLink, translateRoutes,
 } from './translate';
 
 /** Follow-up work the model asks of the engine for one namespace. */
@@ -357,13 +357,6 @@ export class LiveModel {
     return [...nsDeltas, ...ifDeltas, ...routeDeltas, ...removed];
   }
 
-  /** Whether takeDeltas() would have something to say (cheap check for batching). */
-  isDirty(): boolean {
-    if (this.removed.length) return true;
-    for (const s of this.ns.values()) if (s.dirty.size || s.nsEmitted === '') return true;
-    return false;
-  }
-
   /** The whole model as clients were last told it plus current counters. Call takeDeltas()
    *  first so that the snapshot and the delta stream agree. */
   snapshot(): Model {
@@ -392,5 +385,3 @@ export class LiveModel {
 
   inodeOf(nsId: string): number | undefined { return this.ns.get(nsId)?.info.inode; }
 }
-
-export { nsIdOf };
