@@ -32,6 +32,9 @@ export interface ProcNs { pid: number; inode: number }
 
 /** The inode of the network namespace a /proc or /run/netns path names, or null if unreadable. */
 export function nsInode(path: string): number | null {
+  // /proc/<pid>/ns/net reads as "net:[INODE]"; some systems refuse stat() there but allow readlink.
+  const viaLink = path.startsWith('/proc/') ? readlinkInode(path) : null;
+  if (viaLink !== null) return viaLink;
   try { return fs.statSync(path).ino; } catch { return null; }
 }
 
