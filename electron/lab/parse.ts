@@ -47,7 +47,7 @@ export function parseLabIssues(text: string): { lab: Lab | null; issues: Reader[
   else {
     const s = r.str(nameE.value, 'name', 'name', nameE.line);
     if (s !== null) {
-      const why = labnameError(s);
+      const why = labnameError(s) ?? (s === 'canvas' ? "'canvas' is reserved (it names what the canvas builds)" : null);
       if (why) r.err(r.line(nameE.value, nameE.line), 'name', why); else name = s;
     }
   }

@@ -41,9 +41,8 @@ export function kernelState(): string {
     out.push(`[${ns}]`);
     let list: any[];
     try { list = ipj([...(ns === 'host' ? [] : ['-n', ns]), '-d', 'addr', 'show']); } catch { out.push('(a file in /run/netns that is not a namespace)'); continue; }
-    for (const l of list) {
-      out.push(`${l.ifname} ${l.linkinfo?.info_kind ?? ''} ${l.ifalias ?? ''} ${l.master ?? ''} ${(l.addr_info ?? []).map((a: any) => `${a.local}/${a.prefixlen}`).join(',')}`);
-    }
+    // sorted by name: a link made again (after a rollback) has a new ifindex but is the same
+    out.push(...list.map((l) => `${l.ifname} ${l.linkinfo?.info_kind ?? ''} ${l.ifalias ?? ''} ${l.master ?? ''} ${(l.addr_info ?? []).map((a: any) => `${a.local}/${a.prefixlen}`).join(',')}`).sort());
   }
   return out.join('\n');
 }

@@ -142,6 +142,7 @@ export function malformedCases(): MalformedCase[] {
     [1, 'name: ""', ['name', 'empty']],
     [1, `name: ${'x'.repeat(41)}`, ['name', 'at most']],
     [1, 'name: [a, b]', ['name', 'string']],
+    [1, 'name: canvas', ['name', 'reserved']],
     [1, 'nom: two-rooms', ['nom', 'unknown key']],
   ];
   for (const [n, s, m] of types) add(`type: ${s.trim()}`, replaceLine(n, s), n, ...m);

@@ -173,4 +173,27 @@ describeKernel('labs in the kernel', () => {
     expect(netnsList()).toEqual([]);
     expect(readJournal('two-rooms')).toBeNull();
   });
+
+  test('a failed edit rolls back to the lab as it was (not to nothing)', async () => {
+    const before = kernelState();
+    const text = read('two-rooms.yaml');
+    await applyLab(parseLab(text), k);
+    const applied = kernelState();
+    // the edit removes a tap, adds a namespace and a veth, then a route the kernel refuses
+    const edited = text
+      .replace(/\n {2}tap-vm: .*\n/, '\n')
+      .replace('  blue:\n', '  green:\n    interfaces:\n      eth0: { addresses: [10.20.0.9/24] }\n  blue:\n')
+      .replace('  - [blue:eth0, br-rooms]', '  - [blue:eth0, br-rooms]\n  - [green:eth0, br-rooms]')
+      .replace('      - { to: default, via: 10.20.0.1 }', '      - { to: 10.99.0.0/24, via: 10.98.0.1 }');
+    const err = await applyLab(parseLab(edited), k).catch((e) => e as Error);
+    expect(err.message).toContain('route 10.99.0.0/24 via 10.98.0.1');
+    await until(() => !links().some((l) => l.ifname === 'green-eth0'), 'the new veth to go');
+    // the same links, addresses, marks and routes as after the first apply (the tap is back)
+    expect(kernelState()).toBe(applied);
+    expect(sh(['ip', '-n', 'red', 'route', 'show', 'default'])).toContain('via 10.20.0.1');
+    expect(netnsList()).toEqual(['blue', 'red']);
+    expect(readJournal('two-rooms')?.state).toBe('applied');
+    expect((await applyLab(parseLab(text), k)).actions).toEqual([]);
+    await destroyAndCheck('two-rooms', before);
+  });
 });
