@@ -29,6 +29,7 @@ export async function compareSettled(getModel: () => Promise<Model>, o: SettleOp
       ...unresolvedReferences(expected),
       ...diffModels(expected, actual, { statsBefore, statsAfter, onlyNamespaces: o.onlyNamespaces }),
     ];
+    if (process.env.SETTLE_DEBUG && diffs.length) console.log(`settle: ${Date.now() - t0} ms\n${diffs.slice(0, 5).map((d) => `  ${d.path} ${JSON.stringify(d.expected)} ${JSON.stringify(d.actual)}`).join('\n')}`);
     if (diffs.length === 0 || Date.now() - t0 > o.settleMs) return diffs;
     await sleep(100);
   }

@@ -5,7 +5,7 @@
 //
 // Everything is made with `ip` from argv arrays (`ip -batch -` fed lines our own generator wrote —
 // never a shell string). Only ever run inside the throwaway world (scripts/world.sh).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import { ip, ipBatch, ipJson, type NsRef } from './iproute';
 
@@ -36,6 +36,10 @@ export interface TopologyPlan {
   named: string[];
   /** A namespace held only by a process (`unshare --net sleep`). */
   processNs: boolean;
+  /** IPv6 duplicate address detection on (the kernel's default). Off in most topologies: the kernel
+   *  announces an address only when DAD ends (~1-2 s) while `ip addr` lists it at once as
+   *  tentative, so with DAD on every comparison waits for it. */
+  dad: boolean;
   /** A process sitting in a named namespace (`ip netns exec NAME sleep`): must not show up as a
    *  namespace of its own. */
   sleeperIn: string | null;
@@ -151,19 +155,33 @@ export function generateTopology(seed: number, prefix: string): TopologyPlan {
   const steps: Step[] = [{ slot: 'host', lines: create }];
   for (const s of slots) steps.push({ slot: s, lines: per.get(s)! });
   for (const s of slots) steps.push({ slot: s, lines: later.get(s)! });
-  return { seed, prefix, named, processNs, sleeperIn, steps: steps.filter((x) => x.lines.length > 0) };
+  const dad = chance(0.3);
+  return { seed, prefix, named, processNs, dad, sleeperIn, steps: steps.filter((x) => x.lines.length > 0) };
 }
 
 /** The plan as shell-like text, for a failure message (never executed as such). */
 export function describeTopology(plan: TopologyPlan): string {
   const out = [`seed ${plan.seed}: namespaces ${plan.named.join(', ')}${plan.processNs ? ' + process ns' : ''}` +
-    `${plan.sleeperIn ? `, sleeper in ${plan.sleeperIn}` : ''}`];
+    `${plan.sleeperIn ? `, sleeper in ${plan.sleeperIn}` : ''}${plan.dad ? '' : ', IPv6 DAD off (accept_dad=0 in all and default)'}`];
   for (const s of plan.steps) {
     const where = s.slot === 'host' ? '' : s.slot === 'proc' ? 'nsenter -t {proc} -n ' : `-n ${s.slot} `;
     for (const l of s.lines) out.push(`  ip ${where}${l}`);
   }
   return out.join('\n');
 }
+
+const DAD_OFF = ['net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0'];
+
+function run(cmd: string, args: string[]): void {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr || r.error}`);
+}
+
+/** The world host's own accept_dad (our /proc/sys is the world's: world.sh mounted a new /proc). */
+function setAcceptDad(v: string): void {
+  for (const k of ['all', 'default']) fs.writeFileSync(`/proc/sys/net/ipv6/conf/${k}/accept_dad`, v);
+}
+function getAcceptDad(): string { return fs.readFileSync('/proc/sys/net/ipv6/conf/default/accept_dad', 'utf8').trim(); }
 
 function readNetInode(pid: number | 'self'): string | null {
   try { return fs.readlinkSync(`/proc/${pid}/ns/net`); } catch { return null; }
@@ -188,6 +206,10 @@ export async function buildTopology(plan: TopologyPlan): Promise<BuiltTopology> 
   const built: BuiltTopology = { plan, procPid: null, children: [] };
   try {
     for (const n of plan.named) ip({ kind: 'host' }, ['netns', 'add', n]);
+    if (!plan.dad) {
+      setAcceptDad('0');
+      for (const n of plan.named) run('ip', ['netns', 'exec', n, 'sysctl', '-q', '-w', ...DAD_OFF]);
+    }
     if (plan.processNs) {
       // unshare execs sleep in place, so the child's pid is the holder of the new namespace.
       const child = spawn('unshare', ['--net', 'sleep', '3600'], { stdio: 'ignore' });
@@ -195,6 +217,7 @@ export async function buildTopology(plan: TopologyPlan): Promise<BuiltTopology> 
       const hostNs = readNetInode('self');
       await waitFor(() => { const x = readNetInode(child.pid!); return x !== null && x !== hostNs; }, 'the process namespace');
       built.procPid = child.pid!;
+      if (!plan.dad) run('nsenter', ['-t', String(built.procPid), '-n', 'sysctl', '-q', '-w', ...DAD_OFF]);
     }
     if (plan.sleeperIn) {
       built.children.push(spawn('ip', ['netns', 'exec', plan.sleeperIn, 'sleep', '3600'], { stdio: 'ignore' }));
@@ -211,7 +234,7 @@ export async function buildTopology(plan: TopologyPlan): Promise<BuiltTopology> 
 }
 
 /** What the world's host namespace holds before any topology: restored after each one. */
-export interface HostBaseline { links: Set<string>; routes: Set<string> }
+export interface HostBaseline { links: Set<string>; routes: Set<string>; acceptDad: string }
 
 interface HostRoute { dst: string; type?: string; gateway?: string; dev?: string; metric?: number }
 const hostRoutes = (): Array<{ family: '-4' | '-6'; r: HostRoute; key: string }> =>
@@ -220,6 +243,7 @@ const hostRoutes = (): Array<{ family: '-4' | '-6'; r: HostRoute; key: string }>
 
 export function hostBaseline(): HostBaseline {
   return {
+    acceptDad: getAcceptDad(),
     links: new Set(ipJson<Array<{ ifname: string }>>({ kind: 'host' }, ['link', 'show']).map((l) => l.ifname)),
     routes: new Set(hostRoutes().map((x) => x.key)),
   };
@@ -229,6 +253,7 @@ export function hostBaseline(): HostBaseline {
  *  with no namespace of ours left (routes without a device, like blackholes, outlive the links). */
 export async function destroyTopology(t: BuiltTopology, baseline: HostBaseline): Promise<void> {
   for (const c of t.children) c.kill('SIGKILL');
+  setAcceptDad(baseline.acceptDad);
   for (const n of t.plan.named) { try { ip({ kind: 'host' }, ['netns', 'del', n]); } catch { /* gone */ } }
   const ours = () => ipJson<Array<{ ifname: string }>>({ kind: 'host' }, ['link', 'show'])
     .map((l) => l.ifname).filter((n) => !baseline.links.has(n));

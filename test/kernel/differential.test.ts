@@ -48,18 +48,24 @@ describeKernel('differential: the engine model equals iproute2 on random topolog
   it(`${COUNT} random topologies (base seed ${BASE_SEED})`, async () => {
     console.log(`differential: base seed ${BASE_SEED}, ${COUNT} topologies (DIFF_SEED=${BASE_SEED} to repeat)`);
     const failures: string[] = [];
+    const phases = { build: 0, compare: 0, fresh: 0, destroy: 0 };
     for (let i = 0; i < COUNT; i++) {
       const seed = BASE_SEED + i;
       const plan = generateTopology(seed, `d${i % 100}`);
+      let t = performance.now();
+      const lap = (k: keyof typeof phases) => { const n = performance.now(); phases[k] += n - t; t = n; };
       const built = await buildTopology(plan);
+      lap('build');
       try {
         let diffs = await compareSettled(() => engine.model(), SETTLE);
+        lap('compare');
         let which = 'the running engine (events)';
         if (diffs.length === 0 && i % 10 === 0) {
           // Every tenth topology also through a fresh engine's first dump.
           const fresh = await startEngine({ sampleHz: SAMPLE_HZ });
           try { diffs = await compareSettled(() => fresh.model(), SETTLE); } finally { await fresh.close(); }
           which = 'a freshly started engine (dump)';
+          lap('fresh');
         }
         if (diffs.length) {
           const msg = `topology ${i} (seed ${seed}) differs from iproute2 in ${which}:\n${formatDifferences(diffs)}`;
@@ -70,8 +76,10 @@ describeKernel('differential: the engine model equals iproute2 on random topolog
         }
       } finally {
         await destroyTopology(built, baseline);
+        lap('destroy');
       }
     }
+    console.log(`differential: time spent (ms) ${Object.entries(phases).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}`);
     expect(failures.join('\n\n')).toBe('');
     // And after the last cleanup the engine has let go of everything too.
     const diffs = await compareSettled(() => engine.model(), SETTLE);
