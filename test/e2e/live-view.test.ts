@@ -140,6 +140,12 @@ describeKernel('live view in the browser (serve + engine + renderer, real kernel
     await edgeBetween('veth', eth2, veth2);
     await edgeBetween('port', veth1, br0);
     await edgeBetween('port', veth2, br0);
+    // Exactly the picture around what we built (the world's host namespace may hold devices other
+    // test files made, so only our part is counted): lo + eth0 in each box; br0 has exactly two
+    // ports; each eth0 has exactly one edge (its veth peer).
+    for (const ns of [ns1, ns2]) expect(await page.locator(`[data-testid^="if-"][data-ns-id="${ns}"]`).count()).toBe(2);
+    expect(await page.locator(`[data-edge-kind="port"][data-target="${br0}"]`).count()).toBe(2);
+    for (const e of [eth1, eth2]) expect(await page.locator(`[data-source="${e}"], [data-target="${e}"]`).count()).toBe(1);
     // And no edge that the picture does not have (e.g. the two eth0s joined directly).
     expect(await page.locator(`[data-source="${eth1}"][data-target="${eth2}"], [data-source="${eth2}"][data-target="${eth1}"]`).count()).toBe(0);
   });
