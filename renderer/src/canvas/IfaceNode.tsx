@@ -47,13 +47,13 @@ function IfaceNodeView({ data, selected }: NodeProps<IfaceNodeT>) {
   const { faults, level } = useLiveFlags(data.ifId);
   const far = useFlowStore(zoomedOut);
   const hit = useUi((s) => matchesSearch(s.search, data.name, data.addresses));
-  const shown = data.addresses.slice(0, MAX_SHOWN_ADDRESSES);
-  const more = data.addresses.length - shown.length;
+  const shown = data.shownAddresses.slice(0, MAX_SHOWN_ADDRESSES);
+  const more = data.shownAddresses.length - shown.length;
   return (
     <div
       className={`if-node kind-${data.ifKind} state-${data.state}${selected ? ' selected' : ''}${hit ? ' search-hit' : ''}${faults ? ' has-faults' : ''}${level ? ' busy' : ''}`}
       data-testid={`if-${data.name}`} data-if-id={data.ifId} data-if-kind={data.ifKind} data-state={data.state}
-      data-ns-id={data.nsId} data-faults={faults} data-level={level} data-detail={far ? 'low' : 'full'}
+      data-if-ns={data.nsId} data-ns-label={data.nsLabel} data-faults={faults} data-level={level} data-detail={far ? 'low' : 'full'}
     >
       <Handle type="source" id="c" position={Position.Top} className="center-handle" isConnectable={false} />
       <div className="if-head">
@@ -64,7 +64,7 @@ function IfaceNodeView({ data, selected }: NodeProps<IfaceNodeT>) {
       </div>
       {far ? <div className={`if-activity level-${level}`} /> : <>
         <div className="if-addrs">
-          {shown.length === 0 && <span className="muted">no address</span>}
+          {shown.length === 0 && <span className="muted">{data.addresses.length ? "link-local only" : "no address"}</span>}
           {shown.map((a) => <span key={a} className="addr" title={a}>{a}</span>)}
           {more > 0 && <span className="muted">+{more} more</span>}
         </div>

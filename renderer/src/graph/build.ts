@@ -18,6 +18,12 @@ function centreHandle(w: number, h: number): NodeHandle[] {
   return [{ id: 'c', type: 'source', position: 'top' as Position, x: w / 2, y: h / 2, width: 1, height: 1 }];
 }
 
+/** The addresses a node shows: IPv6 link-local ones (fe80::/10, on every interface) only in the
+ *  inspector, so the picture shows what people configured. */
+export function nodeAddresses(addresses: readonly string[]): string[] {
+  return addresses.filter((a) => !/^fe[89ab][0-9a-f]:/i.test(a));
+}
+
 function visibleIface(t: TopologyState, ifc: IfaceEntry, f: Filters): boolean {
   if (f.hiddenNs.includes(ifc.namespaceId)) return false;
   if (f.hideLoopback && ifc.kind === 'loopback') return false;
@@ -52,9 +58,9 @@ export function buildGraph(t: TopologyState, f: Filters): Graph {
     for (const ifc of ifaces) {
       const n: IfaceNode = {
         id: ifNodeId(ifc.id), type: 'iface', parentId: nsNode.id, extent: 'parent', position: { x: 0, y: 0 },
-        width: SIZE.iface.w, height: ifaceHeight(ifc.addresses.length), handles: centreHandle(SIZE.iface.w, ifaceHeight(ifc.addresses.length)),
+        width: SIZE.iface.w, height: ifaceHeight(nodeAddresses(ifc.addresses).length), handles: centreHandle(SIZE.iface.w, ifaceHeight(nodeAddresses(ifc.addresses).length)),
         data: {
-          ifId: ifc.id, nsId, name: ifc.name, ifKind: ifc.kind, state: ifc.state, addresses: ifc.addresses,
+          ifId: ifc.id, nsId, nsLabel: ns.label, name: ifc.name, ifKind: ifc.kind, state: ifc.state, addresses: ifc.addresses, shownAddresses: nodeAddresses(ifc.addresses),
           mac: ifc.mac, mtu: ifc.mtu, master: ifc.master, appOwned: ifc.alias != null && ifc.alias.startsWith('vnet-studio'),
         },
       };
