@@ -55,7 +55,18 @@ export async function main(argv: string[]): Promise<number> {
       resolveDone(0);
     })();
   };
+  // A host that stops reading must not make us buffer without end: counter frames (each one
+  // supersedes the last) are dropped while more than STDOUT_LIMIT bytes wait; deltas and
+  // responses never are.
+  const STDOUT_LIMIT = 4 << 20;
+  let dropping = false;
   const conn = createEngineConnection(engine, (msg) => {
+    if ((msg as { method?: string }).method === 'counters' && process.stdout.writableLength > STDOUT_LIMIT) {
+      if (!dropping) log('stdout is not being read: dropping counter frames until it drains');
+      dropping = true;
+      return;
+    }
+    dropping = false;
     process.stdout.write(`${JSON.stringify(msg)}\n`);
   }, { onShutdown: () => stop('shutdown request') });
 
