@@ -99,6 +99,10 @@ export type RawEvent =
 export interface SubscribeOptions {
   /** SO_RCVBUF for the event socket, bytes (small values force ENOBUFS in tests). Default: 4 MiB. */
   rcvbuf?: number;
+  /** Batches that may wait for the JS thread (default 64, ~0.3 s of a busy stream). Past that the
+   *  event thread stops reading, so a stalled JS side ends in ENOBUFS -> 'resync' rather than
+   *  unbounded memory. */
+  maxQueuedBatches?: number;
 }
 
 /** A netlink handle bound to one network namespace for its whole life. */

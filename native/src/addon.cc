@@ -169,7 +169,14 @@ class Handle : public Napi::ObjectWrap<Handle> {
     if (sub_) throw Napi::Error::New(env, "already subscribed: one subscription per handle (unsubscribe first)");
     if (info.Length() < 1 || !info[0].IsFunction()) throw Napi::TypeError::New(env, "subscribe(onEvents, options?): onEvents must be a function");
     int rcvbuf = 0;
+    size_t maxQueued = 64;
     if (info.Length() >= 2 && info[1].IsObject()) {
+      Napi::Value q = info[1].As<Napi::Object>().Get("maxQueuedBatches");
+      if (!q.IsUndefined()) {
+        if (!q.IsNumber() || q.As<Napi::Number>().DoubleValue() < 1 || q.As<Napi::Number>().DoubleValue() > 1e6)
+          throw Napi::RangeError::New(env, "subscribe: options.maxQueuedBatches must be a number from 1 to 1000000");
+        maxQueued = static_cast<size_t>(q.As<Napi::Number>().DoubleValue());
+      }
       Napi::Value v = info[1].As<Napi::Object>().Get("rcvbuf");
       if (!v.IsUndefined()) {
         if (!v.IsNumber() || v.As<Napi::Number>().DoubleValue() < 1 || v.As<Napi::Number>().DoubleValue() > (1 << 30))
@@ -178,7 +185,7 @@ class Handle : public Napi::ObjectWrap<Handle> {
       }
     }
     try {
-      sub_.reset(new Subscription(env, st_, info[0].As<Napi::Function>(), rcvbuf));
+      sub_.reset(new Subscription(env, st_, info[0].As<Napi::Function>(), rcvbuf, maxQueued));
     } catch (const SysError& e) {
       throw PromiseWorker::MakeError(env, e.what(), e.err(), e.extack());
     }

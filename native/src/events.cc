@@ -57,11 +57,19 @@ void Deliver(Napi::Env env, Napi::Function cb, Batch* data, std::atomic<bool>* a
   std::unique_ptr<Batch> b(data);
   if (!env || !active->load()) return;
   Napi::Array events = MessagesToArray(env, *b, EventToJs);
-  if (events.Length() > 0) cb.Call({events});
+  if (events.Length() == 0) return;
+  try {
+    cb.Call({events});
+  } catch (const Napi::Error& e) {
+    // The listener threw. Exceptions escaping an N-API callback are only warned about by default,
+    // so rethrow it from a microtask: Node reports that as an ordinary uncaughtException.
+    Napi::Value err = e.Value();
+    env.RunScript("(e) => queueMicrotask(() => { throw e; })").As<Napi::Function>().Call({err});
+  }
 }
 }  // namespace
 
-Subscription::Subscription(Napi::Env env, std::shared_ptr<NsState> st, Napi::Function onEvents, int rcvbuf)
+Subscription::Subscription(Napi::Env env, std::shared_ptr<NsState> st, Napi::Function onEvents, int rcvbuf, size_t maxQueued)
     : env_(env), st_(std::move(st)), active_(std::make_shared<std::atomic<bool>>(true)) {
   int fd = st_->eventFd;
   // Forget anything queued from an earlier subscription on this socket.
@@ -73,7 +81,7 @@ Subscription::Subscription(Napi::Env env, std::shared_ptr<NsState> st, Napi::Fun
       throw SysError(errno, "subscribe " + st_->Name() + ": join group " + std::to_string(g));
   wake_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (wake_ < 0) throw SysError(errno, "subscribe: eventfd");
-  tsfn_ = Napi::ThreadSafeFunction::New(env, onEvents, "vnet-events", 0, 1);
+  tsfn_ = Napi::ThreadSafeFunction::New(env, onEvents, "vnet-events", maxQueued, 1);
   napi_add_env_cleanup_hook(env_, CleanupHook, this);
   thread_ = std::thread([this] { Run(); });
 }
@@ -106,11 +114,19 @@ void Subscription::Run() {
     if (batch.empty()) return true;
     Batch* b = new Batch(std::move(batch));
     batch = Batch();
-    napi_status s = tsfn_.NonBlockingCall(b, [active](Napi::Env env, Napi::Function cb, Batch* data) {
-      Deliver(env, cb, data, active.get());
-    });
-    if (s != napi_ok) { delete b; return false; }  // Node is shutting down
-    return true;
+    for (;;) {
+      napi_status s = tsfn_.NonBlockingCall(b, [active](Napi::Env env, Napi::Function cb, Batch* data) {
+        Deliver(env, cb, data, active.get());
+      });
+      if (s == napi_ok) return true;
+      if (s != napi_queue_full) break;  // Node is shutting down
+      // The JS side is behind: stop reading (the kernel will overflow and say so) and wait,
+      // waking for Stop(). Never block in BlockingCall: Stop() joins this thread on the JS thread.
+      pollfd w = {wake_, POLLIN, 0};
+      if (poll(&w, 1, 2) > 0) break;
+    }
+    delete b;
+    return false;
   };
   for (;;) {
     int timeout = -1;

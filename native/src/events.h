@@ -16,7 +16,9 @@ namespace vnet {
 class Subscription {
  public:
   // Joins the groups, sizes the receive buffer (bytes; <= 0 = 4 MiB) and starts the thread.
-  Subscription(Napi::Env env, std::shared_ptr<NsState> st, Napi::Function onEvents, int rcvbuf);
+  // At most maxQueued batches wait for Node's main thread; past that the thread stops reading
+  // (so a stalled JS side turns into a kernel overflow and a 'resync', not unbounded memory).
+  Subscription(Napi::Env env, std::shared_ptr<NsState> st, Napi::Function onEvents, int rcvbuf, size_t maxQueued);
   ~Subscription();
   // Stops the thread promptly (an eventfd wakes its poll), leaves the groups and releases the
   // ThreadSafeFunction so Node can exit. Idempotent; main thread only.

@@ -207,8 +207,9 @@ describeKernel('native addon (real kernel)', () => {
   it('a tiny receive buffer and a burst of changes yields a resync event', async () => {
     const { name, h } = await ns();
     const events: RawEvent[] = [];
-    h.subscribe((batch) => events.push(...batch), { rcvbuf: 1 });
-    // Cheap changes (no device creation): each one a RTM_NEWLINK notification.
+    // A tiny socket buffer, one batch allowed to wait for JS, and JS kept busy (execFileSync blocks
+    // this thread) while `ip` makes thousands of changes: the reader must stop and the kernel overflow.
+    h.subscribe((batch) => events.push(...batch), { rcvbuf: 1, maxQueuedBatches: 1 });
     const script = Array.from({ length: 3000 }, (_, i) => `link set lo alias burst${i}`).join('\n') + '\n';
     execFileSync('ip', ['-n', name, '-batch', '-'], { input: script });
     await until(events, (e) => e.some((x) => x.type === 'resync'), 'resync');
@@ -239,5 +240,17 @@ describeKernel('native addon (real kernel)', () => {
     const r = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8', timeout: 20_000 });
     expect(r.stdout.trim()).toBe('done');
     expect(r.status).toBe(0);
+  });
+
+  it('an exception thrown by an event listener reaches uncaughtException (it does not vanish)', () => {
+    const addon = path.resolve(__dirname, '../../native/build/Release/vnet_native.node');
+    const code = `const n = require(${JSON.stringify(addon)});
+      process.on('uncaughtException', (e) => { console.log('caught: ' + e.message); process.exit(0); });
+      n.openNamespace(null).then((h) => {
+        h.subscribe(() => { throw new Error('listener boom'); });
+        require('child_process').execFileSync('ip', ['link', 'set', 'lo', 'alias', 'boom']);
+      });`;
+    const r = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8', timeout: 20_000 });
+    expect(r.stdout.trim()).toBe('caught: listener boom');
   });
 });
