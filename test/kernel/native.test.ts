@@ -253,4 +253,36 @@ describeKernel('native addon (real kernel)', () => {
     const r = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8', timeout: 20_000 });
     expect(r.stdout.trim()).toBe('caught: listener boom');
   });
+
+  it('link dumps under churn are never torn: complete and duplicate-free, or rejected as interrupted', async () => {
+    const { path: nsPath, h } = await ns();
+    const maker = await native.openNamespace(nsPath);
+    handles.push(maker);
+    const base = await maker.batch(Array.from({ length: 150 }, (_, i) => ({ op: 'createVeth' as const, name: `ca${i}`, peerName: `cb${i}` })));
+    expect(base.every((r) => r.ok)).toBe(true);
+    // Churn: links keep appearing (each bumps the kernel's device-list sequence) while we dump.
+    let stop = false;
+    let made = 0;
+    const churn = (async () => {
+      while (!stop && made < 400) await maker.apply({ op: 'createBridge', name: `cz${made++}` });
+    })();
+    let ok = 0, interrupted = 0;
+    for (let i = 0; i < 30; i++) {
+      try {
+        const links = await h.dumpLinks();
+        const idx = links.map((l) => l.index);
+        expect(new Set(idx).size).toBe(idx.length);
+        // Everything made before the dump began is in it (301 = lo + 300 veth ends).
+        expect(links.filter((l) => l.name.startsWith('ca') || l.name.startsWith('cb')).length).toBe(300);
+        ok++;
+      } catch (e) {
+        expect((e as Error).message).toMatch(/interrupted/);
+        interrupted++;
+      }
+    }
+    stop = true;
+    await churn;
+    console.log(`[native] dumps under churn: ${ok} complete, ${interrupted} rejected as interrupted; ${made} links made meanwhile`);
+    expect(ok + interrupted).toBe(30);
+  });
 });
