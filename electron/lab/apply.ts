@@ -3,7 +3,7 @@
 // An apply or destroy left half-done by a crash is finished by `recoverInterrupted`.
 import { actionObject, type Action } from './actions';
 import { commandLines } from './commands';
-import { listJournals, readJournal, removeJournal, writeJournal, writerAlive, type JournalFile } from './journal';
+import { listJournals, lockLab, readJournal, removeJournal, writeJournal, writerAlive, type JournalFile } from './journal';
 import { emptyRecord, mergeRecords, planLab, recordAfter, type LabRecord, type Plan } from './plan';
 import { desiredFromLab, emptyDesired, type Actual, type Desired } from './state';
 import type { Lab } from './types';
@@ -74,7 +74,12 @@ async function runWithProgress(kernel: LabKernel, plan: Plan, lab: string, phase
 
 /** Applies a lab: only the difference from what the kernel has; nothing when it is already there. */
 export async function applyLab(lab: Lab, kernel: LabKernel, opts: ApplyOptions = {}): Promise<ApplyResult> {
-  await recoverInterrupted(kernel, lab.name);
+  const unlock = opts.dryRun ? () => {} : lockLab(lab.name);
+  try { return await applyLocked(lab, kernel, opts); } finally { unlock(); }
+}
+
+async function applyLocked(lab: Lab, kernel: LabKernel, opts: ApplyOptions): Promise<ApplyResult> {
+  if (!opts.dryRun) await recoverInterrupted(kernel, lab.name, true);
   const record = readJournal(lab.name);
   const desired = desiredFromLab(lab);
   const actual = await kernel.readActual(hintFor(desired, record));
@@ -103,6 +108,11 @@ export async function applyLab(lab: Lab, kernel: LabKernel, opts: ApplyOptions =
 
 /** Removes exactly what the lab made (journaled, and for interfaces carrying the lab's alias). */
 export async function destroyLab(labName: string, kernel: LabKernel, opts: ApplyOptions = {}): Promise<ApplyResult> {
+  const unlock = opts.dryRun ? () => {} : lockLab(labName);
+  try { return await destroyLocked(labName, kernel, opts); } finally { unlock(); }
+}
+
+async function destroyLocked(labName: string, kernel: LabKernel, opts: ApplyOptions): Promise<ApplyResult> {
   const record = readJournal(labName);
   if (!record) return { lab: labName, actions: [], commands: [], notes: [`lab ${labName} has no journal here: nothing of it to remove`] };
   const desired = emptyDesired(labName);
@@ -143,15 +153,21 @@ async function rollback(kernel: LabKernel, labName: string, opts: ApplyOptions):
 }
 
 /** Finishes what a crash interrupted: an apply is rolled back, a destroy completed. `only`: one lab. */
-export async function recoverInterrupted(kernel: LabKernel, only?: string): Promise<string[]> {
+export async function recoverInterrupted(kernel: LabKernel, only?: string, alreadyLocked = false): Promise<string[]> {
   const done: string[] = [];
   const journals: JournalFile[] = only ? [readJournal(only)].filter((j): j is JournalFile => j !== null) : listJournals();
   for (const j of journals) {
     if (j.state === 'applied') continue;
     if (writerAlive(j)) continue;   // its writer is still at work
-    if (j.state === 'destroying') await destroyLab(j.lab, kernel);
-    else await rollback(kernel, j.lab, {});
-    done.push(j.lab);
+    let unlock = () => {};
+    if (!alreadyLocked) {
+      try { unlock = lockLab(j.lab); } catch { continue; }   // someone else is on it
+    }
+    try {
+      if (j.state === 'destroying') await destroyLocked(j.lab, kernel, {});
+      else await rollback(kernel, j.lab, {});
+      done.push(j.lab);
+    } finally { unlock(); }
   }
   return done;
 }

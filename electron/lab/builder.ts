@@ -6,7 +6,7 @@
 import type { BuildAction } from '../protocol';
 import type { LabKernel } from './apply';
 import { commandLines } from './commands';
-import { readJournal, writeJournal } from './journal';
+import { lockLab, readJournal, writeJournal } from './journal';
 import { emptyRecord, type LabRecord } from './plan';
 import { validateAction } from './validate-action';
 
@@ -16,6 +16,11 @@ export interface BuildResult { commands: string[]; done: number }
 
 /** Performs actions in order; stops at the first kernel refusal (thrown, naming the object). */
 export async function performBuild(kernel: LabKernel, raw: unknown[]): Promise<BuildResult> {
+  const unlock = lockLab(CANVAS_LAB);
+  try { return await buildLocked(kernel, raw); } finally { unlock(); }
+}
+
+async function buildLocked(kernel: LabKernel, raw: unknown[]): Promise<BuildResult> {
   const actions = raw.map((a, i) => validateAction(a, `actions[${i}]`));
   const rec: LabRecord = readJournal(CANVAS_LAB) ?? emptyRecord(CANVAS_LAB);
   const next: LabRecord = { ...rec, namespaces: [...rec.namespaces], links: [...rec.links] };

@@ -95,3 +95,30 @@ export function listJournals(): JournalFile[] {
   }
   return out;
 }
+
+/**
+ * One process at a time changes a lab (the CLI and the engine could both try): an exclusive lock
+ * file next to the journal, taken over only when the process that holds it is gone.
+ */
+export function lockLab(lab: string): () => void {
+  const dir = journalDir();
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const file = path.join(dir, `${lab}.lock`);
+  const me = `${process.pid} ${processStart(process.pid) ?? ''}`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(file, me, { flag: 'wx', mode: 0o600 });
+      return () => { try { if (fs.readFileSync(file, 'utf8') === me) fs.rmSync(file, { force: true }); } catch { /* gone */ } };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      let holder = '';
+      try { holder = fs.readFileSync(file, 'utf8'); } catch { continue; }
+      const [pid, start] = holder.split(' ');
+      if (Number(pid) !== process.pid && processStart(Number(pid)) === start && start !== undefined) {
+        throw new Error(`lab ${lab} is being changed by another process (pid ${pid}); try again when it is done`);
+      }
+      fs.rmSync(file, { force: true });   // stale: its process is gone (or it is our own)
+    }
+  }
+  throw new Error(`lab ${lab}: cannot take the lock ${file}`);
+}
