@@ -9,7 +9,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { buildGraph, type Graph } from '../graph/build';
 import { fitTransform, gridLayout, placeNodes, runElk, type Placements } from '../graph/layout';
 import type { FlowNode } from '../graph/types';
-import { counterPump, topologyStore, uiStore, useTopology, useUi } from '../stores';
+import { counterPump, topologyStore, uiStore, useConnection, useTopology, useUi } from '../stores';
 import { DETAIL_ZOOM, IfaceNode } from './IfaceNode';
 import { CloudNode, NamespaceNode, ProcessNode } from './OtherNodes';
 import { TrafficEdge } from './TrafficEdge';
@@ -53,6 +53,8 @@ export function FlowCanvas({ onLayoutDone }: { onLayoutDone?: (ms: number) => vo
   const userPositions = useUi((s) => s.positions);
   const selection = useUi((s) => s.selection);
   const theme = useUi((s) => s.theme);
+  const live = useConnection((s) => s.connected && s.engineConnected);
+  const everConnected = useTopology((s) => s.seq !== null);
   const { fitView, setViewport } = useReactFlow();
   const boxRef = useRef<HTMLDivElement>(null);
   const viewportSet = useRef(false);
@@ -148,7 +150,7 @@ export function FlowCanvas({ onLayoutDone }: { onLayoutDone?: (ms: number) => vo
   const onPaneClick = useCallback(() => uiStore.getState().select(null), []);
 
   return (
-    <div ref={boxRef} className={`canvas${graph.edges.length > ANIMATE_EDGES_UP_TO ? ' many-edges' : ''}`} data-testid="canvas" data-layout={layoutBusy ? 'running' : 'done'} data-seq={topo.seq ?? ''}>
+    <div ref={boxRef} className={`canvas${graph.edges.length > ANIMATE_EDGES_UP_TO ? ' many-edges' : ''}${live ? '' : ' stale'}`} data-testid="canvas" data-layout={layoutBusy ? 'running' : 'done'} data-seq={topo.seq ?? ''}>
       <ReactFlow<FlowNode>
         nodes={nodes}
         edges={graph.edges}
@@ -172,6 +174,11 @@ export function FlowCanvas({ onLayoutDone }: { onLayoutDone?: (ms: number) => vo
         <Controls showInteractive={false} />
       </ReactFlow>
       {layoutBusy && <div className="layout-busy">laying out…</div>}
+      {!live && (
+        <div className="banner" data-testid="disconnected">
+          {everConnected ? 'Not connected to the engine: showing the last picture; reconnecting…' : 'Connecting to the engine…'}
+        </div>
+      )}
     </div>
   );
 }
