@@ -350,9 +350,12 @@ export class Engine extends EventEmitter {
       this.log(`subscribe ${info.id}: ${errText(err)}`);
     }
     // The first dump runs like a resync: events held meanwhile are replayed on top of it.
-    await this.runJobs(rec, { links: false, routes: false, nsids: true, resync: true });
-    // Every other namespace may now have an nsid for this one.
-    for (const other of this.recs.values()) if (other !== rec) this.kick(other, { nsids: true });
+    // (Its nsid map is asked for only if one of its veths names a peer namespace by nsid.)
+    await this.runJobs(rec, { links: false, routes: false, nsids: false, resync: true });
+    // A namespace whose veth points at this one through a yet unknown nsid can resolve it now.
+    for (const other of this.recs.values()) {
+      if (other !== rec && this.m.hasUnresolvedPeers(other.id)) this.kick(other, { nsids: true });
+    }
   }
 
   private closeRec(r: NsRec): void {
@@ -441,11 +444,18 @@ export class Engine extends EventEmitter {
     }
   }
 
-  /** This namespace's nsid → inode map, asked of the kernel for every namespace we know. */
+  /** This namespace's nsid → inode map (RTM_GETNSID). Incremental: only namespaces not yet in
+   *  the map are asked about (an nsid stays bound to its namespace until a delnsid event, which the
+   *  model applies itself), so a new namespace costs one query per namespace that needs it, not a
+   *  full n×n refresh. */
   private async refreshNsids(r: NsRec): Promise<void> {
-    const map = new Map<number, number>();
+    const map = new Map(this.m.nsidMap(r.id));
+    const known = new Set(map.values());
+    // Entries for namespaces that are gone are dropped (their nsid will be released).
+    const live = new Set([...this.recs.values()].map((x) => x.info.inode));
+    for (const [nsid, inode] of map) if (!live.has(inode)) map.delete(nsid);
     await Promise.all([...this.recs.values()].map(async (other) => {
-      if (other === r || !other.info.refPath) return;
+      if (other === r || !other.info.refPath || known.has(other.info.inode)) return;
       try {
         const nsid = await r.handle.getNsid(other.info.refPath);
         if (nsid >= 0) map.set(nsid, other.info.inode);

@@ -157,6 +157,18 @@ export class LiveModel {
     }
   }
 
+  nsidMap(nsId: string): ReadonlyMap<number, number> { return this.ns.get(nsId)?.nsidToInode ?? new Map(); }
+
+  /** Whether a veth here names its peer's namespace by an nsid we cannot resolve yet. */
+  hasUnresolvedPeers(nsId: string): boolean {
+    const s = this.ns.get(nsId);
+    if (!s) return false;
+    for (const l of s.links.values()) {
+      if (l.kind === 'veth' && l.link > 0 && l.linkNetnsid >= 0 && !s.nsidToInode.has(l.linkNetnsid)) return true;
+    }
+    return false;
+  }
+
   setTunOwners(owners: Map<number, Map<string, TunOwner[]>>): void {
     this.owners = owners;
     for (const s of this.ns.values()) {
@@ -231,10 +243,20 @@ export class LiveModel {
         break;
       }
       case 'newroute': case 'delroute': this.need(nsId).routes = true; break;
-      case 'newnsid': case 'delnsid':
+      case 'newnsid':
         this.need(nsId).nsids = true;
         this.rescanWanted = true;
         break;
+      case 'delnsid': {
+        // The namespace behind that nsid is gone: forget the id (it may be given to another later).
+        if (s.nsidToInode.has(ev.nsid)) {
+          const map = new Map(s.nsidToInode);
+          map.delete(ev.nsid);
+          this.setNsidMap(nsId, map);
+        }
+        this.rescanWanted = true;
+        break;
+      }
       case 'newneigh': case 'delneigh': break; // the FDB is not part of the model yet
       case 'resync': this.need(nsId).resync = true; break;
     }

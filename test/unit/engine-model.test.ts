@@ -161,3 +161,15 @@ describe('engine model: incomplete announcements are re-read', () => {
     expect(m.takeNeeds().recheck).toEqual([]);
   });
 });
+
+describe('engine model: nsid bookkeeping', () => {
+  it('delnsid forgets the id and unresolves the peer; unresolved peers are reported', () => {
+    const m = setup(); m.takeDeltas(); m.takeNeeds();
+    expect(m.hasUnresolvedPeers('ns:100')).toBe(false);
+    m.applyEvent('ns:100', { type: 'delnsid', nsid: 0 });
+    expect(m.nsidMap('ns:100').size).toBe(0);
+    expect(m.hasUnresolvedPeers('ns:100')).toBe(true);
+    const d = m.takeDeltas();
+    expect((d[0] as Extract<Delta, { op: 'interface' }>).iface.peer).toBeNull();
+  });
+});
