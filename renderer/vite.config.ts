@@ -17,6 +17,8 @@ export default defineConfig({
     // One bundle plus the ELK worker file; no inline scripts (Electron's CSP forbids them).
     assetsInlineLimit: 0,
     chunkSizeWarningLimit: 3000,
+    // Quiet the bundler's timing report (noise in `npm test` output).
+    rolldownOptions: { checks: { bundlerTimings: false } },
   },
   worker: { format: 'es' },
 });

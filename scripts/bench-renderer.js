@@ -25,7 +25,7 @@ const distDir = path.join(root, 'dist', 'renderer');
 // Arguments
 
 function parseArgs(argv) {
-  const o = { seconds: 10, namespaces: 100, perNs: 10, hz: 10, model: 'bench', serve: false, port: 0, shot: null, theme: null, select: null };
+  const o = { seconds: 10, namespaces: 100, perNs: 10, hz: 10, model: 'bench', serve: false, port: 0, shot: null, theme: null, select: null, selectNs: null, search: null, fit: false, disconnect: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i], next = () => { if (i + 1 >= argv.length) throw new Error(`${a} needs a value`); return argv[++i]; };
     switch (a) {
@@ -39,6 +39,10 @@ function parseArgs(argv) {
       case '--shot': o.shot = next(); break;
       case '--theme': o.theme = next(); break;
       case '--select': o.select = next(); break;
+      case '--select-ns': o.selectNs = next(); break;
+      case '--search': o.search = next(); break;
+      case '--fit': o.fit = true; break;
+      case '--disconnect': o.disconnect = true; break;
       default: throw new Error(`unknown argument ${a}`);
     }
   }
@@ -285,6 +289,7 @@ async function bench(o) {
     console.log('VNet Studio renderer bench — SYNTHETIC FEED (scripts/bench-renderer.js serves dist/renderer and a fake engine;');
     console.log('no kernel, no real engine: kernel-to-screen latency is measured separately with the real engine)');
     console.log(`  ${nIf} interfaces in ${model.namespaces.length} namespaces, every counter changing at ${o.hz} Hz, headless Chromium ${ctx.browser()?.version() ?? ''} (software rendering), ${os.cpus().length} cores`);
+    console.log(`  machine load average during the run: ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')} (1/5/15 min) — frame times on a busy machine are noisy`);
     console.log('');
     console.log(`  ${mark(firstRender <= 1500)} first render (all ${nIf} interfaces loaded, the first box drawn at a readable scale: ${inDom} interface nodes in view), from navigation: ${firstRender.toFixed(0)} ms   target ≤ 1500 ms`);
     console.log(`       marks (ms from navigation): ${marks}
@@ -313,11 +318,15 @@ async function shot(o) {
     if (o.theme) await page.evaluate((t) => { const b = document.querySelector('[data-testid="theme"]'); if (!document.documentElement.dataset.theme?.startsWith(t)) b?.click(); }, o.theme);
     await page.waitForTimeout(2500);
     if (o.select) { await page.click(`[data-testid="if-${o.select}"]`); await page.waitForTimeout(3000); }
+    if (o.selectNs) { await page.click(`[data-testid="ns-${o.selectNs}"] .ns-header`); await page.waitForTimeout(800); }
+    if (o.search) { await page.fill('[data-testid="search"]', o.search); await page.press('[data-testid="search"]', 'Enter'); await page.waitForTimeout(1200); }
+    if (o.fit) { await page.click('[data-testid="fit-view"]'); await page.waitForTimeout(1500); }
+    if (o.disconnect) { feed.close(); await page.waitForTimeout(1500); }
     await page.screenshot({ path: o.shot });
     console.log(`screenshot (synthetic feed) -> ${o.shot}`);
   } finally {
     await cleanup();
-    feed.close();
+    if (!o.disconnect) feed.close();
   }
 }
 

@@ -48,6 +48,7 @@ export function createCounterPump(
     if (!dirty.size) return;
     if (!inRound) { inRound = true; lastRound = now(); }
     const n = minInterval > 0 ? dirty.size : Math.max(minSlice, Math.ceil(dirty.size / slices));
+    if (n >= dirty.size) { inRound = false; commitAll(); return; } // the whole round at once: no copy
     const cur = store.getState();
     const byId = { ...cur.byId };
     let k = 0;
