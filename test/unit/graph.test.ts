@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import ELK from 'elkjs/lib/elk.bundled.js';
 import type { Interface, Model, Namespace, Stats } from '../../electron/protocol';
 import { fromSnapshot } from '../../renderer/src/store/topology';
-import { buildGraph, cloudNodeId, procNodeId } from '../../renderer/src/graph/build';
+import { buildGraph, cloudNodeId, nodeAddresses, procNodeId } from '../../renderer/src/graph/build';
 import { fitTransform, gridLayout, placeNodes, positionsFromElk, tieredBoxLayout, toElkGraph, toElkPacking, ELK_ROOT_OPTIONS, TWO_LEVEL_ABOVE } from '../../renderer/src/graph/layout';
 import type { FlowNode } from '../../renderer/src/graph/types';
 import type { Filters } from '../../renderer/src/store/ui';
@@ -195,5 +195,16 @@ describe('layout of big pictures', () => {
       expect(y0 + n.height! * vp.zoom).toBeLessThanOrEqual(600.001);
     }
     expect(vp.zoom).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('node addresses', () => {
+  it('shows configured addresses on nodes and leaves IPv6 link-local ones to the inspector', () => {
+    expect(nodeAddresses(['10.0.0.1/24', 'fe80::1/64', 'FE80::2/64', 'fd00::1/64', 'febf::1/64'])).toEqual(['10.0.0.1/24', 'fd00::1/64']);
+    const m = article();
+    m.namespaces[1].interfaces[1].addresses.push('fe80::abcd/64');
+    const n = buildGraph(fromSnapshot(1, m), noFilter).nodes.find((x) => x.id === 'ns:200/if:2')!;
+    expect(n.type === 'iface' && n.data.shownAddresses).toEqual(['10.0.0.2/24']);
+    expect(n.type === 'iface' && n.data.addresses).toContain('fe80::abcd/64'); // still searchable
   });
 });
