@@ -60,19 +60,24 @@ class Handle : public Napi::ObjectWrap<Handle> {
     return path_.empty() ? info.Env().Null() : Napi::String::New(info.Env(), path_);
   }
 
-  // Runs `fn(socket)` on a pool thread under the socket's lock; its bytes become JS on return.
+  // Runs `fn(socket)` on a pool thread under the socket's lock and writes the records as JSON
+  // there too; the main thread only parses.
   template <class Fn>
-  Napi::Value Dump(const Napi::CallbackInfo& info, Fn fn, Napi::Value (*toJs)(Napi::Env, const nlmsghdr*)) {
+  Napi::Value Dump(const Napi::CallbackInfo& info, Fn fn, RecordKind kind) {
     auto st = st_;
     if (!st) return PromiseWorker::Rejected(info.Env(), SysError(EBADF, "namespace handle is closed"));
-    auto blob = std::make_shared<std::vector<uint8_t>>();
+    auto json = std::make_shared<std::string>();
     return PromiseWorker::Start(info.Env(),
-        [st, blob, fn] {
-          std::lock_guard<std::mutex> lock(st->req->mu);
-          if (st->closed) throw SysError(EBADF, "namespace handle is closed");
-          *blob = fn(*st->req, st->Name());
+        [st, json, fn, kind] {
+          std::vector<uint8_t> blob;
+          {
+            std::lock_guard<std::mutex> lock(st->req->mu);
+            if (st->closed) throw SysError(EBADF, "namespace handle is closed");
+            blob = fn(*st->req, st->Name());
+          }
+          *json = ToJsonArray(blob, kind);
         },
-        [blob, toJs](Napi::Env env) -> Napi::Value { return MessagesToArray(env, *blob, toJs); });
+        [json](Napi::Env env) -> Napi::Value { return ParseJson(env, *json); });
   }
 
   Napi::Value DumpLinks(const Napi::CallbackInfo& info) {
@@ -80,7 +85,7 @@ class Handle : public Napi::ObjectWrap<Handle> {
       MsgBuilder req(RTM_GETLINK, NLM_F_REQUEST);
       req.Family<ifinfomsg>()->ifi_family = AF_UNSPEC;
       return s.Dump(req, "link dump of " + ns);
-    }, LinkToJs);
+    }, RecordKind::Link);
   }
 
   Napi::Value DumpAddrs(const Napi::CallbackInfo& info) {
@@ -88,7 +93,7 @@ class Handle : public Napi::ObjectWrap<Handle> {
       MsgBuilder req(RTM_GETADDR, NLM_F_REQUEST);
       req.Family<ifaddrmsg>()->ifa_family = AF_UNSPEC;  // both families in one dump
       return s.Dump(req, "address dump of " + ns);
-    }, AddrToJs);
+    }, RecordKind::Addr);
   }
 
   Napi::Value DumpRoutes(const Napi::CallbackInfo& info) {
@@ -102,7 +107,7 @@ class Handle : public Napi::ObjectWrap<Handle> {
         all.insert(all.end(), b.begin(), b.end());
       }
       return all;
-    }, RouteToJs);
+    }, RecordKind::Route);
   }
 
   Napi::Value DumpFdb(const Napi::CallbackInfo& info) {
@@ -110,7 +115,7 @@ class Handle : public Napi::ObjectWrap<Handle> {
       MsgBuilder req(RTM_GETNEIGH, NLM_F_REQUEST);
       req.Family<ndmsg>()->ndm_family = AF_BRIDGE;
       return s.Dump(req, "FDB dump of " + ns);
-    }, FdbToJs);
+    }, RecordKind::Fdb);
   }
 
   Napi::Value DumpStats(const Napi::CallbackInfo& info) {

@@ -53,11 +53,11 @@ bool Wanted(const nlmsghdr* h) {
   }
 }
 
-void Deliver(Napi::Env env, Napi::Function cb, Batch* data, std::atomic<bool>* active) {
-  std::unique_ptr<Batch> b(data);
+// Main thread: the batch arrives as JSON text written on the event thread.
+void Deliver(Napi::Env env, Napi::Function cb, std::string* data, std::atomic<bool>* active) {
+  std::unique_ptr<std::string> json(data);
   if (!env || !active->load()) return;
-  Napi::Array events = MessagesToArray(env, *b, EventToJs);
-  if (events.Length() == 0) return;
+  Napi::Value events = ParseJson(env, *json);
   try {
     cb.Call({events});
   } catch (const Napi::Error& e) {
@@ -112,10 +112,11 @@ void Subscription::Run() {
   std::shared_ptr<std::atomic<bool>> active = active_;
   auto deliver = [&]() -> bool {
     if (batch.empty()) return true;
-    Batch* b = new Batch(std::move(batch));
-    batch = Batch();
+    std::string* b = new std::string(ToJsonArray(batch, RecordKind::Event));
+    batch.clear();
+    if (*b == "[]") { delete b; return true; }  // nothing the engine models
     for (;;) {
-      napi_status s = tsfn_.NonBlockingCall(b, [active](Napi::Env env, Napi::Function cb, Batch* data) {
+      napi_status s = tsfn_.NonBlockingCall(b, [active](Napi::Env env, Napi::Function cb, std::string* data) {
         Deliver(env, cb, data, active.get());
       });
       if (s == napi_ok) return true;

@@ -8,6 +8,7 @@
 #include <linux/net_namespace.h>
 #include <linux/rtnetlink.h>
 
+#include "json_writer.h"
 #include "nl_codec.h"
 
 namespace vnet {
@@ -44,86 +45,238 @@ const Policy kNeighPolicy(NDA_MAX, {
 });
 const Policy kNsidPolicy(NETNSA_MAX, {{NETNSA_NSID, K::U32}});
 
-Napi::Value StrOrNull(Napi::Env env, const Attrs& tb, int type) {
+void StrOrNull(JsonWriter& w, const Attrs& tb, int type) {
   bool found;
   std::string s = tb.Str(type, &found);
-  return found ? Napi::String::New(env, s) : env.Null();
+  w.StrOrNull(found, s);
 }
 
-Napi::Value IpOrNull(Napi::Env env, int family, const Attrs& tb, int type) {
+// Writes the address in attribute `type` or null; returns whether it was there.
+bool IpOrNull(JsonWriter& w, int family, const Attrs& tb, int type) {
   size_t len;
   const void* p = tb.Payload(type, &len);
-  if (!p) return env.Null();
-  return Napi::String::New(env, FormatIp(family, p, len));
+  if (!p) { w.Null(); return false; }
+  w.Str(FormatIp(family, p, len));
+  return true;
 }
 
 // The first 8 counters of rtnl_link_stats64 are exactly protocol STATS_FIELDS order.
-Napi::Object StatsToJs(Napi::Env env, const Attrs& tb) {
+void Stats(JsonWriter& w, const Attrs& tb) {
   static const char* const kNames[8] = {"rxPackets", "txPackets", "rxBytes", "txBytes",
                                         "rxErrors", "txErrors", "rxDropped", "txDropped"};
   uint64_t v[8] = {0};
   size_t len;
   const void* p = tb.Payload(IFLA_STATS64, &len);
   if (p && len >= sizeof v) std::memcpy(v, p, sizeof v);
-  Napi::Object o = Napi::Object::New(env);
-  for (int i = 0; i < 8; i++) o.Set(kNames[i], Napi::Number::New(env, static_cast<double>(v[i])));
-  return o;
+  w.BeginObject();
+  for (int i = 0; i < 8; i++) w.Key(kNames[i]).Uint(v[i]);
+  w.EndObject();
 }
 
-Napi::Value TunToJs(Napi::Env env, const Attrs& data) {
-  Napi::Object t = Napi::Object::New(env);
-  t.Set("type", Napi::String::New(env, data.U8(IFLA_TUN_TYPE) == IFF_TAP ? "tap" : "tun"));
-  t.Set("persist", Napi::Boolean::New(env, data.U8(IFLA_TUN_PERSIST) != 0));
+void Tun(JsonWriter& w, const Attrs& d) {
+  w.BeginObject();
+  w.Key("type").Str(d.U8(IFLA_TUN_TYPE) == IFF_TAP ? "tap" : "tun");
+  w.Key("persist").Bool(d.U8(IFLA_TUN_PERSIST) != 0);
   // Absent owner/group means "anyone" (the kernel omits invalid uids): -1.
-  t.Set("owner", Napi::Number::New(env, data.Has(IFLA_TUN_OWNER) ? static_cast<double>(data.U32(IFLA_TUN_OWNER)) : -1));
-  t.Set("group", Napi::Number::New(env, data.Has(IFLA_TUN_GROUP) ? static_cast<double>(data.U32(IFLA_TUN_GROUP)) : -1));
-  return t;
+  w.Key("owner").Int(d.Has(IFLA_TUN_OWNER) ? static_cast<int64_t>(d.U32(IFLA_TUN_OWNER)) : -1);
+  w.Key("group").Int(d.Has(IFLA_TUN_GROUP) ? static_cast<int64_t>(d.U32(IFLA_TUN_GROUP)) : -1);
+  w.EndObject();
 }
 
-Napi::Value VxlanToJs(Napi::Env env, const Attrs& data) {
-  Napi::Object v = Napi::Object::New(env);
-  v.Set("id", Napi::Number::New(env, data.U32(IFLA_VXLAN_ID)));
-  Napi::Value group = IpOrNull(env, AF_INET, data, IFLA_VXLAN_GROUP);
-  if (group.IsNull()) group = IpOrNull(env, AF_INET6, data, IFLA_VXLAN_GROUP6);
-  Napi::Value local = IpOrNull(env, AF_INET, data, IFLA_VXLAN_LOCAL);
-  if (local.IsNull()) local = IpOrNull(env, AF_INET6, data, IFLA_VXLAN_LOCAL6);
-  v.Set("group", group);
-  v.Set("local", local);
-  v.Set("port", data.Has(IFLA_VXLAN_PORT) ? Napi::Number::New(env, ntohs(data.U16(IFLA_VXLAN_PORT))) : env.Null());
-  v.Set("link", Napi::Number::New(env, data.U32(IFLA_VXLAN_LINK)));
-  return v;
+// Writes the v4 attribute if present, else the v6 one, else null.
+void EitherIp(JsonWriter& w, const Attrs& d, int v4, int v6) {
+  size_t len;
+  if (const void* p = d.Payload(v4, &len)) w.Str(FormatIp(AF_INET, p, len));
+  else if (const void* p6 = d.Payload(v6, &len)) w.Str(FormatIp(AF_INET6, p6, len));
+  else w.Null();
 }
 
-Napi::Value RouteLike(Napi::Env env, const nlmsghdr* h) {
+void Vxlan(JsonWriter& w, const Attrs& d) {
+  w.BeginObject();
+  w.Key("id").Uint(d.U32(IFLA_VXLAN_ID));
+  w.Key("group");
+  EitherIp(w, d, IFLA_VXLAN_GROUP, IFLA_VXLAN_GROUP6);
+  w.Key("local");
+  EitherIp(w, d, IFLA_VXLAN_LOCAL, IFLA_VXLAN_LOCAL6);
+  w.Key("port");
+  if (d.Has(IFLA_VXLAN_PORT)) w.Uint(ntohs(d.U16(IFLA_VXLAN_PORT))); else w.Null();
+  w.Key("link").Uint(d.U32(IFLA_VXLAN_LINK));
+  w.EndObject();
+}
+
+bool Link(JsonWriter& w, const nlmsghdr* h) {
+  const ifinfomsg* ifi = FamilyOf<ifinfomsg>(h);
+  if (!ifi) return false;
+  Attrs tb(kLinkPolicy, h, sizeof(ifinfomsg));
+  std::string kind, slaveKind;
+  const nlattr* data = nullptr;
+  if (const nlattr* li = tb.Get(IFLA_LINKINFO)) {
+    Attrs info(kLinkInfoPolicy, AttrData(li), AttrLen(li));
+    kind = info.Str(IFLA_INFO_KIND);
+    slaveKind = info.Str(IFLA_INFO_SLAVE_KIND);
+    data = info.Get(IFLA_INFO_DATA);
+  }
+  w.BeginObject();
+  w.Key("index").Int(ifi->ifi_index);
+  w.Key("name").Str(tb.Str(IFLA_IFNAME));
+  w.Key("kind").Str(kind);
+  w.Key("slaveKind").Str(slaveKind);
+  w.Key("type").Uint(ifi->ifi_type);
+  w.Key("flags").Uint(ifi->ifi_flags);
+  w.Key("operstate").Uint(tb.U8(IFLA_OPERSTATE));
+  w.Key("mtu").Uint(tb.U32(IFLA_MTU));
+  size_t maclen;
+  const void* mac = tb.Payload(IFLA_ADDRESS, &maclen);
+  w.Key("mac").StrOrNull(mac && maclen, mac ? FormatMac(mac, maclen) : "");
+  w.Key("master").Uint(tb.U32(IFLA_MASTER));
+  w.Key("link").Uint(tb.U32(IFLA_LINK));
+  w.Key("linkNetnsid").Int(tb.S32(IFLA_LINK_NETNSID, -1));
+  w.Key("alias");
+  StrOrNull(w, tb, IFLA_IFALIAS);
+  w.Key("tun");
+  if (data && kind == "tun") Tun(w, Attrs(kTunPolicy, AttrData(data), AttrLen(data))); else w.Null();
+  w.Key("vxlan");
+  if (data && kind == "vxlan") Vxlan(w, Attrs(kVxlanPolicy, AttrData(data), AttrLen(data))); else w.Null();
+  w.Key("stats");
+  Stats(w, tb);
+  w.EndObject();
+  return true;
+}
+
+bool Addr(JsonWriter& w, const nlmsghdr* h) {
+  const ifaddrmsg* ifa = FamilyOf<ifaddrmsg>(h);
+  if (!ifa || (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6)) return false;
+  Attrs tb(kAddrPolicy, h, sizeof(ifaddrmsg));
+  int fam = ifa->ifa_family;
+  size_t llen, alen;
+  const void* local = tb.Payload(IFA_LOCAL, &llen);
+  const void* addr = tb.Payload(IFA_ADDRESS, &alen);
+  if (!local && !addr) return false;
+  w.BeginObject();
+  w.Key("index").Uint(ifa->ifa_index);
+  w.Key("family").Uint(fam == AF_INET ? 4 : 6);
+  w.Key("prefixlen").Uint(ifa->ifa_prefixlen);
+  w.Key("address").Str(FormatIp(fam, local ? local : addr, local ? llen : alen));
+  bool ptp = local && addr && (llen != alen || std::memcmp(local, addr, llen) != 0);
+  w.Key("peer").StrOrNull(ptp, ptp ? FormatIp(fam, addr, alen) : "");
+  w.Key("scope").Uint(ifa->ifa_scope);
+  w.Key("flags").Uint(tb.U32(IFA_FLAGS, ifa->ifa_flags));
+  w.Key("label");
+  StrOrNull(w, tb, IFA_LABEL);
+  w.EndObject();
+  return true;
+}
+
+bool Route(JsonWriter& w, const nlmsghdr* h) {
   const rtmsg* r = FamilyOf<rtmsg>(h);
-  if (!r || (r->rtm_family != AF_INET && r->rtm_family != AF_INET6)) return env.Undefined();
+  if (!r || (r->rtm_family != AF_INET && r->rtm_family != AF_INET6)) return false;
   Attrs tb(kRoutePolicy, h, sizeof(rtmsg));
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("family", Napi::Number::New(env, r->rtm_family == AF_INET ? 4 : 6));
-  o.Set("dst", r->rtm_dst_len == 0 && !tb.Has(RTA_DST) ? env.Null() : IpOrNull(env, r->rtm_family, tb, RTA_DST));
-  o.Set("dstLen", Napi::Number::New(env, r->rtm_dst_len));
-  Napi::Value gw = IpOrNull(env, r->rtm_family, tb, RTA_GATEWAY);
+  int fam = r->rtm_family;
   uint32_t oif = tb.U32(RTA_OIF);
+  std::string gw;
+  size_t len;
+  if (const void* g = tb.Payload(RTA_GATEWAY, &len)) gw = FormatIp(fam, g, len);
   // Multipath: report the first hop, so a route is never without a device when it has one.
   size_t mlen;
   const void* mp = tb.Payload(RTA_MULTIPATH, &mlen);
   if (mp && mlen >= sizeof(rtnexthop) && !oif) {
     const rtnexthop* nh = static_cast<const rtnexthop*>(mp);
     oif = nh->rtnh_ifindex;
-    if (nh->rtnh_len > sizeof(rtnexthop) && nh->rtnh_len <= mlen) {
+    if (gw.empty() && nh->rtnh_len > sizeof(rtnexthop) && nh->rtnh_len <= mlen) {
       Attrs nt(kRoutePolicy, reinterpret_cast<const uint8_t*>(nh) + RTNH_LENGTH(0), nh->rtnh_len - RTNH_LENGTH(0));
-      if (gw.IsNull()) gw = IpOrNull(env, r->rtm_family, nt, RTA_GATEWAY);
+      if (const void* g = nt.Payload(RTA_GATEWAY, &len)) gw = FormatIp(fam, g, len);
     }
   }
-  o.Set("gateway", gw);
-  o.Set("oif", Napi::Number::New(env, oif));
-  o.Set("table", Napi::Number::New(env, tb.U32(RTA_TABLE, r->rtm_table)));
-  o.Set("protocol", Napi::Number::New(env, r->rtm_protocol));
-  o.Set("scope", Napi::Number::New(env, r->rtm_scope));
-  o.Set("type", Napi::Number::New(env, r->rtm_type));
-  o.Set("priority", tb.Has(RTA_PRIORITY) ? Napi::Number::New(env, tb.U32(RTA_PRIORITY)) : env.Null());
-  o.Set("prefsrc", IpOrNull(env, r->rtm_family, tb, RTA_PREFSRC));
-  return o;
+  w.BeginObject();
+  w.Key("family").Uint(fam == AF_INET ? 4 : 6);
+  w.Key("dst");
+  if (r->rtm_dst_len == 0 && !tb.Has(RTA_DST)) w.Null(); else IpOrNull(w, fam, tb, RTA_DST);
+  w.Key("dstLen").Uint(r->rtm_dst_len);
+  w.Key("gateway").StrOrNull(!gw.empty(), gw);
+  w.Key("oif").Uint(oif);
+  w.Key("table").Uint(tb.U32(RTA_TABLE, r->rtm_table));
+  w.Key("protocol").Uint(r->rtm_protocol);
+  w.Key("scope").Uint(r->rtm_scope);
+  w.Key("type").Uint(r->rtm_type);
+  w.Key("priority");
+  if (tb.Has(RTA_PRIORITY)) w.Uint(tb.U32(RTA_PRIORITY)); else w.Null();
+  w.Key("prefsrc");
+  IpOrNull(w, fam, tb, RTA_PREFSRC);
+  w.EndObject();
+  return true;
+}
+
+bool Fdb(JsonWriter& w, const nlmsghdr* h) {
+  const ndmsg* nd = FamilyOf<ndmsg>(h);
+  if (!nd || nd->ndm_family != AF_BRIDGE) return false;
+  Attrs tb(kNeighPolicy, h, sizeof(ndmsg));
+  size_t len;
+  const void* mac = tb.Payload(NDA_LLADDR, &len);
+  if (!mac) return false;
+  w.BeginObject();
+  w.Key("index").Int(nd->ndm_ifindex);
+  w.Key("mac").Str(FormatMac(mac, len));
+  w.Key("master").Uint(tb.U32(NDA_MASTER));
+  w.Key("vlan");
+  if (tb.Has(NDA_VLAN)) w.Uint(tb.U16(NDA_VLAN)); else w.Null();
+  w.Key("state").Uint(nd->ndm_state);
+  w.Key("flags").Uint(nd->ndm_flags);
+  w.EndObject();
+  return true;
+}
+
+// A RawEvent: {type, <key>: record}. The record is written into a scratch writer first, because a
+// message the record writer rejects must leave no event behind.
+bool Wrapped(JsonWriter& w, const char* type, const char* key, bool (*fn)(JsonWriter&, const nlmsghdr*), const nlmsghdr* h) {
+  JsonWriter rec;
+  if (!fn(rec, h)) return false;
+  w.BeginObject();
+  w.Key("type").Str(type);
+  w.Key(key);
+  w.Raw(rec.str());
+  w.EndObject();
+  return true;
+}
+
+bool Event(JsonWriter& w, const nlmsghdr* h) {
+  switch (h->nlmsg_type) {
+    case NLMSG_OVERRUN: {
+      const char* s = static_cast<const char*>(NLMSG_DATA(h));
+      w.BeginObject();
+      w.Key("type").Str("resync");
+      w.Key("reason").Str(std::string(s, strnlen(s, h->nlmsg_len - NLMSG_HDRLEN)));
+      w.EndObject();
+      return true;
+    }
+    case RTM_NEWLINK: return Wrapped(w, "newlink", "link", Link, h);
+    case RTM_DELLINK: {
+      const ifinfomsg* ifi = FamilyOf<ifinfomsg>(h);
+      if (!ifi) return false;
+      Attrs tb(kLinkPolicy, h, sizeof(ifinfomsg));
+      w.BeginObject();
+      w.Key("type").Str("dellink");
+      w.Key("index").Int(ifi->ifi_index);
+      w.Key("name").Str(tb.Str(IFLA_IFNAME));
+      w.EndObject();
+      return true;
+    }
+    case RTM_NEWADDR: return Wrapped(w, "newaddr", "addr", Addr, h);
+    case RTM_DELADDR: return Wrapped(w, "deladdr", "addr", Addr, h);
+    case RTM_NEWROUTE: return Wrapped(w, "newroute", "route", Route, h);
+    case RTM_DELROUTE: return Wrapped(w, "delroute", "route", Route, h);
+    case RTM_NEWNEIGH: return Wrapped(w, "newneigh", "fdb", Fdb, h);
+    case RTM_DELNEIGH: return Wrapped(w, "delneigh", "fdb", Fdb, h);
+    case RTM_NEWNSID:
+    case RTM_DELNSID: {
+      Attrs tb(kNsidPolicy, h, sizeof(rtgenmsg));
+      w.BeginObject();
+      w.Key("type").Str(h->nlmsg_type == RTM_NEWNSID ? "newnsid" : "delnsid");
+      w.Key("nsid").Int(tb.S32(NETNSA_NSID, -1));
+      w.EndObject();
+      return true;
+    }
+    default: return false;
+  }
 }
 }  // namespace
 
@@ -131,6 +284,7 @@ std::string FormatMac(const void* data, size_t len) {
   static const char kHex[] = "0123456789abcdef";
   const uint8_t* p = static_cast<const uint8_t*>(data);
   std::string s;
+  s.reserve(len * 3);
   for (size_t i = 0; i < len; i++) {
     if (i) s += ':';
     s += kHex[p[i] >> 4];
@@ -146,137 +300,29 @@ std::string FormatIp(int family, const void* data, size_t len) {
   return FormatMac(data, len);  // unknown shape: show the bytes rather than nothing
 }
 
-Napi::Value LinkToJs(Napi::Env env, const nlmsghdr* h) {
-  const ifinfomsg* ifi = FamilyOf<ifinfomsg>(h);
-  if (!ifi) return env.Undefined();
-  Attrs tb(kLinkPolicy, h, sizeof(ifinfomsg));
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("index", Napi::Number::New(env, ifi->ifi_index));
-  o.Set("name", Napi::String::New(env, tb.Str(IFLA_IFNAME)));
-
-  std::string kind, slaveKind;
-  Napi::Value tun = env.Null(), vxlan = env.Null();
-  if (const nlattr* li = tb.Get(IFLA_LINKINFO)) {
-    Attrs info(kLinkInfoPolicy, AttrData(li), AttrLen(li));
-    kind = info.Str(IFLA_INFO_KIND);
-    slaveKind = info.Str(IFLA_INFO_SLAVE_KIND);
-    if (const nlattr* d = info.Get(IFLA_INFO_DATA)) {
-      if (kind == "tun") tun = TunToJs(env, Attrs(kTunPolicy, AttrData(d), AttrLen(d)));
-      else if (kind == "vxlan") vxlan = VxlanToJs(env, Attrs(kVxlanPolicy, AttrData(d), AttrLen(d)));
-    }
+std::string ToJsonArray(const std::vector<uint8_t>& blob, RecordKind kind) {
+  bool (*fn)(JsonWriter&, const nlmsghdr*) = nullptr;
+  switch (kind) {
+    case RecordKind::Link: fn = Link; break;
+    case RecordKind::Addr: fn = Addr; break;
+    case RecordKind::Route: fn = Route; break;
+    case RecordKind::Fdb: fn = Fdb; break;
+    case RecordKind::Event: fn = Event; break;
   }
-  o.Set("kind", Napi::String::New(env, kind));
-  o.Set("slaveKind", Napi::String::New(env, slaveKind));
-  o.Set("type", Napi::Number::New(env, ifi->ifi_type));
-  o.Set("flags", Napi::Number::New(env, ifi->ifi_flags));
-  o.Set("operstate", Napi::Number::New(env, tb.U8(IFLA_OPERSTATE)));
-  o.Set("mtu", Napi::Number::New(env, tb.U32(IFLA_MTU)));
-  size_t maclen;
-  const void* mac = tb.Payload(IFLA_ADDRESS, &maclen);
-  o.Set("mac", mac && maclen ? Napi::String::New(env, FormatMac(mac, maclen)) : env.Null());
-  o.Set("master", Napi::Number::New(env, tb.U32(IFLA_MASTER)));
-  o.Set("link", Napi::Number::New(env, tb.U32(IFLA_LINK)));
-  o.Set("linkNetnsid", Napi::Number::New(env, tb.S32(IFLA_LINK_NETNSID, -1)));
-  o.Set("alias", StrOrNull(env, tb, IFLA_IFALIAS));
-  o.Set("tun", tun);
-  o.Set("vxlan", vxlan);
-  o.Set("stats", StatsToJs(env, tb));
-  return o;
-}
-
-Napi::Value AddrToJs(Napi::Env env, const nlmsghdr* h) {
-  const ifaddrmsg* ifa = FamilyOf<ifaddrmsg>(h);
-  if (!ifa || (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6)) return env.Undefined();
-  Attrs tb(kAddrPolicy, h, sizeof(ifaddrmsg));
-  int fam = ifa->ifa_family;
-  size_t llen, alen;
-  const void* local = tb.Payload(IFA_LOCAL, &llen);
-  const void* addr = tb.Payload(IFA_ADDRESS, &alen);
-  if (!local && !addr) return env.Undefined();
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("index", Napi::Number::New(env, ifa->ifa_index));
-  o.Set("family", Napi::Number::New(env, fam == AF_INET ? 4 : 6));
-  o.Set("prefixlen", Napi::Number::New(env, ifa->ifa_prefixlen));
-  o.Set("address", Napi::String::New(env, FormatIp(fam, local ? local : addr, local ? llen : alen)));
-  bool ptp = local && addr && (llen != alen || std::memcmp(local, addr, llen) != 0);
-  o.Set("peer", ptp ? Napi::String::New(env, FormatIp(fam, addr, alen)) : env.Null());
-  o.Set("scope", Napi::Number::New(env, ifa->ifa_scope));
-  o.Set("flags", Napi::Number::New(env, tb.U32(IFA_FLAGS, ifa->ifa_flags)));
-  o.Set("label", StrOrNull(env, tb, IFA_LABEL));
-  return o;
-}
-
-Napi::Value RouteToJs(Napi::Env env, const nlmsghdr* h) { return RouteLike(env, h); }
-
-Napi::Value FdbToJs(Napi::Env env, const nlmsghdr* h) {
-  const ndmsg* nd = FamilyOf<ndmsg>(h);
-  if (!nd || nd->ndm_family != AF_BRIDGE) return env.Undefined();
-  Attrs tb(kNeighPolicy, h, sizeof(ndmsg));
-  size_t len;
-  const void* mac = tb.Payload(NDA_LLADDR, &len);
-  if (!mac) return env.Undefined();
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("index", Napi::Number::New(env, nd->ndm_ifindex));
-  o.Set("mac", Napi::String::New(env, FormatMac(mac, len)));
-  o.Set("master", Napi::Number::New(env, tb.U32(NDA_MASTER)));
-  o.Set("vlan", tb.Has(NDA_VLAN) ? Napi::Number::New(env, tb.U16(NDA_VLAN)) : env.Null());
-  o.Set("state", Napi::Number::New(env, nd->ndm_state));
-  o.Set("flags", Napi::Number::New(env, nd->ndm_flags));
-  return o;
-}
-
-Napi::Value EventToJs(Napi::Env env, const nlmsghdr* h) {
-  auto ev = [&](const char* type, const char* key, Napi::Value v) -> Napi::Value {
-    if (v.IsUndefined()) return v;
-    Napi::Object o = Napi::Object::New(env);
-    o.Set("type", Napi::String::New(env, type));
-    o.Set(key, v);
-    return o;
-  };
-  switch (h->nlmsg_type) {
-    case NLMSG_OVERRUN: {
-      Napi::Object o = Napi::Object::New(env);
-      o.Set("type", Napi::String::New(env, "resync"));
-      const char* s = static_cast<const char*>(NLMSG_DATA(h));
-      o.Set("reason", Napi::String::New(env, std::string(s, strnlen(s, h->nlmsg_len - NLMSG_HDRLEN))));
-      return o;
-    }
-    case RTM_NEWLINK: return ev("newlink", "link", LinkToJs(env, h));
-    case RTM_DELLINK: {
-      const ifinfomsg* ifi = FamilyOf<ifinfomsg>(h);
-      if (!ifi) return env.Undefined();
-      Attrs tb(kLinkPolicy, h, sizeof(ifinfomsg));
-      Napi::Object o = Napi::Object::New(env);
-      o.Set("type", Napi::String::New(env, "dellink"));
-      o.Set("index", Napi::Number::New(env, ifi->ifi_index));
-      o.Set("name", Napi::String::New(env, tb.Str(IFLA_IFNAME)));
-      return o;
-    }
-    case RTM_NEWADDR: return ev("newaddr", "addr", AddrToJs(env, h));
-    case RTM_DELADDR: return ev("deladdr", "addr", AddrToJs(env, h));
-    case RTM_NEWROUTE: return ev("newroute", "route", RouteToJs(env, h));
-    case RTM_DELROUTE: return ev("delroute", "route", RouteToJs(env, h));
-    case RTM_NEWNEIGH: return ev("newneigh", "fdb", FdbToJs(env, h));
-    case RTM_DELNEIGH: return ev("delneigh", "fdb", FdbToJs(env, h));
-    case RTM_NEWNSID:
-    case RTM_DELNSID: {
-      Attrs tb(kNsidPolicy, h, sizeof(rtgenmsg));
-      return ev(h->nlmsg_type == RTM_NEWNSID ? "newnsid" : "delnsid", "nsid",
-                Napi::Number::New(env, tb.S32(NETNSA_NSID, -1)));
-    }
-    default: return env.Undefined();
-  }
-}
-
-Napi::Array MessagesToArray(Napi::Env env, const std::vector<uint8_t>& blob,
-                            Napi::Value (*fn)(Napi::Env, const nlmsghdr*)) {
-  Napi::Array arr = Napi::Array::New(env);
-  uint32_t n = 0;
+  JsonWriter w;
+  w.str().reserve(blob.size() / 2 + 16);
+  w.BeginArray();
   ForEachMsg(blob.data(), blob.size(), [&](const nlmsghdr* h) {
-    Napi::Value v = fn(env, h);
-    if (!v.IsUndefined()) arr.Set(n++, v);
+    // A rejected message writes nothing: every writer checks before its first byte.
+    fn(w, h);
   });
-  return arr;
+  w.EndArray();
+  return std::move(w.str());
+}
+
+Napi::Value ParseJson(Napi::Env env, const std::string& json) {
+  Napi::Object JSON = env.Global().Get("JSON").As<Napi::Object>();
+  return JSON.Get("parse").As<Napi::Function>().Call(JSON, {Napi::String::New(env, json)});
 }
 
 int32_t NsidFromReply(const std::vector<uint8_t>& blob) {

@@ -1,5 +1,6 @@
-// Kernel messages -> the plain JS records of native/types.ts (RawLink, RawAddr, RawRoute, RawFdb,
-// RawEvent). Runs on Node's main thread over bytes a worker or the event thread collected.
+// Kernel messages -> the plain records of native/types.ts (RawLink, RawAddr, RawRoute, RawFdb,
+// RawEvent), written as JSON text on the thread that read them (worker or event thread) and
+// parsed on Node's main thread by ParseJson.
 #pragma once
 
 #include <napi.h>
@@ -12,18 +13,15 @@
 
 namespace vnet {
 
-// Each returns undefined for a message it does not describe (e.g. a multicast route in a
-// route dump, an ARP neighbour among FDB entries).
-Napi::Value LinkToJs(Napi::Env env, const nlmsghdr* h);
-Napi::Value AddrToJs(Napi::Env env, const nlmsghdr* h);
-Napi::Value RouteToJs(Napi::Env env, const nlmsghdr* h);
-Napi::Value FdbToJs(Napi::Env env, const nlmsghdr* h);
-// A multicast notification as a RawEvent; NLMSG_OVERRUN carries our own 'resync' reason text.
-Napi::Value EventToJs(Napi::Env env, const nlmsghdr* h);
+enum class RecordKind { Link, Addr, Route, Fdb, Event };
 
-// Maps a whole dump's bytes through one of the above into an array (skipping undefined).
-Napi::Array MessagesToArray(Napi::Env env, const std::vector<uint8_t>& blob,
-                            Napi::Value (*fn)(Napi::Env, const nlmsghdr*));
+// A JSON array of the records in a buffer of concatenated messages; messages a kind does not
+// describe are skipped (a multicast route in a route dump, an ARP neighbour among FDB entries).
+// For Event, NLMSG_OVERRUN carries our own 'resync' reason text.
+std::string ToJsonArray(const std::vector<uint8_t>& blob, RecordKind kind);
+
+// JSON.parse on the main thread.
+Napi::Value ParseJson(Napi::Env env, const std::string& json);
 
 // Reads RTM_NEWNSID's NETNSA_NSID (-1 = not assigned) from a reply blob.
 int32_t NsidFromReply(const std::vector<uint8_t>& blob);

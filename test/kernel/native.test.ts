@@ -285,4 +285,16 @@ describeKernel('native addon (real kernel)', () => {
     console.log(`[native] dumps under churn: ${ok} complete, ${interrupted} rejected as interrupted; ${made} links made meanwhile`);
     expect(ok + interrupted).toBe(30);
   });
+
+  it('names and aliases with quotes, backslashes, control characters and non-ASCII come through intact', async () => {
+    const { name, h } = await ns();
+    const odd = 'we"ird\\';
+    const alias = 'line1\nline2\t"quoted" ünïcode ✓';
+    ip('-n', name, 'link', 'add', odd, 'type', 'bridge');
+    ip('-n', name, 'link', 'set', odd, 'alias', alias);
+    const l = (await h.dumpLinks()).find((x) => x.kind === 'bridge')!;
+    expect(l.name).toBe(odd);
+    expect(l.alias).toBe(alias);
+    expect(l.name).toBe(ipj('-n', name, 'link', 'show', 'dev', odd)[0].ifname);
+  });
 });
