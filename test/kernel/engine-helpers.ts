@@ -1,6 +1,8 @@
 // Shared by the engine's kernel suites: `ip` and friends with argv arrays (never a shell string),
 // processes that hold namespaces or tun devices, and lookups in the model.
-import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import * as path from 'node:path';
+import * as readline from 'node:readline';
 import * as fs from 'node:fs';
 import type { Interface, Model, Namespace } from '../../electron/protocol';
 
@@ -65,3 +67,42 @@ export function iface(ns: Namespace | undefined, name: string): Interface | unde
   return ns?.interfaces.find((i) => i.name === name);
 }
 export function quiet(f: () => void): void { try { f(); } catch { /* already gone */ } }
+
+// ---- the built CLI as a process ----
+export const root = path.resolve(__dirname, '..', '..');
+export const cli = path.join(root, 'dist', 'electron', 'cli.js');
+export const NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
+
+/** `vnet-studio engine --stdio` as a child process (optionally behind a prefix such as NOBODY). */
+export class EngineProc {
+  readonly p: ChildProcessWithoutNullStreams;
+  readonly messages: Record<string, any>[] = [];
+  private waiters: (() => void)[] = [];
+  stderr = '';
+  exit: Promise<number | null>;
+  constructor(prefix: string[] = [], args: string[] = []) {
+    const argv = [...prefix, process.execPath, cli, 'engine', '--stdio', ...args];
+    this.p = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
+    readline.createInterface({ input: this.p.stdout }).on('line', (l) => {
+      this.messages.push(JSON.parse(l)); // stdout carries only protocol: every line must be JSON
+      for (const w of this.waiters.splice(0)) w();
+    });
+    this.p.stderr.on('data', (d) => { this.stderr += d; });
+    this.exit = new Promise((r) => this.p.on('exit', (code) => r(code)));
+  }
+  send(msg: object): void { this.p.stdin.write(`${JSON.stringify(msg)}\n`); }
+  async next(pred: (m: Record<string, any>) => boolean, timeoutMs = 15_000): Promise<Record<string, any>> {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const m = this.messages.find(pred);
+      if (m) return m;
+      if (Date.now() > until) throw new Error(`no such message; stderr: ${this.stderr}`);
+      await new Promise<void>((r) => { this.waiters.push(r); setTimeout(r, 100); });
+    }
+  }
+  async call(id: number, method: string, params?: unknown) {
+    this.send({ jsonrpc: '2.0', id, method, ...(params === undefined ? {} : { params }) });
+    return this.next((m) => m.id === id);
+  }
+}
+

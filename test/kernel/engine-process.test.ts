@@ -1,52 +1,15 @@
-// The engine as a process: `vnet-studio engine --stdio` (JSON-RPC 2.0, one message per line),
-// privileged and not, and `inspect` run as an unprivileged user (nobody) inside the world.
+// The engine as a process: `vnet-studio engine --stdio` (JSON-RPC 2.0, one message per line) and
+// `inspect --watch`. (Unprivileged use: engine-unprivileged.test.ts.)
 // Runs the built CLI (dist/, made by `npm test`'s build step or `npx tsc -p tsconfig.json`).
-import { spawn, execFileSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeKernel } from '../helpers/world';
 import type { Model } from '../../electron/protocol';
-import { ip, quiet } from './engine-helpers';
+import { cli, EngineProc, ip, quiet } from './engine-helpers';
 
-const root = path.resolve(__dirname, '..', '..');
-const cli = path.join(root, 'dist', 'electron', 'cli.js');
-const NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
-
-class EngineProc {
-  readonly p: ChildProcessWithoutNullStreams;
-  readonly messages: Record<string, any>[] = [];
-  private waiters: (() => void)[] = [];
-  stderr = '';
-  exit: Promise<number | null>;
-  constructor(prefix: string[] = [], args: string[] = []) {
-    const argv = [...prefix, process.execPath, cli, 'engine', '--stdio', ...args];
-    this.p = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
-    readline.createInterface({ input: this.p.stdout }).on('line', (l) => {
-      this.messages.push(JSON.parse(l)); // stdout carries only protocol: every line must be JSON
-      for (const w of this.waiters.splice(0)) w();
-    });
-    this.p.stderr.on('data', (d) => { this.stderr += d; });
-    this.exit = new Promise((r) => this.p.on('exit', (code) => r(code)));
-  }
-  send(msg: object): void { this.p.stdin.write(`${JSON.stringify(msg)}\n`); }
-  async next(pred: (m: Record<string, any>) => boolean, timeoutMs = 15_000): Promise<Record<string, any>> {
-    const until = Date.now() + timeoutMs;
-    for (;;) {
-      const m = this.messages.find(pred);
-      if (m) return m;
-      if (Date.now() > until) throw new Error(`no such message; stderr: ${this.stderr}`);
-      await new Promise<void>((r) => { this.waiters.push(r); setTimeout(r, 100); });
-    }
-  }
-  async call(id: number, method: string, params?: unknown) {
-    this.send({ jsonrpc: '2.0', id, method, ...(params === undefined ? {} : { params }) });
-    return this.next((m) => m.id === id);
-  }
-}
-
-describeKernel('engine process and unprivileged use', () => {
+describeKernel('engine process', () => {
   beforeAll(() => {
     if (!fs.existsSync(cli)) throw new Error(`${cli} is missing: build first (npx tsc -p tsconfig.json)`);
     ip('netns', 'add', 'proc-blue');
@@ -127,36 +90,5 @@ describeKernel('engine process and unprivileged use', () => {
     expect(await new Promise((r) => w.on('exit', r))).toBe(0);
   });
 
-  it('as nobody: the engine says it is not privileged and why, and shows its own namespace', async () => {
-    const e = new EngineProc(NOBODY);
-    const hello = await e.call(1, 'hello');
-    expect(hello.result.privileged).toBe(false);
-    expect(hello.result.limitation).toMatch(/Not running as root: showing only this process's network namespace; run with sudo/);
-    const model = (await e.call(2, 'snapshot')).result.model as Model;
-    const own = model.namespaces.find((n) => !n.error)!;
-    expect(own.interfaces.map((i) => i.name)).toEqual(expect.arrayContaining(['lo', 'pv0']));
-    const blue = model.namespaces.find((n) => n.name === 'proc-blue')!;
-    expect(blue.error).toMatch(/not privileged/);
-    expect(blue.interfaces).toEqual([]);
-    e.p.stdin.end();
-    expect(await e.exit).toBe(0);
-  });
-
-  it('as nobody: inspect prints what it can see and says what it cannot', () => {
-    const r = spawnSyncText([...NOBODY, process.execPath, cli, 'inspect']);
-    expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/┌─ host/);
-    expect(r.stdout).toMatch(/pv0\s+veth/);
-    expect(r.stdout).toMatch(/ns proc-blue[\s\S]*cannot read this namespace: not privileged/);
-    expect(r.stderr).toMatch(/NOTE: Not running as root/);
-    const j = spawnSyncText([...NOBODY, process.execPath, cli, 'inspect', '--json']);
-    const m = JSON.parse(j.stdout) as Model;
-    expect(m.namespaces[0].interfaces.some((i) => i.name === 'pv0')).toBe(true);
-  });
 });
 
-function spawnSyncText(argv: string[]): { status: number | null; stdout: string; stderr: string } {
-  const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
-  const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8' });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
