@@ -199,8 +199,9 @@ export class LiveModel {
     const s = this.ns.get(nsId);
     if (!s || !s.links.has(index)) return false;
     s.stats.set(index, stats);
+    // A new object, not a mutation: deltas already handed out keep the numbers they carried.
     const cur = s.current.get(index);
-    if (cur) cur.stats = stats;
+    if (cur) s.current.set(index, { ...cur, stats });
     return true;
   }
 
