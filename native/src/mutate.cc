@@ -106,6 +106,7 @@ void LinkCommon(MsgBuilder& m, const Op& op, int masterIdx) {
   if (op.hasMac) m.Put(IFLA_ADDRESS, op.mac, 6);
   if (op.hasMaster) m.PutU32(IFLA_MASTER, static_cast<uint32_t>(masterIdx));
   if (op.hasAlias) m.PutStr(IFLA_IFALIAS, op.alias);
+  if (op.group) m.PutU32(IFLA_GROUP, op.group);
 }
 
 // Builds the request for op, resolving names against links. Throws SysError (ENODEV, ...) when
@@ -147,6 +148,7 @@ MsgBuilder Build(Op& op, LinkTable& links, NsFds& fds) {
         }
         m.PutStr(IFLA_IFNAME, op.peerName);
         if (op.peerMtu || op.mtu) m.PutU32(IFLA_MTU, op.peerMtu ? op.peerMtu : op.mtu);
+        if (op.group) m.PutU32(IFLA_GROUP, op.group);  // both ends in the lab's group
         if (peerNs >= 0) m.PutU32(IFLA_NET_NS_FD, static_cast<uint32_t>(peerNs));
         m.EndNested(peer);
         m.EndNested(data);
@@ -173,6 +175,12 @@ MsgBuilder Build(Op& op, LinkTable& links, NsFds& fds) {
       m.Family<ifinfomsg>()->ifi_index = idx;
       links.Remove(idx);
       op.resultIndex = idx;
+      return m;
+    }
+    case OpKind::DeleteGroup: {
+      MsgBuilder m(RTM_DELLINK, NLM_F_REQUEST);
+      m.Family<ifinfomsg>();  // ifindex 0 + IFLA_GROUP = the whole group
+      m.PutU32(IFLA_GROUP, op.group);
       return m;
     }
     case OpKind::SetLink: {
@@ -392,6 +400,10 @@ void RunBatch(NsState& st, MutationBatch& batch) {
       segmentOps.push_back(i);
       if (op.kind == OpKind::CreateVeth && !op.peerNsPath.empty()) invalidate(op.peerNsPath);
       if (op.kind == OpKind::SetLink && !op.nsPath.empty()) invalidate(op.nsPath);
+      if (op.kind == OpKind::DeleteGroup) {  // which links went is the kernel's to say: re-read later
+        flush();
+        t.links.reset();
+      }
     } catch (const SysError& e) {
       // Refused before sending (unknown name, namespace file missing): send what came before so
       // the batch's order of effects holds, then record this one.

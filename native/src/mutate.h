@@ -38,7 +38,7 @@ struct TunTapSpec {
   int index = 0;       // ifindex to ask for (TUNSETIFINDEX); 0 = kernel's choice
 };
 
-enum class OpKind { CreateVeth, CreateBridge, CreateVxlan, CreateTunTap, DeleteLink, SetLink, AddAddr, DelAddr, AddRoute, DelRoute };
+enum class OpKind { CreateVeth, CreateBridge, CreateVxlan, CreateTunTap, DeleteLink, DeleteGroup, SetLink, AddAddr, DelAddr, AddRoute, DelRoute };
 
 struct Op {
   OpKind kind;
@@ -51,6 +51,7 @@ struct Op {
   bool noMaster = false;
   uint8_t mac[6] = {0};
   bool hasMac = false;
+  uint32_t group = 0;        // IFLA_GROUP (netdev group); 0 = leave as is
   uint32_t mtu = 0, peerMtu = 0;
   int up = -1, peerUp = -1;  // -1 = leave as is
   int index = 0;             // requested ifindex for a created link

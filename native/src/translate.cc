@@ -20,7 +20,7 @@ using K = AttrKind;
 const Policy kLinkPolicy(IFLA_MAX, {
     {IFLA_IFNAME, K::Str}, {IFLA_ADDRESS, K::Binary}, {IFLA_MTU, K::U32}, {IFLA_MASTER, K::U32},
     {IFLA_LINK, K::U32}, {IFLA_LINK_NETNSID, K::U32}, {IFLA_OPERSTATE, K::U8},
-    {IFLA_IFALIAS, K::Str}, {IFLA_LINKINFO, K::Nested}, {IFLA_STATS64, K::Binary},
+    {IFLA_IFALIAS, K::Str}, {IFLA_LINKINFO, K::Nested}, {IFLA_STATS64, K::Binary}, {IFLA_GROUP, K::U32},
 });
 const Policy kLinkInfoPolicy(IFLA_INFO_MAX, {
     {IFLA_INFO_KIND, K::Str}, {IFLA_INFO_DATA, K::Nested}, {IFLA_INFO_SLAVE_KIND, K::Str},
@@ -133,6 +133,7 @@ bool Link(JsonWriter& w, const nlmsghdr* h) {
   w.Key("linkNetnsid").Int(tb.S32(IFLA_LINK_NETNSID, -1));
   w.Key("alias");
   StrOrNull(w, tb, IFLA_IFALIAS);
+  w.Key("group").Uint(tb.U32(IFLA_GROUP));
   w.Key("tun");
   if (data && kind == "tun") Tun(w, Attrs(kTunPolicy, AttrData(data), AttrLen(data))); else w.Null();
   w.Key("vxlan");

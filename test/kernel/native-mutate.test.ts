@@ -204,4 +204,28 @@ describeKernel('native mutations (real kernel)', () => {
     expect(ipj('-n', names[7], 'addr', 'show', 'dev', 'eth0')[0].addr_info.map((a: any) => a.local)).toContain('10.40.7.2');
     expect(ipj('-n', host.name, 'link', 'show').filter((l: any) => l.master === 'br0').length).toBe(names.length);
   });
+
+  it('links made in a netdev group go away together with one deleteGroup; other links stay', async () => {
+    const { name, path, h } = await nsWithHandle();
+    const peer = await nsWithHandle();
+    const G = 0x564e0001;
+    const res = await h.batch([
+      { op: 'createBridge', name: 'keep0' },                 // not in the group: must survive
+      { op: 'createBridge', name: 'gbr', group: G },
+      ...Array.from({ length: 20 }, (_, i) => ({ op: 'createVeth' as const, name: `g${i}`, peerName: `e${i}`, peerNsPath: peer.path, master: 'gbr', group: G })),
+      ...Array.from({ length: 5 }, (_, i) => ({ op: 'createVeth' as const, name: `h${i}`, peerName: `hp${i}`, group: G })),
+    ]);
+    expect(res.every((r) => r.ok)).toBe(true);
+    expect(ipj('-n', name, 'link', 'show').filter((l: any) => l.group === String(G) || l.group === G).length).toBe(1 + 20 + 10);
+    const links = await h.dumpLinks();
+    expect(links.find((l) => l.name === 'gbr')?.group).toBe(G);
+    expect(links.find((l) => l.name === 'keep0')?.group).toBe(0);
+    await expect(h.batch([{ op: 'deleteGroup', group: 0 }])).rejects.toMatchObject({ code: 'EINVAL' });
+    const t0 = performance.now();
+    const del = await h.batch([{ op: 'deleteGroup', group: G }, { op: 'createBridge', name: 'after0' }]);
+    console.log(`[native-mutate] deleteGroup of 31 links: ${(performance.now() - t0).toFixed(1)} ms`);
+    expect(del.map((r) => r.ok)).toEqual([true, true]);
+    expect(ipj('-n', name, 'link', 'show').map((l: any) => l.ifname).sort()).toEqual(['after0', 'keep0', 'lo']);
+    void path;
+  });
 });
