@@ -233,10 +233,15 @@ async function measureFrames(page, seconds) {
   }), seconds * 1000);
 }
 
+// rAF deltas of an undropped 60 Hz stream jitter around 16.67 ms (16.6-16.8): within 1 ms of it is
+// one frame, i.e. the target met; the next possible value is a dropped frame (~33 ms).
+const ONE_FRAME_MS = 16.7 + 1;
+
 function frameLine(name, f, seconds) {
   const p50 = pct(f.deltas, 50), p95 = pct(f.deltas, 95), p99 = pct(f.deltas, 99), max = Math.max(...f.deltas);
-  console.log(`  ${mark(p95 <= 16.7)} frame time, ${name}, over ${seconds} s (rAF deltas, ${f.deltas.length} frames): p50 ${p50.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms   target p95 ≤ 16.7 ms`);
-  console.log(`       p99 ${p99.toFixed(1)} ms, max ${max.toFixed(1)} ms, long tasks ${f.long} (${f.longMs.toFixed(0)} ms total)`);
+  const dropped = f.deltas.filter((d) => d > ONE_FRAME_MS).length;
+  console.log(`  ${mark(p95 <= ONE_FRAME_MS)} frame time, ${name}, over ${seconds} s (rAF deltas, ${f.deltas.length} frames): p50 ${p50.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms   target p95 ≤ 16.7 ms (one 60 Hz frame, ±1 ms vsync jitter)`);
+  console.log(`       p99 ${p99.toFixed(1)} ms, max ${max.toFixed(1)} ms, frames longer than one vsync ${dropped} of ${f.deltas.length} (${(100 * dropped / f.deltas.length).toFixed(1)}%), long tasks ${f.long} (${f.longMs.toFixed(0)} ms total)`);
 }
 
 async function bench(o) {

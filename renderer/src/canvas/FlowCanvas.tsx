@@ -60,7 +60,6 @@ export function FlowCanvas({ onLayoutDone }: { onLayoutDone?: (ms: number) => vo
   const viewportSet = useRef(false);
 
   const graph = useMemo(() => buildGraph(topologyStore.getState(), filters),
-    // eslint-disable-next-line react-hooks/exhaustive-deps
     [topo.namespaces, topo.interfaces, topo.nsOrder, filters]);
 
   // ELK's placements (as they came) over an instant grid placement for nodes ELK has not seen yet:

@@ -1,13 +1,23 @@
 // A 60-second rx/tx chart on a canvas, drawn from the interface's history ring.
-import { useEffect, useRef } from 'react';
-import { countersStore, useCounters } from '../stores';
+import { useEffect, useMemo, useRef } from 'react';
+import { countersStore, useCounters, useUi } from '../stores';
 import { HISTORY_MS } from '../store/counters';
 import { fmtBytesRate } from '../format';
 
+/** Redraws per second: a 60-second chart needs no more, and each redraw costs a canvas repaint. */
+const REDRAWS_PER_S = 4;
+
 export function Sparkline({ id, metric = 'bytes' }: { id: string; metric?: 'bytes' | 'packets' }) {
   const ref = useRef<HTMLCanvasElement>(null);
-  const tick = useCounters((s) => s.historyTick);
   const peakRef = useRef<HTMLSpanElement>(null);
+  const theme = useUi((s) => s.theme);
+  // Re-render only when the engine clock enters a new quarter second, not on every frame.
+  const tick = useCounters((s) => Math.floor((s.lastT ?? 0) / (1000 / REDRAWS_PER_S)));
+  const colours = useMemo(() => {
+    const css = ref.current ? getComputedStyle(ref.current) : null;
+    const v = (k: string, d: string) => css?.getPropertyValue(k).trim() || d;
+    return { grid: v('--grid', '#8884'), rx: v('--rx', '#3b82f6'), tx: v('--tx', '#f59e0b') };
+  }, [theme, ref.current]);
   useEffect(() => {
     const cv = ref.current;
     if (!cv) return;
@@ -21,28 +31,29 @@ export function Sparkline({ id, metric = 'bytes' }: { id: string; metric?: 'byte
     const st = countersStore.getState();
     const ring = st.history.get(id);
     const now = st.lastT ?? Date.now();
-    const samples = ring ? ring.samples(now) : [];
-    const rx = samples.map((s) => (metric === 'bytes' ? s.rxBps : s.rxPps));
-    const tx = samples.map((s) => (metric === 'bytes' ? s.txBps : s.txPps));
-    const peak = Math.max(1, ...rx, ...tx);
-    const css = getComputedStyle(cv);
-    g.strokeStyle = css.getPropertyValue('--grid').trim() || '#8884';
+    let peak = 1;
+    ring?.forEach(now, HISTORY_MS, (_t, rxB, txB, rxP, txP) => {
+      peak = Math.max(peak, metric === 'bytes' ? Math.max(rxB, txB) : Math.max(rxP, txP));
+    });
+    g.strokeStyle = colours.grid;
     g.lineWidth = 1;
     for (let i = 1; i < 4; i++) { const y = Math.round((H * i) / 4) + 0.5; g.beginPath(); g.moveTo(0, y); g.lineTo(W, y); g.stroke(); }
-    const line = (vals: number[], colour: string) => {
-      if (!samples.length) return;
+    const line = (which: 'rx' | 'tx', colour: string) => {
+      if (!ring) return;
       g.strokeStyle = colour; g.lineWidth = 1.5; g.beginPath();
-      samples.forEach((s, i) => {
-        const x = W - ((now - s.t) / HISTORY_MS) * W;
-        const y = H - 2 - (vals[i] / peak) * (H - 6);
-        if (i === 0) g.moveTo(x, y); else g.lineTo(x, y);
+      let first = true;
+      ring.forEach(now, HISTORY_MS, (t, rxB, txB, rxP, txP) => {
+        const v = metric === 'bytes' ? (which === 'rx' ? rxB : txB) : (which === 'rx' ? rxP : txP);
+        const x = W - ((now - t) / HISTORY_MS) * W;
+        const y = H - 2 - (v / peak) * (H - 6);
+        if (first) { g.moveTo(x, y); first = false; } else g.lineTo(x, y);
       });
       g.stroke();
     };
-    line(rx, css.getPropertyValue('--rx').trim() || '#3b82f6');
-    line(tx, css.getPropertyValue('--tx').trim() || '#f59e0b');
+    line('rx', colours.rx);
+    line('tx', colours.tx);
     if (peakRef.current) peakRef.current.textContent = metric === 'bytes' ? `peak ${fmtBytesRate(peak)}` : `peak ${Math.round(peak)} p/s`;
-  }, [tick, id, metric]);
+  }, [tick, id, metric, colours]);
   return (
     <div className="sparkline" data-testid="sparkline">
       <canvas ref={ref} />

@@ -45,6 +45,16 @@ export class HistoryRing {
     }
     return out;
   }
+  /** Calls fn for each sample within `windowMs` of `now`, oldest first, without allocating. */
+  forEach(now: number, windowMs: number, fn: (t: number, rxBps: number, txBps: number, rxPps: number, txPps: number) => void): void {
+    const base = this.base ?? 0;
+    for (let i = 0; i < this.length; i++) {
+      const o = ((this.start + i) % this.capacity) * 5;
+      const t = this.buf[o] + base;
+      if (t < now - windowMs) continue;
+      fn(t, this.buf[o + 1], this.buf[o + 2], this.buf[o + 3], this.buf[o + 4]);
+    }
+  }
   /** A ring of another capacity holding the newest samples of this one. */
   resized(capacity: number): HistoryRing {
     const r = new HistoryRing(capacity);
