@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { describeDelta, formatModel } from '../../electron/engine/format';
+import { applyDelta, cloneModel } from '../../electron/engine/apply';
+import type { Delta, Interface, Model } from '../../electron/protocol';
+
+const stats = { rxPackets: 5, txPackets: 3, rxBytes: 2048, txBytes: 100, rxErrors: 0, txErrors: 0, rxDropped: 0, txDropped: 1 };
+const ifc = (p: Partial<Interface> & { id: string; index: number; name: string }): Interface => ({
+  kind: 'veth', linkKind: 'veth', mac: '02:00:00:00:00:01', mtu: 1500, state: 'up', flags: ['UP'], master: null,
+  peer: null, tun: null, alias: null, addresses: [], stats, ...p,
+});
+const model = (): Model => ({ namespaces: [
+  { id: 'ns:1', inode: 1, kind: 'host', name: 'host', label: 'host', pids: [1], routes: [
+    { dst: 'default', gateway: '10.0.0.254', dev: 'ns:1/if:2', family: 4, table: 254, protocol: 'boot', scope: 'universe', metric: null, type: 'unicast' }],
+    interfaces: [
+      ifc({ id: 'ns:1/if:2', index: 2, name: 'veth0', peer: 'ns:2/if:5', master: 'ns:1/if:3', addresses: ['10.0.0.1/24'] }),
+      ifc({ id: 'ns:1/if:3', index: 3, name: 'br0', kind: 'bridge', linkKind: 'bridge' }),
+      ifc({ id: 'ns:1/if:4', index: 4, name: 'tap0', kind: 'tap', linkKind: 'tun', state: 'down', tun: { mode: 'tap', persistent: true, owners: [{ pid: 812, comm: 'qemu' }] } }),
+    ] },
+  { id: 'ns:2', inode: 2, kind: 'named', name: 'blue', label: 'blue', pids: [], routes: [],
+    interfaces: [ifc({ id: 'ns:2/if:5', index: 5, name: 'eth0', peer: 'ns:1/if:2' })] },
+] });
+
+describe('engine inspect text', () => {
+  it('a tree with peers across namespaces, masters, holders, routes and counters', () => {
+    const t = formatModel(model());
+    expect(t).toContain('┌─ host  [host, ns:1]  pids 1');
+    expect(t).toContain('peer → eth0 in ns blue');
+    expect(t).toContain('peer → veth0 in host');
+    expect(t).toContain('master br0');
+    expect(t).toContain('tap, persistent, held by pid 812 (qemu)');
+    expect(t).toContain('default via 10.0.0.254 dev veth0');
+    expect(t).toContain('rx 5 pkts 2.0 KiB   tx 3 pkts 100 B   errors 0/0 dropped 0/1 (rx/tx)');
+  });
+
+  it('one line per delta', () => {
+    const before = model();
+    const line = (d: Delta) => { const b = cloneModel(before); const a = cloneModel(before); applyDelta(a, d); return describeDelta(b, a, d); };
+    const v0 = before.namespaces[0].interfaces[0];
+    expect(line({ op: 'interface', namespaceId: 'ns:1', iface: { ...v0, name: 'x' } })).toBe('~ veth0 (veth) in host: renamed to x');
+    expect(line({ op: 'interface', namespaceId: 'ns:1', iface: { ...v0, state: 'down', flags: [] } })).toBe('~ veth0 (veth) in host: up → down, flags -UP');
+    expect(line({ op: 'interface', namespaceId: 'ns:1', iface: ifc({ id: 'ns:1/if:9', index: 9, name: 'v9' }) })).toBe('+ v9 (veth) in host: up');
+    expect(line({ op: 'interface-removed', id: 'ns:1/if:2' })).toBe('- veth0 (veth) in host');
+    expect(line({ op: 'namespace-removed', id: 'ns:2' })).toBe('- namespace ns blue (with 1 interface: eth0)');
+    expect(line({ op: 'namespace', namespace: { id: 'ns:2', inode: 2, kind: 'named', name: 'blue', label: 'blue', pids: [7] } })).toBeNull();
+    expect(line({ op: 'interface', namespaceId: 'ns:1', iface: { ...v0, stats: { ...stats, rxPackets: 99 } } })).toBeNull();
+  });
+});
