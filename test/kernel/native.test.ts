@@ -297,4 +297,23 @@ describeKernel('native addon (real kernel)', () => {
     expect(l.alias).toBe(alias);
     expect(l.name).toBe(ipj('-n', name, 'link', 'show', 'dev', odd)[0].ifname);
   });
+
+  it('events for nsid assignment and bridge FDB entries (and none for ARP neighbours)', async () => {
+    const a = await ns();
+    const b = await ns();
+    const events: RawEvent[] = [];
+    a.h.subscribe((batch) => events.push(...batch));
+    ip('-n', a.name, 'link', 'add', 'br0', 'type', 'bridge');
+    ip('-n', a.name, 'link', 'add', 'p0', 'type', 'veth', 'peer', 'name', 'p1', 'netns', b.name);
+    ip('-n', a.name, 'link', 'set', 'p0', 'master', 'br0');
+    await until(events, (e) => e.some((x) => x.type === 'newnsid'), 'newnsid');
+    const nsid = (events.find((x) => x.type === 'newnsid') as { nsid: number }).nsid;
+    expect(await a.h.getNsid(b.path)).toBe(nsid);
+    execFileSync('bridge', ['-n', a.name, 'fdb', 'add', '02:00:00:00:00:77', 'dev', 'p0', 'master', 'static']);
+    await until(events, (e) => e.some((x) => x.type === 'newneigh' && x.fdb.mac === '02:00:00:00:00:77'), 'newneigh (fdb)');
+    ip('-n', a.name, 'neigh', 'add', '10.9.9.9', 'lladdr', '02:00:00:00:00:99', 'dev', 'br0');
+    execFileSync('bridge', ['-n', a.name, 'fdb', 'del', '02:00:00:00:00:77', 'dev', 'p0', 'master', 'static']);
+    await until(events, (e) => e.some((x) => x.type === 'delneigh' && x.fdb.mac === '02:00:00:00:00:77'), 'delneigh (fdb)');
+    expect(events.some((x) => (x.type === 'newneigh' || x.type === 'delneigh') && x.fdb.mac === '02:00:00:00:00:99')).toBe(false);
+  });
 });
