@@ -6,6 +6,7 @@
 #include <linux/net_namespace.h>
 #include <linux/rtnetlink.h>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <memory>
@@ -339,7 +340,19 @@ Napi::Value CreateTunTapJs(const Napi::CallbackInfo& info) {
                               });
 }
 
+// Each namespace handle holds three descriptors (namespace, request and event sockets); a machine
+// with many container namespaces exceeds the usual soft limit of 1,024. Raise the soft limit to
+// the hard one (never lowering anything), as Go's runtime does for the same reason.
+void RaiseFdLimit() {
+  rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
+}
+
 Napi::Object InitImpl(Napi::Env env, Napi::Object exports) {
+  RaiseFdLimit();
   auto* data = new AddonData();
   data->handleCtor = Napi::Persistent(Handle::Define(env));
   env.SetInstanceData(data);
