@@ -17,7 +17,7 @@ import type { NamespaceHandle, NativeAddon, RawEvent } from '../../native/types'
 import { loadNative } from '../../native/index';
 import { LiveModel, type NsNeeds } from './model';
 import { discover, type NsInfo } from './namespaces';
-import { RateTracker } from './rates';
+import { FrameClock, RateTracker } from './rates';
 import { assignOwners, scanTunHolders } from './tunowners';
 import { ifaceId } from './translate';
 import { STATS_FIELDS } from '../protocol';
@@ -50,8 +50,8 @@ interface NsRec {
   needs: NsNeeds;
   running: boolean;
   closed: boolean;
-  /** Interface id strings by ifindex (the sampler would otherwise build 1,000s per tick). */
-  ifIds: Map<number, string>;
+  /** Previous counter samples, by ifindex. */
+  rates: RateTracker<number>;
 }
 
 export function defaultSampleHz(): number {
@@ -80,7 +80,7 @@ export class Engine extends EventEmitter {
   /** Namespaces we could not open, with the path we tried (retried only if the path changes). */
   private readonly failed = new Map<string, string | null>();
   private readonly opening = new Map<string, Promise<void>>();
-  private readonly rates = new RateTracker();
+  private readonly clock = new FrameClock();
   private readonly log: (msg: string) => void;
   private readonly netnsDir: string;
   private readonly rescanMs: number;
@@ -340,7 +340,7 @@ export class Engine extends EventEmitter {
     this.failed.delete(info.id);
     this.m.setError(info.id, undefined);
     const rec: NsRec = {
-      id: info.id, info, handle, held: null, closed: false, running: false, ifIds: new Map(),
+      id: info.id, info, handle, held: null, closed: false, running: false, rates: new RateTracker<number>(),
       needs: { links: false, routes: false, nsids: false, resync: false },
     };
     this.recs.set(info.id, rec);
@@ -549,26 +549,29 @@ export class Engine extends EventEmitter {
     }, delayMs);
   }
 
-  private async sampleOnce(): Promise<void> {
+  /** One counter sweep now: every namespace's RTM_GETSTATS dump in parallel, one frame emitted
+   *  (if anything changed). The sampler calls it at the sample rate; benches call it directly. */
+  async sampleOnce(): Promise<void> {
     const recs = [...this.recs.values()].filter((r) => !r.closed);
     const t = performance.now();
     const frames = await Promise.all(recs.map((r) => r.handle.dumpStats().then((f) => ({ r, f }), () => null)));
     if (this.stopped) return;
-    this.rates.begin(t, Date.now());
+    const { parts, intervalMs } = this.clock.begin(t);
     for (const x of frames) {
       if (!x || x.r.closed) continue;
       const { ifindex, values } = x.f;
-      if (x.r.ifIds.size > ifindex.length * 2 + 64) x.r.ifIds.clear(); // churn leaves old indexes
+      const r = x.r;
+      const idOf = (index: number) => ifaceId(r.id, index);
+      // Only interfaces the model knows (a brand-new one waits for its newlink to be applied).
+      const known = this.m.linksOf(r.id);
+      if (!known) continue;
+      r.rates.begin(parts);
       for (let i = 0; i < ifindex.length; i++) {
-        const index = ifindex[i];
-        // Only interfaces the model knows (a brand-new one waits for its newlink to be applied).
-        if (!this.m.hasLink(x.r.id, index)) continue;
-        let id = x.r.ifIds.get(index);
-        if (id === undefined) x.r.ifIds.set(index, (id = ifaceId(x.r.id, index)));
-        this.rates.add(id, values, i * 8);
+        if (known.has(ifindex[i])) r.rates.add(ifindex[i], values, i * 8, idOf);
       }
+      r.rates.end();
     }
-    const frame = this.rates.end();
+    const frame: CounterFrame = { t: Date.now(), intervalMs, ids: parts.ids, stats: parts.stats, rates: parts.rates };
     // The model keeps current counters too (snapshots show them); only changed ones are in the frame.
     for (let k = 0; k < frame.ids.length; k++) {
       const id = frame.ids[k];

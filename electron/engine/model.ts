@@ -192,6 +192,8 @@ export class LiveModel {
     return false;
   }
 
+  linksOf(nsId: string): ReadonlyMap<number, RawLink> | undefined { return this.ns.get(nsId)?.links; }
+
   hasLink(nsId: string, index: number): boolean { return this.ns.get(nsId)?.links.has(index) ?? false; }
 
   /** Counter values from the sampler; no delta (counter frames carry them). */

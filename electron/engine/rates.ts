@@ -2,39 +2,36 @@
 // A frame lists the interfaces whose counters changed, or whose rate was non-zero last frame (so a
 // client sees the rate fall to zero once), with stats (8 numbers, STATS_FIELDS order) and rates
 // (4 numbers: rx pps, tx pps, rx B/s, tx B/s) — see CounterFrame in protocol.ts.
-// Built for 1,000s of interfaces at 10+ Hz: per interface one Float64Array reused across frames,
-// no allocation for an unchanged interface.
+// Built for 1,000s of interfaces at 10+ Hz: keyed by ifindex per namespace, one Float64Array per
+// interface reused across frames, the id string made once, no allocation for an unchanged one.
 import type { CounterFrame } from '../protocol';
 
 const N = 8;
 
-interface Prev { values: Float64Array; busy: boolean; gen: number }
+interface Prev { values: Float64Array; busy: boolean; gen: number; id: string }
 
-export class RateTracker {
-  private prev = new Map<string, Prev>();
-  private lastT: number | null = null;
+/** The frame being built by one sweep. */
+export interface FrameParts { secs: number; ids: string[]; stats: number[]; rates: number[] }
+
+/** One namespace's (or any key space's) previous samples. */
+export class RateTracker<K = string> {
+  private prev = new Map<K, Prev>();
   private gen = 0;
-  private cur: { t: number; wall: number; ids: string[]; stats: number[]; rates: number[]; secs: number; intervalMs: number } | null = null;
+  private out: FrameParts | null = null;
 
-  /** Starts a frame: `t` a monotonic time in ms, `wall` the wall clock for the frame. */
-  begin(t: number, wall: number): void {
-    const intervalMs = this.lastT === null ? 0 : t - this.lastT;
-    this.lastT = t;
-    this.gen++;
-    this.cur = { t, wall, ids: [], stats: [], rates: [], secs: intervalMs / 1000, intervalMs };
-  }
+  begin(out: FrameParts): void { this.gen++; this.out = out; }
 
-  /** One interface's 8 counters, `v[off .. off+7]`. */
-  add(id: string, v: ArrayLike<number>, off = 0): void {
-    const c = this.cur!;
-    let p = this.prev.get(id);
+  /** One interface's 8 counters, `v[off .. off+7]`; `idOf` names it (called once per key). */
+  add(key: K, v: ArrayLike<number>, off: number, idOf: (key: K) => string): void {
+    const c = this.out!;
+    let p = this.prev.get(key);
     let changed = false;
     let r0 = 0; let r1 = 0; let r2 = 0; let r3 = 0;
     let wasBusy = false;
     if (!p) {
-      p = { values: new Float64Array(N), busy: false, gen: this.gen };
+      p = { values: new Float64Array(N), busy: false, gen: this.gen, id: idOf(key) };
       for (let k = 0; k < N; k++) p.values[k] = v[off + k];
-      this.prev.set(id, p);
+      this.prev.set(key, p);
       changed = true;
     } else {
       wasBusy = p.busy;
@@ -50,26 +47,39 @@ export class RateTracker {
     }
     p.busy = r0 !== 0 || r1 !== 0 || r2 !== 0 || r3 !== 0;
     if (changed || wasBusy) {
-      c.ids.push(id);
+      c.ids.push(p.id);
       for (let k = 0; k < N; k++) c.stats.push(p.values[k]);
       c.rates.push(r0, r1, r2, r3);
     }
   }
 
-  /** Ends the frame. Interfaces not added since begin() are forgotten (they are gone). */
-  end(): CounterFrame {
-    const c = this.cur!;
-    this.cur = null;
-    for (const [id, p] of this.prev) if (p.gen !== this.gen) this.prev.delete(id);
-    return { t: c.wall, intervalMs: c.intervalMs, ids: c.ids, stats: c.stats, rates: c.rates };
+  /** Keys not added since begin() are forgotten (they are gone). */
+  end(): void {
+    this.out = null;
+    for (const [k, p] of this.prev) if (p.gen !== this.gen) this.prev.delete(k);
   }
+}
 
-  /** All in one: `samples` maps interface id → its 8 counters now. */
+/** The interval bookkeeping of successive sweeps. */
+export class FrameClock {
+  private lastT: number | null = null;
+  /** `t`: a monotonic time in ms. */
+  begin(t: number): { parts: FrameParts; intervalMs: number } {
+    const intervalMs = this.lastT === null ? 0 : t - this.lastT;
+    this.lastT = t;
+    return { parts: { secs: intervalMs / 1000, ids: [], stats: [], rates: [] }, intervalMs };
+  }
+}
+
+/** All in one, string-keyed (tests, simple callers): `samples` maps id → its 8 counters now. */
+export class SimpleRates {
+  private clock = new FrameClock();
+  private tracker = new RateTracker<string>();
   frame(samples: ReadonlyMap<string, ArrayLike<number>>, t: number, wall: number): CounterFrame {
-    this.begin(t, wall);
-    for (const [id, v] of samples) this.add(id, v);
-    return this.end();
+    const { parts, intervalMs } = this.clock.begin(t);
+    this.tracker.begin(parts);
+    for (const [id, v] of samples) this.tracker.add(id, v, 0, (k) => k);
+    this.tracker.end();
+    return { t: wall, intervalMs, ids: parts.ids, stats: parts.stats, rates: parts.rates };
   }
-
-  reset(): void { this.prev.clear(); this.lastT = null; }
 }

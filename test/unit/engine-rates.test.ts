@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RateTracker } from '../../electron/engine/rates';
+import { SimpleRates as RateTracker } from '../../electron/engine/rates';
 
 const v = (...n: number[]) => [...n, ...Array(8 - n.length).fill(0)];
 
