@@ -138,16 +138,18 @@ describeKernel('engine: the article\'s pictures', () => {
     frames.length = 0;
     // Asynchronously, so the sampler runs while the packets flow.
     await runAsync('nsenter', '-t', String(c[0].pid), '-n', 'ping', '-c', '5', '-i', '0.2', '-W', '2', '10.10.0.12');
-    // The sampler runs at 10 Hz: wait (by frames, not time) until a frame shows the traffic.
+    // The sampler runs at 10 Hz: wait (by frames, not time) until a frame shows all the pings
+    // (frames from during the ping may show fewer).
+    const txOf = (f: CounterFrame, id: string) => { const j = f.ids.indexOf(id); return j < 0 ? -1 : f.stats[j * 8 + 1]; };
+    const rxOf = (f: CounterFrame, id: string) => { const j = f.ids.indexOf(id); return j < 0 ? -1 : f.stats[j * 8]; };
     await new Promise<void>((resolve) => {
-      const look = () => frames.some((f) => f.ids.includes(eth0) && f.ids.includes(vc0));
+      const look = () => frames.some((x) => txOf(x, eth0) >= 5 && rxOf(x, eth0) >= 5) && frames.some((x) => x.ids.includes(vc0));
       if (look()) return resolve();
       const onF = () => { if (look()) { e.off('counters', onF); resolve(); } };
       e.on('counters', onF);
     });
     const f = frames.filter((x) => x.ids.includes(eth0)).at(-1)!;
-    const k = f.ids.indexOf(eth0);
-    expect(f.stats[k * 8 + 1]).toBeGreaterThanOrEqual(5); // txPackets of the container's eth0
+    expect(txOf(f, eth0)).toBeGreaterThanOrEqual(5); // txPackets of the container's eth0
     expect(f.intervalMs).toBeGreaterThan(0);
     const withRate = frames.find((x) => { const j = x.ids.indexOf(eth0); return j >= 0 && x.rates[j * 4 + 1] > 0; });
     expect(withRate).toBeDefined();
