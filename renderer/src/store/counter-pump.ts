@@ -1,8 +1,9 @@
-// Feeds counter frames into the counters store without blocking a paint: every frame is merged at
-// once into a shadow state (so rates and history stay exact), and the changed entries are committed
-// to the store in slices, one slice per animation frame. With 1,000 interfaces changing at 10 Hz each
-// paint re-renders a third of the nodes instead of all of them in one long task. A new frame before
-// the last is fully committed just updates the shadow: the newest values win.
+// Feeds counter frames into the counters store in step with the screen: every frame is merged at
+// once into a shadow state (so rates and the 60 s history stay exact), and the changed entries are
+// committed to the store on the next animation frame — all at once, or spread over a few frames when
+// many mounted nodes would re-render (FlowCanvas picks: 3 slices for 120-300 nodes on screen), or at
+// most once a second while a huge picture is seen from afar. A frame that arrives before the last is
+// committed just updates the shadow: the newest values win.
 import type { StoreApi } from 'zustand/vanilla';
 import type { CounterFrame, Stats } from '../../../electron/protocol';
 import { addMissing, applyFrame, seedCounters, type CountersState, type CountersStore } from './counters';
