@@ -117,105 +117,9 @@ export interface EngineStatus {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Methods (client → engine requests) and notifications (engine → client).
-
-export interface Methods {
-  /** Status and capabilities. */
-  hello: { params: Record<string, never> | undefined; result: EngineStatus };
-  /** The whole model; deltas with seq > result.seq follow it. */
-  snapshot: { params: Record<string, never> | undefined; result: { seq: number; model: Model } };
-  /** Counter sample rate, 0.5..50 Hz. */
-  setSampleRate: { params: { hz: number }; result: { sampleHz: number } };
-}
-export type MethodName = keyof Methods;
-/** Every method a client may call, at run time: the hosts' allow-list comes from here and nowhere
- * else. The type check below fails the build if this list and `Methods` ever disagree. */
-export const METHOD_NAMES = ['hello', 'snapshot', 'setSampleRate'] as const satisfies readonly MethodName[];
-type _MethodNamesComplete = Exclude<MethodName, (typeof METHOD_NAMES)[number]> extends never ? true : never;
-const _methodNamesComplete: _MethodNamesComplete = true; void _methodNamesComplete;
-export function isMethodName(name: unknown): name is MethodName {
-  return typeof name === 'string' && (METHOD_NAMES as readonly string[]).includes(name);
-}
-
-export interface Notifications {
-  delta: DeltaBatch;
-  counters: CounterFrame;
-  status: EngineStatus;
-  /** From the host, not the engine (see HostNotice). */
-  host: HostNotice;
-}
-export type NotificationName = keyof Notifications;
-/** Every notification, at run time (same completeness check as METHOD_NAMES). */
-export const NOTIFICATION_NAMES = ['delta', 'counters', 'status', 'host'] as const satisfies readonly NotificationName[];
-type _NotificationNamesComplete = Exclude<NotificationName, (typeof NOTIFICATION_NAMES)[number]> extends never ? true : never;
-const _notificationNamesComplete: _NotificationNamesComplete = true; void _notificationNamesComplete;
-
-/** JSON-RPC error codes used by the engine (besides the standard -32600.. -32603). */
-export const ErrorCodes = {
-  InvalidParams: -32602,
-  NotPrivileged: 1001,
-  KernelRefused: 1002,
-  NotFound: 1003,
-  Conflict: 1004,
-} as const;
-
-// ---------------------------------------------------------------------------------------------
-// Validation helpers shared by engine and hosts: every request is checked before it is acted on.
-
-export class ProtocolError extends Error {
-  constructor(message: string, readonly code: number = ErrorCodes.InvalidParams) { super(message); }
-}
-
-export function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** Checks the shape of one JSON-RPC message; returns a reason string when it is malformed. */
-export function jsonRpcShapeError(msg: unknown): string | null {
-  if (!isObject(msg)) return 'message is not a JSON object';
-  if (msg.jsonrpc !== '2.0') return 'message lacks "jsonrpc": "2.0"';
-  const hasMethod = 'method' in msg;
-  if (hasMethod && typeof msg.method !== 'string') return '"method" must be a string';
-  if ('id' in msg && !(typeof msg.id === 'number' || typeof msg.id === 'string' || msg.id === null)) {
-    return '"id" must be a number, string or null';
-  }
-  if (hasMethod && 'params' in msg && msg.params !== undefined && !(isObject(msg.params) || Array.isArray(msg.params))) {
-    return '"params" must be an object or array';
-  }
-  if (!hasMethod && !('result' in msg) && !('error' in msg)) return 'message is neither a request nor a response';
-  return null;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Host notices: sent by a host (Electron main, web host), not the engine, to its clients.
-export interface HostNotice {
-  /** Is the engine process running and answering? */
-  engineConnected: boolean;
-  /** What happened, in words for the status bar ("engine exited (signal SIGKILL); restarting"). */
-  message: string | null;
-}
-
-// ---------------------------------------------------------------------------------------------
-// The Electron preload's API (window.vnet): one narrow, typed function per protocol method and
-// one subscription per notification — no generic send/invoke/on. The renderer adapts it to the
-// same client interface it uses over the web host's WebSocket.
-export interface VnetPreloadApi {
-  hello(): Promise<EngineStatus>;
-  snapshot(): Promise<Methods['snapshot']['result']>;
-  setSampleRate(hz: number): Promise<Methods['setSampleRate']['result']>;
-  /** Restart the engine with privileges (pkexec). */
-  enableEditing(): Promise<{ ok: boolean; message: string }>;
-  onDelta(cb: (batch: DeltaBatch) => void): () => void;
-  onCounters(cb: (frame: CounterFrame) => void): () => void;
-  onStatus(cb: (status: EngineStatus) => void): () => void;
-  onHostNotice(cb: (notice: HostNotice) => void): () => void;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Labs and building (issue 4). Kept apart from `Methods` until the hosts relay them: to expose
-// them, add `LabMethods` to `Methods` (interface Methods extends LabMethods), their names to
-// METHOD_NAMES, and 'labProgress' to Notifications/NOTIFICATION_NAMES. The engine side is
-// electron/lab/handlers.ts (registered by electron/engine/server.ts).
+// Labs and building (issue 4). Part of `Methods` (below) and relayed by both hosts; the engine side
+// is electron/lab/handlers.ts (registered by electron/engine/server.ts). Declared before `Methods`
+// because METHOD_NAMES spreads LAB_METHOD_NAMES at module load.
 
 /** One kernel change, as the canvas and lab files make them. `ns` is 'host' for the engine's own
  *  namespace, else an `ip netns` name. Each renders to `ip`/`bridge` command lines. */
@@ -281,3 +185,132 @@ export interface LabMethods {
   build: { params: { actions: BuildAction[] }; result: { commands: string[]; done: number } };
 }
 export const LAB_METHOD_NAMES = ['labValidate', 'labPlan', 'labApply', 'labDestroy', 'labExport', 'labList', 'buildCommands', 'build'] as const satisfies readonly (keyof LabMethods)[];
+
+// ---------------------------------------------------------------------------------------------
+// Methods (client → engine requests) and notifications (engine → client).
+
+/** Every method a client may call: the model's own, plus the lab and building methods. */
+export interface Methods extends LabMethods {
+  /** Status and capabilities. */
+  hello: { params: Record<string, never> | undefined; result: EngineStatus };
+  /** The whole model; deltas with seq > result.seq follow it. */
+  snapshot: { params: Record<string, never> | undefined; result: { seq: number; model: Model } };
+  /** Counter sample rate, 0.5..50 Hz. */
+  setSampleRate: { params: { hz: number }; result: { sampleHz: number } };
+}
+export type MethodName = keyof Methods;
+/** Every method a client may call, at run time: the hosts' allow-list comes from here and nowhere
+ * else. The type check below fails the build if this list and `Methods` ever disagree. */
+export const METHOD_NAMES = ['hello', 'snapshot', 'setSampleRate', ...LAB_METHOD_NAMES] as const satisfies readonly MethodName[];
+type _MethodNamesComplete = Exclude<MethodName, (typeof METHOD_NAMES)[number]> extends never ? true : never;
+const _methodNamesComplete: _MethodNamesComplete = true; void _methodNamesComplete;
+export function isMethodName(name: unknown): name is MethodName {
+  return typeof name === 'string' && (METHOD_NAMES as readonly string[]).includes(name);
+}
+
+export interface Notifications {
+  delta: DeltaBatch;
+  counters: CounterFrame;
+  status: EngineStatus;
+  /** From the host, not the engine (see HostNotice). */
+  host: HostNotice;
+  /** Progress of a running labApply/labDestroy (sent to every client, not only the caller). */
+  labProgress: LabProgress;
+}
+export type NotificationName = keyof Notifications;
+/** Every notification, at run time (same completeness check as METHOD_NAMES). */
+export const NOTIFICATION_NAMES = ['delta', 'counters', 'status', 'host', 'labProgress'] as const satisfies readonly NotificationName[];
+type _NotificationNamesComplete = Exclude<NotificationName, (typeof NOTIFICATION_NAMES)[number]> extends never ? true : never;
+const _notificationNamesComplete: _NotificationNamesComplete = true; void _notificationNamesComplete;
+
+/** JSON-RPC error codes used by the engine (besides the standard -32600.. -32603). */
+export const ErrorCodes = {
+  InvalidParams: -32602,
+  NotPrivileged: 1001,
+  KernelRefused: 1002,
+  NotFound: 1003,
+  Conflict: 1004,
+} as const;
+
+// ---------------------------------------------------------------------------------------------
+// Validation helpers shared by engine and hosts: every request is checked before it is acted on.
+
+export class ProtocolError extends Error {
+  constructor(message: string, readonly code: number = ErrorCodes.InvalidParams, readonly data?: unknown) { super(message); }
+}
+
+/** A JSON-RPC error as plain data (the `error` member of a response). */
+export interface RpcErrorObject { code: number; message: string; data?: unknown }
+
+/** How the Electron preload answers the lab methods: Electron's IPC and contextBridge keep only the
+ *  message of a thrown Error (its code would be lost, e.g. 1001 NotPrivileged), so engine errors
+ *  cross them as data and the renderer turns them back into a ProtocolError (`outcomeResult`). */
+export type RpcOutcome<T> = { ok: true; result: T } | { ok: false; error: RpcErrorObject };
+
+/** The result of an RpcOutcome, or its error thrown as a ProtocolError with the engine's code. */
+export function outcomeResult<T>(outcome: RpcOutcome<T>): T {
+  if (isObject(outcome) && outcome.ok === true) return outcome.result;
+  const e = isObject(outcome) && isObject(outcome.error) ? outcome.error : null;
+  throw new ProtocolError(
+    typeof e?.message === 'string' ? e.message : 'malformed answer from the host',
+    typeof e?.code === 'number' ? e.code : -32603,
+    e?.data,
+  );
+}
+
+export function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Checks the shape of one JSON-RPC message; returns a reason string when it is malformed. */
+export function jsonRpcShapeError(msg: unknown): string | null {
+  if (!isObject(msg)) return 'message is not a JSON object';
+  if (msg.jsonrpc !== '2.0') return 'message lacks "jsonrpc": "2.0"';
+  const hasMethod = 'method' in msg;
+  if (hasMethod && typeof msg.method !== 'string') return '"method" must be a string';
+  if ('id' in msg && !(typeof msg.id === 'number' || typeof msg.id === 'string' || msg.id === null)) {
+    return '"id" must be a number, string or null';
+  }
+  if (hasMethod && 'params' in msg && msg.params !== undefined && !(isObject(msg.params) || Array.isArray(msg.params))) {
+    return '"params" must be an object or array';
+  }
+  if (!hasMethod && !('result' in msg) && !('error' in msg)) return 'message is neither a request nor a response';
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Host notices: sent by a host (Electron main, web host), not the engine, to its clients.
+export interface HostNotice {
+  /** Is the engine process running and answering? */
+  engineConnected: boolean;
+  /** What happened, in words for the status bar ("engine exited (signal SIGKILL); restarting"). */
+  message: string | null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The Electron preload's API (window.vnet): one narrow, typed function per protocol method and
+// one subscription per notification — no generic send/invoke/on. The renderer adapts it to the
+// same client interface it uses over the web host's WebSocket.
+export interface VnetPreloadApi {
+  hello(): Promise<EngineStatus>;
+  snapshot(): Promise<Methods['snapshot']['result']>;
+  setSampleRate(hz: number): Promise<Methods['setSampleRate']['result']>;
+  /** Restart the engine with privileges (pkexec). */
+  enableEditing(): Promise<{ ok: boolean; message: string }>;
+  // Lab and building methods. They resolve with an RpcOutcome instead of rejecting, so the engine's
+  // error code (1001 not privileged, 1002 kernel refused, 1004 conflict, -32602 bad params) reaches
+  // the page intact; they reject only when the host itself refuses the call.
+  labValidate(text: string, file?: string): Promise<RpcOutcome<LabMethods['labValidate']['result']>>;
+  labPlan(text: string, file?: string): Promise<RpcOutcome<LabResult>>;
+  labApply(text: string, file?: string): Promise<RpcOutcome<LabResult>>;
+  labDestroy(name: string): Promise<RpcOutcome<LabResult>>;
+  labExport(text: string, file?: string): Promise<RpcOutcome<LabMethods['labExport']['result']>>;
+  labList(): Promise<RpcOutcome<LabMethods['labList']['result']>>;
+  buildCommands(actions: BuildAction[]): Promise<RpcOutcome<LabMethods['buildCommands']['result']>>;
+  build(actions: BuildAction[]): Promise<RpcOutcome<LabMethods['build']['result']>>;
+  onDelta(cb: (batch: DeltaBatch) => void): () => void;
+  onCounters(cb: (frame: CounterFrame) => void): () => void;
+  onStatus(cb: (status: EngineStatus) => void): () => void;
+  onHostNotice(cb: (notice: HostNotice) => void): () => void;
+  onLabProgress(cb: (progress: LabProgress) => void): () => void;
+}

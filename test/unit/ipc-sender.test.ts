@@ -9,7 +9,8 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { APP_ENTRY_URL } from '../../electron/app-origin';
 import { appProtocolResponse } from '../../electron/app-protocol';
 import { INVOKE_CHANNELS, NOTIFY_CHANNELS, registerIpc } from '../../electron/ipc';
-import { METHOD_NAMES } from '../../electron/protocol';
+import { ErrorCodes, METHOD_NAMES, outcomeResult, ProtocolError, type RpcOutcome } from '../../electron/protocol';
+import { RpcError } from '../../electron/relay-caller';
 import { makeSenderCheck, type SenderLike } from '../../electron/sender-check';
 
 const root = path.resolve(__dirname, '../..');
@@ -55,19 +56,41 @@ const foreignSenders: [string, SenderLike][] = [
   ['a garbage URL', { sender: { id: WINDOW_ID }, senderFrame: { url: 'not a url', parent: null } }],
 ];
 
-function setup() {
+function setup(answer: (method: string, params?: unknown) => Promise<unknown> = async (method) => ({ method })) {
   const { handlers, fake } = recordingIpcMain();
   const calls: { method: string; params?: unknown }[] = [];
   let editing = 0;
   registerIpc(fake as never, makeSenderCheck({ webContentsId: () => WINDOW_ID }), {
-    request: async (method, params) => { calls.push({ method, params }); return { method }; },
+    request: async (method, params) => { calls.push({ method, params }); return answer(method, params); },
     enableEditing: async () => { editing++; return { ok: true, message: 'ok' }; },
   });
   return { handlers, calls, editing: () => editing };
 }
 
 /** Plausible arguments per channel, so a handler would do its work if the check let it. */
-const goodArgs: Record<string, unknown[]> = { 'vnet:setSampleRate': [5] };
+const LAB_TEXT = 'name: x\nnamespaces: { red: {} }\n';
+const ACTIONS = [{ op: 'ns-add', ns: 'red' }, { op: 'bridge-add', ns: 'host', name: 'br0' }];
+const goodArgs: Record<string, unknown[]> = {
+  'vnet:setSampleRate': [5],
+  'vnet:labValidate': [LAB_TEXT],
+  'vnet:labPlan': [LAB_TEXT, 'x.yaml'],
+  'vnet:labApply': [LAB_TEXT, 'x.yaml'],
+  'vnet:labExport': [LAB_TEXT],
+  'vnet:labDestroy': ['x'],
+  'vnet:buildCommands': [ACTIONS],
+  'vnet:build': [ACTIONS],
+};
+/** The params each lab channel must hand the engine for goodArgs. */
+const goodParams: Record<string, unknown> = {
+  labValidate: { text: LAB_TEXT },
+  labPlan: { text: LAB_TEXT, file: 'x.yaml' },
+  labApply: { text: LAB_TEXT, file: 'x.yaml' },
+  labExport: { text: LAB_TEXT },
+  labDestroy: { name: 'x' },
+  labList: undefined,
+  buildCommands: { actions: ACTIONS },
+  build: { actions: ACTIONS },
+};
 
 beforeAll(async () => {
   await import('../../electron/preload');
@@ -91,10 +114,37 @@ describe('IPC sender check', () => {
 
   it('every registered handler works for our own window', async () => {
     const { handlers, calls, editing } = setup();
-    for (const [channel, handler] of handlers) await handler(good(), ...(goodArgs[channel] ?? []));
+    const answers = new Map<string, unknown>();
+    for (const [channel, handler] of handlers) answers.set(channel, await handler(good(), ...(goodArgs[channel] ?? [])));
     expect(calls.map((c) => c.method).sort()).toEqual([...METHOD_NAMES].sort());
     expect(calls.find((c) => c.method === 'setSampleRate')?.params).toEqual({ hz: 5 });
     expect(editing()).toBe(1);
+    // Lab methods: exactly the params the engine expects, the answer wrapped as an RpcOutcome.
+    for (const [method, params] of Object.entries(goodParams)) {
+      expect(calls.find((c) => c.method === method)?.params, method).toEqual(params);
+      expect(answers.get(`vnet:${method}`), method).toEqual({ ok: true, result: { method } });
+    }
+    expect(answers.get('vnet:hello')).toEqual({ method: 'hello' }); // the older methods are unchanged
+  });
+
+  it('lab methods hand the engine\'s errors to the page intact (code, message, data), not as a bare message', async () => {
+    const { handlers } = setup(async (method) => {
+      if (method === 'labApply') throw new RpcError('labApply: the engine runs without privileges; enable editing', ErrorCodes.NotPrivileged);
+      if (method === 'labValidate') throw new RpcError('x.yaml:3: bad', ErrorCodes.InvalidParams, { line: 3 });
+      throw new Error('engine unavailable: not running');
+    });
+    const denied = await handlers.get('vnet:labApply')!(good(), LAB_TEXT) as RpcOutcome<unknown>;
+    expect(denied).toEqual({ ok: false, error: { code: 1001, message: 'labApply: the engine runs without privileges; enable editing' } });
+    // What the renderer does with it: a ProtocolError carrying the engine's code.
+    let thrown: unknown;
+    try { outcomeResult(denied); } catch (e) { thrown = e; }
+    expect(thrown).toBeInstanceOf(ProtocolError);
+    expect((thrown as ProtocolError).code).toBe(ErrorCodes.NotPrivileged);
+    expect((thrown as ProtocolError).message).toContain('without privileges');
+    expect(await handlers.get('vnet:labValidate')!(good(), LAB_TEXT)).toEqual({ ok: false, error: { code: -32602, message: 'x.yaml:3: bad', data: { line: 3 } } });
+    expect(await handlers.get('vnet:build')!(good(), ACTIONS)).toEqual({ ok: false, error: { code: -32603, message: 'engine unavailable: not running' } });
+    // A refused sender still gets an exception, never an outcome.
+    await expect(handlers.get('vnet:labApply')!(foreignSenders[0][1], LAB_TEXT)).rejects.toThrow(/refused/);
   });
 
   it('checks arguments too: no extra or mistyped values reach the engine', async () => {
@@ -102,6 +152,25 @@ describe('IPC sender check', () => {
     await expect(handlers.get('vnet:setSampleRate')!(good(), '5; rm -rf /')).rejects.toThrow(/finite number/);
     await expect(handlers.get('vnet:setSampleRate')!(good(), Number.NaN)).rejects.toThrow(/finite number/);
     await expect(handlers.get('vnet:hello')!(good(), { evil: true })).rejects.toThrow(/no arguments/);
+    const bad: [string, unknown[], RegExp][] = [
+      ['vnet:labApply', [], /lab file's text/],
+      ['vnet:labApply', [{ text: LAB_TEXT }], /lab file's text/],
+      ['vnet:labApply', ['x'.repeat((1 << 20) + 1)], /at most/],
+      ['vnet:labApply', [LAB_TEXT, 42], /file name/],
+      ['vnet:labPlan', [LAB_TEXT, 'a.yaml', 'extra'], /takes \(text, file\?\)/],
+      ['vnet:labValidate', [null], /lab file's text/],
+      ['vnet:labExport', [['a']], /lab file's text/],
+      ['vnet:labDestroy', [], /one lab name/],
+      ['vnet:labDestroy', [{ name: 'x' }], /one lab name/],
+      ['vnet:labDestroy', ['x', 'y'], /one lab name/],
+      ['vnet:labList', [{}], /no arguments/],
+      ['vnet:build', [{ op: 'ns-add', ns: 'red' }], /list of actions/],
+      ['vnet:build', [[{ op: 'ns-add', ns: 'red' }, 'rm -rf /']], /actions\[1\] must be an object/],
+      ['vnet:build', [[{ ns: 'red' }]], /actions\[0\] must be an object with an "op"/],
+      ['vnet:buildCommands', [ACTIONS, ACTIONS], /list of actions/],
+      ['vnet:buildCommands', [Array.from({ length: 10_001 }, () => ({ op: 'up', ns: 'host', name: 'lo' }))], /at most 10000/],
+    ];
+    for (const [channel, args, why] of bad) await expect(handlers.get(channel)!(good(), ...args), `${channel} ${JSON.stringify(args).slice(0, 60)}`).rejects.toThrow(why);
     expect(calls).toEqual([]);
   });
 
@@ -163,7 +232,8 @@ describe('preload', () => {
         off();
         expect(removed.at(-1)).toBe(l.channel);
       } else {
-        await fn(...(k === 'setSampleRate' ? [5] : []));
+        const answer = await fn(...(goodArgs[`vnet:${k}`] ?? []));
+        expect(answer, k).toEqual({ from: `vnet:${k}` }); // what main answered, handed over as is
       }
     }
     const invokeChannels = invoked.map((i) => i.channel).sort();
@@ -171,6 +241,11 @@ describe('preload', () => {
     expect(invokeChannels).toEqual(Object.values(INVOKE_CHANNELS).sort());
     expect(listened.map((l) => l.channel).sort()).toEqual(Object.values(NOTIFY_CHANNELS).sort());
     expect(invoked.find((i) => i.channel === 'vnet:setSampleRate')?.args).toEqual([5]);
+    // The preload passes the arguments through unchanged; main checks them (see above).
+    expect(invoked.find((i) => i.channel === 'vnet:labApply')?.args).toEqual([LAB_TEXT, 'x.yaml']);
+    expect(invoked.find((i) => i.channel === 'vnet:labDestroy')?.args).toEqual(['x']);
+    expect(invoked.find((i) => i.channel === 'vnet:build')?.args).toEqual([ACTIONS]);
+    expect(invoked.find((i) => i.channel === 'vnet:labList')?.args).toEqual([]);
   });
 });
 

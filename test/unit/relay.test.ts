@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { METHOD_NAMES } from '../../electron/protocol';
+import { LAB_METHOD_NAMES, METHOD_NAMES, NOTIFICATION_NAMES } from '../../electron/protocol';
 import { MAX_IN_FLIGHT_PER_CLIENT, Relay, type JsonRpcMessage } from '../../electron/relay';
 
 /** An engine stand-in that records what reaches it (the relay's own logic is under test here). */
@@ -87,6 +87,32 @@ describe('relay', () => {
     expect(engine.sent.map((m) => m.method)).toEqual([...METHOD_NAMES]);
   });
 
+  it('relays lab methods (answers and error codes intact) and broadcasts labProgress to every client', () => {
+    expect(METHOD_NAMES).toEqual(expect.arrayContaining([...LAB_METHOD_NAMES]));
+    expect(NOTIFICATION_NAMES).toContain('labProgress');
+    const engine = fakeEngine();
+    const relay = new Relay(engine);
+    const a = client(relay); const b = client(relay);
+    const text = 'name: two-rooms\n';
+    a.receive(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'labApply', params: { text, file: 'two-rooms.yaml' } }));
+    b.receive({ jsonrpc: '2.0', id: 1, method: 'build', params: { actions: [{ op: 'ns-add', ns: 'red' }] } });
+    expect(engine.sent.map((m) => [m.method, m.params])).toEqual([
+      ['labApply', { text, file: 'two-rooms.yaml' }],
+      ['build', { actions: [{ op: 'ns-add', ns: 'red' }] }],
+    ]);
+    // Progress of a's apply reaches every client (b's canvas shows it too).
+    const progress = { jsonrpc: '2.0', method: 'labProgress', params: { lab: 'two-rooms', phase: 'apply', done: 3, total: 30, object: 'red' } };
+    relay.fromEngine(progress);
+    expect(a.got).toEqual([progress]);
+    expect(b.got).toEqual([progress]);
+    const result = { lab: 'two-rooms', actions: [], commands: ['ip netns add red'], notes: [] };
+    relay.fromEngine({ jsonrpc: '2.0', id: engine.sent[0].id, result });
+    relay.fromEngine({ jsonrpc: '2.0', id: engine.sent[1].id, error: { code: 1001, message: 'build: the engine runs without privileges', data: { why: 'uid 65534' } } });
+    expect(a.got[1]).toEqual({ jsonrpc: '2.0', id: 1, result });
+    expect(b.got[1]).toEqual({ jsonrpc: '2.0', id: 1, error: { code: 1001, message: 'build: the engine runs without privileges', data: { why: 'uid 65534' } } });
+    expect(relay.pendingCount).toBe(0);
+  });
+
   it('fails pending requests when the engine goes, answers at once while it is down, and tells late joiners the engine state', () => {
     const engine = fakeEngine();
     const relay = new Relay(engine);
@@ -157,7 +183,12 @@ describe('relay caller (the Electron window\'s seat at the relay)', () => {
     relay.fromEngine({ jsonrpc: '2.0', method: 'counters', params: { t: 1 } });
     relay.fromEngine({ jsonrpc: '2.0', method: 'not-a-notification', params: {} });
     relay.notice({ engineConnected: true, message: null });
-    expect(notes).toEqual([['counters', { t: 1 }], ['host', { engineConnected: true, message: null }]]);
+    relay.fromEngine({ jsonrpc: '2.0', method: 'labProgress', params: { lab: 'l', phase: 'destroy', done: 1, total: 2, object: 'br0' } });
+    expect(notes).toEqual([['counters', { t: 1 }], ['host', { engineConnected: true, message: null }], ['labProgress', { lab: 'l', phase: 'destroy', done: 1, total: 2, object: 'br0' }]]);
+    // A lab method's error keeps its code (ipc.ts turns it into an RpcOutcome for the window).
+    const denied = caller.request('labDestroy', { name: 'l' });
+    relay.fromEngine({ jsonrpc: '2.0', id: engine.sent.at(-1)!.id, error: { code: 1001, message: 'labDestroy: not privileged' } });
+    await expect(denied).rejects.toMatchObject({ code: 1001, message: 'labDestroy: not privileged' });
     caller.close();
     expect(relay.clientCount).toBe(0);
   });
