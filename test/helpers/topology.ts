@@ -152,10 +152,23 @@ export function generateTopology(seed: number, prefix: string): TopologyPlan {
   // some links go down again (the kernel takes their routes away)
   for (const d of devs) if (d.up && chance(0.15)) { d.up = false; later.get(d.slot)!.push(`link set dev ${d.name} down`); }
 
+  const dad = chance(0.3);
+  // some veth ends and tun/taps move to another namespace at the end (the kernel flushes their
+  // addresses and routes; a moved veth end changes what its peer's IFLA_LINK_NETNSID means)
+  const moves = new Map<Slot, string[]>(slots.map((s) => [s, []]));
+  for (const d of devs) {
+    if ((d.kind === 'veth' || d.kind === 'tap' || d.kind === 'tun') && chance(0.15)) {
+      const to = pick(slots.filter((x) => x !== d.slot));
+      if (to === undefined) continue;
+      moves.get(d.slot)!.push(`link set dev ${d.name} netns ${target(to)}`);
+      d.slot = to;
+    }
+  }
+
   const steps: Step[] = [{ slot: 'host', lines: create }];
   for (const s of slots) steps.push({ slot: s, lines: per.get(s)! });
   for (const s of slots) steps.push({ slot: s, lines: later.get(s)! });
-  const dad = chance(0.3);
+  for (const s of slots) steps.push({ slot: s, lines: moves.get(s)! });
   return { seed, prefix, named, processNs, dad, sleeperIn, steps: steps.filter((x) => x.lines.length > 0) };
 }
 
@@ -266,4 +279,38 @@ export async function destroyTopology(t: BuiltTopology, baseline: HostBaseline):
   await waitFor(() => ours().length === 0, `the host's links to be back to the baseline (left: ${ours().join(', ')})`);
   await waitFor(() => hostRoutes().every((x) => baseline.routes.has(x.key)), 'the host routes to be back to the baseline');
   await waitFor(() => t.children.every((c) => c.exitCode !== null || c.signalCode !== null), 'the helper processes to exit');
+}
+
+/** What a set of plans exercised, counted from their commands (printed by the differential test so
+ *  a run shows its coverage, not just "passed"). */
+export function coverage(plans: TopologyPlan[]): string {
+  const c: Record<string, number> = {};
+  const inc = (k: string, n = 1) => { c[k] = (c[k] ?? 0) + n; };
+  for (const p of plans) {
+    inc('named namespaces', p.named.length);
+    if (p.processNs) inc('process namespaces');
+    if (p.sleeperIn) inc('processes in named namespaces');
+    if (p.dad) inc('topologies with IPv6 DAD');
+    for (const st of p.steps) {
+      for (const l of st.lines) {
+        const m = /netns (\S+) type veth peer name \S+ netns (\S+)/.exec(l);
+        if (m) inc(m[1] === m[2] ? 'veth pairs within a namespace' : 'veth pairs across namespaces');
+        if (/type bridge/.test(l)) inc('bridges');
+        if (/tuntap add mode tap/.test(l)) inc('taps');
+        if (/tuntap add mode tun/.test(l)) inc('tuns');
+        if (/ master /.test(l)) inc('bridge ports');
+        if (/^addr add \d/.test(l)) inc('IPv4 addresses');
+        if (/^addr add fd/.test(l)) inc('IPv6 addresses');
+        if (/^route add/.test(l)) inc('routes');
+        if (/ up$/.test(l)) inc('links set up');
+        if (/ down$/.test(l)) inc('links set down');
+        if (/ name \S+r$/.test(l)) inc('renames');
+        if (/ mtu /.test(l)) inc('MTU changes');
+        if (/ address /.test(l)) inc('MAC changes');
+        if (/ alias /.test(l)) inc('aliases');
+        if (/^link set dev \S+ netns /.test(l)) inc('moves to another namespace');
+      }
+    }
+  }
+  return Object.entries(c).map(([k, v]) => `${v} ${k}`).join(', ');
 }

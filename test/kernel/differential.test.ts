@@ -9,7 +9,7 @@ import type { Model } from '../../electron/protocol';
 import { readWorld } from '../helpers/iproute';
 import { compareSettled } from '../helpers/settle';
 import { diffModels, formatDifferences } from '../helpers/model-diff';
-import { buildTopology, describeTopology, destroyTopology, generateTopology, hostBaseline, type HostBaseline } from '../helpers/topology';
+import { buildTopology, coverage, describeTopology, destroyTopology, generateTopology, hostBaseline, type HostBaseline, type TopologyPlan } from '../helpers/topology';
 import { startEngine, type EngineUnderTest } from '../helpers/engine-under-test';
 
 const COUNT = Number(process.env.DIFF_COUNT ?? 50);
@@ -49,9 +49,11 @@ describeKernel('differential: the engine model equals iproute2 on random topolog
     console.log(`differential: base seed ${BASE_SEED}, ${COUNT} topologies (DIFF_SEED=${BASE_SEED} to repeat)`);
     const failures: string[] = [];
     const phases = { build: 0, compare: 0, fresh: 0, destroy: 0 };
+    const plans: TopologyPlan[] = [];
     for (let i = 0; i < COUNT; i++) {
       const seed = BASE_SEED + i;
       const plan = generateTopology(seed, `d${i % 100}`);
+      plans.push(plan);
       let t = performance.now();
       const lap = (k: keyof typeof phases) => { const n = performance.now(); phases[k] += n - t; t = n; };
       const built = await buildTopology(plan);
@@ -79,6 +81,7 @@ describeKernel('differential: the engine model equals iproute2 on random topolog
         lap('destroy');
       }
     }
+    console.log(`differential: covered ${coverage(plans)}`);
     console.log(`differential: time spent (ms) ${Object.entries(phases).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}`);
     expect(failures.join('\n\n')).toBe('');
     // And after the last cleanup the engine has let go of everything too.
