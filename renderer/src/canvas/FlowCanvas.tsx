@@ -83,7 +83,11 @@ export function FlowCanvas({ onLayoutDone }: { onLayoutDone?: (ms: number) => vo
     const my = ++gen.current;
     const t0 = performance.now();
     setLayoutBusy(true);
-    runElk(graph).then((p) => {
+    // Start ELK after the grid placement has painted: on a busy machine its worker competes for the
+    // CPU with the first render.
+    const start = () => { if (my === gen.current) runLayout(); };
+    requestAnimationFrame(() => setTimeout(start, 0));
+    const runLayout = () => runElk(graph).then((p) => {
       if (my !== gen.current) return;
       setPlacements(p);
       setLayoutBusy(false);
