@@ -145,6 +145,7 @@ MsgBuilder Build(Op& op, LinkTable& links, NsFds& fds) {
           int pidx = links.Fresh();
           pi->ifi_index = pidx;
           links.Add(op.peerName, pidx);
+          op.peerIndex = pidx;
         }
         m.PutStr(IFLA_IFNAME, op.peerName);
         if (op.peerMtu || op.mtu) m.PutU32(IFLA_MTU, op.peerMtu ? op.peerMtu : op.mtu);
@@ -302,7 +303,19 @@ struct Target {
   std::unique_ptr<NlSocket> owned;
   int nsFd = -1;
   std::unique_ptr<LinkTable> links;
+  // Links created or renamed by requests sent but not yet acknowledged. An op that names one waits
+  // for those acks: if the create failed (say the chosen ifindex was taken meanwhile), the index
+  // must not reach a later request, where it could mean somebody else's device.
+  std::set<int> pending;
 };
+
+// The ifindexes an op refers to (0 for names not known).
+std::vector<int> Refs(const Op& op, const LinkTable& links) {
+  std::vector<int> out;
+  for (const LinkRef* r : {&op.dev, &op.master, &op.vxDev})
+    if (r->Set()) out.push_back(links.Resolve(*r));
+  return out;
+}
 }  // namespace
 
 void RunBatch(NsState& st, MutationBatch& batch) {
@@ -368,13 +381,17 @@ void RunBatch(NsState& st, MutationBatch& batch) {
   auto flush = [&] {
     if (segment.empty()) return;
     std::vector<BatchResult> res = segTarget->sock->Batch(segment, batch.stopOnError);
+    bool segmentFailed = false;
     for (size_t j = 0; j < res.size(); j++) {
       Op& op = batch.ops[segmentOps[j]];
       if (res[j].err) {
         Fail(op, res[j].err, res[j].err == ECANCELED ? "not attempted: an earlier op of the batch failed" : res[j].extack);
-        failed = true;
+        failed = segmentFailed = true;
       }
     }
+    segTarget->pending.clear();
+    // The table assumed every op succeeded: after a failure, ask the kernel again when next needed.
+    if (segmentFailed) segTarget->links.reset();
     segment.clear();
     segmentOps.clear();
   };
@@ -396,8 +413,14 @@ void RunBatch(NsState& st, MutationBatch& batch) {
         lt.Add(op.name, op.resultIndex);
         continue;
       }
+      for (int ref : Refs(op, links(t)))
+        if (ref && t.pending.count(ref)) { flush(); break; }
+      if (failed && batch.stopOnError) { Fail(op, ECANCELED, "not attempted: an earlier op of the batch failed"); continue; }
       segment.push_back(Build(op, links(t), fds));
       segmentOps.push_back(i);
+      bool creates = op.kind == OpKind::CreateVeth || op.kind == OpKind::CreateBridge || op.kind == OpKind::CreateVxlan;
+      if (creates || (op.kind == OpKind::SetLink && !op.newName.empty())) t.pending.insert(op.resultIndex);
+      if (op.peerIndex) t.pending.insert(op.peerIndex);
       if (op.kind == OpKind::CreateVeth && !op.peerNsPath.empty()) invalidate(op.peerNsPath);
       if (op.kind == OpKind::SetLink && !op.nsPath.empty()) invalidate(op.nsPath);
       if (op.kind == OpKind::DeleteGroup) {  // which links went is the kernel's to say: re-read later

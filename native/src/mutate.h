@@ -79,6 +79,7 @@ struct Op {
   int err = 0;
   std::string extack, message;
   int resultIndex = 0;  // ifindex of a created/changed link, when known
+  int peerIndex = 0;    // ifindex chosen for a veth peer made in the same namespace
 };
 
 struct MutationBatch {

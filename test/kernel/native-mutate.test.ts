@@ -228,4 +228,20 @@ describeKernel('native mutations (real kernel)', () => {
     expect(ipj('-n', name, 'link', 'show').map((l: any) => l.ifname).sort()).toEqual(['after0', 'keep0', 'lo']);
     void path;
   });
+
+  it('an op naming a link whose creation failed never reaches another device with that ifindex', async () => {
+    const { name, h } = await nsWithHandle();
+    // Ask for ifindex 1 (lo's): the kernel refuses the create. The next op names the new link; it
+    // must fail (ENODEV) rather than be sent with index 1 and rename... lo's alias.
+    const res = await h.batch([
+      { op: 'createBridge', name: 'x1', index: 1 },
+      { op: 'setLink', dev: 'x1', alias: 'must-not-land-on-lo' },
+      { op: 'createBridge', name: 'x2', alias: 'fine' },
+    ], { stopOnError: false });
+    expect(res[0]).toMatchObject({ ok: false });
+    expect(res[1]).toMatchObject({ ok: false, error: { code: 'ENODEV' } });
+    expect(res[2]).toMatchObject({ ok: true });
+    expect(link(name, 'lo').ifalias).toBeUndefined();
+    expect(link(name, 'x2').ifalias).toBe('fine');
+  });
 });
