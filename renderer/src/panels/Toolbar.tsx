@@ -18,11 +18,15 @@ export function Toolbar() {
 
   const matches = useMemo(() => {
     if (!search.trim()) return [] as string[];
+    // Only what is on the canvas: the same filters as the graph.
     const hidden = new Set(filters.hiddenNs);
+    const shown = (i: (typeof interfaces)[string]) => !hidden.has(i.namespaceId)
+      && !(filters.hideLoopback && i.kind === 'loopback')
+      && !(filters.hidePhysical && i.kind === 'physical' && namespaces[i.namespaceId]?.kind === 'host');
     return Object.values(interfaces)
-      .filter((i) => !hidden.has(i.namespaceId) && matchesSearch(search, i.name, i.addresses))
+      .filter((i) => shown(i) && matchesSearch(search, i.name, i.addresses))
       .map((i) => i.id);
-  }, [search, interfaces, filters.hiddenNs]);
+  }, [search, interfaces, namespaces, filters]);
 
   const focusNext = () => {
     if (!matches.length) return;
@@ -36,7 +40,7 @@ export function Toolbar() {
       <div className="brand"><span className="logo">◈</span> VNet Studio</div>
       <div className="search">
         <input
-          data-testid="search" type="search" placeholder="Search name or address…" value={search}
+          aria-label="Search interfaces by name or address" data-testid="search" type="search" placeholder="Search name or address…" value={search}
           onChange={(e) => { hitIdx.current = 0; uiStore.getState().setSearch(e.target.value); }}
           onKeyDown={(e) => { if (e.key === 'Enter') focusNext(); if (e.key === 'Escape') uiStore.getState().setSearch(''); }}
         />
