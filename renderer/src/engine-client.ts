@@ -1,7 +1,7 @@
 // One client interface over two transports: Electron's preload (window.vnet) or the web host's
 // WebSocket (JSON-RPC 2.0, one message per text frame, token from the page URL).
 import { JSONRPCClient } from 'json-rpc-2.0';
-import type { MethodName, Methods, NotificationName, Notifications, VnetPreloadApi } from '../../electron/protocol';
+import { outcomeResult, type LabMethods, type MethodName, type Methods, type NotificationName, type Notifications, type VnetPreloadApi } from '../../electron/protocol';
 
 export interface EngineClient {
   readonly transport: 'electron' | 'websocket';
@@ -15,7 +15,7 @@ export interface EngineClient {
 }
 
 type Listeners = { [N in NotificationName]: Set<(p: Notifications[N]) => void> };
-const newListeners = (): Listeners => ({ delta: new Set(), counters: new Set(), status: new Set(), host: new Set() });
+const newListeners = (): Listeners => ({ delta: new Set(), counters: new Set(), status: new Set(), host: new Set(), labProgress: new Set() });
 
 declare global { interface Window { vnet?: VnetPreloadApi } }
 
@@ -38,16 +38,29 @@ function electronClient(api: VnetPreloadApi): EngineClient {
         case 'hello': return api.hello();
         case 'snapshot': return api.snapshot();
         case 'setSampleRate': return api.setSampleRate((params as { hz: number }).hz);
+        // Lab methods answer with an RpcOutcome; outcomeResult rethrows engine errors with their code.
+        case 'labValidate': case 'labPlan': case 'labApply': case 'labExport': {
+          const p = params as LabMethods['labApply']['params'];
+          // One call per method: a call through api[method] has a union type outcomeResult cannot infer.
+          if (method === 'labValidate') return outcomeResult(await api.labValidate(p.text, p.file));
+          if (method === 'labPlan') return outcomeResult(await api.labPlan(p.text, p.file));
+          if (method === 'labApply') return outcomeResult(await api.labApply(p.text, p.file));
+          return outcomeResult(await api.labExport(p.text, p.file));
+        }
+        case 'labDestroy': return outcomeResult(await api.labDestroy((params as { name: string }).name));
+        case 'labList': return outcomeResult(await api.labList());
+        case 'buildCommands': return outcomeResult(await api.buildCommands((params as LabMethods['buildCommands']['params']).actions));
+        case 'build': return outcomeResult(await api.build((params as LabMethods['build']['params']).actions));
         default: throw new Error(`unknown method ${String(method)}`);
       }
     }) as EngineClient['call'],
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     on: ((name: NotificationName, cb: (p: any) => void) => {
       switch (name) {
         case 'delta': return api.onDelta(cb);
         case 'counters': return api.onCounters(cb);
         case 'status': return api.onStatus(cb);
         case 'host': return api.onHostNotice(cb);
+        case 'labProgress': return api.onLabProgress(cb);
         default: return () => {};
       }
     }) as EngineClient['on'],
