@@ -7,6 +7,7 @@ import type { NamespaceHandle, NativeAddon, RawEvent } from '../../native/types'
 import { loadNative } from '../../native/index';
 import { Engine } from '../../electron/engine/index';
 import { readWorld } from './iproute';
+import { ModelMirror } from './mirror';
 
 export interface EngineUnderTest {
   engine: Engine | null;
@@ -16,6 +17,9 @@ export interface EngineUnderTest {
   resyncEvents(): number;
   /** Full link dumps the engine asked for after its first one per namespace (its re-reads). */
   redumps(): number;
+  /** The model as a client sees it: the first snapshot plus every delta and counter frame since
+   *  (taken after the engine flushed what it had queued). Null for the ip stand-in. */
+  mirror(): ModelMirror | null;
   /** Times model() gave up waiting for the engine to go idle (2 s). */
   idleTimeouts(): number;
   close(): Promise<void>;
@@ -64,7 +68,7 @@ export async function startEngine(opts: EngineOptions = {}): Promise<EngineUnder
   // VNET_TEST_ENGINE=ip: iproute2 stands in for the engine — a check of the test machinery itself
   // (generator, readers, comparison), never the default.
   if (process.env.VNET_TEST_ENGINE === 'ip') {
-    return { engine: null, model: async () => readWorld().model, resyncEvents: () => 0, redumps: () => 0, idleTimeouts: () => 0, close: async () => {} };
+    return { engine: null, model: async () => readWorld().model, resyncEvents: () => 0, redumps: () => 0, idleTimeouts: () => 0, mirror: () => null, close: async () => {} };
   }
   const c: Counters = { resyncEvents: 0, linkDumps: 0, handles: 0 };
   let idleTimeouts = 0;
@@ -74,8 +78,13 @@ export async function startEngine(opts: EngineOptions = {}): Promise<EngineUnder
     sampleHz: opts.sampleHz ?? 10,
     log: opts.log,
   });
+  // Snapshot and subscription in the same tick: no delta can fall between them.
+  const mirror = new ModelMirror(engine.snapshot());
+  engine.on('delta', (b) => mirror.applyBatch(b));
+  engine.on('counters', (f) => mirror.applyCounters(f));
   return {
     engine,
+    mirror: () => { engine.model(); /* flushes queued deltas to the listeners */ return mirror; },
     model: async () => {
       // Let in-flight work finish, but never hang on an engine that does not go idle: the
       // comparison then shows what it holds.

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { describeKernel } from '../helpers/world';
 import { ip, listWorldNamespaces } from '../helpers/iproute';
-import { formatDifferences } from '../helpers/model-diff';
+import { diffModels, formatDifferences } from '../helpers/model-diff';
 import { compareSettled } from '../helpers/settle';
 import { startEngine, type EngineUnderTest } from '../helpers/engine-under-test';
 
@@ -65,6 +65,12 @@ describeKernel('churn: thousands of link events through a tiny socket buffer', (
     console.log(`churn: ${events} link add/delete events in ${churnMs} ms; ` +
       `resync signals ${engine.resyncEvents()}, engine re-reads ${engine.redumps()}`);
     expect(formatDifferences(diffs)).toBe('');
+    // A client that followed the delta stream through all of it holds the same model.
+    const mirror = engine.mirror();
+    if (mirror && engine.engine) {
+      expect(mirror.problems).toEqual([]);
+      expect(formatDifferences(diffModels(engine.engine.model(), mirror.model))).toBe('');
+    }
     // The buffer really overflowed, and the engine answered by re-reading.
     expect(engine.resyncEvents()).toBeGreaterThan(0);
     expect(engine.redumps()).toBeGreaterThan(0);

@@ -62,6 +62,15 @@ describeKernel('differential: the engine model equals iproute2 on random topolog
         let diffs = await compareSettled(() => engine.model(), SETTLE);
         lap('compare');
         let which = 'the running engine (events)';
+        const mirror = engine.mirror();
+        if (diffs.length === 0 && mirror && engine.engine) {
+          // What a client holds (first snapshot + every delta and counter frame) equals the engine's model.
+          diffs = [
+            ...mirror.problems.map((p) => ({ path: 'delta stream', expected: 'consistent', actual: p })),
+            ...diffModels(engine.engine.model(), mirror.model),
+          ];
+          which = 'a client\'s copy built from the delta stream (expected = the engine\'s own model)';
+        }
         if (diffs.length === 0 && i % 10 === 0) {
           // Every tenth topology also through a fresh engine's first dump.
           const fresh = await startEngine({ sampleHz: SAMPLE_HZ });
