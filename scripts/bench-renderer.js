@@ -299,8 +299,8 @@ async function bench(o) {
     console.log(`  ${mark(firstRender <= 1500)} first render (all ${nIf} interfaces loaded, the first box drawn at a readable scale: ${inDom} interface nodes in view), from navigation: ${firstRender.toFixed(0)} ms   target ≤ 1500 ms`);
     console.log(`       marks (ms from navigation): ${marks}
        ELK layout applied at ${layoutDone.toFixed(0)} ms from navigation (ELK in its worker ${elkMs.toFixed(0)} ms; an instant grid placement shows first)`);
-    frameLine(`A: whole picture (after \"fit\", ${ifA} interface nodes in the DOM, light nodes, activity refreshed at 1 Hz), DOM nodes ${domA}`, fA, o.seconds);
-    frameLine(`B: readable zoom (${ifB} interface nodes in view, ${textB} showing live counters at ${o.hz} Hz), DOM nodes ${domB}`, fB, o.seconds);
+    frameLine(`A: whole picture (after \"fit\", ${ifA} interface nodes in the DOM, light nodes, activity refreshed at 1 Hz), CDP DOM node count ${domA} incl. detached`, fA, o.seconds);
+    frameLine(`B: readable zoom (${ifB} interface nodes in view, ${textB} showing live counters at ${o.hz} Hz), CDP DOM node count ${domB} incl. detached`, fB, o.seconds);
     console.log(`       counters moving on screen in B: ${before === after ? 'NO' : 'yes'}`);
     console.log(`       renderer JS heap after GC: ${heapMB.toFixed(1)} MB used of ${heapTotalMB.toFixed(1)} MB`);
     if (errors.length) console.log(`  page errors: ${errors.join(' | ')}`);
