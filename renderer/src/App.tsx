@@ -5,6 +5,10 @@ import { Toolbar } from './panels/Toolbar';
 import { Inspector } from './panels/Inspector';
 import { StatusBar } from './panels/StatusBar';
 import { useUi } from './stores';
+import { Palette } from './build/Palette';
+import { BuildDock } from './build/BuildDock';
+import { BuildDialogs } from './build/Dialogs';
+import './build/build.css';
 
 /** Exposed for benchmarks and curious people: when the first ELK layout finished, in ms. */
 declare global { interface Window { __vnetLayoutMs?: number[] } }
@@ -18,10 +22,13 @@ export function App() {
       <div className={`app theme-${theme}`} data-testid="app">
         <Toolbar />
         <main className="main">
+          <Palette />
           <FlowCanvas onLayoutDone={onLayoutDone} />
           <Inspector />
         </main>
+        <BuildDock />
         <StatusBar />
+        <BuildDialogs />
       </div>
     </ReactFlowProvider>
   );

@@ -13,6 +13,7 @@ import { counterPump, topologyStore, uiStore, useConnection, useTopology, useUi 
 import { DETAIL_ZOOM, IfaceNode } from './IfaceNode';
 import { CloudNode, NamespaceNode, ProcessNode } from './OtherNodes';
 import { TrafficEdge } from './TrafficEdge';
+import { useBuildCanvas } from '../build/drag-drop';
 
 const nodeTypes: NodeTypes = { iface: IfaceNode, namespace: NamespaceNode, process: ProcessNode, cloud: CloudNode };
 const edgeTypes: EdgeTypes = { traffic: TrafficEdge };
@@ -58,6 +59,7 @@ export function FlowCanvas({ onLayoutDone }: { onLayoutDone?: (ms: number) => vo
   const { fitView, setViewport } = useReactFlow();
   const boxRef = useRef<HTMLDivElement>(null);
   const viewportSet = useRef(false);
+  const build = useBuildCanvas();
 
   const graph = useMemo(() => buildGraph(topologyStore.getState(), filters),
     [topo.namespaces, topo.interfaces, topo.nsOrder, filters]);
@@ -111,7 +113,7 @@ export function FlowCanvas({ onLayoutDone }: { onLayoutDone?: (ms: number) => vo
   const [nodes, setNodes] = useState<FlowNode[]>([]);
   useEffect(() => {
     const placed = placeNodes(graph.nodes, placements, userPositions).map((n) =>
-      (selection && n.id === selection.id ? { ...n, selected: true } : n) as FlowNode);
+      ((selection && n.id === selection.id) || prevNodes.current.get(n.id)?.selected ? { ...n, selected: true } : n) as FlowNode);
     const next = reuse(prevNodes.current, placed);
     prevNodes.current = new Map(next.map((n) => [n.id, n]));
     // Fit the first picture before its nodes mount: they then render at the zoom they will be seen
@@ -144,7 +146,8 @@ export function FlowCanvas({ onLayoutDone }: { onLayoutDone?: (ms: number) => vo
 
   const onNodeDragStop: OnNodeDrag<FlowNode> = useCallback((_e, _node, dragged) => {
     for (const n of dragged) uiStore.getState().rememberPosition(n.id, { x: n.position.x, y: n.position.y });
-  }, []);
+    build.onBuildDragStop(_e, _node, dragged);
+  }, [build.onBuildDragStop]);
 
   const onNodeClick = useCallback((_e: unknown, n: FlowNode) => {
     const kind = n.type === 'iface' ? 'iface' : n.type === 'namespace' ? 'namespace' : n.type === 'process' ? 'process' : 'cloud';
@@ -164,7 +167,7 @@ export function FlowCanvas({ onLayoutDone }: { onLayoutDone?: (ms: number) => vo
         onNodeClick={onNodeClick}
         onPaneClick={onPaneClick}
         connectionMode={ConnectionMode.Loose}
-        nodesConnectable={false}
+        {...build.props}
         colorMode={theme}
         minZoom={0.05}
         maxZoom={2.5}

@@ -3,6 +3,7 @@
 import type { NodeHandle, Position } from '@xyflow/react';
 import type { TopologyState, IfaceEntry } from '../store/topology';
 import type { Filters } from '../store/ui';
+import { buildHandle } from '../build/handles';
 import { SIZE, ifaceHeight, type CloudNode, type EdgeKind, type FlowEdge, type FlowNode, type IfaceNode, type NamespaceNode, type ProcessNode } from './types';
 
 export interface Graph { nodes: FlowNode[]; edges: FlowEdge[] }
@@ -51,14 +52,14 @@ export function buildGraph(t: TopologyState, f: Filters): Graph {
     const nsNode: NamespaceNode = {
       id: nsNodeId(nsId), type: 'namespace', position: { x: 0, y: 0 },
       data: { nsId, label: ns.label, nsKind: ns.kind, ifCount: ifaces.length, error: ns.error ?? null },
-      style: { width: 300, height: 200 }, selectable: true, dragHandle: '.ns-header', handles: [],
+      style: { width: 300, height: 200 }, selectable: true, dragHandle: '.ns-header', handles: ns.kind === 'process' ? [] : [buildHandle('namespace', 300)],
     };
     nodes.push(nsNode);
     const procs = new Map<number, ProcessNode>();
     for (const ifc of ifaces) {
       const n: IfaceNode = {
         id: ifNodeId(ifc.id), type: 'iface', parentId: nsNode.id, extent: 'parent', position: { x: 0, y: 0 },
-        width: SIZE.iface.w, height: ifaceHeight(nodeAddresses(ifc.addresses).length), handles: centreHandle(SIZE.iface.w, ifaceHeight(nodeAddresses(ifc.addresses).length)),
+        width: SIZE.iface.w, height: ifaceHeight(nodeAddresses(ifc.addresses).length), handles: [...centreHandle(SIZE.iface.w, ifaceHeight(nodeAddresses(ifc.addresses).length)), ...(ifc.kind === 'bridge' ? [buildHandle('bridge', SIZE.iface.w)] : [])],
         data: {
           ifId: ifc.id, nsId, nsLabel: ns.label, name: ifc.name, ifKind: ifc.kind, state: ifc.state, addresses: ifc.addresses, shownAddresses: nodeAddresses(ifc.addresses),
           mac: ifc.mac, mtu: ifc.mtu, master: ifc.master, appOwned: ifc.alias != null && ifc.alias.startsWith('vnet-studio'),

@@ -7,6 +7,7 @@ import { interfacesOf, type TopologyState } from '../store/topology';
 import { KindIcon } from '../icons';
 import { fmtBytesRate, fmtPps } from '../format';
 import { Sparkline } from './Sparkline';
+import { IfaceEditor, NamespaceEditor } from '../build/Editors';
 
 const Row = ({ k, children, testid }: { k: string; children: ReactNode; testid?: string }) => (
   <tr data-testid={testid}><th>{k}</th><td>{children}</td></tr>
@@ -38,6 +39,7 @@ function IfaceInspector({ id }: { id: string }) {
         </select>
       </div>
       <Sparkline id={id} metric={metric} />
+      <IfaceEditor id={id} />
       <table className="kv">
         <tbody>
           <Row k="rx rate">{fmtPps(c?.rxPps ?? 0)} · {fmtBytesRate(c?.rxBps ?? 0)}</Row>
@@ -86,6 +88,7 @@ function NamespaceInspector({ id }: { id: string }) {
           {ns.error && <Row k="error">{ns.error}</Row>}
         </tbody>
       </table>
+      <NamespaceEditor id={id} />
       <h3>Addresses</h3>
       <table className="grid" data-testid="ns-addresses">
         <thead><tr><th>interface</th><th>address</th></tr></thead>

@@ -1,0 +1,23 @@
+// The bottom dock: the command log and the lab panel as tabs; collapsible.
+import { useState } from 'react';
+import { CommandLog } from './CommandLog';
+import { LabPanel } from './LabPanel';
+import { useBuild } from './build-store';
+import { useWhyNotBuild } from './perform';
+
+export function BuildDock() {
+  const [tab, setTab] = useState<'log' | 'labs' | null>('log');
+  const count = useBuild((s) => s.log.length);
+  const why = useWhyNotBuild();
+  return (
+    <section className={`build-dock${tab ? '' : ' collapsed'}`} data-testid="build-dock">
+      <div className="dock-tabs">
+        <button data-testid="tab-log" className={tab === 'log' ? 'active' : ''} onClick={() => setTab(tab === 'log' ? null : 'log')}>commands{count ? ` (${count})` : ''}</button>
+        <button data-testid="tab-labs" className={tab === 'labs' ? 'active' : ''} onClick={() => setTab(tab === 'labs' ? null : 'labs')}>labs</button>
+        {why && <span className="dock-why" data-testid="build-disabled" title={why}>building is off: {why}</span>}
+      </div>
+      {tab === 'log' && <CommandLog />}
+      {tab === 'labs' && <LabPanel />}
+    </section>
+  );
+}
