@@ -48,7 +48,9 @@ class Handle : public Napi::ObjectWrap<Handle> {
   explicit Handle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Handle>(info) {
     if (info.Length() < 1 || !info[0].IsExternal())
       throw Napi::TypeError::New(info.Env(), "NamespaceHandle is made by openNamespace()");
-    st_ = *info[0].As<Napi::External<std::shared_ptr<NsState>>>().Data();
+    // Taken, not copied: the External lives until a garbage collection, and a copy left in it
+    // would keep the sockets (and the namespace) open after close().
+    st_ = std::move(*info[0].As<Napi::External<std::shared_ptr<NsState>>>().Data());
     inode_ = static_cast<double>(st_->inode);
     path_ = st_->path;
   }
