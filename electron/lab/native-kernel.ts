@@ -28,20 +28,6 @@ interface MutAddon {
   setSysctl(nsPath: string | null, key: string, value: string): Promise<void>;
 }
 
-/**
- * WORKAROUND (native phase 2, to remove once fixed there): a closed handle's netlink sockets are
- * released only when its finished workers are garbage-collected, and those sockets keep a deleted
- * namespace — and the veth ends whose peers were in it — alive for seconds. A collection releases them.
- */
-function collectClosedHandles(): void {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    require('node:v8').setFlagsFromString('--expose_gc');
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    (require('node:vm').runInNewContext('gc') as () => void)();
-  } catch { /* no gc available: the kernel will get there on its own */ }
-}
-
 function kindOf(l: RawLink): InterfaceKind {
   if (l.type === 772) return 'loopback';
   if (l.kind === 'tun') return l.tun?.type === 'tap' ? 'tap' : 'tun';
@@ -116,11 +102,10 @@ export class NativeLabKernel implements LabKernel {
       const nsidOf = new Map<number, string>();
       const need = new Set(d.links.filter((l) => l.kind === 'veth' && l.linkNetnsid >= 0 && l.alias?.startsWith(ALIAS_PREFIX)).map((l) => l.linkNetnsid));
       if (need.size) {
-        for (const other of [HOST_NS, ...hint.peersIn.filter((n) => mounted.has(n))]) {
-          if (other === d.ns || nsidOf.size === need.size) continue;
-          const id = await d.h.getNsid(other === HOST_NS ? '/proc/self/ns/net' : path.join(this.netnsDir, other)).catch(() => -1);
-          if (need.has(id)) nsidOf.set(id, other);
-        }
+        // all at once: one by one, 100 namespaces cost ~15 ms of thread hops
+        const others = [HOST_NS, ...hint.peersIn.filter((n) => mounted.has(n))].filter((o) => o !== d.ns);
+        const ids = await Promise.all(others.map((o) => d.h.getNsid(o === HOST_NS ? '/proc/self/ns/net' : path.join(this.netnsDir, o)).catch(() => -1)));
+        ids.forEach((id, i) => { if (need.has(id)) nsidOf.set(id, others[i]); });
       }
       for (const l of d.links) {
         let peer: ActualLink['peer'] = null;
@@ -173,25 +158,22 @@ export class NativeLabKernel implements LabKernel {
       process.stderr.write(`lab trace: ${what} ${(Number(n - t) / 1e6).toFixed(1)} ms\n`);
       t = n;
     };
-    // Deletions: routes first; then namespaces (the kernel removes their interfaces in one batch,
-    // asynchronously — veth ends outside go with them); then the remaining links, whose bridges
-    // by then have fewer ports to let go of.
+    // Deletions: routes first; then the links (a bridge lets go of all its ports at once — one
+    // RCU grace period per port, ~0.4 ms each, in our own request); then the namespaces, whose
+    // interfaces (and the veth ends outside whose peers were inside) the kernel removes
+    // asynchronously. Not both at once: the kernel's namespace cleanup would take the rtnl lock
+    // the bridge's deletion needs, and detach the same ports one by one in the meantime.
     await this.perNamespace(stage(['route-del']), lab, done);
     for (const a of stage(['nat-del'])) { await this.nat(a, lab); done(a); }
-    // namespaces and the remaining links go at the same time (independent: links whose peer is in
-    // a deleted namespace are not among them)
+    await this.perNamespace(stage(['link-del']), lab, done);
+    trace('link-del');
     const nsDel = stage(['ns-del']);
-    await Promise.all([
-      (async () => {
-        if (!nsDel.length) return;
-        for (const a of nsDel) this.forget(a.ns);
-        await this.wrap(nsDel[0], () => this.addon.deleteNamedNamespace(nsDel.map((a) => a.ns)));
-        nsDel.forEach(done);
-        collectClosedHandles();   // so no socket of ours keeps the deleted namespaces alive
-      })(),
-      this.perNamespace(stage(['link-del']), lab, done),
-    ]);
-    trace('ns-del + link-del');
+    if (nsDel.length) {
+      for (const a of nsDel) this.forget(a.ns);   // no socket of ours keeps them alive
+      await this.wrap(nsDel[0], () => this.addon.deleteNamedNamespace(nsDel.map((a) => a.ns)));
+      nsDel.forEach(done);
+      trace('ns-del');
+    }
     void vanishing;   // not waited for here: the next read of this lab waits for its dying ends
     const nsAdd = stage(['ns-add']);
     if (nsAdd.length) {
@@ -201,7 +183,7 @@ export class NativeLabKernel implements LabKernel {
       trace('ns-add');
     }
     const creates = stage(['bridge-add', 'tuntap-add', 'veth-add']);
-    await this.perNamespace(creates, lab, done);
+    await this.oneBatch(creates, lab, done);
     trace('create links');
     // creation already marked the end it made (in the same batch); the planner's alias action for it is done
     const marked = new Set(creates.map((a) => { const { ns, ops } = this.toNative(a, lab); return key(ns, String(ops[0].name)); }));
@@ -231,7 +213,6 @@ export class NativeLabKernel implements LabKernel {
       for (let i = 0; i < 1000; i++) {
         const links = await h.dumpLinks();
         if (!links.some((l) => names.has(l.name))) break;
-        if (i === 0) collectClosedHandles();
         await new Promise((r) => setTimeout(r, 10));
       }
     }
@@ -241,9 +222,8 @@ export class NativeLabKernel implements LabKernel {
     try { return await f(); } catch (e) { throw new KernelRefusal(a, e as Error); }
   }
 
-  /** One batch per namespace (in the order given), all namespaces at once. */
-  private async perNamespace(actions: Action[], lab: string, done: (a: Action) => void): Promise<void> {
-    if (!actions.length) return;
+  /** The actions' ops grouped by the namespace that performs them (in the order given). */
+  private grouped(actions: Action[], lab: string): Map<string, { ops: NativeOp[]; owners: Action[] }> {
     const groups = new Map<string, { ops: NativeOp[]; owners: Action[] }>();
     for (const a of actions) {
       const { ns, ops } = this.toNative(a, lab);
@@ -251,20 +231,53 @@ export class NativeLabKernel implements LabKernel {
       if (!g) groups.set(ns, (g = { ops: [], owners: [] }));
       for (const op of ops) { g.ops.push(op); g.owners.push(a); }
     }
+    return groups;
+  }
+
+  /** One batch per namespace (in the order given), all namespaces at once. Only for actions that
+   *  create no links (see oneBatch). */
+  private async perNamespace(actions: Action[], lab: string, done: (a: Action) => void): Promise<void> {
+    if (!actions.length) return;
     const failures: KernelRefusal[] = [];
-    await Promise.all([...groups].map(async ([ns, g]) => {
+    await Promise.all([...this.grouped(actions, lab)].map(async ([ns, g]) => {
       const h = await this.wrap(g.owners[0], () => this.handle(ns));
-      const results = await this.wrap(g.owners[0], () => h.batch(g.ops, { stopOnError: true }));
-      const lastOp = new Map<Action, number>();
-      g.owners.forEach((a, i) => lastOp.set(a, i));
-      results.forEach((r, i) => {
-        const a = g.owners[i];
-        if (!r.ok) { if (!failures.some((f) => f.action === a)) failures.push(new KernelRefusal(a, r.error)); return; }
-        if (lastOp.get(a) === i) done(a);   // an action is done when its last op is
-      });
-      if (results.length < g.ops.length && !failures.length) failures.push(new KernelRefusal(g.owners[results.length], new Error('not performed')));
+      await this.batch(h, g, done, failures);
     }));
     if (failures.length) throw failures[0];
+  }
+
+  /**
+   * Link creations: ONE batch on the host handle, each namespace's ops in a run of their own (an op
+   * with `ns` runs in that namespace). Not one batch per namespace in parallel: the addon picks a
+   * new link's ifindex up front from its view of the namespace, and a parallel batch elsewhere that
+   * puts a veth peer into that namespace gets an index from the kernel meanwhile — the same one, at
+   * times, and the create fails with EEXIST. Within one batch the addon re-reads a namespace after
+   * a peer was put into it.
+   */
+  private async oneBatch(actions: Action[], lab: string, done: (a: Action) => void): Promise<void> {
+    if (!actions.length) return;
+    const all = { ops: [] as NativeOp[], owners: [] as Action[] };
+    for (const [ns, g] of this.grouped(actions, lab)) {
+      const p = this.nsPath(ns);
+      all.ops.push(...(p === null ? g.ops : g.ops.map((op) => ({ ...op, ns: p }))));
+      all.owners.push(...g.owners);
+    }
+    const h = await this.wrap(all.owners[0], () => this.handle(HOST_NS));
+    const failures: KernelRefusal[] = [];
+    await this.batch(h, all, done, failures);
+    if (failures.length) throw failures[0];
+  }
+
+  private async batch(h: MutHandle, g: { ops: NativeOp[]; owners: Action[] }, done: (a: Action) => void, failures: KernelRefusal[]): Promise<void> {
+    const results = await this.wrap(g.owners[0], () => h.batch(g.ops, { stopOnError: true }));
+    const lastOp = new Map<Action, number>();
+    g.owners.forEach((a, i) => lastOp.set(a, i));
+    results.forEach((r, i) => {
+      const a = g.owners[i];
+      if (!r.ok) { if (!failures.some((f) => f.action === a)) failures.push(new KernelRefusal(a, r.error)); return; }
+      if (lastOp.get(a) === i) done(a);   // an action is done when its last op is
+    });
+    if (results.length < g.ops.length && !failures.length) failures.push(new KernelRefusal(g.owners[results.length], new Error('not performed')));
   }
 
   /** The netlink ops of one action, and the namespace whose handle performs them. */

@@ -23,7 +23,7 @@ describeKernel('labs in the kernel', () => {
   afterAll(() => k?.close());
   // a failed test must not leave its lab to the next one
   afterEach(async () => {
-    for (const name of ['two-rooms', 'veth-pair', 'docker-like', 'vm-tap', 'tun-device']) if (readJournal(name)) await destroyLab(name, k);
+    for (const name of ['two-rooms', 'veth-pair', 'docker-like', 'vm-tap', 'tun-device', 'cross']) if (readJournal(name)) await destroyLab(name, k);
   });
 
   async function destroyAndCheck(name: string, before: string) {
@@ -131,6 +131,29 @@ describeKernel('labs in the kernel', () => {
       await destroyAndCheck(lab.name, before);
     });
   }
+
+  test('links made into a namespace from two sides (its own bridge, peers from other namespaces): every apply works, also right after a destroy', async () => {
+    // The addon picks a new link's ifindex up front; links made into the same namespace by
+    // parallel batches took each other's indexes at times (EEXIST on docker0 or eth0).
+    const text = [
+      'name: cross', 'namespaces:',
+      '  x-hub: { interfaces: { eth0: { addresses: [10.40.0.1/24] } } }',
+      '  x-far: { interfaces: { eth0: { addresses: [10.40.0.2/24] } } }',
+      '  x-c1: { interfaces: { eth0: { addresses: [10.41.0.2/24] } } }',
+      '  x-c2: { interfaces: { eth0: { addresses: [10.41.0.3/24] } } }',
+      'bridges:', '  br-x: { namespace: x-hub, addresses: [10.41.0.1/24] }',
+      'veths:', '  - [x-c1:eth0, br-x]', '  - [x-c2:eth0, br-x]', '  - [x-hub:eth0, x-far:eth0]', '',
+    ].join('\n');
+    const before = kernelState();
+    for (let i = 0; i < 10; i++) {
+      await applyLab(parseLab(text), k);
+      expect(links('x-hub').map((l) => l.ifname).sort()).toEqual(['br-x', 'eth0', 'lo', 'x-c1-eth0', 'x-c2-eth0'].sort());
+      if (i === 0) expect(ping('x-c1', '10.41.0.3')).toBe(true);
+      await destroyLab('cross', k);   // and the next apply right after it
+    }
+    await until(() => markedLinks('cross').length === 0 && netnsList().length === 0, 'lab cross to go');
+    expect(kernelState()).toBe(before);
+  });
 
   test('objects the lab did not make stay untouched; one in the way stops the apply before anything changes', async () => {
     // a user's own bridge and a "docker-like" veth made with ip
