@@ -1,6 +1,7 @@
 // Churn: thousands of link add/delete events in a few seconds while the engine listens with an
 // event socket buffer far too small for them, so the kernel drops messages (ENOBUFS). The engine
-// must notice, re-read the namespace, and end up exactly equal to what `ip` says.
+// must notice, re-read the namespace, and end up exactly equal to what `ip` says. Addresses and
+// their prefix routes churn on the links that stay.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { describeKernel } from '../helpers/world';
@@ -12,6 +13,7 @@ import { startEngine, type EngineUnderTest } from '../helpers/engine-under-test'
 const NAMESPACES = ['churn0', 'churn1'];
 const PAIRS = 1000;        // per namespace: 1,000 veth pairs added, 900 deleted = 3,800 link events
 const KEEP_EVERY = 10;     // every tenth pair stays, so the final model is not just empty
+const ADDRS_PER_KEPT = 10; // and gets 10 IPv4 addresses (each with its prefix route), 5 deleted again
 /** Small enough that a burst of RTM_NEWLINKs overflows it (the kernel doubles the value). */
 const RCVBUF = 4096;
 
@@ -36,6 +38,9 @@ function churnLines(prefix: string): string[] {
     for (let i = w; i < w + 50; i++) lines.push(`link add ${prefix}a${i} group 7 type veth peer name ${prefix}b${i} group 7`);
     for (let i = w; i < w + 50; i += KEEP_EVERY) {
       lines.push(`link set dev ${prefix}a${i} group 0`, `link set dev ${prefix}b${i} group 0`, `link set dev ${prefix}a${i} up`);
+      // Address (and prefix route) churn on the kept, up end: ADDRS_PER_KEPT added, half deleted.
+      for (let k = 0; k < ADDRS_PER_KEPT; k++) lines.push(`addr add 10.${(i % 200) + 1}.${k}.1/24 dev ${prefix}a${i}`);
+      for (let k = 0; k < ADDRS_PER_KEPT; k += 2) lines.push(`addr del 10.${(i % 200) + 1}.${k}.1/24 dev ${prefix}a${i}`);
     }
     lines.push('link del group 7');
   }
@@ -62,7 +67,8 @@ describeKernel('churn: thousands of link events through a tiny socket buffer', (
     expect(ids.size).toBe(NAMESPACES.length);
     const diffs = await compareSettled(() => engine.model(), { settleMs: 10_000, samplePeriodMs: 100, onlyNamespaces: ids });
     const events = NAMESPACES.length * (2 * PAIRS + 2 * (PAIRS - PAIRS / KEEP_EVERY));
-    console.log(`churn: ${events} link add/delete events in ${churnMs} ms; ` +
+    const addrEvents = NAMESPACES.length * (PAIRS / KEEP_EVERY) * ADDRS_PER_KEPT * 1.5;
+    console.log(`churn: ${events} link add/delete events and ${addrEvents} address add/delete events in ${churnMs} ms; ` +
       `resync signals ${engine.resyncEvents()}, engine re-reads ${engine.redumps()}`);
     expect(formatDifferences(diffs)).toBe('');
     // A client that followed the delta stream through all of it holds the same model.
@@ -79,6 +85,8 @@ describeKernel('churn: thousands of link events through a tiny socket buffer', (
     for (const id of ids) {
       const ns = m.namespaces.find((x) => x.id === id)!;
       expect(ns.interfaces.filter((i) => i.kind === 'veth').length).toBe((PAIRS / KEEP_EVERY) * 2);
+      expect(ns.interfaces.reduce((n, i) => n + i.addresses.filter((a) => a.startsWith('10.')).length, 0))
+        .toBe((PAIRS / KEEP_EVERY) * ADDRS_PER_KEPT / 2);
     }
   }, 60_000);
 });
