@@ -22,12 +22,12 @@ for (const w of wanted) {
   if (!SECTIONS.includes(w)) { console.error(`bench: unknown section "${w}" (known: ${SECTIONS.join(', ')})`); process.exit(2); }
 }
 
+const t0 = Date.now();
 // Build what the sections load (dist/electron, dist/native, dist/renderer), so a bench never
 // measures stale code. The native addon is built by `npm install`.
 const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
 if (build.status !== 0) { console.error('bench: npm run build failed'); process.exit(build.status ?? 1); }
 
-const t0 = Date.now();
 let failed = 0;
 for (const name of wanted.length ? wanted : SECTIONS) {
   const script = path.join(root, 'scripts', `bench-${name}.js`);
@@ -36,5 +36,5 @@ for (const name of wanted.length ? wanted : SECTIONS) {
   const r = spawnSync(path.join(root, 'scripts', 'world.sh'), [process.execPath, script], { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) { console.error(`bench: section ${name} failed (${r.status ?? r.signal})`); failed++; }
 }
-console.log(`\nbench: done in ${((Date.now() - t0) / 1000).toFixed(1)} s${failed ? `, ${failed} section(s) failed` : ''}`);
+console.log(`\nbench: done in ${((Date.now() - t0) / 1000).toFixed(1)} s (build included)${failed ? `, ${failed} section(s) failed` : ''}`);
 process.exit(failed ? 1 : 0);
