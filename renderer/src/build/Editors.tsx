@@ -50,7 +50,7 @@ export function IfaceEditor({ id }: { id: string }) {
     <fieldset className="editor" data-testid="iface-editor" data-enabled={String(!why)} disabled={off} title={why ?? undefined}>
       <legend>edit</legend>
       <Field label="state">
-        <button data-testid="edit-updown" onClick={() => void act(`set ${i.name} ${up ? 'down' : 'up'}`, [{ op: up ? 'down' : 'up', ns, name: i.name }])}>
+        <button data-testid="edit-updown" onClick={() => void act(`set ${i.name} in ${ns} ${up ? 'down' : 'up'}`, [{ op: up ? 'down' : 'up', ns, name: i.name }])}>
           {up ? 'set down' : 'set up'}
         </button>
       </Field>
@@ -58,12 +58,12 @@ export function IfaceEditor({ id }: { id: string }) {
         <input data-testid="edit-mtu" placeholder={String(i.mtu)} value={mtu} onChange={(e) => setMtu(e.target.value)} aria-invalid={!!mtuErr}
           onKeyDown={(e) => { if (e.key === 'Enter' && mtu && !mtuErr) document.querySelector<HTMLButtonElement>('[data-testid="edit-mtu-apply"]')?.click(); }} />
         <button data-testid="edit-mtu-apply" disabled={!mtu || !!mtuErr}
-          onClick={async () => { if (await act(`set ${i.name} mtu ${mtu}`, [{ op: 'mtu', ns, name: i.name, mtu: Number(mtu) }])) setMtu(''); }}>set</button>
+          onClick={async () => { if (await act(`set ${i.name} in ${ns} mtu ${mtu}`, [{ op: 'mtu', ns, name: i.name, mtu: Number(mtu) }])) setMtu(''); }}>set</button>
       </Field>
       <Field label="MAC" error={macErr} testid="edit-mac-error">
         <input data-testid="edit-mac" placeholder={i.mac ?? ''} value={mac} onChange={(e) => setMac(e.target.value)} aria-invalid={!!macErr} spellCheck={false} />
         <button data-testid="edit-mac-apply" disabled={!mac || !!macErr}
-          onClick={async () => { if (await act(`set ${i.name} address ${mac}`, [{ op: 'mac', ns, name: i.name, mac: mac.toLowerCase() }])) setMac(''); }}>set</button>
+          onClick={async () => { if (await act(`set ${i.name} in ${ns} address ${mac}`, [{ op: 'mac', ns, name: i.name, mac: mac.toLowerCase() }])) setMac(''); }}>set</button>
       </Field>
       <Field label="addresses" error={addrErr} testid="edit-addr-error">
         <div className="addr-list">
@@ -71,14 +71,14 @@ export function IfaceEditor({ id }: { id: string }) {
             <div key={a} className="addr-item" data-testid="edit-address" data-address={a}>
               <span>{a}</span>
               <button className="small" data-testid="addr-remove" title={`ip addr del ${a} dev ${i.name}`}
-                onClick={() => void act(`remove ${a} from ${i.name}`, [{ op: 'addr-del', ns, name: i.name, address: a }])}>✕</button>
+                onClick={() => void act(`remove ${a} from ${i.name} in ${ns}`, [{ op: 'addr-del', ns, name: i.name, address: a }])}>✕</button>
             </div>
           ))}
         </div>
         <form className="inline" onSubmit={async (e) => {
           e.preventDefault();
           if (!addr || addrErr) return;
-          if (await act(`add ${addr.trim()} to ${i.name}`, [{ op: 'addr-add', ns, name: i.name, address: addr.trim() }])) setAddr('');
+          if (await act(`add ${addr.trim()} to ${i.name} in ${ns}`, [{ op: 'addr-add', ns, name: i.name, address: addr.trim() }])) setAddr('');
         }}>
           <input data-testid="edit-addr" placeholder="10.0.0.1/24" value={addr} onChange={(e) => setAddr(e.target.value)} aria-invalid={!!addrErr} spellCheck={false} />
           <button data-testid="edit-addr-add" type="submit" disabled={!addr || !!addrErr}>add</button>

@@ -120,15 +120,15 @@ export function connect(source: string, target: string): void {
   // the namespace end first (it is the "container" side), the bridge end second
   const [p, q] = x.kind === 'bridge' && y.kind === 'ns' ? [y, x] : [x, y];
   const short = (e: End) => (e.kind === 'ns' ? e.ns : e.name);
-  const nameFor = (e: End, other: End, extra: string[]) => {
+  const nameFor = (e: End, other: End, extra: string[], otherName: string | null) => {
     const taken = takenIn(t, e.ns, extra);
     if (e.kind === 'ns') return vethEndName(taken, e.ns, short(other));
-    // a bridge port: the other end's "ns-name", as lab files name them
-    const o = other.kind === 'ns' && other.ns !== HOST ? other.ns : short(other);
-    return uniqueName(taken, `${o}-${e.name}`.slice(0, 15), true);
+    // a bridge port facing a namespace: "NAMESPACE-IFNAME" of the other end, as lab files name it
+    const base = other.kind === 'ns' && otherName ? `${other.ns === HOST ? 'h' : other.ns}-${otherName}` : `${short(other)}-${e.name}`;
+    return base.length <= 15 ? uniqueName(taken, base, true) : uniqueName(taken, `veth-${e.name}`.slice(0, 13));
   };
-  const a = nameFor(p, q, []);
-  const b = nameFor(q, p, p.ns === q.ns ? [a] : []);
+  const a = nameFor(p, q, [], null);
+  const b = nameFor(q, p, p.ns === q.ns ? [a] : [], a);
   const describe = (e: End) => (e.kind === 'ns' ? nsLabel(e.ns) : `bridge ${e.name} (a port in ${nsLabel(e.ns)})`);
   openForm({
     title: `Connect ${p.label} and ${q.label}`, okLabel: 'Connect',

@@ -95,14 +95,13 @@ export function labYaml(t: TopologyState, name: string, nodeIds?: string[], desc
     const a = nsOf(i), b = p ? nsOf(p) : null;
     if (!p || !a || !b) { notes.push(`veth ${i.name}: its peer is not in a namespace a lab can name; left out`); continue; }
     const port = (x: IfaceEntry) => { const m = x.master && byId[x.master]; return m && m.kind === 'bridge' && bridgeNames.has(m.name) ? m.name : null; };
-    let endA = `${a}:${i.name}`, endB = `${b}:${p.name}`;
-    const pa = port(i), pb = port(p);
-    // an end on a bridge is written as the bridge (the lab names that port itself)
-    if (pb && !pa) endB = pb;
-    else if (pa && !pb) endA = pa;
-    else if (pa && pb) notes.push(`veth ${i.name} — ${p.name} joins two bridges: written as a plain pair (make the ports by hand)`);
+    // the namespace end first; an end on a bridge is written as the bridge (the lab names that port itself)
+    const [x1, n1, x2, n2] = port(i) && !port(p) ? [p, b, i, a] : [i, a, p, b];
+    const p2 = port(x2);
+    const endA = `${n1}:${x1.name}`, endB = p2 && !port(x1) ? p2 : `${n2}:${x2.name}`;
+    if (port(x1) && p2) notes.push(`veth ${x1.name} — ${x2.name} joins two bridges: written as a plain pair (make the ports by hand)`);
     veths.push(`  - [${str(endA)}, ${str(endB)}]`);
-    for (const [x, end, ns] of [[i, endA, a], [p, endB, b]] as const) {
+    for (const [x, end, ns] of [[x1, endA, n1], [x2, endB, n2]] as const) {
       if (!end.includes(':')) { const s = settings(x); if (hasAny(s)) notes.push(`settings of bridge port ${x.name} (${JSON.stringify(s)}) are not kept: the lab names and makes that port itself`); continue; }
       const s = settings(x);
       if (hasAny(s)) useNs(ns).ifs.set(x.name, s);
