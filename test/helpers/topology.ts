@@ -28,7 +28,10 @@ interface Dev {
   up: boolean; v4?: { net: number; host: number }; v6?: boolean; enslaved?: boolean; peer?: Dev;
 }
 
-export interface Step { slot: Slot; lines: string[] }
+/** `pauseBefore`: wait this long (ms) before the step, so the engine has taken in what came
+ *  before (its follow-up re-reads done) and the changes that follow reach it as changes to settled
+ *  links, not as part of their creation. */
+export interface Step { slot: Slot; lines: string[]; pauseBefore?: number }
 
 export interface TopologyPlan {
   seed: number;
@@ -165,10 +168,24 @@ export function generateTopology(seed: number, prefix: string): TopologyPlan {
     }
   }
 
+  // sometimes the last changes come after a pause, to links the engine already knows: aliases and
+  // MTUs of links that may be down (the kernel notifies an alias change only on an up link)
+  const pause = chance(0.3) ? 150 : 0;
+  const late = new Map<Slot, string[]>(slots.map((s) => [s, []]));
+  if (pause) {
+    for (const d of devs) {
+      if (chance(0.25)) late.get(d.slot)!.push(`link set dev ${d.name} alias ${prefix}-late-${int(0, 999)}`);
+      if (d.kind !== 'bridge' && chance(0.15)) late.get(d.slot)!.push(`link set dev ${d.name} mtu ${int(1280, 9000)}`);
+    }
+  }
+
   const steps: Step[] = [{ slot: 'host', lines: create }];
   for (const s of slots) steps.push({ slot: s, lines: per.get(s)! });
   for (const s of slots) steps.push({ slot: s, lines: later.get(s)! });
   for (const s of slots) steps.push({ slot: s, lines: moves.get(s)! });
+  const lateSteps = slots.map((s) => ({ slot: s, lines: late.get(s)! })).filter((x) => x.lines.length > 0);
+  if (lateSteps.length) lateSteps[0] = { ...lateSteps[0], pauseBefore: pause };
+  steps.push(...lateSteps);
   return { seed, prefix, named, processNs, dad, sleeperIn, steps: steps.filter((x) => x.lines.length > 0) };
 }
 
@@ -177,6 +194,7 @@ export function describeTopology(plan: TopologyPlan): string {
   const out = [`seed ${plan.seed}: namespaces ${plan.named.join(', ')}${plan.processNs ? ' + process ns' : ''}` +
     `${plan.sleeperIn ? `, sleeper in ${plan.sleeperIn}` : ''}${plan.dad ? '' : ', IPv6 DAD off (accept_dad=0 in all and default)'}`];
   for (const s of plan.steps) {
+    if (s.pauseBefore) out.push(`  sleep ${s.pauseBefore / 1000}`);
     const where = s.slot === 'host' ? '' : s.slot === 'proc' ? 'nsenter -t {proc} -n ' : `-n ${s.slot} `;
     for (const l of s.lines) out.push(`  ip ${where}${l}`);
   }
@@ -236,6 +254,7 @@ export async function buildTopology(plan: TopologyPlan): Promise<BuiltTopology> 
       built.children.push(spawn('ip', ['netns', 'exec', plan.sleeperIn, 'sleep', '3600'], { stdio: 'ignore' }));
     }
     for (const s of plan.steps) {
+      if (s.pauseBefore) await new Promise((r) => setTimeout(r, s.pauseBefore));
       const lines = s.lines.map((l) => l.replaceAll('{proc}', String(built.procPid)));
       ipBatch(slotRef(s.slot, built.procPid), lines);
     }
@@ -292,6 +311,7 @@ export function coverage(plans: TopologyPlan[]): string {
     if (p.sleeperIn) inc('processes in named namespaces');
     if (p.dad) inc('topologies with IPv6 DAD');
     for (const st of p.steps) {
+      if (st.pauseBefore) inc('topologies with late changes to settled links');
       for (const l of st.lines) {
         const m = /netns (\S+) type veth peer name \S+ netns (\S+)/.exec(l);
         if (m) inc(m[1] === m[2] ? 'veth pairs within a namespace' : 'veth pairs across namespaces');
