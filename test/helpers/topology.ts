@@ -25,7 +25,7 @@ type Slot = string; // 'host', a namespace name, or 'proc' (a namespace only a p
 
 interface Dev {
   name: string; slot: Slot; kind: 'veth' | 'bridge' | 'tun' | 'tap';
-  up: boolean; v4?: { net: number; host: number }; v6?: boolean; enslaved?: boolean; peer?: Dev;
+  up: boolean; v4?: { net: number; host: number }; v6?: boolean; enslaved?: boolean; peer?: Dev; moved?: boolean;
 }
 
 /** `pauseBefore`: wait this long (ms) before the step, so the engine has taken in what came
@@ -164,7 +164,7 @@ export function generateTopology(seed: number, prefix: string): TopologyPlan {
       const to = pick(slots.filter((x) => x !== d.slot));
       if (to === undefined) continue;
       moves.get(d.slot)!.push(`link set dev ${d.name} netns ${target(to)}`);
-      d.slot = to;
+      d.slot = to; d.moved = true;
     }
   }
 
@@ -176,6 +176,9 @@ export function generateTopology(seed: number, prefix: string): TopologyPlan {
     for (const d of devs) {
       if (chance(0.25)) late.get(d.slot)!.push(`link set dev ${d.name} alias ${prefix}-late-${int(0, 999)}`);
       if (d.kind !== 'bridge' && chance(0.15)) late.get(d.slot)!.push(`link set dev ${d.name} mtu ${int(1280, 9000)}`);
+      // (a moved device lost its addresses and its bridge on the way)
+      if (!d.moved && d.v4 && chance(0.3)) late.get(d.slot)!.push(`addr del 10.${d.v4.net}.0.${d.v4.host}/24 dev ${d.name}`);
+      if (!d.moved && d.enslaved && chance(0.6)) late.get(d.slot)!.push(`link set dev ${d.name} nomaster`);
     }
   }
 
@@ -319,6 +322,8 @@ export function coverage(plans: TopologyPlan[]): string {
         if (/tuntap add mode tap/.test(l)) inc('taps');
         if (/tuntap add mode tun/.test(l)) inc('tuns');
         if (/ master /.test(l)) inc('bridge ports');
+        if (/ nomaster$/.test(l)) inc('ports leaving their bridge');
+        if (/^addr del/.test(l)) inc('addresses deleted');
         if (/^addr add \d/.test(l)) inc('IPv4 addresses');
         if (/^addr add fd/.test(l)) inc('IPv6 addresses');
         if (/^route add/.test(l)) inc('routes');
