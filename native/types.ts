@@ -169,7 +169,9 @@ export type MutateOp = OpWhere & (
   | ({ op: 'createBridge' } & CreateCommon)
   | ({ op: 'createVxlan'; id: number; remote?: string; local?: string; port?: number; dev?: LinkRef } & CreateCommon)
   /** /dev/net/tun + TUNSETIFF + TUNSETPERSIST on a thread entered into the namespace. */
-  | { op: 'createTunTap'; name: string; mode: 'tun' | 'tap'; persist?: true; owner?: number; group?: number; index?: number }
+  // alias: set before the device is made persistent (a crash in between takes the device with it);
+  // owner/group here are the tun device's uid/gid, not a netdev group
+  | { op: 'createTunTap'; name: string; mode: 'tun' | 'tap'; persist?: true; owner?: number; group?: number; index?: number; alias?: string }
   | { op: 'deleteLink'; dev: LinkRef }
   /** Every link of netdev group `group` (>= 1) in this namespace, in one request (one kernel
    *  unregister for all: ~100x faster than deleting 100 veths one by one). Check first that the
@@ -223,5 +225,5 @@ export interface MutatingAddon extends NativeAddon {
   /** Writes /proc/sys/<key> ('0' or '1') from a thread entered into the namespace. */
   setSysctl(nsPath: string | null, key: SysctlKey, value: '0' | '1'): Promise<void>;
   /** A persistent tun/tap, outside any handle (the batch op createTunTap does the same). */
-  createTunTap(spec: { name: string; mode: 'tun' | 'tap'; persist?: true; owner?: number; group?: number; nsPath?: string | null; index?: number }): Promise<{ index: number }>;
+  createTunTap(spec: { name: string; mode: 'tun' | 'tap'; persist?: true; owner?: number; group?: number; nsPath?: string | null; index?: number; alias?: string }): Promise<{ index: number }>;
 }

@@ -283,6 +283,17 @@ int CreateTunTap(const TunTapSpec& spec, int nsFd) {
       if (ioctl(fd, TUNSETIFF, &ifr) < 0) fail("TUNSETIFF");
       if (spec.owner >= 0 && ioctl(fd, TUNSETOWNER, spec.owner) < 0) fail("TUNSETOWNER");
       if (spec.group >= 0 && ioctl(fd, TUNSETGROUP, spec.group) < 0) fail("TUNSETGROUP");
+      if (!spec.alias.empty()) {
+        // The alias (an ownership mark) before the device is made persistent: until then it
+        // lives only as long as this fd, so no crash can leave it behind without its mark.
+        try {
+          MsgBuilder m(RTM_NEWLINK, NLM_F_REQUEST);
+          m.Family<ifinfomsg>()->ifi_index = static_cast<int>(if_nametoindex(spec.name.c_str()));
+          m.PutStr(IFLA_IFALIAS, spec.alias);
+          NlSocket sock(OpenRouteSocket());
+          sock.Request(m, what + ": alias");
+        } catch (...) { close(fd); throw; }
+      }
       if (ioctl(fd, TUNSETPERSIST, 1) < 0) fail("TUNSETPERSIST");
       index = static_cast<int>(if_nametoindex(spec.name.c_str()));
       close(fd);

@@ -36,6 +36,7 @@ struct TunTapSpec {
   long group = -1;
   std::string nsPath;  // "" = own namespace (addon-level call) / the handle's namespace (batch)
   int index = 0;       // ifindex to ask for (TUNSETIFINDEX); 0 = kernel's choice
+  std::string alias;   // set before TUNSETPERSIST: a crash before it takes the device with it
 };
 
 enum class OpKind { CreateVeth, CreateBridge, CreateVxlan, CreateTunTap, DeleteLink, DeleteGroup, SetLink, AddAddr, DelAddr, AddRoute, DelRoute };

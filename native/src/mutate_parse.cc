@@ -182,7 +182,7 @@ Op ParseOp(Napi::Value v, size_t i) {
     op.vxDev = r.Ref("dev", false);
   } else if (k == "createTunTap") {
     op.kind = OpKind::CreateTunTap;
-    r.AllowOnly({"name", "mode", "owner", "group", "index", "persist"});
+    r.AllowOnly({"name", "mode", "owner", "group", "index", "persist", "alias"});
     op.name = r.Str("name");
     CheckIfName(op.name, op.what);
     std::string mode = r.Str("mode");
@@ -194,6 +194,9 @@ Op ParseOp(Napi::Value v, size_t i) {
     op.tun.owner = static_cast<long>(r.Num("owner", 0, 0xfffffffe, -1));
     op.tun.group = static_cast<long>(r.Num("group", 0, 0xfffffffe, -1));
     op.tun.index = static_cast<int>(r.Num("index", 1, 0x7fffffff, 0));
+    // Not a follow-up request as for other links: set while the device still dies with our fd.
+    if (r.Has("alias")) op.tun.alias = r.Str("alias");
+    if (op.tun.alias.size() > 255) throw InvalidArg(op.what + ": alias is longer than 255 bytes");
   } else if (k == "deleteLink") {
     op.kind = OpKind::DeleteLink;
     r.AllowOnly({"dev"});
@@ -334,7 +337,7 @@ TunTapSpec ParseTunTap(const Napi::CallbackInfo& info) {
   Napi::Value nm = o.Get("name");
   std::string what = std::string("tun/tap ") + (nm.IsString() ? Quote(nm.As<Napi::String>()) : "");
   Reader r(o, what);
-  r.AllowOnly({"name", "mode", "persist", "owner", "group", "nsPath", "index"});
+  r.AllowOnly({"name", "mode", "persist", "owner", "group", "nsPath", "index", "alias"});
   TunTapSpec s;
   s.name = r.Str("name");
   CheckIfName(s.name, what);
@@ -345,6 +348,8 @@ TunTapSpec ParseTunTap(const Napi::CallbackInfo& info) {
   s.owner = static_cast<long>(r.Num("owner", 0, 0xfffffffe, -1));
   s.group = static_cast<long>(r.Num("group", 0, 0xfffffffe, -1));
   s.index = static_cast<int>(r.Num("index", 1, 0x7fffffff, 0));
+  if (r.Has("alias")) s.alias = r.Str("alias");
+  if (s.alias.size() > 255) throw InvalidArg(what + ": alias is longer than 255 bytes");
   Napi::Value ns = o.Get("nsPath");
   if (ns.IsString()) { s.nsPath = ns.As<Napi::String>(); CheckNsPath(s.nsPath, what); }
   else if (!ns.IsUndefined() && !ns.IsNull()) throw InvalidArg(what + ": nsPath must be a string or null");
