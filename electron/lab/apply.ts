@@ -5,6 +5,7 @@ import { actionObject, type Action } from './actions';
 import { commandLines } from './commands';
 import { listJournals, lockLab, readJournal, removeJournal, writeJournal, writerAlive, type JournalFile } from './journal';
 import { emptyRecord, mergeRecords, planLab, recordAfter, type LabRecord, type Plan } from './plan';
+import { HOST_NS, labGroup } from './names';
 import { desiredFromLab, emptyDesired, type Actual, type Desired } from './state';
 import type { Lab } from './types';
 
@@ -18,6 +19,8 @@ export interface ReadHint {
   forwardingOf: string[];
   /** The lab's mark: its veth ends still dying with a deleted namespace are waited for. */
   alias: string;
+  /** The lab's netdev group (an unmarked link of that group may be the lab's: see plan.ts). */
+  group: number;
 }
 
 /** The kernel side of applying: implemented over the native netlink API (native-kernel.ts). */
@@ -58,9 +61,12 @@ export interface ApplyResult {
 
 function hintFor(d: Desired, rec: LabRecord | null) {
   const namespaces = [...d.namespaces];
-  const peersIn = [...new Set([...d.namespaces, ...(rec?.namespaces ?? [])])];
+  // also namespaces the lab uses but did not make (a veth into a user's namespace): a peer there
+  // that could not be named would look like one dying with a deleted namespace
+  const used = [...d.links.map((l) => l.ns), ...(rec?.links.map((l) => l.ns) ?? [])].filter((n) => n !== HOST_NS);
+  const peersIn = [...new Set([...d.namespaces, ...(rec?.namespaces ?? []), ...used])];
   const forwardingOf = [...new Set([...d.forwarding.map((f) => f.ns), ...(rec?.forwarding.map((f) => f.ns) ?? [])])];
-  return { namespaces, peersIn, forwardingOf, alias: d.alias };
+  return { namespaces, peersIn, forwardingOf, alias: d.alias, group: d.group ?? labGroup(d.lab) };
 }
 
 async function runWithProgress(kernel: LabKernel, plan: Plan, lab: string, phase: Progress['phase'], opts: ApplyOptions) {

@@ -194,3 +194,17 @@ export function labAlias(lab: string): string {
   return `vnet-studio:${lab}`;
 }
 export const ALIAS_PREFIX = 'vnet-studio:';
+
+/**
+ * The lab's netdev group (IFLA_GROUP). Unlike the alias, which the kernel applies only in a
+ * request after the create, a group is set in the very request that creates a bridge or a veth
+ * pair (both ends): a crash between a create and its alias leaves a link whose group, with the
+ * journal listing it, still says whose it is. Derived from the name (FNV-1a), in 0x40000000..0x7fffffff,
+ * far from the small numbers people give groups by hand.
+ */
+export function labGroup(lab: string): number {
+  let h = 0x811c9dc5;
+  const text = labAlias(lab);   // lab names are ASCII (labnameError)
+  for (let i = 0; i < text.length; i++) { h ^= text.charCodeAt(i) & 0xff; h = Math.imul(h, 0x01000193) >>> 0; }
+  return 0x40000000 + (h % 0x40000000);
+}

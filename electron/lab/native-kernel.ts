@@ -12,7 +12,7 @@ import type { Action } from './actions';
 import { KernelRefusal, type LabKernel, type ReadHint } from './apply';
 import { commandsFor } from './commands';
 import { scanNamed } from '../engine/namespaces';
-import { ALIAS_PREFIX, HOST_NS, canonicalCidr, parseIp } from './names';
+import { ALIAS_PREFIX, HOST_NS, canonicalCidr, labGroup, parseIp } from './names';
 import { key, type Actual, type ActualLink, type ActualRoute } from './state';
 
 const run = promisify(execFile);
@@ -26,6 +26,16 @@ interface MutAddon {
   createNamedNamespace(names: string[]): Promise<void>;
   deleteNamedNamespace(names: string[]): Promise<void>;
   setSysctl(nsPath: string | null, key: string, value: string): Promise<void>;
+}
+
+/**
+ * TEST HOOK, honoured only inside a throwaway test world (VNET_WORLD=1, scripts/world.sh):
+ * VNET_LAB_TEST_CRASH=after-create makes an apply kill itself (SIGKILL) right after its links were
+ * created and before any was marked — the few microseconds between a create and its alias
+ * request, which a real kill -9 hits too rarely to test.
+ */
+function crashAfterCreate(): boolean {
+  return process.env.VNET_WORLD === '1' && process.env.VNET_LAB_TEST_CRASH === 'after-create';
 }
 
 function kindOf(l: RawLink): InterfaceKind {
@@ -100,7 +110,7 @@ export class NativeLabKernel implements LabKernel {
       }
       // veth peers in other namespaces: resolve the nsids this namespace uses, only for our links
       const nsidOf = new Map<number, string>();
-      const need = new Set(d.links.filter((l) => l.kind === 'veth' && l.linkNetnsid >= 0 && l.alias?.startsWith(ALIAS_PREFIX)).map((l) => l.linkNetnsid));
+      const need = new Set(d.links.filter((l) => l.kind === 'veth' && l.linkNetnsid >= 0 && (l.alias?.startsWith(ALIAS_PREFIX) || (!l.alias && l.group === hint.group))).map((l) => l.linkNetnsid));
       if (need.size) {
         // all at once: one by one, 100 namespaces cost ~15 ms of thread hops
         const others = [HOST_NS, ...hint.peersIn.filter((n) => mounted.has(n))].filter((o) => o !== d.ns);
@@ -119,7 +129,7 @@ export class NativeLabKernel implements LabKernel {
           }
         }
         a.links.set(key(d.ns, l.name), {
-          ns: d.ns, name: l.name, index: l.index, kind: kindOf(l), alias: l.alias || null, mtu: l.mtu, mac: l.mac,
+          ns: d.ns, name: l.name, index: l.index, kind: kindOf(l), alias: l.alias || null, group: l.group ?? null, mtu: l.mtu, mac: l.mac,
           up: (l.flags & 1) !== 0, master: l.master ? idx.get(l.master)?.name ?? null : null, peer,
           addresses: (addrsOf.get(l.index) ?? []).map(canonicalCidr),
         });
@@ -136,7 +146,7 @@ export class NativeLabKernel implements LabKernel {
     }
     // The lab's veth ends whose peer namespace was just deleted: the kernel removes them
     // asynchronously (after a destroy that returned at once). Wait for that, then read again.
-    const dying = [...a.links.values()].filter((l) => l.alias === hint.alias && l.kind === 'veth' && l.peer === null);
+    const dying = [...a.links.values()].filter((l) => (l.alias === hint.alias || (!l.alias && l.group === hint.group)) && l.kind === 'veth' && l.peer === null);
     if (dying.length && retry) {
       await this.waitGone(dying.map((l) => ({ ns: l.ns, name: l.name })));
       return this.readActual(hint, false);
@@ -185,6 +195,7 @@ export class NativeLabKernel implements LabKernel {
     const creates = stage(['bridge-add', 'tuntap-add', 'veth-add']);
     await this.oneBatch(creates, lab, done);
     trace('create links');
+    if (crashAfterCreate()) process.kill(process.pid, 'SIGKILL');
     // creation already marked the end it made (in the same batch); the planner's alias action for it is done
     const marked = new Set(creates.map((a) => { const { ns, ops } = this.toNative(a, lab); return key(ns, String(ops[0].name)); }));
     const config = stage(['alias', 'mtu', 'mac', 'master', 'addr-del', 'addr-add', 'up', 'down', 'route-add']);
@@ -283,20 +294,24 @@ export class NativeLabKernel implements LabKernel {
   /** The netlink ops of one action, and the namespace whose handle performs them. */
   private toNative(a: Action, lab: string): { ns: string; ops: NativeOp[] } {
     const alias = `vnet-studio:${lab}`;
+    const group = labGroup(lab);
+    const markOps = (dev: string): NativeOp[] => (crashAfterCreate() ? [] : [{ op: 'setLink', dev, alias }]);
     switch (a.op) {
-      // each create is followed by its mark in the same pipelined batch: a crash between the two
-      // is the only window in which the lab's interface carries no alias
-      case 'bridge-add': return { ns: a.ns, ops: [{ op: 'createBridge', name: a.name }, { op: 'setLink', dev: a.name, alias }] };
+      // Each create carries the lab's netdev group (the kernel sets it in the create itself; both
+      // veth ends) and is followed by its alias in the same pipelined batch (the kernel ignores an
+      // alias in a create): a crash between the two leaves a link that the group + journal still
+      // name as the lab's. A tun/tap gets its alias before it is made persistent (no window at all).
+      case 'bridge-add': return { ns: a.ns, ops: [{ op: 'createBridge', name: a.name, group }, ...markOps(a.name)] };
       case 'tuntap-add':
-        return { ns: a.ns, ops: [{ op: 'createTunTap', name: a.name, mode: a.mode, persist: true }, { op: 'setLink', dev: a.name, alias }] };
+        return { ns: a.ns, ops: [{ op: 'createTunTap', name: a.name, mode: a.mode, persist: true, alias }] };
       case 'veth-add': {
         // Performed in the host namespace when one end lives there (no path needed for it).
         const [here, there] = a.peerNs === HOST_NS && a.ns !== HOST_NS
           ? [{ ns: a.peerNs, name: a.peerName }, { ns: a.ns, name: a.name }]
           : [{ ns: a.ns, name: a.name }, { ns: a.peerNs, name: a.peerName }];
-        const op: NativeOp = { op: 'createVeth', name: here.name, peerName: there.name };
+        const op: NativeOp = { op: 'createVeth', name: here.name, peerName: there.name, group };
         if (there.ns !== here.ns) op.peerNsPath = this.nsPath(there.ns) ?? '/proc/self/ns/net';
-        return { ns: here.ns, ops: [op, { op: 'setLink', dev: here.name, alias }] };
+        return { ns: here.ns, ops: [op, ...markOps(here.name)] };
       }
       case 'link-del': return { ns: a.ns, ops: [{ op: 'deleteLink', dev: a.name }] };
       case 'alias': return { ns: a.ns, ops: [{ op: 'setLink', dev: a.name, alias: a.alias }] };

@@ -5,8 +5,8 @@
 // carries the lab's alias (and, to delete it, the journal lists it); a namespace only when the
 // journal says the lab created it.
 import type { Action } from './actions';
-import { HOST_NS } from './names';
-import { key, type Actual, type ActualRoute, type Desired, type DesiredLink, type DesiredNat, type DesiredRoute } from './state';
+import { HOST_NS, labGroup } from './names';
+import { key, type Actual, type ActualLink, type ActualRoute, type Desired, type DesiredLink, type DesiredNat, type DesiredRoute } from './state';
 
 /** What a lab has made, as its journal remembers it. */
 export interface LabRecord {
@@ -73,7 +73,12 @@ export function planLab(desired: Desired, actual: Actual, record: LabRecord | nu
 
   const want = new Map<string, DesiredLink>();
   for (const d of desired.links) want.set(key(d.ns, d.name), d);
-  const ours = (alias: string | null) => alias === desired.alias;
+  // A link is the lab's when it carries the lab's alias — or, with no alias at all, when it is in
+  // the lab's netdev group (set in the create request itself) and the journal lists it: what a
+  // crash between a create and its alias leaves.
+  const group = desired.group ?? labGroup(desired.lab);   // journals older than groups
+  const ours = (a: ActualLink) => a.alias === desired.alias
+    || (!a.alias && a.group !== null && a.group === group && journaledLinks.has(key(a.ns, a.name)));
   const inLiveNs = (ns: string) => ns === HOST_NS || (actual.namespaces.has(ns) && !nsGone.has(ns));
 
   // 1. Links the lab made that it no longer wants (or wants as something else): delete.
@@ -81,7 +86,7 @@ export function planLab(desired: Desired, actual: Actual, record: LabRecord | nu
   const vanishing: Plan['vanishing'] = [];
   for (const a of actual.links.values()) {
     const k = key(a.ns, a.name);
-    if (!ours(a.alias) || !inLiveNs(a.ns) || deleted.has(k)) continue;
+    if (!ours(a) || !inLiveNs(a.ns) || deleted.has(k)) continue;
     const d = want.get(k);
     let recreate = false;
     if (d && !d.external) {
@@ -116,7 +121,7 @@ export function planLab(desired: Desired, actual: Actual, record: LabRecord | nu
       else if (a.kind !== 'bridge') conflicts.push(`${d.name} in ${where(d.ns)} is a ${a.kind}, not a bridge`);
       continue;
     }
-    if (a && !ours(a.alias)) {
+    if (a && !ours(a)) {
       conflicts.push(`${d.name} already exists in ${where(d.ns)} and was not made by lab ${desired.lab}${a.alias ? ` (its mark: '${a.alias}')` : ''}`);
       continue;
     }
@@ -124,7 +129,7 @@ export function planLab(desired: Desired, actual: Actual, record: LabRecord | nu
       if (d.kind === 'veth') {
         const p = d.peer!;
         const pa = present(p.ns, p.name);
-        if (pa && !ours(pa.alias)) {
+        if (pa && !ours(pa)) {
           conflicts.push(`${p.name} already exists in ${where(p.ns)} and was not made by lab ${desired.lab}`);
           continue;
         }
@@ -141,7 +146,8 @@ export function planLab(desired: Desired, actual: Actual, record: LabRecord | nu
     }
     const isNew = fresh.has(k);
     const L = { ns: d.ns, name: d.name };
-    if (isNew) ph.alias.push({ op: 'alias', ...L, alias: desired.alias });
+    // new links get the mark; one of ours left unmarked by a crash gets it now
+    if (isNew || a!.alias !== desired.alias) ph.alias.push({ op: 'alias', ...L, alias: desired.alias });
     if (d.mtu !== null && (isNew || a!.mtu !== d.mtu)) ph.props.push({ op: 'mtu', ...L, mtu: d.mtu });
     if (d.mac !== null && (isNew || a!.mac !== d.mac)) ph.props.push({ op: 'mac', ...L, mac: d.mac });
     if (isNew ? d.master !== null : a!.master !== d.master) ph.master.push({ op: 'master', ...L, master: d.master });

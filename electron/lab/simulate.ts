@@ -17,7 +17,7 @@ export function simulate(before: Actual, actions: Action[]): Actual {
   const a = cloneActual(before);
   let next = 1000;
   const link = (ns: string, name: string, kind: ActualLink['kind']): ActualLink =>
-    ({ ns, name, index: next++, kind, alias: null, mtu: kind === 'tun' ? 1500 : 1500, mac: kind === 'tun' ? null : '02:00:00:00:00:01', up: false, master: null, peer: null, addresses: [] });
+    ({ ns, name, index: next++, kind, alias: null, group: null, mtu: kind === 'tun' ? 1500 : 1500, mac: kind === 'tun' ? null : '02:00:00:00:00:01', up: false, master: null, peer: null, addresses: [] });
   const get = (ns: string, name: string) => {
     const l = a.links.get(key(ns, name));
     if (!l) throw new Error(`simulate: no ${ns}/${name}`);

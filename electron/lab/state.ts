@@ -2,7 +2,7 @@
 // kernel has (Actual, from the engine's model). Both are flat, keyed by "namespace/ifname", with
 // the host namespace called 'host'. Pure: no Node imports.
 import type { InterfaceKind, Model } from '../protocol';
-import { HOST_NS, canonicalCidr, labAlias, parseIp } from './names';
+import { HOST_NS, canonicalCidr, labAlias, labGroup, parseIp } from './names';
 import type { Lab } from './types';
 
 export type LinkKind = 'veth' | 'bridge' | 'tun' | 'tap';
@@ -29,6 +29,8 @@ export interface DesiredNat { ns: string; from: string; out: string }
 export interface Desired {
   lab: string;
   alias: string;
+  /** The netdev group the lab's bridges and veths are created in (labGroup). */
+  group: number;
   namespaces: string[];                        // named namespaces the lab needs (never 'host')
   links: DesiredLink[];
   lo: { ns: string; up: boolean; addresses: string[] }[];
@@ -41,7 +43,7 @@ export const key = (ns: string, name: string) => `${ns}/${name}`;
 
 export function desiredFromLab(lab: Lab): Desired {
   const d: Desired = {
-    lab: lab.name, alias: labAlias(lab.name), namespaces: [], links: [], lo: [], routes: [], forwarding: [], nat: [],
+    lab: lab.name, alias: labAlias(lab.name), group: labGroup(lab.name), namespaces: [], links: [], lo: [], routes: [], forwarding: [], nat: [],
   };
   for (const ns of lab.namespaces) {
     if (ns.name !== HOST_NS) d.namespaces.push(ns.name);
@@ -82,7 +84,7 @@ export function desiredFromLab(lab: Lab): Desired {
 
 /** An empty wish: planning it against the kernel gives the lab's teardown. */
 export function emptyDesired(labName: string): Desired {
-  return { lab: labName, alias: labAlias(labName), namespaces: [], links: [], lo: [], routes: [], forwarding: [], nat: [] };
+  return { lab: labName, alias: labAlias(labName), group: labGroup(labName), namespaces: [], links: [], lo: [], routes: [], forwarding: [], nat: [] };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -91,6 +93,8 @@ export interface ActualLink {
   ns: string; name: string; index: number;
   kind: InterfaceKind;
   alias: string | null;
+  /** Netdev group; null when not known (the engine's model does not carry it). */
+  group: number | null;
   mtu: number; mac: string | null; up: boolean;
   master: string | null;                       // bridge name (same namespace)
   peer: { ns: string; name: string } | null;   // null also when the peer is in a namespace we cannot name
@@ -126,7 +130,7 @@ export function actualFromModel(model: Model): Actual {
     if (n === undefined) continue;
     for (const i of ns.interfaces) {
       a.links.set(key(n, i.name), {
-        ns: n, name: i.name, index: i.index, kind: i.kind, alias: i.alias, mtu: i.mtu, mac: i.mac,
+        ns: n, name: i.name, index: i.index, kind: i.kind, alias: i.alias, group: null, mtu: i.mtu, mac: i.mac,
         up: i.flags.includes('UP'),
         master: i.master ? byId.get(i.master)?.name ?? null : null,
         peer: i.peer ? byId.get(i.peer) ?? null : null,

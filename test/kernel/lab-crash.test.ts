@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { describeKernel } from '../helpers/world';
-import { kernelState, markedLinks, netnsList, sh, until } from '../helpers/lab-kernel';
+import { ipj, kernelState, markedLinks, netnsList, sh, until } from '../helpers/lab-kernel';
 import { bigLab } from '../helpers/lab-big';
 import { malformedCases } from '../helpers/lab-malformed';
 import { main as labCli } from '../../electron/lab-cli';
@@ -103,6 +103,40 @@ describeKernel('labs: crashes and malformed files', () => {
     expect(fs.existsSync(path.join(env.VNET_STATE_DIR, 'journal', 'crash.json'))).toBe(false);
     await until(() => markedLinks('crash').length === 0 && !netnsList().some((n) => n.startsWith('crash-')), 'recovery');
     expect(kernelState(), how).toBe(before);
+  });
+
+  test('kill -9 between a create and its mark (alias): cleanup still removes those links, and only those', async () => {
+    // Links outside the lab's own namespaces (a bridge, a veth with both ends outside, the host
+    // end of a bridge port) get their alias in a request after the create; the kill lands between.
+    const gap = path.join(dir, 'gap.yaml');
+    fs.writeFileSync(gap, [
+      'name: gap', 'namespaces:',
+      '  gap-a: { interfaces: { eth0: { addresses: [10.50.0.2/24] } } }',
+      '  user-ns: {}',
+      'bridges:', '  br-gap: { addresses: [10.50.0.1/24] }', '  br-gap2: {}',
+      'veths:', '  - [gap-a:eth0, br-gap]', '  - [host:gap-h, user-ns:gap-u]',
+      'tuntaps:', '  tap-gap: { mode: tap, bridge: br-gap }', '',
+    ].join('\n'));
+    const before = kernelState();
+    const crashed = spawnSync(process.execPath, [CLI, 'lab', 'apply', gap, '--quiet'], {
+      env: { ...env, VNET_LAB_TEST_CRASH: 'after-create' }, encoding: 'utf8',
+    });
+    expect(crashed.signal, crashed.stderr).toBe('SIGKILL');
+    const host = new Map(ipj(['-d', 'link', 'show']).map((l: any) => [l.ifname, l]));
+    // the state of the window: made, no alias (the tap got its alias before it was made persistent)
+    for (const n of ['br-gap', 'br-gap2', 'gap-h', 'gap-a-eth0']) expect(host.get(n)?.ifalias, n).toBeUndefined();
+    expect(host.get('tap-gap')?.ifalias).toBe('vnet-studio:gap');
+    expect(ipj(['-n', 'user-ns', 'link', 'show', 'gap-u'])[0]?.ifalias).toBeUndefined();
+    // someone else's bridge of a journaled name, not in the lab's group: must stay
+    sh(['ip', 'link', 'del', 'br-gap2']);
+    sh(['ip', 'link', 'add', 'br-gap2', 'type', 'bridge']);
+    const r = cli(['destroy', gap]);
+    expect(r.status, r.stderr).toBe(0);
+    await until(() => !netnsList().includes('gap-a') && !ipj(['link', 'show']).some((l: any) => /^(br-gap|gap-h|gap-a-eth0|tap-gap)$/.test(l.ifname)), 'cleanup of lab gap');
+    expect(ipj(['-n', 'user-ns', 'link', 'show']).map((l: any) => l.ifname)).toEqual(['lo']);
+    expect(ipj(['link', 'show', 'br-gap2'])[0]?.ifname).toBe('br-gap2');
+    sh(['ip', 'link', 'del', 'br-gap2']);
+    expect(kernelState()).toBe(before);
   });
 
   test('200+ malformed lab files through `lab apply`: each refused naming its line, the kernel unchanged', async () => {
