@@ -66,7 +66,7 @@ export function createEngineConnection(engine: Engine, send: (msg: object) => vo
 
   // Lab files and canvas building: protocol.ts LabMethods, handled in electron/lab/handlers.ts.
   registerLabMethods(server, (method, params) => { if (!closed) send({ jsonrpc: '2.0', method, params }); },
-    { privileged: engine.status().privileged });
+    { privileged: engine.status().privileged, afterChange: () => { void engine.recheckLinks(); } });
 
   const notify = <K extends keyof Notifications>(method: K) => (params: Notifications[K]) => {
     if (!closed) send({ jsonrpc: '2.0', method, params });

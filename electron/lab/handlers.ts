@@ -73,11 +73,18 @@ export interface LabHandlerOptions {
   kernel?: () => LabKernel;
   /** May this engine change the kernel? (false: apply/destroy/build refuse with NotPrivileged) */
   privileged?: boolean;
+  /** Called after every change set (done or failed): the engine re-reads links, since the marks
+   *  (aliases) put on links that stay down reach it by no kernel event. */
+  afterChange?: () => void;
 }
 
 /** Registers the LabMethods on `server`; `notify` sends a notification to this connection. */
 export function registerLabMethods(server: JSONRPCServer, notify: (method: 'labProgress', params: LabProgress) => void, opts: LabHandlerOptions = {}): void {
   const kernel = opts.kernel ?? defaultKernel;
+  /** One kernel change set at a time; then tell the engine. */
+  const change = <T>(f: () => Promise<T>): Promise<T> => serial(async () => {
+    try { return await f(); } finally { opts.afterChange?.(); }
+  });
   const privileged = opts.privileged ?? process.getuid?.() === 0;
   const needPriv = (method: string) => {
     if (!privileged) throw new JSONRPCErrorException(`${method}: the engine runs without privileges; enable editing (it restarts the engine as root)`, ErrorCodes.NotPrivileged);
@@ -85,7 +92,7 @@ export function registerLabMethods(server: JSONRPCServer, notify: (method: 'labP
   // The next start cleans up after a crash: finish interrupted applies/destroys once per process.
   if (privileged && !recovered) {
     recovered = true;
-    void serial(() => recoverInterrupted(kernel())).catch(() => undefined);
+    void change(() => recoverInterrupted(kernel())).catch(() => undefined);
   }
   type R<K extends keyof LabMethods> = LabMethods[K]['result'];
 
@@ -110,7 +117,7 @@ export function registerLabMethods(server: JSONRPCServer, notify: (method: 'labP
     needPriv('labApply');
     const { text, file } = labText('labApply', params);
     const lab = parseOrInvalid(text, file);
-    return guarded(() => serial(async () => {
+    return guarded(() => change(async () => {
       const r = await applyLab(lab, kernel(), { file, onProgress: (p) => notify('labProgress', { lab: lab.name, ...p }) });
       return { lab: r.lab, actions: r.actions, commands: r.commands, notes: r.notes };
     }));
@@ -122,7 +129,7 @@ export function registerLabMethods(server: JSONRPCServer, notify: (method: 'labP
     const why = labnameError(p.name);
     if (why) invalid(`labDestroy: ${why}`);
     const name = p.name;
-    return guarded(() => serial(async () => {
+    return guarded(() => change(async () => {
       const r = await destroyLab(name, kernel(), { onProgress: (pr) => notify('labProgress', { lab: name, ...pr }) });
       return { lab: r.lab, actions: r.actions, commands: r.commands, notes: r.notes };
     }));
@@ -143,6 +150,6 @@ export function registerLabMethods(server: JSONRPCServer, notify: (method: 'labP
   server.addMethod('build', async (params): Promise<R<'build'>> => {
     needPriv('build');
     const actions = actionsOf('build', params);
-    return guarded(() => serial(() => performBuild(kernel(), actions)));
+    return guarded(() => change(() => performBuild(kernel(), actions)));
   });
 }

@@ -111,4 +111,24 @@ describeKernel('lab methods over the protocol', () => {
       expect(links().map((l) => l.ifname)).toContain('docker0');
     } finally { sh(['ip', 'link', 'del', 'docker0']); }
   });
+
+  test('the model shows the mark of links the app made that stay down (the kernel sends no event for it)', async () => {
+    const mark = 'vnet-studio:canvas';
+    // a bridge alone: nothing else makes the engine read the links again (a new veth or tun/tap does)
+    const r = await call('build', { actions: [{ op: 'bridge-add', ns: 'host', name: 'brdown' }] });
+    expect(r.error).toBeUndefined();
+    const host = (m: ReturnType<Engine['model']>) => m.namespaces.find((n) => n.kind === 'host')!;
+    await engine.waitFor((m) => host(m).interfaces.find((i) => i.name === 'brdown')?.alias === mark, 5_000);
+    const r2 = await call('build', { actions: [{ op: 'veth-add', ns: 'host', name: 'vdown0', peerNs: 'host', peerName: 'vdown1' }] });
+    expect(r2.error).toBeUndefined();
+    for (const n of ['vdown0', 'vdown1', 'brdown']) expect(links().find((l) => l.ifname === n), n).toMatchObject({ ifalias: mark, operstate: 'DOWN' });
+    const marked = (m: ReturnType<Engine['model']>) => ['vdown0', 'vdown1', 'brdown'].every((n) => host(m).interfaces.find((i) => i.name === n)?.alias === mark);
+    await engine.waitFor(marked, 5_000);
+    // and once the engine is idle, it still says so (no stale event replayed over it)
+    await engine.waitIdle(50);
+    expect(marked(engine.model())).toBe(true);
+    const d = await call('labDestroy', { name: 'canvas' });
+    expect(d.error).toBeUndefined();
+    await until(() => !links().some((l) => /^(vdown0|vdown1|brdown)$/.test(l.ifname)), 'the canvas links to go');
+  });
 });
