@@ -178,7 +178,8 @@ describeKernel('building a bridge lab by drag and drop (serve + engine + rendere
       await settle();
     }
     const links = ipJson<{ ifname: string; master?: string; operstate: string; ifalias?: string }[]>('-d', 'link', 'show', 'master', BR);
-    expect(links.map((l) => l.ifname).sort()).toEqual([`${BLUE}-${BR}`.slice(0, 15), `${RED}-${BR}`.slice(0, 15)].sort());
+    // the bridge-side ends are named as lab files name them: NAMESPACE-IFNAME of the other end
+    expect(links.map((l) => l.ifname).sort()).toEqual([`${BLUE}-eth0`, `${RED}-eth0`].sort());
     for (const l of links) expect(l.ifalias).toBe('vnet-studio:canvas');
     for (const ns of [RED, BLUE]) {
       const [eth0] = ipJson<{ ifname: string; flags: string[] }[]>('-n', ns, 'link', 'show', 'eth0');
@@ -220,12 +221,12 @@ describeKernel('building a bridge lab by drag and drop (serve + engine + rendere
   });
 
   it('the command log shows the ip commands of every step, copyable', async () => {
-    const lines = await page.locator('[data-testid="command-log"] [data-testid="command-line"]').allInnerTexts();
+    const lines = await page.locator('[data-testid="command-log"] [data-testid="command-line"]').allTextContents();
     const text = lines.join('\n');
     expect(text).toContain(`ip netns add ${RED}`);
     expect(text).toContain(`ip link add ${BR} type bridge`);
     expect(text).toMatch(/ip link add \S+ (netns \S+ )?type veth peer name \S+/);
-    expect(text).toContain(`ip link set dev ${RED}-${BR}`.slice(0, 'ip link set dev '.length + 15));
+    expect(text).toContain(`ip link set dev ${RED}-eth0 master ${BR}`);
     expect(text).toContain(`ip -n ${RED} addr add 10.77.0.1/24 dev eth0`);
     expect(text).toContain(`ip addr add 10.77.0.254/24 dev ${BR}`);
     expect(await page.locator('[data-testid="command-entry"][data-status="error"]').count()).toBe(0);
@@ -240,11 +241,84 @@ describeKernel('building a bridge lab by drag and drop (serve + engine + rendere
     expect(await last.innerText()).toContain(`ip addr del 10.77.0.254/24 dev ${BR}`);
     // Ctrl+Shift+Z redoes it
     await page.locator('.react-flow__pane').click({ position: { x: 5, y: 5 } });
+    // (keys act once the previous step has finished: wait for the buttons to say so)
+    await expect.poll(() => byTestId('redo').isEnabled(), { timeout: 10_000 }).toBe(true);
     await page.keyboard.press('Control+Shift+Z');
     await expect.poll(() => addrsOf(['addr', 'show', BR]), { timeout: 15_000 }).toContain('10.77.0.254/24');
     // and Ctrl+Z undoes it again
+    await expect.poll(() => byTestId('undo').isEnabled(), { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => page.locator('[data-testid="command-entry"]').last().getAttribute('data-status')).toBe('ok');
     await page.keyboard.press('Control+Z');
     await expect.poll(() => addrsOf(['addr', 'show', BR]), { timeout: 15_000 }).not.toContain('10.77.0.254/24');
+  });
+
+  it('namespace editor: a default route and forwarding; a kernel refusal shows the engine\'s words', async () => {
+    await settle();
+    await byTestId(`ns-${RED}`).locator('.ns-header').click();
+    const ed = page.locator('[data-testid="inspector-namespace"] [data-testid="ns-editor"]');
+    await ed.waitFor({ timeout: 10_000 });
+    await ed.locator('[data-testid="route-to"]').fill('default');
+    await ed.locator('[data-testid="route-via"]').fill('10.77.0.254');
+    await ed.locator('[data-testid="route-add"]').click();
+    await expect.poll(() => ipJson<{ dst: string; gateway?: string }[]>('-n', RED, 'route', 'show', 'default').map((r) => r.gateway), { timeout: 15_000 })
+      .toEqual(['10.77.0.254']);
+    await ed.locator('[data-testid="edit-route"][data-to="default"]').waitFor({ timeout: 10_000 });
+    await ed.locator('[data-testid="forwarding-on"]').click();
+    await expect.poll(() => execFileSync('ip', ['netns', 'exec', RED, 'sysctl', '-n', 'net.ipv4.ip_forward']).toString().trim(), { timeout: 15_000 }).toBe('1');
+    // inline check first: a route to an address with host bits set never reaches the engine
+    await ed.locator('[data-testid="route-to"]').fill('10.99.0.1/24');
+    await byTestId('route-error').waitFor();
+    expect(await ed.locator('[data-testid="route-add"]').isDisabled()).toBe(true);
+    // the kernel refuses a gateway it cannot reach: the engine's message names the route and namespace
+    await ed.locator('[data-testid="route-to"]').fill('10.99.0.0/24');
+    await ed.locator('[data-testid="route-via"]').fill('10.98.0.1');
+    await ed.locator('[data-testid="route-add"]').click();
+    const err = ed.locator('[data-testid="edit-error"]');
+    await err.waitFor({ timeout: 15_000 });
+    expect(await err.innerText()).toMatch(/10\.99\.0\.0\/24[\s\S]*unreachable/i);
+    const failed = page.locator('[data-testid="command-entry"][data-status="error"]').last();
+    expect(await failed.locator('[data-testid="command-line"]').innerText()).toBe(`ip -n ${RED} route add 10.99.0.0/24 via 10.98.0.1`);
+  });
+
+  it('a tap dropped into the host box and then dragged onto the bridge becomes its port', async () => {
+    const hostBox = (await byTestId('ns-host').boundingBox())!;
+    await byTestId('palette-tap').dragTo(byTestId('ns-host'), { targetPosition: { x: hostBox.width / 2, y: hostBox.height - 8 }, force: true });
+    const d = byTestId('dialog');
+    await d.waitFor();
+    expect(await d.locator('[data-testid="dialog-field-name"]').inputValue()).toMatch(/^tap\d+$/);
+    await submitDialog({ name: 'tap-bl' });
+    const tap = ifNode('tap-bl', hostId);
+    await tap.waitFor({ timeout: 20_000 });
+    expect(ipJson<{ ifname: string; linkinfo?: { info_kind?: string } }[]>('-d', 'link', 'show', 'tap-bl')[0].linkinfo?.info_kind).toBe('tun');
+    await settle();
+    const a = (await tap.locator('.if-name').boundingBox())!;
+    const b = (await ifNode(BR, hostId).boundingBox())!;
+    await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 12 });
+    await page.mouse.up();
+    await expect.poll(() => ipJson<{ master?: string }[]>('link', 'show', 'tap-bl')[0].master, { timeout: 15_000 }).toBe(BR);
+    await expect.poll(() => page.locator('[data-testid="command-entry"]').last().innerText(), { timeout: 10_000 }).toContain(`ip link set dev tap-bl master ${BR}`);
+  });
+
+  it('a veth pair dropped into a namespace box asks where its other end goes', async () => {
+    await settle();
+    const box = (await byTestId(`ns-${BLUE}`).boundingBox())!;
+    await byTestId('palette-veth').dragTo(byTestId(`ns-${BLUE}`), { targetPosition: { x: box.width / 2, y: box.height - 8 }, force: true });
+    const d = byTestId('dialog');
+    await d.waitFor();
+    expect(await d.locator('[data-testid="dialog-field-a"]').inputValue()).toBe('eth1');
+    await d.locator('[data-testid="dialog-field-peerNs"]').selectOption(RED);
+    // a name the other namespace already has is refused inline
+    await d.locator('[data-testid="dialog-field-b"]').fill('eth0');
+    await d.locator('[data-testid="dialog-error-b"]').waitFor();
+    expect(await d.locator('[data-testid="dialog-ok"]').isDisabled()).toBe(true);
+    await submitDialog({ b: 'eth1' });
+    await ifNode('eth1', nsId(BLUE)).waitFor({ timeout: 20_000 });
+    await ifNode('eth1', nsId(RED)).waitFor({ timeout: 20_000 });
+    const [l] = ipJson<{ link_netnsid?: number; ifalias?: string }[]>('-n', BLUE, '-d', 'link', 'show', 'eth1');
+    expect(l.link_netnsid).toBeDefined();
+    expect(l.ifalias).toBe('vnet-studio:canvas');
   });
 
   it('Delete asks first when it removes more than one object; Cancel leaves everything', async () => {
@@ -283,6 +357,55 @@ describeKernel('building a bridge lab by drag and drop (serve + engine + rendere
     await byTestId('lab-validate').click();
     await expect.poll(() => byTestId('lab-status').innerText(), { timeout: 10_000 }).toContain('valid');
     await page.screenshot({ path: path.join(artifacts, 'build-lab-panel.png') });
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('opens lab files: issues with line numbers; a good one plans, applies with progress, is listed, exported and destroyed', async () => {
+    if (!(await byTestId('lab-panel').isVisible())) await byTestId('tab-labs').click();
+    const bad = path.join(stateDir, 'bad.yaml');
+    fs.writeFileSync(bad, 'name: bad\nnamespaces:\n  bl-x:\n    interfaces:\n      eth0: { addresses: [10.0.0.300/24] }\nveths:\n  - [bl-x:eth0, nowhere]\n');
+    await byTestId('lab-file').setInputFiles(bad);
+    const issues = page.locator('[data-testid="lab-issue"]');
+    await issues.first().waitFor({ timeout: 10_000 });
+    const lines = await issues.evaluateAll((els) => els.map((e) => e.getAttribute('data-line')));
+    expect(lines).toContain('5');
+    expect(await issues.allInnerTexts()).toEqual(expect.arrayContaining([expect.stringMatching(/10\.0\.0\.300\/24/)]));
+
+    const good = path.join(stateDir, 'e2e-lab.yaml');
+    fs.writeFileSync(good, 'name: e2e-lab\nnamespaces:\n  bl-la:\n    interfaces:\n      eth0: { addresses: [10.88.0.1/24] }\n  bl-lb:\n    interfaces:\n      eth0: { addresses: [10.88.0.2/24] }\nveths:\n  - [bl-la:eth0, bl-lb:eth0]\n');
+    await byTestId('lab-file').setInputFiles(good);
+    await expect.poll(() => byTestId('lab-status').innerText(), { timeout: 10_000 }).toContain('e2e-lab: valid');
+    expect(await issues.count()).toBe(0);
+    await byTestId('lab-plan').click();
+    await expect.poll(() => page.locator('[data-testid="plan-line"]').allInnerTexts(), { timeout: 10_000 }).toContain('ip netns add bl-la');
+    expect(fs.existsSync('/run/netns/bl-la')).toBe(false);   // a plan touches nothing
+
+    await page.evaluate(() => {
+      const w = window as unknown as { __progressSeen: boolean };
+      w.__progressSeen = false;
+      new MutationObserver(() => { if (document.querySelector('[data-testid="lab-progress"]')) w.__progressSeen = true; })
+        .observe(document.body, { childList: true, subtree: true });
+    });
+    await byTestId('lab-apply').click();
+    const entry = page.locator('[data-testid="lab-entry"][data-lab="e2e-lab"]');
+    await entry.waitFor({ timeout: 20_000 });
+    expect(await page.evaluate(() => (window as unknown as { __progressSeen: boolean }).__progressSeen)).toBe(true);
+    expect(execFileSync('ip', ['netns', 'exec', 'bl-la', 'ping', '-c', '1', '-W', '2', '10.88.0.2']).toString()).toMatch(/1 received/);
+    // the apply's commands are in the command log (its own tab)
+    await byTestId('tab-log').click();
+    expect((await page.locator('[data-testid="command-entry"][data-kind="lab"]').last().innerText())).toContain('ip netns add bl-la');
+    await byTestId('tab-labs').click();
+
+    const [dl] = await Promise.all([page.waitForEvent('download'), byTestId('lab-export').click()]);
+    expect(dl.suggestedFilename()).toBe('e2e-lab.sh');
+    const sh = path.join(stateDir, 'e2e-lab.sh');
+    await dl.saveAs(sh);
+    expect(fs.readFileSync(sh, 'utf8')).toContain('ip netns add bl-la');
+
+    await entry.locator('[data-testid="lab-destroy"]').click();
+    await byTestId('confirm-ok').click();
+    await entry.waitFor({ state: 'detached', timeout: 20_000 });
+    expect(fs.existsSync('/run/netns/bl-la') || fs.existsSync('/run/netns/bl-lb')).toBe(false);
     expect(pageErrors).toEqual([]);
   });
 });

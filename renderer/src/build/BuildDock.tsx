@@ -16,8 +16,9 @@ export function BuildDock() {
         <button data-testid="tab-labs" className={tab === 'labs' ? 'active' : ''} onClick={() => setTab(tab === 'labs' ? null : 'labs')}>labs</button>
         {why && <span className="dock-why" data-testid="build-disabled" title={why}>building is off: {why}</span>}
       </div>
-      {tab === 'log' && <CommandLog />}
-      {tab === 'labs' && <LabPanel />}
+      {/* both stay mounted (an open lab file survives a look at the log); the other is hidden */}
+      <div className="dock-pane" hidden={tab !== 'log'}><CommandLog /></div>
+      <div className="dock-pane" hidden={tab !== 'labs'}><LabPanel /></div>
     </section>
   );
 }
