@@ -130,7 +130,7 @@ describeKernel('building a bridge lab by drag and drop (serve + engine + rendere
       await Promise.race([gone, new Promise((r) => setTimeout(r, 5000))]);
       if (serve.exitCode === null) serve.kill('SIGKILL');
     }
-    for (const args of [['netns', 'del', RED], ['netns', 'del', BLUE], ['link', 'del', BR]]) {
+    for (const args of [['netns', 'del', RED], ['netns', 'del', BLUE], ['link', 'del', BR], ['link', 'del', 'tap-bl'], ['netns', 'del', 'bl-la'], ['netns', 'del', 'bl-lb']]) {
       try { ip(...args); } catch { /* already gone */ }
     }
     for (const d of [userDataDir, stateDir]) if (d) fs.rmSync(d, { recursive: true, force: true });
@@ -407,5 +407,59 @@ describeKernel('building a bridge lab by drag and drop (serve + engine + rendere
     await entry.waitFor({ state: 'detached', timeout: 20_000 });
     expect(fs.existsSync('/run/netns/bl-la') || fs.existsSync('/run/netns/bl-lb')).toBe(false);
     expect(pageErrors).toEqual([]);
+  });
+});
+
+describeKernel('building without privileges (engine as nobody)', () => {
+  let proc: ChildProcess | null = null;
+  let ctx: BrowserContext | null = null;
+  let dir = '';
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vnet-chromium-unpriv-'));
+    // serve (and its engine) as nobody: the engine runs, but only as a viewer
+    proc = spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, cli, 'serve', '--port', '0', '--no-open'],
+      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, VNET_STATE_DIR: path.join(dir, 'state') } });
+    let err = '';
+    proc.stderr!.on('data', (d) => { err += d; });
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      proc!.stdout!.on('data', (d) => { out += d; const m = /^Open (\S+)$/m.exec(out); if (m) resolve(m[1]); });
+      proc!.on('exit', (c) => reject(new Error(`serve as nobody exited (${c}):\n${err}`)));
+    });
+    ctx = await chromium.launchPersistentContext(path.join(dir, 'profile'), {
+      executablePath: '/usr/bin/chromium', headless: true, viewport: { width: 1400, height: 900 },
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    page = ctx.pages()[0] ?? await ctx.newPage();
+    await page.goto(url);
+    await page.locator('[data-testid="status"][data-engine="true"][data-privileged="false"]').waitFor({ timeout: 30_000 });
+  });
+  afterAll(async () => {
+    await ctx?.close().catch(() => {});
+    if (proc && proc.exitCode === null) {
+      const gone = new Promise((r) => proc!.once('exit', r));
+      proc.kill('SIGTERM');
+      await Promise.race([gone, new Promise((r) => setTimeout(r, 5000))]);
+      if (proc.exitCode === null) proc.kill('SIGKILL');
+    }
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('building controls are off, each saying why and what to do', async () => {
+    await byTestId('palette').and(page.locator('[data-enabled="false"]')).waitFor({ timeout: 10_000 });
+    const item = byTestId('palette-bridge');
+    expect(await item.getAttribute('draggable')).toBe('false');
+    expect(await item.getAttribute('title')).toMatch(/without privileges[\s\S]*(Enable editing|sudo vnet-studio serve)/);
+    expect(await byTestId('build-disabled').innerText()).toMatch(/without privileges/);
+    await byTestId('ns-host').waitFor({ timeout: 20_000 });
+    expect(await byTestId('ns-host').locator('[data-testid="build-handle"]').getAttribute('class')).toMatch(/\boff\b/);
+    await byTestId('ns-host').locator('.ns-header').click();
+    const ed = byTestId('ns-editor');
+    await ed.waitFor({ timeout: 10_000 });
+    expect(await ed.getAttribute('data-enabled')).toBe('false');
+    expect(await ed.locator('[data-testid="route-add"]').isDisabled()).toBe(true);
+    if (!(await byTestId('lab-panel').isVisible())) await byTestId('tab-labs').click();
+    expect(await byTestId('lab-apply').isDisabled()).toBe(true);
+    await page.screenshot({ path: path.join(artifacts, 'build-unprivileged.png') });
   });
 });
