@@ -112,10 +112,14 @@ export class NativeLabKernel implements LabKernel {
       const nsidOf = new Map<number, string>();
       const need = new Set(d.links.filter((l) => l.kind === 'veth' && l.linkNetnsid >= 0 && (l.alias?.startsWith(ALIAS_PREFIX) || (!l.alias && l.group === hint.group))).map((l) => l.linkNetnsid));
       if (need.size) {
-        // all at once: one by one, 100 namespaces cost ~15 ms of thread hops
-        const others = [HOST_NS, ...hint.peersIn.filter((n) => mounted.has(n))].filter((o) => o !== d.ns);
-        const ids = await Promise.all(others.map((o) => d.h.getNsid(o === HOST_NS ? '/proc/self/ns/net' : path.join(this.netnsDir, o)).catch(() => -1)));
-        ids.forEach((id, i) => { if (need.has(id)) nsidOf.set(id, others[i]); });
+        // the host first (a lab namespace's peers are mostly there), then the rest all at once (one
+        // by one, 100 namespaces cost ~15 ms of thread hops)
+        const ask = async (list: string[]) => {
+          const ids = await Promise.all(list.map((o) => d.h.getNsid(o === HOST_NS ? '/proc/self/ns/net' : path.join(this.netnsDir, o)).catch(() => -1)));
+          ids.forEach((id, i) => { if (need.has(id)) nsidOf.set(id, list[i]); });
+        };
+        if (d.ns !== HOST_NS) await ask([HOST_NS]);
+        if (nsidOf.size < need.size) await ask(hint.peersIn.filter((n) => mounted.has(n) && n !== d.ns));
       }
       for (const l of d.links) {
         let peer: ActualLink['peer'] = null;
@@ -201,7 +205,10 @@ export class NativeLabKernel implements LabKernel {
     const config = stage(['alias', 'mtu', 'mac', 'master', 'addr-del', 'addr-add', 'up', 'down', 'route-add']);
     const skip = config.filter((a) => a.op === 'alias' && marked.has(key(a.ns, a.name)));
     skip.forEach(done);
-    await this.perNamespace(config.filter((a) => !skip.includes(a)), lab, done);
+    // One batch too: the addon opens a socket in each namespace from one helper thread, cheaper
+    // than a handle (thread + sockets) per namespace; measured as fast as 100 batches in parallel
+    // on 2 cores, and no handle per lab namespace stays open afterwards.
+    await this.oneBatch(config.filter((a) => !skip.includes(a)), lab, done);
     trace('configure links');
     for (const a of stage(['forwarding'])) {
       if (a.op !== 'forwarding') continue;
@@ -258,7 +265,7 @@ export class NativeLabKernel implements LabKernel {
   }
 
   /**
-   * Link creations: ONE batch on the host handle, each namespace's ops in a run of their own (an op
+   * Link creations (and then their settings): ONE batch on the host handle, each namespace's ops in a run of their own (an op
    * with `ns` runs in that namespace). Not one batch per namespace in parallel: the addon picks a
    * new link's ifindex up front from its view of the namespace, and a parallel batch elsewhere that
    * puts a veth peer into that namespace gets an index from the kernel meanwhile — the same one, at
