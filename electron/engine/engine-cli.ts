@@ -6,10 +6,12 @@ import * as readline from 'node:readline';
 import { Engine, defaultSampleHz } from './index';
 import { createEngineConnection } from './server';
 
-export const usage = `usage: vnet-studio engine --stdio [--sample-hz HZ] [--rescan-ms MS]
+export const usage = `usage: vnet-studio engine --stdio [--sample-hz HZ] [--rescan-ms MS] [--reconcile-ms MS]
   Runs the engine, speaking JSON-RPC 2.0 (newline-delimited) on stdin/stdout.
   --sample-hz HZ   counter sample rate, 0.5..50 (default 10, or $VNET_SAMPLE_HZ)
-  --rescan-ms MS   /proc rescan period for process namespaces (default 1000; 0 = events only)`;
+  --rescan-ms MS   /proc rescan period for process namespaces (default 1000; 0 = events only)
+  --reconcile-ms MS  period in which every namespace is re-read once, for changes the kernel
+                   never announces (default 3000, or $VNET_RECONCILE_MS; 0 = off)`;
 
 function num(name: string, v: string | undefined, min: number, max: number): number | undefined {
   if (v === undefined) return undefined;
@@ -19,23 +21,24 @@ function num(name: string, v: string | undefined, min: number, max: number): num
 }
 
 export async function main(argv: string[]): Promise<number> {
-  let sampleHz: number | undefined; let rescanMs: number | undefined;
+  let sampleHz: number | undefined; let rescanMs: number | undefined; let reconcileMs: number | undefined;
   try {
     const { values } = parseArgs({ args: argv, options: {
-      stdio: { type: 'boolean', default: false }, 'sample-hz': { type: 'string' }, 'rescan-ms': { type: 'string' },
+      stdio: { type: 'boolean', default: false }, 'sample-hz': { type: 'string' }, 'rescan-ms': { type: 'string' }, 'reconcile-ms': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     }, strict: true, allowPositionals: false });
     if (values.help) { process.stdout.write(`${usage}\n`); return 0; }
     if (!values.stdio) throw new Error('--stdio is required (the only transport the engine process speaks)');
     sampleHz = num('sample-hz', values['sample-hz'], 0.5, 50) ?? defaultSampleHz();
     rescanMs = num('rescan-ms', values['rescan-ms'], 0, 3_600_000);
+    reconcileMs = num('reconcile-ms', values['reconcile-ms'], 0, 3_600_000);
   } catch (err) {
     process.stderr.write(`engine: ${(err as Error).message}\n${usage}\n`);
     return 2;
   }
 
   const log = (m: string) => process.stderr.write(`engine[${process.pid}]: ${m}\n`);
-  const engine = await Engine.start({ sampleHz, rescanMs, log });
+  const engine = await Engine.start({ sampleHz, rescanMs, reconcileMs, log });
   const st = engine.status();
   log(`started: ${st.namespaces} namespaces, ${st.interfaces} interfaces${st.limitation ? `; ${st.limitation}` : ''}`);
 

@@ -46,6 +46,9 @@ function rawKey(l: RawLink): string {
   return JSON.stringify(rest);
 }
 
+/** Whether two records of a link say the same (counters aside). */
+export function sameLinkState(a: RawLink, b: RawLink): boolean { return rawKey(a) === rawKey(b); }
+
 function ifaceKey(i: Interface): string {
   const { stats: _s, ...rest } = i;
   return JSON.stringify(rest);
@@ -67,6 +70,8 @@ export class LiveModel {
   private owners = new Map<number, Map<string, TunOwner[]>>();
   private rescanWanted = false;
   private tunScanWanted = false;
+  /** [namespace, veth, gone index]: a veth whose same-namespace peer left (see forgetAsPeer). */
+  private orphans: [string, number, number][] = [];
   /** Namespaces to read again shortly: see `recheck` in takeNeeds. */
   private readonly recheck = new Set<string>();
 
@@ -109,18 +114,23 @@ export class LiveModel {
 
   // ---- raw state from dumps -----------------------------------------------------------------
 
-  /** A full link dump: replaces what we had, marking what differs. */
-  replaceLinks(nsId: string, links: readonly RawLink[]): void {
+  /** A full link dump: replaces what we had, marking what differs. Returns how many links it
+   *  changed (added, removed or different), which the reconciliation pass counts. */
+  replaceLinks(nsId: string, links: readonly RawLink[]): number {
     const s = this.ns.get(nsId);
-    if (!s) return;
+    if (!s) return 0;
+    let changed = 0;
     const fresh = new Map(links.map((l) => [l.index, l]));
-    for (const [idx, old] of s.links) if (!fresh.has(idx)) this.linkGone(s, idx, old);
-    for (const l of links) this.linkSeen(s, l);
+    for (const [idx, old] of s.links) if (!fresh.has(idx)) { this.linkGone(s, idx, old); changed++; }
+    for (const l of links) if (this.linkSeen(s, l)) changed++;
+    return changed;
   }
 
-  replaceAddrs(nsId: string, addrs: readonly RawAddr[]): void {
+  /** A full address dump; returns how many interfaces' address lists it changed. */
+  replaceAddrs(nsId: string, addrs: readonly RawAddr[]): number {
     const s = this.ns.get(nsId);
-    if (!s) return;
+    if (!s) return 0;
+    let changed = 0;
     const fresh = new Map<number, Map<string, RawAddr>>();
     for (const a of addrs) {
       let m = fresh.get(a.index);
@@ -130,14 +140,19 @@ export class LiveModel {
     for (const idx of new Set([...s.addrs.keys(), ...fresh.keys()])) {
       const before = [...(s.addrs.get(idx)?.keys() ?? [])].join(',');
       const after = [...(fresh.get(idx)?.keys() ?? [])].join(',');
-      if (before !== after) s.dirty.add(idx);
+      if (before !== after) { s.dirty.add(idx); changed++; }
     }
     s.addrs = fresh;
+    return changed;
   }
 
-  setRoutes(nsId: string, raw: readonly RawRoute[]): void {
+  /** A route dump; returns whether the namespace's routes changed. */
+  setRoutes(nsId: string, raw: readonly RawRoute[]): boolean {
     const s = this.ns.get(nsId);
-    if (s) s.routes = translateRoutes(raw, nsId);
+    if (!s) return false;
+    const before = JSON.stringify(s.routes);
+    s.routes = translateRoutes(raw, nsId);
+    return JSON.stringify(s.routes) !== before;
   }
 
   /** This namespace's view of other namespaces' ids (RTM_GETNSID). Re-resolves veth peers. */
@@ -265,13 +280,22 @@ export class LiveModel {
     }
   }
 
-  private linkSeen(s: NsState, l: RawLink): void {
+  /** A link record from a dump or an event; returns whether it changed what we had. */
+  private linkSeen(s: NsState, l: RawLink): boolean {
     const old = s.links.get(l.index);
+    // IFLA_LINK 0 on a veth we know with a peer means "peer unknown right now", not "no peer": the
+    // kernel says 0 only while a pair is half built (the first end is announced before its peer
+    // exists) or half torn down (just before the dellink). A veth never loses its peer and lives
+    // on, so such a record (e.g. a half-built pair's announcement replayed after a dump that saw
+    // the whole pair, bugs.md #1b) keeps the peer we know.
+    if (old && old.link > 0 && l.link <= 0 && l.kind === 'veth' && old.kind === 'veth') {
+      l = { ...l, link: old.link, linkNetnsid: old.linkNetnsid };
+    }
     s.links.set(l.index, l);
     if (!s.stats.has(l.index)) s.stats.set(l.index, toStats(l.stats));
     // Unchanged (a re-dump, a repeated notification): nothing follows from it. This also ends the
     // peer refresh chain below: a namespace re-read because of its neighbour causes no further reads.
-    if (old && rawKey(old) === rawKey(l)) return;
+    if (old && rawKey(old) === rawKey(l)) return false;
     s.dirty.add(l.index);
     if (!old || (old.flags & IFF_UP) !== (l.flags & IFF_UP) || old.operstate !== l.operstate) {
       this.need(s.info.id).routes = true;
@@ -283,6 +307,8 @@ export class LiveModel {
     if (!old && (l.kind === 'tun' || (l.kind === 'veth' && l.link <= 0))) this.recheck.add(s.info.id);
     this.peerTouched(s, old);
     this.peerTouched(s, l);
+    this.pointPeerBack(s, l);
+    return true;
   }
 
   private linkGone(s: NsState, idx: number, old: RawLink): void {
@@ -292,6 +318,54 @@ export class LiveModel {
     s.dirty.add(idx);
     this.need(s.info.id).routes = true;
     this.peerTouched(s, old);
+    this.forgetAsPeer(s, idx, old);
+  }
+
+  /** Where in namespace `p` a veth of namespace `s` is named from: -1 (same namespace) or p's nsid
+   *  for s; undefined when p's nsid map does not know s yet. */
+  private nsidFor(p: NsState, s: NsState): number | undefined {
+    if (p === s) return -1;
+    for (const [nsid, inode] of p.nsidToInode) if (inode === s.info.inode) return nsid;
+    return undefined;
+  }
+
+  /** The record of the veth that `l` names as its peer, with its namespace. */
+  private peerRecord(s: NsState, l: RawLink): { p: NsState; rec: RawLink } | null {
+    if (l.kind !== 'veth' || l.link <= 0) return null;
+    const peer = resolvePeer(l, s.info.id, s.nsidToInode);
+    if (peer === null) return null;
+    const p = this.ns.get(peer.slice(0, peer.indexOf('/if:')));
+    const rec = p?.links.get(l.link);
+    return p && rec && rec.kind === 'veth' ? { p, rec } : null;
+  }
+
+  /**
+   * Veth peers are symmetric, but the kernel announces only the end that changed: when one end
+   * moves next to (or away from) its peer, the peer's IFLA_LINK / IFLA_LINK_NETNSID change with no
+   * event for it (bugs.md #5), and a pair is announced first-end-first, before that end has a peer.
+   * So a record that names its peer points the peer back at it. When the peer's namespace has no
+   * nsid for ours yet, the peer's namespace is read again instead.
+   */
+  private pointPeerBack(s: NsState, l: RawLink): void {
+    const pr = this.peerRecord(s, l);
+    if (!pr) return;
+    const { p, rec } = pr;
+    const nsid = this.nsidFor(p, s);
+    if (nsid === undefined) { this.need(p.info.id).links = true; return; }
+    if (rec.link === l.index && rec.linkNetnsid === nsid) return;
+    p.links.set(rec.index, { ...rec, link: l.index, linkNetnsid: nsid });
+    p.dirty.add(rec.index);
+  }
+
+  /** A veth end left this namespace (moved or deleted): its peer must not keep pointing here. A
+   *  peer elsewhere has its namespace read again (peerTouched). A peer in this namespace is looked
+   *  at once the batch is applied (takeNeeds): if it was deleted too (the usual case: both ends
+   *  go in one batch) nothing follows; if it survives and still points at the gone index, the end
+   *  moved away and the namespace is read again (unless the moved end's newlink elsewhere has
+   *  pointed it back already, pointPeerBack). No "peer: null" flicker while a pair is deleted. */
+  private forgetAsPeer(s: NsState, idx: number, old: RawLink): void {
+    const pr = this.peerRecord(s, old);
+    if (pr && pr.p === s && pr.rec.link === idx && pr.rec.linkNetnsid < 0) this.orphans.push([s.info.id, pr.rec.index, idx]);
   }
 
   /** A veth end with its peer in another namespace changed: the peer's record there (IFLA_LINK,
@@ -313,6 +387,11 @@ export class LiveModel {
 
   /** Follow-up work, per namespace, and whether /proc should be scanned again now. */
   takeNeeds(): { perNs: Map<string, NsNeeds>; rescan: boolean; tunScan: boolean; recheck: string[] } {
+    for (const [nsId, index, gone] of this.orphans) {
+      const s = this.ns.get(nsId); const rec = s?.links.get(index);
+      if (s && rec && rec.kind === 'veth' && rec.link === gone && rec.linkNetnsid < 0 && !s.links.has(gone)) this.need(nsId).links = true;
+    }
+    this.orphans = [];
     const perNs = new Map([...this.needs].filter(([id]) => this.ns.has(id)));
     this.needs.clear();
     // Namespaces whose new devices were announced incomplete (see linkSeen): the kernel notifies

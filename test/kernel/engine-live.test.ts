@@ -1,7 +1,8 @@
 // Live changes reach the model through kernel events: add, rename, move to another namespace, set
 // down, delete, and a named namespace deleted with its interfaces. The engine here has the /proc
-// rescan switched off (rescanMs: 0), so nothing is polled: only netlink events, /run/netns inotify
-// and the rescans those events trigger can tell it anything.
+// rescan and the reconciliation pass switched off (rescanMs: 0, reconcileMs: 0), so nothing is
+// polled: only netlink events, /run/netns inotify and the rescans those events trigger can tell
+// it anything.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeKernel } from '../helpers/world';
 import { Engine } from '../../electron/engine/index';
@@ -24,7 +25,7 @@ describeKernel('engine: live changes arrive as deltas', () => {
   });
 
   beforeAll(async () => {
-    e = await Engine.start({ sampleHz: 0, rescanMs: 0 });
+    e = await Engine.start({ sampleHz: 0, rescanMs: 0, reconcileMs: 0 });
     e.on('delta', (b) => deltas.push(...b.deltas));
   });
   afterAll(async () => {
@@ -135,7 +136,7 @@ describeKernel('engine: live changes arrive as deltas', () => {
   });
 
   it('a burst of 200 veths with a tiny socket buffer: the model stays exact (re-read after any overflow)', async () => {
-    const small = await Engine.start({ sampleHz: 0, rescanMs: 0, rcvbuf: 1024 });
+    const small = await Engine.start({ sampleHz: 0, rescanMs: 0, reconcileMs: 0, rcvbuf: 1024 });
     const names = (m: Model) => hostNs(m).interfaces.map((i) => i.name).filter((n) => /^o[vw]\d/.test(n)).sort();
     try {
       ipBatch(Array.from({ length: 100 }, (_, i) => `link add ov${i} type veth peer name ow${i}`));

@@ -173,3 +173,60 @@ describe('engine model: nsid bookkeeping', () => {
     expect((d[0] as Extract<Delta, { op: 'interface' }>).iface.peer).toBeNull();
   });
 });
+
+describe('engine model: veth peers are symmetric (the kernel announces only the end that changed)', () => {
+  const peerOf = (m: LiveModel, ns: number, name: string) =>
+    m.snapshot().namespaces.find((n) => n.inode === ns)!.interfaces.find((i) => i.name === name)?.peer;
+
+  it('an end moved next to its peer points the peer back at its new place (bugs.md #5)', () => {
+    const m = setup(); m.takeDeltas(); m.takeNeeds();
+    // eth0 (blue #2) moves into the host as #7: dellink in blue, newlink here; veth0 gets no event.
+    m.applyEvent('ns:200', { type: 'dellink', index: 2, name: 'eth0' });
+    m.applyEvent('ns:100', { type: 'newlink', link: link({ index: 7, name: 'eth0', kind: 'veth', link: 5 }) });
+    m.takeDeltas();
+    expect(peerOf(m, 100, 'veth0')).toBe('ns:100/if:7');
+    expect(peerOf(m, 100, 'eth0')).toBe('ns:100/if:5');
+  });
+
+  it('the first end of a new pair (IFLA_LINK 0) gets its peer from the second end\'s announcement', () => {
+    const m = setup(); m.takeDeltas(); m.takeNeeds();
+    m.applyEvent('ns:100', { type: 'newlink', link: link({ index: 30, name: 'vb', kind: 'veth', link: 0 }) });
+    m.applyEvent('ns:100', { type: 'newlink', link: link({ index: 31, name: 'va', kind: 'veth', link: 30 }) });
+    m.takeDeltas();
+    expect(peerOf(m, 100, 'vb')).toBe('ns:100/if:31');
+    // ... and in another namespace, through that namespace's nsid for this one
+    m.applyEvent('ns:200', { type: 'newlink', link: link({ index: 40, name: 'vc', kind: 'veth', link: 0 }) });
+    m.applyEvent('ns:100', { type: 'newlink', link: link({ index: 41, name: 'vd', kind: 'veth', link: 40, linkNetnsid: 0 }) });
+    m.takeDeltas();
+    expect(peerOf(m, 200, 'vc')).toBe('ns:100/if:41');
+  });
+
+  it('a veth record with IFLA_LINK 0 does not wipe a known peer (a replayed half-built announcement, #1b)', () => {
+    const m = setup(); m.takeDeltas(); m.takeNeeds();
+    m.replaceLinks('ns:100', [link({ index: 1, name: 'lo', type: 772, flags: 0x49, operstate: 0 }),
+      link({ index: 5, name: 'veth0', kind: 'veth', link: 2, linkNetnsid: 0 }),
+      link({ index: 30, name: 'vb', kind: 'veth', link: 31 }), link({ index: 31, name: 'va', kind: 'veth', link: 30 })]);
+    m.takeDeltas();
+    m.applyEvent('ns:100', { type: 'newlink', link: link({ index: 30, name: 'vb', kind: 'veth', link: 0 }) });
+    expect(m.takeDeltas()).toEqual([]);
+    expect(peerOf(m, 100, 'vb')).toBe('ns:100/if:31');
+  });
+
+  it('a pair deleted in one batch asks for nothing; an end that left alone makes its namespace re-read', () => {
+    const m = setup(); m.takeDeltas(); m.takeNeeds();
+    m.replaceLinks('ns:100', [link({ index: 1, name: 'lo', type: 772, flags: 0x49, operstate: 0 }),
+      link({ index: 5, name: 'veth0', kind: 'veth', link: 2, linkNetnsid: 0 }),
+      link({ index: 30, name: 'vb', kind: 'veth', link: 31 }), link({ index: 31, name: 'va', kind: 'veth', link: 30 })]);
+    m.takeDeltas(); m.takeNeeds();
+    m.applyEvent('ns:100', { type: 'dellink', index: 30, name: 'vb' });
+    m.applyEvent('ns:100', { type: 'dellink', index: 31, name: 'va' });
+    expect(m.takeNeeds().perNs.get('ns:100')?.links ?? false).toBe(false);
+    expect(m.takeDeltas().map((d) => d.op)).toEqual(['interface-removed', 'interface-removed']);
+    m.replaceLinks('ns:100', [link({ index: 1, name: 'lo', type: 772, flags: 0x49, operstate: 0 }),
+      link({ index: 5, name: 'veth0', kind: 'veth', link: 2, linkNetnsid: 0 }),
+      link({ index: 30, name: 'vb', kind: 'veth', link: 31 }), link({ index: 31, name: 'va', kind: 'veth', link: 30 })]);
+    m.takeDeltas(); m.takeNeeds();
+    m.applyEvent('ns:100', { type: 'dellink', index: 31, name: 'va' }); // moved to a namespace we do not know
+    expect(m.takeNeeds().perNs.get('ns:100')?.links).toBe(true);
+  });
+});
