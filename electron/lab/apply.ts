@@ -6,7 +6,7 @@ import { commandLines } from './commands';
 import { listJournals, lockLab, readJournal, removeJournal, writeJournal, writerAlive, type JournalFile } from './journal';
 import { emptyRecord, mergeRecords, planLab, recordAfter, type LabRecord, type Plan } from './plan';
 import { HOST_NS, labGroup } from './names';
-import { desiredFromLab, emptyDesired, type Actual, type Desired } from './state';
+import { desiredFromLab, emptyDesired, key, type Actual, type Desired } from './state';
 import type { Lab } from './types';
 
 export interface ReadHint {
@@ -21,6 +21,8 @@ export interface ReadHint {
   alias: string;
   /** The lab's netdev group (an unmarked link of that group may be the lab's: see plan.ts). */
   group: number;
+  /** "ns/name" of the links the lab wants: another lab's veth end dying there is waited for. */
+  wanted?: string[];
 }
 
 /** The kernel side of applying: implemented over the native netlink API (native-kernel.ts). */
@@ -66,7 +68,8 @@ function hintFor(d: Desired, rec: LabRecord | null) {
   const used = [...d.links.map((l) => l.ns), ...(rec?.links.map((l) => l.ns) ?? [])].filter((n) => n !== HOST_NS);
   const peersIn = [...new Set([...d.namespaces, ...(rec?.namespaces ?? []), ...used])];
   const forwardingOf = [...new Set([...d.forwarding.map((f) => f.ns), ...(rec?.forwarding.map((f) => f.ns) ?? [])])];
-  return { namespaces, peersIn, forwardingOf, alias: d.alias, group: d.group ?? labGroup(d.lab) };
+  const wanted = d.links.map((l) => key(l.ns, l.name));
+  return { namespaces, peersIn, forwardingOf, alias: d.alias, group: d.group ?? labGroup(d.lab), wanted };
 }
 
 async function runWithProgress(kernel: LabKernel, plan: Plan, lab: string, phase: Progress['phase'], opts: ApplyOptions) {

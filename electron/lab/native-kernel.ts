@@ -151,8 +151,15 @@ export class NativeLabKernel implements LabKernel {
     // The lab's veth ends whose peer namespace was just deleted: the kernel removes them
     // asynchronously (after a destroy that returned at once). Wait for that, then read again.
     const dying = [...a.links.values()].filter((l) => (l.alias === hint.alias || (!l.alias && l.group === hint.group)) && l.kind === 'veth' && l.peer === null);
-    if (dying.length && retry) {
-      await this.waitGone(dying.map((l) => ({ ns: l.ns, name: l.name })));
+    // Another lab's (or the canvas's) veth end where this lab wants a link: dying too when its
+    // peer is in no namespace left (that lab was just destroyed); alive, it is a conflict.
+    // (Not long: a namespace kept alive by a process after `ip netns del` never goes.)
+    const others = retry && hint.wanted?.length ? await this.othersDying(a, dumps, new Set(hint.wanted), hint.alias, mounted) : [];
+    if ((dying.length || others.length) && retry) {
+      await Promise.all([
+        this.waitGone(dying.map((l) => ({ ns: l.ns, name: l.name }))),
+        this.waitGone(others.map((l) => ({ ns: l.ns, name: l.name })), 2_000),
+      ]);
       return this.readActual(hint, false);
     }
     for (const ns of hint.forwardingOf) {
@@ -222,15 +229,31 @@ export class NativeLabKernel implements LabKernel {
     for (const a of stage(['nat-add'])) { await this.nat(a, lab); done(a); }
   }
 
-  /** Waits (up to 5 s) until the kernel's asynchronous namespace cleanup removed these interfaces. */
-  private async waitGone(list: { ns: string; name: string }[]): Promise<void> {
+  /** Veth ends marked by another lab, in the way of `wanted`, whose peer's namespace (an nsid) is
+   *  none of the named namespaces nor the host: their namespace is being dismantled. */
+  private async othersDying(a: Actual, dumps: { ns: string; h: MutHandle; links: RawLink[] }[], wanted: Set<string>, alias: string, mounted: Set<string>): Promise<ActualLink[]> {
+    const out: ActualLink[] = [];
+    for (const d of dumps) {
+      const raw = d.links.filter((l) => l.kind === 'veth' && l.linkNetnsid >= 0 && l.alias?.startsWith(ALIAS_PREFIX) && l.alias !== alias
+        && wanted.has(key(d.ns, l.name)) && a.links.get(key(d.ns, l.name))?.peer === null);
+      if (!raw.length) continue;
+      const live = [HOST_NS, ...mounted].filter((n) => n !== d.ns);
+      const ids = new Set(await Promise.all(live.map((o) => d.h.getNsid(o === HOST_NS ? '/proc/self/ns/net' : path.join(this.netnsDir, o)).catch(() => -1))));
+      for (const l of raw) if (!ids.has(l.linkNetnsid)) out.push(a.links.get(key(d.ns, l.name))!);
+    }
+    return out;
+  }
+
+  /** Waits (up to `ms`) until the kernel's asynchronous namespace cleanup removed these interfaces. */
+  private async waitGone(list: { ns: string; name: string }[], ms = 10_000): Promise<void> {
+    const end = Date.now() + ms;
     const byNs = new Map<string, Set<string>>();
     for (const l of list) { if (!byNs.has(l.ns)) byNs.set(l.ns, new Set()); byNs.get(l.ns)!.add(l.name); }
     for (const [ns, names] of byNs) {
       const h = await this.handle(ns);
-      for (let i = 0; i < 1000; i++) {
+      for (;;) {
         const links = await h.dumpLinks();
-        if (!links.some((l) => names.has(l.name))) break;
+        if (!links.some((l) => names.has(l.name)) || Date.now() > end) break;
         await new Promise((r) => setTimeout(r, 10));
       }
     }

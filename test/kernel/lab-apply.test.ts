@@ -1,7 +1,7 @@
 // Labs against the real kernel, in the throwaway world: apply, check with `ip -j`, ping across
 // (between world namespaces only), apply again (no-op), edit (diff), destroy (nothing left), and
 // never touch what the lab did not make.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
@@ -23,7 +23,7 @@ describeKernel('labs in the kernel', () => {
   afterAll(() => k?.close());
   // a failed test must not leave its lab to the next one
   afterEach(async () => {
-    for (const name of ['two-rooms', 'veth-pair', 'docker-like', 'vm-tap', 'tun-device', 'cross']) if (readJournal(name)) await destroyLab(name, k);
+    for (const name of ['two-rooms', 'veth-pair', 'docker-like', 'vm-tap', 'tun-device', 'cross', 'rooms-b']) if (readJournal(name)) await destroyLab(name, k);
   });
 
   async function destroyAndCheck(name: string, before: string) {
@@ -152,6 +152,31 @@ describeKernel('labs in the kernel', () => {
       await destroyLab('cross', k);   // and the next apply right after it
     }
     await until(() => markedLinks('cross').length === 0 && netnsList().length === 0, 'lab cross to go');
+    expect(kernelState()).toBe(before);
+  });
+
+  test('another lab with the same interface names right after a destroy: applies; while the first lab\'s namespace lives on, a conflict', async () => {
+    const text = read('two-rooms.yaml');
+    const as = (name: string) => parseLab(text.replace('name: two-rooms', `name: ${name}`));
+    const before = kernelState();
+    for (let i = 0; i < 6; i++) {
+      // the host ends of the destroyed lab's veths may still be dying: the next lab waits for them
+      await applyLab(as(i % 2 ? 'two-rooms' : 'rooms-b'), k);
+      await destroyLab(i % 2 ? 'two-rooms' : 'rooms-b', k);
+    }
+    await until(() => markedLinks('two-rooms').length + markedLinks('rooms-b').length === 0, 'both labs to go');
+    expect(kernelState()).toBe(before);
+    // a process keeps a destroyed lab's namespace (and so its veth's host end) alive: a real conflict
+    await applyLab(as('rooms-b'), k);
+    const holder = spawn('ip', ['netns', 'exec', 'red', 'sleep', '30'], { stdio: 'ignore' });
+    try {
+      await until(() => spawnSync('ip', ['netns', 'pids', 'red'], { encoding: 'utf8' }).stdout.trim() !== '', 'the holder to start');
+      await destroyLab('rooms-b', k);
+      const err = await applyLab(as('two-rooms'), k).catch((e) => e);
+      expect(err).toBeInstanceOf(PlanConflict);
+      expect(String(err.message)).toContain('red-eth0 already exists in the host namespace and was not made by lab two-rooms');
+    } finally { holder.kill('SIGKILL'); }
+    await until(() => markedLinks('rooms-b').length === 0, 'the held namespace to go');
     expect(kernelState()).toBe(before);
   });
 
