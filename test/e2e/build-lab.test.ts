@@ -86,6 +86,15 @@ async function drawConnection(from: Locator, to: Locator): Promise<void> {
   await page.mouse.up();
 }
 
+/** Brings an interface node to the middle of the view (search + Enter) and clicks it. */
+async function clickCentred(name: string, node: Locator): Promise<void> {
+  await byTestId('search').fill(name);
+  await byTestId('search').press('Enter');
+  await page.waitForTimeout(600); // the view moves for 400 ms
+  await byTestId('search').fill('');
+  await node.click();
+}
+
 /** Selects an interface node and adds an address to it in the inspector. */
 async function addAddress(node: Locator, cidr: string): Promise<void> {
   await node.click();
@@ -130,7 +139,7 @@ describeKernel('building a bridge lab by drag and drop (serve + engine + rendere
       await Promise.race([gone, new Promise((r) => setTimeout(r, 5000))]);
       if (serve.exitCode === null) serve.kill('SIGKILL');
     }
-    for (const args of [['netns', 'del', RED], ['netns', 'del', BLUE], ['link', 'del', BR], ['link', 'del', 'tap-bl'], ['netns', 'del', 'bl-la'], ['netns', 'del', 'bl-lb']]) {
+    for (const args of [['netns', 'del', RED], ['netns', 'del', BLUE], ['link', 'del', BR], ['link', 'del', 'tap-bl'], ['link', 'del', 'docker0'], ['netns', 'del', 'bl-la'], ['netns', 'del', 'bl-lb']]) {
       try { ip(...args); } catch { /* already gone */ }
     }
     for (const d of [userDataDir, stateDir]) if (d) fs.rmSync(d, { recursive: true, force: true });
@@ -336,6 +345,39 @@ describeKernel('building a bridge lab by drag and drop (serve + engine + rendere
     await confirm.waitFor({ state: 'detached' });
     await page.waitForTimeout(300);
     expect(fs.existsSync(`/run/netns/${RED}`) && fs.existsSync(`/run/netns/${BLUE}`)).toBe(true);
+  });
+
+  it("works on the machine's own devices: a veth into a docker0 the app did not make; deleting docker0 asks, an app-made tap does not", async () => {
+    ip('link', 'add', 'docker0', 'type', 'bridge');   // as docker would have it: no mark of ours
+    ip('link', 'set', 'docker0', 'up');
+    const docker0 = ifNode('docker0', hostId);
+    await docker0.waitFor({ timeout: 20_000 });
+    await settle();
+    await drawConnection(byTestId(`ns-${BLUE}`).locator('[data-testid="build-handle"]'), docker0.locator('[data-testid="build-handle"]'));
+    const d = byTestId('dialog');
+    await d.waitFor({ timeout: 10_000 });
+    expect(await d.locator('[data-testid="dialog-field-a"]').inputValue()).toBe('eth2');
+    await submitDialog({});
+    await expect.poll(() => ipJson<{ ifname: string }[]>('link', 'show', 'master', 'docker0').map((l) => l.ifname), { timeout: 15_000 }).toEqual([`${BLUE}-eth2`]);
+    await settle();
+
+    // Delete on docker0 (one object, but not ours): the page asks, and says why
+    await clickCentred('docker0', docker0);
+    await page.keyboard.press('Delete');
+    const confirm = byTestId('confirm-dialog');
+    await confirm.waitFor({ timeout: 10_000 });
+    expect(await confirm.innerText()).toMatch(/Not made by VNet Studio: bridge docker0/);
+    await confirm.locator('[data-testid="confirm-cancel"]').click();
+    expect(ipJson<unknown[]>('link', 'show', 'docker0').length).toBe(1);
+
+    // Delete on the app-made tap (one object of ours): gone at once, and undo brings it back as a port
+    await clickCentred('tap-bl', ifNode('tap-bl', hostId));
+    await page.keyboard.press('Delete');
+    await expect.poll(() => { try { ip('link', 'show', 'tap-bl'); return true; } catch { return false; } }, { timeout: 15_000 }).toBe(false);
+    expect(await byTestId('confirm-dialog').count()).toBe(0);
+    await expect.poll(() => byTestId('undo').isEnabled(), { timeout: 10_000 }).toBe(true);
+    await byTestId('undo').click();
+    await expect.poll(() => { try { return ipJson<{ master?: string }[]>('link', 'show', 'tap-bl')[0].master ?? null; } catch { return null; } }, { timeout: 15_000 }).toBe(BR);
   });
 
   it('saves the canvas as a lab file that `vnet-studio lab validate` accepts', async () => {

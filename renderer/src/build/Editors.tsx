@@ -30,7 +30,11 @@ function Field({ label, children, error, testid }: { label: string; children: Re
   );
 }
 
-export function IfaceEditor({ id }: { id: string }) {
+/** Keyed by id: typed-in values do not carry over to the next selected interface. */
+export const IfaceEditor = ({ id }: { id: string }) => <IfaceEditorFor key={id} id={id} />;
+export const NamespaceEditor = ({ id }: { id: string }) => <NamespaceEditorFor key={id} id={id} />;
+
+function IfaceEditorFor({ id }: { id: string }) {
   const why = useWhyNotBuild();
   const i = useTopology((s) => s.interfaces[id]);
   const ns = useTopology((s) => (i ? nsKey(s, i.namespaceId) : null));
@@ -89,7 +93,7 @@ export function IfaceEditor({ id }: { id: string }) {
   );
 }
 
-export function NamespaceEditor({ id }: { id: string }) {
+function NamespaceEditorFor({ id }: { id: string }) {
   const why = useWhyNotBuild();
   const ns = useTopology((s) => nsKey(s, id));
   const t = useTopology((s) => s);

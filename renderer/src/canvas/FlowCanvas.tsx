@@ -112,8 +112,12 @@ export function FlowCanvas({ onLayoutDone }: { onLayoutDone?: (ms: number) => vo
   const prevNodes = useRef(new Map<string, FlowNode>());
   const [nodes, setNodes] = useState<FlowNode[]>([]);
   useEffect(() => {
+    // xyflow's own multi-selection (Ctrl+click, Shift+drag; Delete acts on it) survives rebuilds; a
+    // selection made elsewhere (inspector link, search) of a node not yet selected replaces it.
+    const prev = prevNodes.current;
+    const keepMulti = !selection || !!prev.get(selection.id)?.selected;
     const placed = placeNodes(graph.nodes, placements, userPositions).map((n) =>
-      ((selection && n.id === selection.id) || prevNodes.current.get(n.id)?.selected ? { ...n, selected: true } : n) as FlowNode);
+      ((selection && n.id === selection.id) || (keepMulti && prev.get(n.id)?.selected) ? { ...n, selected: true } : n) as FlowNode);
     const next = reuse(prevNodes.current, placed);
     prevNodes.current = new Map(next.map((n) => [n.id, n]));
     // Fit the first picture before its nodes mount: they then render at the zoom they will be seen
