@@ -60,6 +60,8 @@ describeKernel('churn: thousands of link events through a tiny socket buffer', (
   });
 
   it(`${NAMESPACES.length} x ${PAIRS} veth pairs added and deleted: resync happens and the model ends exact`, async () => {
+    let resyncNotices = 0;
+    engine.engine?.on('resync', () => { resyncNotices++; });
     const t0 = Date.now();
     await Promise.all(NAMESPACES.map((n, i) => churn(n, churnLines(`c${i}`))));
     const churnMs = Date.now() - t0;
@@ -69,7 +71,8 @@ describeKernel('churn: thousands of link events through a tiny socket buffer', (
     const events = NAMESPACES.length * (2 * PAIRS + 2 * (PAIRS - PAIRS / KEEP_EVERY));
     const addrEvents = NAMESPACES.length * (PAIRS / KEEP_EVERY) * ADDRS_PER_KEPT * 1.5;
     console.log(`churn: ${events} link add/delete events and ${addrEvents} address add/delete events in ${churnMs} ms; ` +
-      `resync signals ${engine.resyncEvents()}, engine re-reads ${engine.redumps()}`);
+      `resync signals ${engine.resyncEvents()}, engine re-reads ${engine.redumps()}` +
+      (engine.engine ? `; ${JSON.stringify(engine.engine.stats())}` : ''));
     expect(formatDifferences(diffs)).toBe('');
     // A client that followed the delta stream through all of it holds the same model.
     const mirror = engine.mirror();
@@ -80,6 +83,7 @@ describeKernel('churn: thousands of link events through a tiny socket buffer', (
     // The buffer really overflowed, and the engine answered by re-reading.
     expect(engine.resyncEvents()).toBeGreaterThan(0);
     expect(engine.redumps()).toBeGreaterThan(0);
+    if (engine.engine) expect(resyncNotices).toBe(engine.resyncEvents()); // the public 'resync' event
     // What stayed: KEEP_EVERY-th pairs, both ends, in each namespace.
     const m = await engine.model();
     for (const id of ids) {
