@@ -136,6 +136,17 @@ describeKernel('native mutations (real kernel)', () => {
     await expect(native.createTunTap({ name: 'tap2', mode: 'tap', nsPath: path })).rejects.toMatchObject({ code: 'EEXIST', message: expect.stringContaining('tap "tap2"') });
   });
 
+  it('a tun/tap alias is set before the device is made persistent (batch op and addon call)', async () => {
+    const { name, path, h } = await nsWithHandle();
+    const res = await h.batch([{ op: 'createTunTap', name: 'tap-a', mode: 'tap', persist: true, alias: 'vnet-studio:x' }]);
+    expect(res.map((r) => (r.ok ? 'ok' : r.error.message))).toEqual(['ok']);
+    expect(link(name, 'tap-a')).toMatchObject({ ifalias: 'vnet-studio:x', linkinfo: { info_data: { type: 'tap', persist: true } } });
+    await native.createTunTap({ name: 'tun-a', mode: 'tun', nsPath: path, alias: 'vnet-studio:y' });
+    expect(link(name, 'tun-a').ifalias).toBe('vnet-studio:y');
+    await expect(h.batch([{ op: 'createTunTap', name: 'tap-b', mode: 'tap', alias: 'x'.repeat(256) }])).rejects.toMatchObject({ code: 'EINVAL' });
+    expect(ipj('-n', name, 'link', 'show').map((l: any) => l.ifname)).not.toContain('tap-b');
+  });
+
   it('errors name the object, carry the code and the kernel\'s words; bad input changes nothing', async () => {
     const { name, h } = await nsWithHandle();
     await h.apply({ op: 'createBridge', name: 'br0' });
