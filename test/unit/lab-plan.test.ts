@@ -196,4 +196,24 @@ describe('format extensions', () => {
   test('an external bridge that does not exist is a conflict', () => {
     expect(() => planLab(desiredFromLab(parseLab(text)), emptyActual(), null)).toThrow('external bridge docker0 does not exist in the host namespace');
   });
+
+  test('an unmarked link is the lab\'s only when it is in the lab\'s netdev group AND journaled (a crash between create and alias)', () => {
+    const first = applySim(example, emptyActual(), null);
+    const d = desiredFromLab(parseLab(example));
+    const br = first.actual.links.get('host/br-rooms')!;
+    // the crash state: made in the lab's group, alias never set
+    first.actual.links.set('host/br-rooms', { ...br, alias: null, group: d.group });
+    // apply: adopts it and marks it
+    const again = planLab(d, first.actual, first.record);
+    expect(commandLines(again.actions, 'two-rooms')).toEqual(['ip link set dev br-rooms alias vnet-studio:two-rooms']);
+    // destroy: removes it
+    expect(commandLines(planLab(emptyDesired('two-rooms'), first.actual, first.record).actions, 'two-rooms')).toContain('ip link del br-rooms');
+    // not journaled: neither adopted nor removed
+    const noJournal = planLab(emptyDesired('two-rooms'), first.actual, { ...first.record, links: first.record.links.filter((l) => l.name !== 'br-rooms') });
+    expect(commandLines(noJournal.actions, 'two-rooms')).not.toContain('ip link del br-rooms');
+    // another group (someone else's bridge of that name): a conflict, and destroy leaves it
+    first.actual.links.set('host/br-rooms', { ...br, alias: null, group: 0 });
+    expect(() => planLab(d, first.actual, first.record)).toThrow(PlanConflict);
+    expect(commandLines(planLab(emptyDesired('two-rooms'), first.actual, first.record).actions, 'two-rooms')).not.toContain('ip link del br-rooms');
+  });
 });
