@@ -86,6 +86,9 @@ async function drawConnection(from: Locator, to: Locator): Promise<void> {
   await page.mouse.up();
 }
 
+/** Waits until no canvas step is running (one runs at a time). */
+const idle = () => page.locator('[data-testid="command-log"][data-busy="false"]').waitFor({ timeout: 20_000 });
+
 /** Brings an interface node to the middle of the view (search + Enter) and clicks it. */
 async function clickCentred(name: string, node: Locator): Promise<void> {
   await byTestId('search').fill(name);
@@ -97,6 +100,7 @@ async function clickCentred(name: string, node: Locator): Promise<void> {
 
 /** Selects an interface node and adds an address to it in the inspector. */
 async function addAddress(node: Locator, cidr: string): Promise<void> {
+  await idle();
   await node.click();
   const editor = page.locator('[data-testid="inspector-iface"] [data-testid="iface-editor"]');
   await editor.waitFor({ timeout: 10_000 });
@@ -199,17 +203,28 @@ describeKernel('building a bridge lab by drag and drop (serve + engine + rendere
   it('assigns addresses in the inspector, and the namespaces ping each other through the bridge', async () => {
     await addAddress(ifNode('eth0', nsId(RED)), '10.77.0.1/24');
     await addAddress(ifNode('eth0', nsId(BLUE)), '10.77.0.2/24');
-    await addAddress(ifNode(BR, hostId), '10.77.0.254/24');
-    expect(addrsOf(['-n', RED, 'addr', 'show', 'eth0'])).toContain('10.77.0.1/24');
-    expect(addrsOf(['-n', BLUE, 'addr', 'show', 'eth0'])).toContain('10.77.0.2/24');
-    expect(addrsOf(['addr', 'show', BR])).toContain('10.77.0.254/24');
-
     // an invalid address is refused inline, before the engine sees it
     await ifNode('eth0', nsId(RED)).click();
     await page.locator('[data-testid="edit-addr"]').fill('10.77.0.300/24');
     await byTestId('edit-addr-error').waitFor();
     expect(await page.locator('[data-testid="edit-addr-add"]').isDisabled()).toBe(true);
     await page.locator('[data-testid="edit-addr"]').fill('');
+    // MTU and MAC: checked inline, then set through the engine
+    await page.locator('[data-testid="edit-mtu"]').fill('40');
+    await byTestId('edit-mtu-error').waitFor();
+    await page.locator('[data-testid="edit-mtu"]').fill('1450');
+    await page.locator('[data-testid="edit-mtu-apply"]').click();
+    await expect.poll(() => ipJson<{ mtu: number }[]>('-n', RED, 'link', 'show', 'eth0')[0].mtu, { timeout: 15_000 }).toBe(1450);
+    await page.locator('[data-testid="edit-mac"]').fill('01:00:5e:00:00:01');
+    expect(await byTestId('edit-mac-error').innerText()).toMatch(/multicast/);
+    await page.locator('[data-testid="edit-mac"]').fill('02:42:ac:11:00:02');
+    await page.locator('[data-testid="edit-mac-apply"]').click();
+    await expect.poll(() => ipJson<{ address: string }[]>('-n', RED, 'link', 'show', 'eth0')[0].address, { timeout: 15_000 }).toBe('02:42:ac:11:00:02');
+
+    await addAddress(ifNode(BR, hostId), '10.77.0.254/24');
+    expect(addrsOf(['-n', RED, 'addr', 'show', 'eth0'])).toContain('10.77.0.1/24');
+    expect(addrsOf(['-n', BLUE, 'addr', 'show', 'eth0'])).toContain('10.77.0.2/24');
+    expect(addrsOf(['addr', 'show', BR])).toContain('10.77.0.254/24');
 
     const red0 = ifNode('eth0', nsId(RED)), blue0 = ifNode('eth0', nsId(BLUE));
     const before = [await packets(red0), await packets(blue0)];
@@ -239,7 +254,12 @@ describeKernel('building a bridge lab by drag and drop (serve + engine + rendere
     expect(text).toContain(`ip -n ${RED} addr add 10.77.0.1/24 dev eth0`);
     expect(text).toContain(`ip addr add 10.77.0.254/24 dev ${BR}`);
     expect(await page.locator('[data-testid="command-entry"][data-status="error"]').count()).toBe(0);
-    expect(await byTestId('copy-all').isEnabled()).toBe(true);
+    // copy: the entry's lines reach the clipboard
+    await context!.grantPermissions(['clipboard-read', 'clipboard-write']);
+    const entry = page.locator('[data-testid="command-entry"]').filter({ hasText: `ip netns add ${RED}` }).first();
+    await entry.locator('[data-testid="copy-entry"]').click();
+    await expect.poll(() => page.evaluate(() => navigator.clipboard.readText()), { timeout: 5_000 })
+      .toBe(`ip netns add ${RED}\nip -n ${RED} link set dev lo up`);
   });
 
   it('undo removes the last address from the kernel (and logs the inverse command); redo puts it back', async () => {

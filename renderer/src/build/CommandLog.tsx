@@ -36,13 +36,14 @@ export function CommandLog() {
   const canRedo = useBuild((s) => s.redo.length > 0 && !s.busy);
   const nextUndo = useBuild((s) => s.undo[s.undo.length - 1]);
   const nextRedo = useBuild((s) => s.redo[s.redo.length - 1]);
+  const busy = useBuild((s) => s.busy);
   const [note, setNote] = useState<string | null>(null);
   const end = useRef<HTMLDivElement>(null);
   useEffect(() => { end.current?.scrollIntoView({ block: 'nearest' }); }, [log.length]);
   const all = log.flatMap((e) => e.commands).join('\n');
   const act = async (f: () => Promise<string | null>) => setNote(await f());
   return (
-    <div className="command-log" data-testid="command-log">
+    <div className="command-log" data-testid="command-log" data-busy={String(busy)}>
       <div className="log-bar">
         <button data-testid="undo" disabled={!canUndo} title={nextUndo ? `Undo: ${nextUndo.title} (Ctrl+Z)` : 'Nothing to undo'} onClick={() => void act(undo)}>↶ undo</button>
         <button data-testid="redo" disabled={!canRedo} title={nextRedo ? `Redo: ${nextRedo.title} (Ctrl+Shift+Z)` : 'Nothing to redo'} onClick={() => void act(redo)}>↷ redo</button>
