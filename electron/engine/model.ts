@@ -41,9 +41,16 @@ const ZERO_STATS: Stats = {
   rxPackets: 0, txPackets: 0, rxBytes: 0, txBytes: 0, rxErrors: 0, txErrors: 0, rxDropped: 0, txDropped: 0,
 };
 
+// Records are never mutated (changed copies are new objects), so a record's key is computed once:
+// a re-dump (reconciliation) then stringifies only the fresh records, not the ones it compares with.
+const keys = new WeakMap<RawLink, string>();
 function rawKey(l: RawLink): string {
-  const { stats: _s, ...rest } = l;
-  return JSON.stringify(rest);
+  let k = keys.get(l);
+  if (k === undefined) {
+    const { stats: _s, ...rest } = l;
+    keys.set(l, (k = JSON.stringify(rest)));
+  }
+  return k;
 }
 
 /** Whether two records of a link say the same (counters aside). */
