@@ -186,6 +186,8 @@ describeKernel('building a bridge lab by drag and drop (serve + engine + rendere
       const d = byTestId('dialog');
       await d.waitFor({ timeout: 10_000 });
       expect(await d.locator('[data-testid="dialog-field-a"]').inputValue()).toBe('eth0');
+      await expect.poll(() => d.locator('[data-testid="dialog-preview"]').innerText().catch(() => ''), { timeout: 10_000 }).toContain('type veth peer name');
+      if (ns === RED) { fs.mkdirSync(artifacts, { recursive: true }); await page.screenshot({ path: path.join(artifacts, 'build-connect-dialog.png') }); }
       await submitDialog({});
       await ifNode('eth0', nsId(ns)).waitFor({ timeout: 20_000 });
       await settle();

@@ -9,6 +9,10 @@ import { inverseOf } from './undo';
 
 export const NOT_PRIVILEGED = 1001;
 
+// A refusal for want of privileges holds until the engine says something new about itself (a
+// restarted, elevated engine answers hello again).
+connectionStore.subscribe((s, prev) => { if (s.status !== prev.status && buildStore.getState().refusedUnprivileged) buildStore.setState({ refusedUnprivileged: false }); });
+
 /** Engine errors keep their JSON-RPC code (WebSocket: JSONRPCErrorException; Electron: ProtocolError). */
 export function errorOf(e: unknown): { code: number | null; message: string } {
   const x = e as { code?: unknown; message?: unknown };
