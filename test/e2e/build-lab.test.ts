@@ -402,6 +402,28 @@ describeKernel('building a bridge lab by drag and drop (serve + engine + rendere
     await expect.poll(() => { try { return ipJson<{ master?: string }[]>('link', 'show', 'tap-bl')[0].master ?? null; } catch { return null; } }, { timeout: 15_000 }).toBe(BR);
   });
 
+  it('a line between two namespace boxes makes a plain veth pair; the inspector sets an end down and up', async () => {
+    await settle();
+    await drawConnection(byTestId(`ns-${RED}`).locator('[data-testid="build-handle"]'), byTestId(`ns-${BLUE}`).locator('[data-testid="build-handle"]'));
+    const d = byTestId('dialog');
+    await d.waitFor({ timeout: 10_000 });
+    await submitDialog({ a: 'to-blue', b: 'to-red' });
+    const end = ifNode('to-red', nsId(BLUE));
+    await end.waitFor({ timeout: 20_000 });
+    const [l] = ipJson<{ ifname: string; link_netnsid?: number; flags: string[] }[]>('-n', BLUE, 'link', 'show', 'to-red');
+    expect(l.link_netnsid).toBeDefined();
+    expect(l.flags).toContain('UP');
+    await idle();
+    await clickCentred('to-red', end);
+    await page.locator('[data-testid="edit-updown"]').click();
+    await expect.poll(() => ipJson<{ flags: string[] }[]>('-n', BLUE, 'link', 'show', 'to-red')[0].flags, { timeout: 15_000 }).not.toContain('UP');
+    await expect.poll(() => end.getAttribute('data-state'), { timeout: 15_000 }).toBe('down');
+    await idle();
+    await page.locator('[data-testid="edit-updown"]').click();
+    await expect.poll(() => ipJson<{ flags: string[] }[]>('-n', BLUE, 'link', 'show', 'to-red')[0].flags, { timeout: 15_000 }).toContain('UP');
+    await idle();
+  });
+
   it('saves the canvas as a lab file that `vnet-studio lab validate` accepts', async () => {
     await byTestId('tab-labs').click();
     await byTestId('lab-name').fill('e2e-bridge');
