@@ -442,6 +442,8 @@ describeKernel('building a bridge lab by drag and drop (serve + engine + rendere
     // lab made by the canvas is not this lab's: the plan names the conflict instead of touching it
     await byTestId('lab-validate').click();
     await expect.poll(() => byTestId('lab-status').innerText(), { timeout: 10_000 }).toContain('valid');
+    // what the canvas made is journaled as the pseudo-lab "canvas", listed with the labs
+    await page.locator('[data-testid="lab-entry"][data-lab="canvas"]').waitFor({ timeout: 10_000 });
     await page.screenshot({ path: path.join(artifacts, 'build-lab-panel.png') });
     expect(pageErrors).toEqual([]);
   });

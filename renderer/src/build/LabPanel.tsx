@@ -3,11 +3,11 @@
 // lab as a shell script.
 import { useCallback, useEffect, useState } from 'react';
 import { useReactFlow } from '@xyflow/react';
-import type { LabIssue, LabProgress, LabSummary } from '../../../electron/protocol';
+import type { LabIssue, LabProgress } from '../../../electron/protocol';
 import { getClient } from '../engine';
 import type { FlowNode } from '../graph/types';
 import { topologyStore, uiStore } from '../stores';
-import { buildStore } from './build-store';
+import { buildStore, useBuild } from './build-store';
 import { download } from './clipboard';
 import { labYaml } from './lab-yaml';
 import { labnameError } from './model';
@@ -25,14 +25,11 @@ export function LabPanel() {
   const [status, setStatus] = useState<string | null>(null);
   const [plan, setPlan] = useState<string[] | null>(null);
   const [progress, setProgress] = useState<LabProgress | null>(null);
-  const [labs, setLabs] = useState<LabSummary[]>([]);
+  const labs = useBuild((st) => st.labs);
   const [busy, setBusy] = useState(false);
   const nameErr = labnameError(name);
 
-  const refresh = useCallback(async () => {
-    try { setLabs((await getClient()!.call('labList', {})).labs); } catch { /* not privileged to read the journal */ }
-    void refreshOwned();
-  }, []);
+  const refresh = useCallback(() => refreshOwned(), []);
   useEffect(() => { void refresh(); }, [refresh]);
   useEffect(() => getClient()?.on('labProgress', (p) => setProgress(p)), []);
 

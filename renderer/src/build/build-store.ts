@@ -3,7 +3,7 @@
 // Pure transitions first (tested in node), then a vanilla zustand store over them.
 import { createStore } from 'zustand/vanilla';
 import { useStore } from 'zustand';
-import type { BuildAction } from '../../../electron/protocol';
+import type { BuildAction, LabSummary } from '../../../electron/protocol';
 
 export type LogKind = 'do' | 'undo' | 'redo' | 'lab';
 export interface LogEntry {
@@ -44,6 +44,8 @@ export interface BuildState {
   refusedUnprivileged: boolean;
   /** Namespaces the app made (the 'canvas' pseudo-lab and labs), from labList. */
   ownNamespaces: string[];
+  /** Labs the engine's journal knows (the canvas's own pseudo-lab 'canvas' among them). */
+  labs: LabSummary[];
   nextId: number;
 }
 
@@ -51,7 +53,7 @@ export const MAX_LOG = 500;
 export const MAX_UNDO = 100;
 
 export function emptyBuild(): BuildState {
-  return { log: [], undo: [], redo: [], busy: false, dialog: null, refusedUnprivileged: false, ownNamespaces: [], nextId: 1 };
+  return { log: [], undo: [], redo: [], busy: false, dialog: null, refusedUnprivileged: false, ownNamespaces: [], labs: [], nextId: 1 };
 }
 
 export function addLog(s: BuildState, e: Omit<LogEntry, 'id' | 'time'>): { state: BuildState; id: number } {

@@ -11,7 +11,12 @@ export const NOT_PRIVILEGED = 1001;
 
 // A refusal for want of privileges holds until the engine says something new about itself (a
 // restarted, elevated engine answers hello again).
-connectionStore.subscribe((s, prev) => { if (s.status !== prev.status && buildStore.getState().refusedUnprivileged) buildStore.setState({ refusedUnprivileged: false }); });
+// Each hello (a new or restarted engine) also re-reads which labs exist.
+connectionStore.subscribe((s, prev) => {
+  if (s.status === prev.status) return;
+  if (buildStore.getState().refusedUnprivileged) buildStore.setState({ refusedUnprivileged: false });
+  if (s.status) void refreshOwned();
+});
 
 /** Engine errors keep their JSON-RPC code (WebSocket: JSONRPCErrorException; Electron: ProtocolError). */
 export function errorOf(e: unknown): { code: number | null; message: string } {
@@ -70,9 +75,14 @@ export async function perform(title: string, actions: BuildAction[]): Promise<st
     if (!r.ok) return r.message;
     const step: Step = inv.inverse ? { title, actions, inverse: inv.inverse } : { title, actions, inverse: null, why: inv.reason };
     buildStore.getState().done(step);
-    if (actions.some((a) => a.op === 'ns-add' || a.op === 'ns-del')) void refreshOwned();
+    refreshIfMade(actions);
     return null;
   } finally { buildStore.getState().setBusy(false); }
+}
+
+/** Steps that make or remove objects change the journal: re-read the labs. */
+function refreshIfMade(actions: BuildAction[]): void {
+  if (actions.some((a) => /-add$|-del$/.test(a.op) && !a.op.startsWith('addr') && !a.op.startsWith('route'))) void refreshOwned();
 }
 
 export async function undo(): Promise<string | null> {
@@ -85,6 +95,7 @@ export async function undo(): Promise<string | null> {
     const r = await run('undo', `undo: ${step.title}`, step.inverse);
     if (!r.ok) return r.message;
     buildStore.getState().undone();
+    refreshIfMade(step.inverse);
     return null;
   } finally { buildStore.getState().setBusy(false); }
 }
@@ -99,17 +110,19 @@ export async function redo(): Promise<string | null> {
     const r = await run('redo', `redo: ${step.title}`, step.actions);
     if (!r.ok) return r.message;
     buildStore.getState().redone(inv.inverse ? { ...step, inverse: inv.inverse } : { ...step, inverse: null, why: inv.reason });
+    refreshIfMade(step.actions);
     return null;
   } finally { buildStore.getState().setBusy(false); }
 }
 
-/** Namespaces the app made (canvas and labs), so Delete knows what is the user's own. */
+/** The labs the journal knows, and the namespaces the app made (canvas and labs), so Delete knows
+ *  what is the user's own. */
 export async function refreshOwned(): Promise<void> {
   const client = getClient();
   if (!client) return;
   try {
     const r = await client.call('labList', {});
-    buildStore.setState({ ownNamespaces: [...new Set(r.labs.flatMap((l) => l.namespaces))] });
+    buildStore.setState({ labs: r.labs, ownNamespaces: [...new Set(r.labs.flatMap((l) => l.namespaces))] });
   } catch { /* unprivileged engines may not read the journal: nothing is "ours" then */ }
 }
 
