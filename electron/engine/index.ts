@@ -69,6 +69,9 @@ interface NsRec {
   resyncing: boolean;
   /** The first full dump is done (later ones count as re-reads). */
   dumpedOnce: boolean;
+  /** When this namespace's last kernel event arrived, and reconciliation turns it let pass since. */
+  lastEventAt: number;
+  reconcileDeferred: number;
   running: boolean;
   closed: boolean;
   /** Previous counter samples, by ifindex. */
@@ -420,6 +423,7 @@ export class Engine extends EventEmitter {
     const rec: NsRec = {
       id: info.id, info, handle, held: null, closed: false, running: false, rates: new RateTracker<number>(),
       reconcile: false, confirm: false, confirmTimer: null, resyncing: false, dumpedOnce: false,
+      lastEventAt: 0, reconcileDeferred: 0,
       needs: { links: false, routes: false, nsids: false, resync: false },
     };
     this.recs.set(info.id, rec);
@@ -450,6 +454,7 @@ export class Engine extends EventEmitter {
   private onEvents(r: NsRec, evs: RawEvent[]): void {
     if (r.closed || this.stopped) return;
     this.lastEventAt = Date.now();
+    r.lastEventAt = this.lastEventAt;
     for (const e of evs) {
       if (e.type !== 'resync') continue;
       this.counters.resyncSignals++;
@@ -583,8 +588,8 @@ export class Engine extends EventEmitter {
    * The reconciliation pass, the answer to kernel silence (not a substitute for events): every
    * `reconcileMs`, each namespace's links, addresses and routes are dumped once more and differences
    * become ordinary deltas (and are counted). Namespaces take turns, spread over the period, so a
-   * hundred of them never dump at once; one being fully re-read (resync) is skipped this round, and
-   * nothing runs while discovery is. Cheap: a 1,000-link namespace dumps in a few ms, off the main
+   * hundred of them never dump at once; one being fully re-read (resync) is skipped this round, one
+   * with events flowing waits (up to three turns), and nothing runs while discovery is. Cheap: a 1,000-link namespace dumps in a few ms, off the main
    * thread; the model only marks what really differs.
    */
   private scheduleReconcile(): void {
@@ -605,6 +610,10 @@ export class Engine extends EventEmitter {
     const r = recs[this.reconcileAt++ % recs.length];
     if (this.reconcileAt >= recs.length) this.reconcileAt = 0;
     if (r.closed || r.resyncing || r.needs.resync) return;
+    // A namespace whose events are flowing right now is being told what changes (and a dump then
+    // would mostly find what is still on its way): it waits for a later turn, at most 3 in a row.
+    if (Date.now() - r.lastEventAt < 250 && r.reconcileDeferred < 3) { r.reconcileDeferred++; return; }
+    r.reconcileDeferred = 0;
     r.reconcile = true;
     this.kick(r, {});
   }
