@@ -146,6 +146,7 @@ MsgBuilder Build(Op& op, LinkTable& links, NsFds& fds) {
           pi->ifi_index = pidx;
           links.Add(op.peerName, pidx);
           op.peerIndex = pidx;
+          op.peerIfiAt = static_cast<size_t>(reinterpret_cast<uint8_t*>(pi) - reinterpret_cast<uint8_t*>(m.Header()));
         }
         m.PutStr(IFLA_IFNAME, op.peerName);
         if (op.peerMtu || op.mtu) m.PutU32(IFLA_MTU, op.peerMtu ? op.peerMtu : op.mtu);
@@ -254,6 +255,52 @@ void Fail(Op& op, int err, const std::string& extack = "") {
   op.message = SysError::Format(err, op.what, extack);
 }
 
+bool IsNetlinkCreate(const Op& op) {
+  return op.kind == OpKind::CreateVeth || op.kind == OpKind::CreateBridge || op.kind == OpKind::CreateVxlan;
+}
+
+// The ifindex of the link called `name` in the socket's namespace (one RTM_GETLINK by name).
+int IndexByName(NlSocket& sock, const std::string& name, const std::string& what) {
+  MsgBuilder req(RTM_GETLINK, NLM_F_REQUEST);
+  req.Family<ifinfomsg>()->ifi_family = AF_UNSPEC;
+  req.PutStr(IFLA_IFNAME, name);
+  req.PutU32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+  std::vector<uint8_t> reply = sock.Request(req, what + ": read back \"" + name + "\"");
+  int index = 0;
+  ForEachMsg(reply.data(), reply.size(), [&](const nlmsghdr* h) {
+    const ifinfomsg* ifi = FamilyOf<ifinfomsg>(h);
+    if (ifi && h->nlmsg_type == RTM_NEWLINK) index = ifi->ifi_index;
+  });
+  return index;
+}
+
+// A create sent with ifindexes the batch picked itself came back EEXIST (the link's own index:
+// the kernel found a device there) or EBUSY (a same-namespace veth peer's index). Between the
+// batch's read of the link list and this request another program (docker starting a container,
+// NetworkManager, a user's `ip link add`) may have taken that index: the name is still free and
+// failing would roll a lab back for nothing. So the create is sent once more with ifindex 0 for the
+// link and its peer: the kernel picks free indexes itself, atomically, so a second failure is the
+// real answer (a true name clash is EEXIST again, naming the op as before). No GETLINK-by-name
+// check first: the create's own NLM_F_EXCL already checks the name, without a window between check
+// and act. An index the caller asked for (op.index) is theirs: no retry. The new index is read back
+// by name (the op's result); the caller re-reads the link table, so later ops use the real one.
+// Returns true when the retry succeeded; otherwise r carries the retry's error.
+bool RetryWithKernelIndex(Op& op, MsgBuilder& m, NlSocket& sock, BatchResult& r) {
+  if (!IsNetlinkCreate(op) || op.index || (r.err != EEXIST && r.err != EBUSY)) return false;
+  Ifi(m)->ifi_index = 0;
+  if (op.peerIfiAt) reinterpret_cast<ifinfomsg*>(reinterpret_cast<uint8_t*>(m.Header()) + op.peerIfiAt)->ifi_index = 0;
+  try {
+    sock.Request(m, op.what);
+    op.resultIndex = IndexByName(sock, op.name, op.what);
+    op.peerIndex = 0;  // not known any more (nothing reads it after the ack)
+  } catch (const SysError& e) {
+    r.err = e.err();
+    r.extack = e.extack();
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 int CreateTunTap(const TunTapSpec& spec, int nsFd) {
@@ -315,8 +362,9 @@ struct Target {
   int nsFd = -1;
   std::unique_ptr<LinkTable> links;
   // Links created or renamed by requests sent but not yet acknowledged. An op that names one waits
-  // for those acks: if the create failed (say the chosen ifindex was taken meanwhile), the index
-  // must not reach a later request, where it could mean somebody else's device.
+  // for those acks: if the chosen ifindex was taken meanwhile, the create is retried with one the
+  // kernel picks (or fails), and the old index must not reach a later request, where it would
+  // mean somebody else's device. Hence also: no request in a segment depends on another's index.
   std::set<int> pending;
 };
 
@@ -391,18 +439,43 @@ void RunBatch(NsState& st, MutationBatch& batch) {
   std::vector<size_t> segmentOps;
   auto flush = [&] {
     if (segment.empty()) return;
-    std::vector<BatchResult> res = segTarget->sock->Batch(segment, batch.stopOnError);
-    bool segmentFailed = false;
-    for (size_t j = 0; j < res.size(); j++) {
-      Op& op = batch.ops[segmentOps[j]];
-      if (res[j].err) {
-        Fail(op, res[j].err, res[j].err == ECANCELED ? "not attempted: an earlier op of the batch failed" : res[j].extack);
-        failed = segmentFailed = true;
+    // Usually one round: the whole segment pipelined. A create whose chosen ifindex was taken
+    // meanwhile is retried on its own (RetryWithKernelIndex); the ops a stopOnError batch then
+    // left unsent (ECANCELED: later windows) go out in another round. None of them depends on the
+    // retried link: an op naming a link still in flight ends the segment before it (see below).
+    std::vector<size_t> pos(segment.size());  // positions in segment of the round's requests
+    for (size_t j = 0; j < pos.size(); j++) pos[j] = j;
+    std::vector<MsgBuilder> again;
+    std::vector<MsgBuilder>* round = &segment;
+    bool segmentFailed = false, retried = false;
+    for (;;) {
+      std::vector<BatchResult> res = segTarget->sock->Batch(*round, batch.stopOnError);
+      std::vector<size_t> unsent;  // indexes into this round
+      bool refused = false;
+      for (size_t j = 0; j < res.size(); j++) {
+        Op& op = batch.ops[segmentOps[pos[j]]];
+        if (!res[j].err) continue;
+        if (res[j].err == ECANCELED) { unsent.push_back(j); continue; }
+        if (RetryWithKernelIndex(op, (*round)[j], *segTarget->sock, res[j])) { retried = true; continue; }
+        Fail(op, res[j].err, res[j].extack);
+        refused = true;
       }
+      if (refused || unsent.empty()) {
+        for (size_t j : unsent) Fail(batch.ops[segmentOps[pos[j]]], ECANCELED, "not attempted: an earlier op of the batch failed");
+        if (refused) failed = segmentFailed = true;
+        break;
+      }
+      std::vector<MsgBuilder> next;
+      std::vector<size_t> nextPos;
+      for (size_t j : unsent) { next.push_back(std::move((*round)[j])); nextPos.push_back(pos[j]); }
+      again.swap(next);
+      round = &again;
+      pos.swap(nextPos);
     }
     segTarget->pending.clear();
-    // The table assumed every op succeeded: after a failure, ask the kernel again when next needed.
-    if (segmentFailed) segTarget->links.reset();
+    // The table assumed every op succeeded with the indexes it picked: after a failure or a retry
+    // (the link got another index), ask the kernel again when next needed.
+    if (segmentFailed || retried) segTarget->links.reset();
     segment.clear();
     segmentOps.clear();
   };
@@ -419,8 +492,17 @@ void RunBatch(NsState& st, MutationBatch& batch) {
         LinkTable& lt = links(t);
         if (lt.Exists(op.name)) throw SysError(EEXIST, op.what);
         TunTapSpec spec = op.tun;
-        if (!spec.index) spec.index = lt.Fresh();
-        op.resultIndex = CreateTunTap(spec, t.nsFd);
+        bool picked = !spec.index;
+        if (picked) spec.index = lt.Fresh();
+        try {
+          op.resultIndex = CreateTunTap(spec, t.nsFd);
+        } catch (const SysError& e) {
+          // Our index taken meanwhile (TUNSETIFF: EBUSY): once more with the kernel's choice, as
+          // RetryWithKernelIndex does for netlink creates. (A name clash is EEXIST, checked first.)
+          if (!picked || e.err() != EBUSY) throw;
+          spec.index = 0;
+          op.resultIndex = CreateTunTap(spec, t.nsFd);
+        }
         lt.Add(op.name, op.resultIndex);
         continue;
       }

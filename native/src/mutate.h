@@ -81,6 +81,7 @@ struct Op {
   std::string extack, message;
   int resultIndex = 0;  // ifindex of a created/changed link, when known
   int peerIndex = 0;    // ifindex chosen for a veth peer made in the same namespace
+  size_t peerIfiAt = 0; // where that peer's ifinfomsg sits in the create request (a retry zeroes its index)
 };
 
 struct MutationBatch {

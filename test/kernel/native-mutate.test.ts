@@ -31,6 +31,31 @@ afterEach(async () => {
   if (left.length) await native.deleteNamedNamespace(left);
 });
 
+// Another program takes an ifindex the batch has already picked (docker moving a veth end into a
+// container's namespace, NetworkManager, a user's `ip link add`). Made deterministic inside one
+// batch call: the batch reads namespace a's link list at its first op (lo up), then an op that runs
+// in namespace b moves `name` (a veth end made there by `ip link add NAME index N`; a bridge cannot
+// change namespace) into a, as docker does with a container's end. It keeps index
+// N, which is where a's list says new links go (above every index it saw, + offset), and the list
+// does not hear of it (the move runs on b's socket; a is the handle's own namespace). So the
+// (offset+1)-th link the batch then creates in a is given an index that is taken. The batch would
+// fail with EEXIST/EBUSY without the retry.
+async function takenIndex(offset: number, name = 'foreign') {
+  const a = await nsWithHandle();
+  const b = await nsWithHandle();
+  const n = Math.max(...ipj('-n', a.name, 'link', 'show').map((l: any) => l.ifindex)) + 1 + offset;
+  // (The peer's index given too: else the kernel may hand n to the peer, registered first.)
+  ip('-n', b.name, 'link', 'add', name, 'index', String(n), 'type', 'veth', 'peer', 'name', 'fpeer', 'index', String(n + 100));
+  const prelude: Parameters<MutatingHandle['batch']>[0] = [
+    { op: 'setLink', dev: 'lo', up: true },                  // a's link list is read here
+    { op: 'setLink', ns: b.path, dev: name, nsPath: a.path }, // index n taken behind its back
+  ];
+  return { a, n, prelude };
+}
+const addrsOf = (ns: string, dev: string) => (ipj('-n', ns, 'addr', 'show', 'dev', dev)[0]?.addr_info ?? [])
+  .filter((x: any) => x.family === 'inet').map((x: any) => `${x.local}/${x.prefixlen}`);
+const namesIn = (ns: string) => ipj('-n', ns, 'link', 'show').map((l: any) => l.ifname).sort();
+
 describeKernel('native mutations (real kernel)', () => {
   it('createNamedNamespace / deleteNamedNamespace do what ip netns add/del do', async () => {
     const names = [fresh('a'), fresh('b')];
@@ -255,4 +280,89 @@ describeKernel('native mutations (real kernel)', () => {
     expect(link(name, 'lo').ifalias).toBeUndefined();
     expect(link(name, 'x2').ifalias).toBe('fine');
   });
+
+  // offset 0: the bridge's index is taken (EEXIST); 1: the veth's own (EEXIST); 2: its same-namespace
+  // peer's (EBUSY, from the kernel's index reservation).
+  for (const offset of [0, 1, 2]) {
+    it(`a create whose picked ifindex another program took is retried with a free one (${['bridge', 'veth', 'veth peer'][offset]})`, async () => {
+      const { a, n, prelude } = await takenIndex(offset);
+      const res = await a.h.batch([
+        ...prelude,
+        { op: 'createBridge', name: 'br0', up: true, alias: 'vnet:t' },
+        { op: 'createVeth', name: 'v0', peerName: 'v0p', master: 'br0', up: true, peerUp: true },
+        { op: 'addAddr', dev: 'br0', cidr: '10.9.0.1/24' },
+        { op: 'addAddr', dev: 'v0p', cidr: '10.9.1.1/24' },
+        { op: 'setLink', dev: 'v0', mtu: 1400 },
+      ], { stopOnError: offset !== 2 });
+      expect(res.map((r) => (r.ok ? 'ok' : r.error.message))).toEqual(Array(7).fill('ok'));
+      expect(namesIn(a.name)).toEqual(['br0', 'foreign', 'lo', 'v0', 'v0p']);
+      // The foreign link: still at its index, as it was (down, no master, alias or address).
+      const f = link(a.name, 'foreign');
+      expect(f).toMatchObject({ ifindex: n, linkinfo: { info_kind: 'veth' } });
+      expect(f.flags).not.toContain('UP');
+      expect(f.master).toBeUndefined();
+      expect(f.ifalias).toBeUndefined();
+      expect(addrsOf(a.name, 'foreign')).toEqual([]);
+      // Ours: the results carry the real indexes, and every later op landed on the right device.
+      const br0 = link(a.name, 'br0');
+      const v0 = link(a.name, 'v0');
+      const v0p = link(a.name, 'v0p');
+      expect(res[2]).toMatchObject({ index: br0.ifindex });
+      expect(res[3]).toMatchObject({ index: v0.ifindex });
+      expect(res[6]).toMatchObject({ index: v0.ifindex });
+      expect(new Set([n, br0.ifindex, v0.ifindex, v0p.ifindex]).size).toBe(4);
+      expect(br0).toMatchObject({ ifalias: 'vnet:t', linkinfo: { info_kind: 'bridge' } });
+      expect(br0.flags).toContain('UP');
+      expect(v0).toMatchObject({ master: 'br0', mtu: 1400, link: 'v0p', linkinfo: { info_kind: 'veth' } });
+      expect(v0p.flags).toContain('UP');
+      expect(addrsOf(a.name, 'br0')).toEqual(['10.9.0.1/24']);
+      expect(addrsOf(a.name, 'v0p')).toEqual(['10.9.1.1/24']);
+      expect(addrsOf(a.name, 'v0')).toEqual([]);
+    });
+  }
+
+  it('after a retried create, the ops a stopOnError batch had not sent yet (later windows) are sent', async () => {
+    const { a, n, prelude } = await takenIndex(0);
+    // 300 requests after the bridge in one pipelined segment: more than one window (256), so the
+    // second window was held back by the bridge's failure and must go out after its retry.
+    const cidrs = Array.from({ length: 300 }, (_, i) => `10.77.${i >> 8}.${i & 255}/32`);
+    const res = await a.h.batch([...prelude, { op: 'createBridge', name: 'br0' }, ...cidrs.map((cidr) => ({ op: 'addAddr' as const, dev: 'lo', cidr }))]);
+    expect(res.filter((r) => !r.ok).map((r) => !r.ok && r.error.message)).toEqual([]);
+    expect(addrsOf(a.name, 'lo').filter((c: string) => c.startsWith('10.77.')).sort()).toEqual([...cidrs].sort());
+    expect(link(a.name, 'br0').ifindex).toBe(res[2].ok && res[2].index);
+    expect(link(a.name, 'foreign').ifindex).toBe(n);
+  });
+
+  it('a tun/tap whose picked ifindex was taken is retried too', async () => {
+    const { a, n, prelude } = await takenIndex(0);
+    const res = await a.h.batch([...prelude, { op: 'createTunTap', name: 'tap0', mode: 'tap', alias: 'vnet:t' }, { op: 'setLink', dev: 'tap0', up: true }]);
+    expect(res.map((r) => (r.ok ? 'ok' : r.error.message))).toEqual(Array(4).fill('ok'));
+    const tap = link(a.name, 'tap0');
+    expect(tap).toMatchObject({ ifalias: 'vnet:t', linkinfo: { info_data: { type: 'tap', persist: true } } });
+    expect(res[2]).toMatchObject({ index: tap.ifindex });
+    expect(link(a.name, 'foreign')).toMatchObject({ ifindex: n, linkinfo: { info_kind: 'veth' } });
+  });
+
+  // The name taken behind the batch's back: at the index the batch picks (offset 0: the kernel
+  // first refuses the index, then the retry the name) or elsewhere (offset 3: the name at once).
+  for (const offset of [0, 3]) {
+    it(`a true name clash still fails with EEXIST naming the object, and changes nothing (offset ${offset})`, async () => {
+      const { a, n, prelude } = await takenIndex(offset, 'br0');
+      const res = await a.h.batch([
+        ...prelude,
+        { op: 'createBridge', name: 'br0', up: true },
+        { op: 'addAddr', dev: 'br0', cidr: '10.9.0.1/24' },
+        { op: 'createBridge', name: 'br1' },
+      ]);
+      expect(res.slice(0, 2).map((r) => r.ok)).toEqual([true, true]);
+      expect(res[2]).toMatchObject({ ok: false, error: { code: 'EEXIST', message: expect.stringContaining('bridge "br0": File exists (EEXIST)') } });
+      expect(res[3]).toMatchObject({ ok: false, error: { code: 'ECANCELED' } });
+      expect(res[4]).toMatchObject({ ok: false, error: { code: 'ECANCELED' } });
+      expect(namesIn(a.name)).toEqual(['br0', 'lo']);
+      const br0 = link(a.name, 'br0');
+      expect(br0).toMatchObject({ ifindex: n, linkinfo: { info_kind: 'veth' } });
+      expect(br0.flags).not.toContain('UP');
+      expect(addrsOf(a.name, 'br0')).toEqual([]);
+    });
+  }
 });
