@@ -132,6 +132,8 @@ export type BuildAction =
   | { op: 'veth-add'; ns: string; name: string; peerNs: string; peerName: string }
   | { op: 'link-del'; ns: string; name: string; kind: string }
   | { op: 'alias'; ns: string; name: string; alias: string }
+  /** Rename a link (`ip link set dev NAME name NEWNAME`); canvas only, lab files name things themselves. */
+  | { op: 'rename'; ns: string; name: string; newName: string }
   | { op: 'mtu'; ns: string; name: string; mtu: number }
   | { op: 'mac'; ns: string; name: string; mac: string }
   /** master null = nomaster. */

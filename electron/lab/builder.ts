@@ -29,6 +29,12 @@ async function buildLocked(kernel: LabKernel, raw: unknown[]): Promise<BuildResu
     if (a.op === 'bridge-add') next.links.push({ ns: a.ns, name: a.name, kind: 'bridge' });
     if (a.op === 'tuntap-add') next.links.push({ ns: a.ns, name: a.name, kind: a.mode });
     if (a.op === 'veth-add') next.links.push({ ns: a.ns, name: a.name, kind: 'veth' }, { ns: a.peerNs, name: a.peerName, kind: 'veth' });
+    // a renamed canvas link is journaled under both names until the rename is done (a crash in
+    // between still finds it under whichever name it has)
+    if (a.op === 'rename') {
+      const l = next.links.find((x) => x.ns === a.ns && x.name === a.name);
+      if (l && !next.links.some((x) => x.ns === a.ns && x.name === a.newName)) next.links.push({ ...l, name: a.newName });
+    }
   }
   // journal before the kernel changes (it only grows here; deletions are pruned after they happened)
   if (next.namespaces.length !== rec.namespaces.length || next.links.length !== rec.links.length) {
@@ -48,7 +54,8 @@ async function buildLocked(kernel: LabKernel, raw: unknown[]): Promise<BuildResu
       performed.push(a);
     }
   } finally {
-    const gone = performed.filter((a) => a.op === 'link-del' || a.op === 'ns-del');
+    // a link renamed is no longer under its old name
+    const gone = performed.flatMap((a): BuildAction[] => (a.op === 'rename' ? [{ op: 'link-del', ns: a.ns, name: a.name, kind: '' }] : a.op === 'link-del' || a.op === 'ns-del' ? [a] : []));
     if (gone.length) {
       const j = readJournal(CANVAS_LAB);
       if (j) {

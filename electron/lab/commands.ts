@@ -26,6 +26,7 @@ export function commandsFor(a: Action, lab = 'lab'): string[][] {
     }
     case 'link-del': return [[...ipIn(a.ns), 'link', 'del', a.name]];
     case 'alias': return [[...ipIn(a.ns), 'link', 'set', 'dev', a.name, 'alias', a.alias]];
+    case 'rename': return [[...ipIn(a.ns), 'link', 'set', 'dev', a.name, 'name', a.newName]];
     case 'mtu': return [[...ipIn(a.ns), 'link', 'set', 'dev', a.name, 'mtu', String(a.mtu)]];
     case 'mac': return [[...ipIn(a.ns), 'link', 'set', 'dev', a.name, 'address', a.mac]];
     case 'master': return [[...ipIn(a.ns), 'link', 'set', 'dev', a.name, ...(a.master === null ? ['nomaster'] : ['master', a.master])]];

@@ -209,7 +209,7 @@ export class NativeLabKernel implements LabKernel {
     if (crashAfterCreate()) process.kill(process.pid, 'SIGKILL');
     // creation already marked the end it made (in the same batch); the planner's alias action for it is done
     const marked = new Set(creates.map((a) => { const { ns, ops } = this.toNative(a, lab); return key(ns, String(ops[0].name)); }));
-    const config = stage(['alias', 'mtu', 'mac', 'master', 'addr-del', 'addr-add', 'up', 'down', 'route-add']);
+    const config = stage(['rename', 'alias', 'mtu', 'mac', 'master', 'addr-del', 'addr-add', 'up', 'down', 'route-add']);
     const skip = config.filter((a) => a.op === 'alias' && marked.has(key(a.ns, a.name)));
     skip.forEach(done);
     // One batch too: the addon opens a socket in each namespace from one helper thread, cheaper
@@ -345,6 +345,7 @@ export class NativeLabKernel implements LabKernel {
       }
       case 'link-del': return { ns: a.ns, ops: [{ op: 'deleteLink', dev: a.name }] };
       case 'alias': return { ns: a.ns, ops: [{ op: 'setLink', dev: a.name, alias: a.alias }] };
+      case 'rename': return { ns: a.ns, ops: [{ op: 'setLink', dev: a.name, name: a.newName }] };
       case 'mtu': return { ns: a.ns, ops: [{ op: 'setLink', dev: a.name, mtu: a.mtu }] };
       case 'mac': return { ns: a.ns, ops: [{ op: 'setLink', dev: a.name, mac: a.mac }] };
       case 'master': return { ns: a.ns, ops: [{ op: 'setLink', dev: a.name, master: a.master }] };

@@ -61,6 +61,18 @@ export function simulate(before: Actual, actions: Action[]): Actual {
         break;
       }
       case 'alias': get(x.ns, x.name).alias = x.alias; break;
+      case 'rename': {
+        const l = get(x.ns, x.name);
+        a.links.delete(key(x.ns, x.name));
+        l.name = x.newName;
+        a.links.set(key(x.ns, x.newName), l);
+        for (const r of a.routes.get(x.ns) ?? []) if (r.dev === x.name) r.dev = x.newName;
+        for (const o of a.links.values()) {
+          if (o.ns === x.ns && o.master === x.name) o.master = x.newName;
+          if (o.peer && o.peer.ns === x.ns && o.peer.name === x.name) o.peer = { ns: x.ns, name: x.newName };
+        }
+        break;
+      }
       case 'mtu': get(x.ns, x.name).mtu = x.mtu; break;
       case 'mac': get(x.ns, x.name).mac = x.mac; break;
       case 'master': get(x.ns, x.name).master = x.master; break;

@@ -14,6 +14,7 @@ const SPECS: Record<BuildAction['op'], Spec> = {
   'veth-add': { ns: 'ns', name: 'ifname', peerNs: 'ns', peerName: 'ifname' },
   'link-del': { ns: 'ns', name: 'ifname', kind: 'string' },
   alias: { ns: 'ns', name: 'ifname', alias: 'alias' },
+  rename: { ns: 'ns', name: 'ifname', newName: 'ifname' },
   mtu: { ns: 'ns', name: 'ifname', mtu: 'mtu' },
   mac: { ns: 'ns', name: 'ifname', mac: 'mac' },
   master: { ns: 'ns', name: 'ifname', master: 'master' },

@@ -143,7 +143,7 @@ describeKernel('building a bridge lab by drag and drop (serve + engine + rendere
       await Promise.race([gone, new Promise((r) => setTimeout(r, 5000))]);
       if (serve.exitCode === null) serve.kill('SIGKILL');
     }
-    for (const args of [['netns', 'del', RED], ['netns', 'del', BLUE], ['link', 'del', BR], ['link', 'del', 'tap-bl'], ['link', 'del', 'docker0'], ['netns', 'del', 'bl-la'], ['netns', 'del', 'bl-lb']]) {
+    for (const args of [['netns', 'del', RED], ['netns', 'del', BLUE], ['link', 'del', BR], ['link', 'del', 'tap-bl'], ['link', 'del', 'tap-vm'], ['link', 'del', 'docker0'], ['netns', 'del', 'bl-la'], ['netns', 'del', 'bl-lb']]) {
       try { ip(...args); } catch { /* already gone */ }
     }
     for (const d of [userDataDir, stateDir]) if (d) fs.rmSync(d, { recursive: true, force: true });
@@ -424,6 +424,30 @@ describeKernel('building a bridge lab by drag and drop (serve + engine + rendere
     await idle();
   });
 
+  it('renames an interface from the inspector; undo renames it back, redo again', async () => {
+    await idle();
+    await clickCentred('tap-bl', ifNode('tap-bl', hostId));
+    await page.locator('[data-testid="edit-name"]').fill(BR);
+    expect(await byTestId('edit-name-error').innerText()).toMatch(/already has an interface named/);
+    await page.locator('[data-testid="edit-name"]').fill('tap-vm');
+    await page.locator('[data-testid="edit-rename"]').click();
+    await idle();
+    expect(await page.locator('[data-testid="edit-error"]').count(), await page.locator('[data-testid="edit-error"]').allInnerTexts().then(String)).toBe(0);
+    await ifNode('tap-vm', hostId).waitFor({ timeout: 15_000 });
+    const names = () => ipJson<{ ifname: string }[]>('link', 'show').map((l) => l.ifname);
+    expect(names()).toContain('tap-vm');
+    expect(names()).not.toContain('tap-bl');
+    await idle();
+    await byTestId('undo').click();
+    await expect.poll(names, { timeout: 15_000 }).toContain('tap-bl');
+    await idle();
+    await byTestId('redo').click();
+    await expect.poll(names, { timeout: 15_000 }).toContain('tap-vm');
+    await idle();
+    await byTestId('tab-log').click();
+    expect(await page.locator('[data-testid="command-line"]').allTextContents()).toEqual(expect.arrayContaining(['ip link set dev tap-bl name tap-vm', 'ip link set dev tap-vm name tap-bl']));
+  });
+
   it('saves the canvas as a lab file that `vnet-studio lab validate` accepts', async () => {
     await byTestId('tab-labs').click();
     await byTestId('lab-name').fill('e2e-bridge');
@@ -494,6 +518,20 @@ describeKernel('building a bridge lab by drag and drop (serve + engine + rendere
     await byTestId('confirm-ok').click();
     await entry.waitFor({ state: 'detached', timeout: 20_000 });
     expect(fs.existsSync('/run/netns/bl-la') || fs.existsSync('/run/netns/bl-lb')).toBe(false);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('destroying the pseudo-lab "canvas" removes exactly what the canvas made (renamed or not), nothing of the user\'s', async () => {
+    await byTestId('lab-refresh').click();
+    const entry = page.locator('[data-testid="lab-entry"][data-lab="canvas"]');
+    await entry.waitFor({ timeout: 10_000 });
+    await entry.locator('[data-testid="lab-destroy"]').click();
+    await byTestId('confirm-ok').click();
+    await entry.waitFor({ state: 'detached', timeout: 30_000 });
+    const names = ipJson<{ ifname: string }[]>('link', 'show').map((l) => l.ifname);
+    for (const gone of [BR, 'tap-vm', `${BLUE}-eth2`]) expect(names, gone).not.toContain(gone);
+    expect(fs.existsSync(`/run/netns/${RED}`) || fs.existsSync(`/run/netns/${BLUE}`)).toBe(false);
+    expect(names).toContain('docker0');   // the user's bridge stays
     expect(pageErrors).toEqual([]);
   });
 });

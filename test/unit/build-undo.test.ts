@@ -113,3 +113,20 @@ describe('inverse of canvas steps', () => {
     expect((r as { reason: string }).reason).toMatch(/eth0 \(physical\) cannot be made again/);
   });
 });
+
+describe('rename', () => {
+  it('undoes as the rename back; a bridge renamed keeps its ports (by the new name) and routes follow', () => {
+    expect(roundTrip([{ op: 'rename', ns: 'red', name: 'eth0', newName: 'uplink' }])).toEqual([{ op: 'rename', ns: 'red', name: 'uplink', newName: 'eth0' }]);
+    const t = picture();
+    const sim = simFromTopology(t);
+    simulate(sim, { op: 'rename', ns: 'host', name: 'br0', newName: 'br-main' });
+    expect(sim.links.get('host\u0000red-eth0')!.master).toBe('br-main');
+    simulate(sim, { op: 'rename', ns: 'red', name: 'eth0', newName: 'uplink' });
+    expect(sim.links.get('host\u0000red-eth0')!.peer).toEqual({ ns: 'red', name: 'uplink' });
+    expect(sim.routes.find((r) => r.ns === 'red')!.dev).toBe('uplink');
+  });
+  it('a link made and renamed in one step is deleted under its new name', () => {
+    expect(roundTrip([{ op: 'bridge-add', ns: 'host', name: 'brx' }, { op: 'rename', ns: 'host', name: 'brx', newName: 'bry' }]))
+      .toEqual([{ op: 'link-del', ns: 'host', name: 'bry', kind: 'bridge' }]);
+  });
+});

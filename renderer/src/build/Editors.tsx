@@ -5,7 +5,7 @@ import { useState, type ReactNode } from 'react';
 import type { BuildAction } from '../../../electron/protocol';
 import { useTopology } from '../stores';
 import { interfacesOf } from '../store/topology';
-import { cidrError, ipFamily, isAdminUp, macError, mtuError, nsKey, routeToError } from './model';
+import { cidrError, ifnameError, ipFamily, isAdminUp, macError, mtuError, nsKey, routeToError } from './model';
 import { perform, useWhyNotBuild } from './perform';
 
 function useAct() {
@@ -39,12 +39,15 @@ function IfaceEditorFor({ id }: { id: string }) {
   const i = useTopology((s) => s.interfaces[id]);
   const ns = useTopology((s) => (i ? nsKey(s, i.namespaceId) : null));
   const { err, busy, act } = useAct();
+  const [name, setName] = useState('');
+  const all = useTopology((s) => s.interfaces);
   const [mtu, setMtu] = useState('');
   const [mac, setMac] = useState('');
   const [addr, setAddr] = useState('');
   if (!i) return null;
   if (!ns) return <div className="editor muted" data-testid="iface-editor" data-enabled="false">This interface is in a process namespace: the engine cannot address it by name, so it is not edited here.</div>;
   const up = isAdminUp(i);
+  const nameErr = name ? ifnameError(name) ?? (name !== i.name && Object.values(all).some((x) => x.namespaceId === i.namespaceId && x.name === name) ? `${ns === 'host' ? 'the host namespace' : `namespace ${ns}`} already has an interface named '${name}'` : null) : null;
   const mtuErr = mtu ? mtuError(mtu) : null;
   const macErr = mac ? macError(mac) : null;
   const addrErr = addr ? cidrError(addr) ?? (i.addresses.includes(addr.trim()) ? `${i.name} already has ${addr.trim()}` : null) : null;
@@ -53,6 +56,11 @@ function IfaceEditorFor({ id }: { id: string }) {
   return (
     <fieldset className="editor" data-testid="iface-editor" data-enabled={String(!why)} disabled={off} title={why ?? undefined}>
       <legend>edit</legend>
+      <Field label="name" error={nameErr} testid="edit-name-error">
+        <input data-testid="edit-name" placeholder={i.name} value={name} onChange={(e) => setName(e.target.value)} aria-invalid={!!nameErr} spellCheck={false} />
+        <button data-testid="edit-rename" disabled={!name || name === i.name || !!nameErr}
+          onClick={async () => { if (await act(`rename ${i.name} to ${name} in ${ns}`, [{ op: 'rename', ns, name: i.name, newName: name }])) setName(''); }}>rename</button>
+      </Field>
       <Field label="state">
         <button data-testid="edit-updown" onClick={() => void act(`set ${i.name} in ${ns} ${up ? 'down' : 'up'}`, [{ op: up ? 'down' : 'up', ns, name: i.name }])}>
           {up ? 'set down' : 'set up'}

@@ -110,6 +110,19 @@ function applySim(sim: Sim, a: BuildAction): void {
       sim.routes = sim.routes.filter((r) => !(r.ns === a.ns && r.dev === a.name));
       break;
     }
+    case 'rename': {
+      const l = get(a.ns, a.name);
+      if (!l) break;
+      sim.links.delete(key(a.ns, a.name));
+      l.name = a.newName;
+      sim.links.set(key(a.ns, a.newName), l);
+      for (const o of sim.links.values()) {
+        if (o.ns === a.ns && o.master === a.name) o.master = a.newName;
+        if (o.peer && o.peer.ns === a.ns && o.peer.name === a.name) o.peer = { ns: a.ns, name: a.newName };
+      }
+      for (const r of sim.routes) if (r.ns === a.ns && r.dev === a.name) r.dev = a.newName;
+      break;
+    }
     case 'mtu': { const l = get(a.ns, a.name); if (l) l.mtu = a.mtu; break; }
     case 'mac': { const l = get(a.ns, a.name); if (l) l.mac = a.mac; break; }
     case 'master': { const l = get(a.ns, a.name); if (l) l.master = a.master; break; }
@@ -176,6 +189,16 @@ export function inverseOf(actions: BuildAction[], before: TopologyState | Sim): 
         for (const x of inside) if (x.peer && x.peer.ns !== a.ns) for (const rt of routesVia(sim, x.peer.ns, x.peer.name)) g.push(routeAdd(rt));
         break;
       }
+      case 'rename':
+        if (made(a.ns, a.name)) {
+          // made in this step: its undo (a delete) must name it as it will be called
+          madeLinks.add(key(a.ns, a.newName));
+          for (const grp of groups) for (let k = 0; k < grp.length; k++) {
+            const x = grp[k];
+            if (x.op === 'link-del' && x.ns === a.ns && x.name === a.name) grp[k] = { ...x, name: a.newName };
+          }
+        } else g.push({ op: 'rename', ns: a.ns, name: a.newName, newName: a.name });
+        break;
       case 'mtu': if (!made(a.ns, a.name) && l && l.mtu !== a.mtu) g.push({ op: 'mtu', ns: a.ns, name: a.name, mtu: l.mtu }); break;
       case 'mac': if (!made(a.ns, a.name) && l && l.mac && l.mac !== a.mac) g.push({ op: 'mac', ns: a.ns, name: a.name, mac: l.mac }); break;
       case 'master': if (!made(a.ns, a.name) && l && l.master !== a.master) g.push({ op: 'master', ns: a.ns, name: a.name, master: l.master }); break;
