@@ -72,6 +72,8 @@ interface NsRec {
   /** When this namespace's last kernel event arrived, and reconciliation turns it let pass since. */
   lastEventAt: number;
   reconcileDeferred: number;
+  /** The last links dump, for a short while after it: events arriving then may still predate it. */
+  lastDump: { at: number; byIndex: Map<number, RawLink>; confirming: boolean } | null;
   running: boolean;
   closed: boolean;
   /** Previous counter samples, by ifindex. */
@@ -111,6 +113,21 @@ export interface EngineStats {
   reconcileFixes: number;
   /** Extra link reads because events replayed after a dump disagreed with it. */
   confirmDumps: number;
+}
+
+/** How long after a links dump arriving events are still suspected of predating it, ms. The addon
+ *  delivers what was in the socket within a few ms; this leaves room for a busy machine. */
+const LATE_EVENT_MS = 250;
+
+/** Whether any link record among `evs` says something else than the dump (`byIndex`) about that
+ *  link. Kind-less AF_BRIDGE port notices are partial records, not a disagreement. */
+function disagrees(byIndex: ReadonlyMap<number, RawLink>, evs: readonly RawEvent[]): boolean {
+  for (const e of evs) {
+    if (e.type !== 'newlink' || e.link.kind === '') continue;
+    const d = byIndex.get(e.link.index);
+    if (d && !sameLinkState(d, e.link)) return true;
+  }
+  return false;
 }
 
 function errText(e: unknown): string { return e instanceof Error ? e.message : String(e); }
@@ -423,7 +440,7 @@ export class Engine extends EventEmitter {
     const rec: NsRec = {
       id: info.id, info, handle, held: null, closed: false, running: false, rates: new RateTracker<number>(),
       reconcile: false, confirm: false, confirmTimer: null, resyncing: false, dumpedOnce: false,
-      lastEventAt: 0, reconcileDeferred: 0,
+      lastEventAt: 0, reconcileDeferred: 0, lastDump: null,
       needs: { links: false, routes: false, nsids: false, resync: false },
     };
     this.recs.set(info.id, rec);
@@ -462,6 +479,15 @@ export class Engine extends EventEmitter {
       this.emit('resync', { nsId: r.id, reason: e.reason });
     }
     if (r.held) { for (const e of evs) r.held.push(e); return; }
+    // Events just after a dump may have been sent before it (still in the socket or the addon's
+    // queue when the dump read the kernel): treated like the held ones (see replay).
+    if (r.lastDump) {
+      if (Date.now() - r.lastDump.at > LATE_EVENT_MS) r.lastDump = null;
+      else if (disagrees(r.lastDump.byIndex, evs)) {
+        if (!r.lastDump.confirming) this.scheduleConfirm(r);
+        r.lastDump = null;
+      }
+    }
     for (const e of evs) this.m.applyEvent(r.id, e);
     this.afterApply();
   }
@@ -531,7 +557,7 @@ export class Engine extends EventEmitter {
               }
             } finally {
               const held = r.held; r.held = null; r.resyncing = false;
-              if (this.replay(r, held, dumped) && !confirming) this.scheduleConfirm(r);
+              if (this.replay(r, held, dumped, confirming) && !confirming) this.scheduleConfirm(r);
             }
           }
           if (n.nsids) await this.refreshNsids(r);
@@ -555,19 +581,14 @@ export class Engine extends EventEmitter {
    * its state cannot be told (events carry no sequence), so one that says something else about a
    * link than the dump did may be older than it (a half-built veth's announcement, a link's record
    * from before a silent alias change) or newer. Returns whether any such disagreement was seen:
-   * the caller then reads the links once more, when those stragglers are all in.
+   * the caller then reads the links once more, when those stragglers are all in. Events arriving
+   * within LATE_EVENT_MS after the dump are checked the same way (onEvents).
    */
-  private replay(r: NsRec, held: RawEvent[], dumped: readonly RawLink[]): boolean {
-    if (!held.length) return false;
+  private replay(r: NsRec, held: RawEvent[], dumped: readonly RawLink[], confirming: boolean): boolean {
     const byIndex = new Map(dumped.map((l) => [l.index, l]));
-    let disagree = false;
-    for (const e of held) {
-      if (!disagree && e.type === 'newlink' && e.link.kind !== '') {
-        const d = byIndex.get(e.link.index);
-        if (d && !sameLinkState(d, e.link)) disagree = true;
-      }
-      this.m.applyEvent(r.id, e);
-    }
+    r.lastDump = dumped.length ? { at: Date.now(), byIndex, confirming } : null;
+    const disagree = disagrees(byIndex, held);
+    for (const e of held) this.m.applyEvent(r.id, e);
     return disagree;
   }
 

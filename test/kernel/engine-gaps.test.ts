@@ -16,9 +16,18 @@ import { hostNs, iface, ip, nsNamed, quiet } from './engine-helpers';
 /** Both ends exist and name each other. */
 const paired = (a: Interface | undefined, b: Interface | undefined) => !!a && !!b && a.peer === b.id && b.peer === a.id;
 
+interface Gate {
+  closed: boolean;
+  /** 'during': the kept events are delivered while the next link dump is still running (the engine
+   *  holds them and replays them after it); 'after': just after that dump has returned. */
+  release: 'during' | 'after';
+  /** Names of the links whose records were kept back. */
+  keptNames: string[];
+}
+
 /** The real addon; while `gate.closed`, every namespace's kernel events are kept back, and they are
- *  delivered (all of them, in order) when the next link dump has read the kernel — i.e. during it. */
-function delayingAddon(gate: { closed: boolean }): NativeAddon {
+ *  delivered (all of them, in order) when the next link dump has read the kernel. */
+function delayingAddon(gate: Gate): NativeAddon {
   const real = loadNative();
   return {
     async openNamespace(nsPath: string | null): Promise<NamespaceHandle> {
@@ -29,11 +38,18 @@ function delayingAddon(gate: { closed: boolean }): NativeAddon {
       const own: Partial<NamespaceHandle> = {
         subscribe: (cb, opts) => {
           deliver = cb;
-          h.subscribe((evs) => { if (gate.closed) kept.push(...evs); else { release(); cb(evs); } }, opts);
+          h.subscribe((evs) => {
+            if (!gate.closed) { release(); cb(evs); return; }
+            kept.push(...evs);
+            for (const e of evs) if (e.type === 'newlink') gate.keptNames.push(e.link.name);
+          }, opts);
         },
         dumpLinks: async () => {
           const links = await h.dumpLinks();
-          if (gate.closed) { gate.closed = false; release(); }
+          if (gate.closed) {
+            gate.closed = false;
+            if (gate.release === 'during') release(); else setTimeout(release, 1);
+          }
           return links;
         },
       };
@@ -93,26 +109,35 @@ describeKernel('engine: kernel silence and late events', () => {
     expect(e.stats().reconcilePasses).toBeGreaterThan(0);
   });
 
-  it('#1b a half-built veth record replayed after a re-dump does not wipe the peer', async () => {
-    const gate = { closed: false };
+  /** Until the addon has kept back the records of `names` (the kernel's events for them). */
+  const kept = async (gate: Gate, names: string[]) => {
+    for (let i = 0; i < 500 && !names.every((n) => gate.keptNames.includes(n)); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(gate.keptNames).toEqual(expect.arrayContaining(names));
+  };
+
+  it.each(['during', 'after'] as const)('#1b a half-built veth record arriving %s a re-dump does not wipe the peer', async (when) => {
+    const gate: Gate = { closed: false, release: when, keptNames: [] };
     e = await Engine.start({ sampleHz: 0, rescanMs: 0, reconcileMs: 0, native: delayingAddon(gate) });
     cleanup.push(['link', 'del', 'gra']);
     gate.closed = true;
     ip('link', 'add', 'gra', 'type', 'veth', 'peer', 'name', 'grb'); // grb announced first, with IFLA_LINK 0
-    await e.resync(); // its dump sees the whole pair; the kept events arrive while it runs
+    await kept(gate, ['grb', 'gra']);
+    await e.resync(); // its dump sees the whole pair; the kept events arrive during / right after it
     expect(gate.closed).toBe(false);
     await e.waitFor((m) => paired(iface(hostNs(m), 'gra'), iface(hostNs(m), 'grb')), 3_000).catch(() => undefined);
+    await e.waitIdle(50);
     const m = e.model();
     expect(iface(hostNs(m), 'grb')?.peer).toBe(iface(hostNs(m), 'gra')?.id);
     expect(iface(hostNs(m), 'gra')?.peer).toBe(iface(hostNs(m), 'grb')?.id);
   });
 
-  it('#1b events older than a re-dump do not turn back what it read (a silent alias change)', async () => {
-    const gate = { closed: false };
+  it.each(['during', 'after'] as const)('#1b events older than a re-dump, arriving %s it, do not turn back what it read (a silent alias change)', async (when) => {
+    const gate: Gate = { closed: false, release: when, keptNames: [] };
     e = await Engine.start({ sampleHz: 0, rescanMs: 0, reconcileMs: 0, native: delayingAddon(gate) });
     cleanup.push(['link', 'del', 'gsa']);
     gate.closed = true;
     ip('link', 'add', 'gsa', 'type', 'veth', 'peer', 'name', 'gsb'); // events kept back: alias null
+    await kept(gate, ['gsb', 'gsa']);
     ip('link', 'set', 'dev', 'gsa', 'alias', 'late');                // down: no event at all
     await e.resync();
     expect(gate.closed).toBe(false);
