@@ -25,7 +25,7 @@ let page: Page;
 let userDataDir = '';
 
 /** The interface node of `name` in namespace `ns` (a locator). */
-const ifNode = (name: string, ns: string) => page.locator(`[data-testid="if-${name}"][data-ns-id="${ns}"]`);
+const ifNode = (name: string, ns: string) => page.locator(`[data-testid="if-${name}"][data-if-ns="${ns}"]`);
 async function packets(name: string, ns: string): Promise<number> {
   const node = ifNode(name, ns);
   const rx = Number(await node.locator('[data-testid="rx-packets"]').getAttribute('data-value'));
@@ -143,7 +143,7 @@ describeKernel('live view in the browser (serve + engine + renderer, real kernel
     // Exactly the picture around what we built (the world's host namespace may hold devices other
     // test files made, so only our part is counted): lo + eth0 in each box; br0 has exactly two
     // ports; each eth0 has exactly one edge (its veth peer).
-    for (const ns of [ns1, ns2]) expect(await page.locator(`[data-testid^="if-"][data-ns-id="${ns}"]`).count()).toBe(2);
+    for (const ns of [ns1, ns2]) expect(await page.locator(`[data-testid^="if-"][data-if-ns="${ns}"]`).count()).toBe(2);
     expect(await page.locator(`[data-edge-kind="port"][data-target="${br0}"]`).count()).toBe(2);
     for (const e of [eth1, eth2]) expect(await page.locator(`[data-source="${e}"], [data-target="${e}"]`).count()).toBe(1);
     // And no edge that the picture does not have (e.g. the two eth0s joined directly).
