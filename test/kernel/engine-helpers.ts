@@ -4,6 +4,7 @@ import { execFile, execFileSync, spawn, type ChildProcess, type ChildProcessWith
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import * as fs from 'node:fs';
+import { afterAll, beforeAll } from 'vitest';
 import type { Interface, Model, Namespace } from '../../electron/protocol';
 
 export function ip(...args: string[]): string {
@@ -72,6 +73,21 @@ export function quiet(f: () => void): void { try { f(); } catch { /* already gon
 export const root = path.resolve(__dirname, '..', '..');
 export const cli = path.join(root, 'dist', 'electron', 'cli.js');
 export const NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
+
+/** The process suites' world (call inside a describeKernel): the built CLI must exist; veth pv0 in
+ *  the host, its peer pv1 in the named namespace proc-blue; removed after the suite. */
+export function useBuiltCliWithProcBlue(): void {
+  beforeAll(() => {
+    if (!fs.existsSync(cli)) throw new Error(`${cli} is missing: build first (npx tsc -p tsconfig.json)`);
+    ip('netns', 'add', 'proc-blue');
+    ip('link', 'add', 'pv0', 'type', 'veth', 'peer', 'name', 'pv1');
+    ip('link', 'set', 'pv1', 'netns', 'proc-blue');
+  });
+  afterAll(() => {
+    quiet(() => ip('link', 'del', 'pv0'));
+    quiet(() => ip('netns', 'del', 'proc-blue'));
+  });
+}
 
 /** `vnet-studio engine --stdio` as a child process (optionally behind a prefix such as NOBODY). */
 export class EngineProc {

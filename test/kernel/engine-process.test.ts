@@ -2,24 +2,14 @@
 // `inspect --watch`. (Unprivileged use: engine-unprivileged.test.ts.)
 // Runs the built CLI (dist/, made by `npm test`'s build step or `npx tsc -p tsconfig.json`).
 import { spawn, execFileSync } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as readline from 'node:readline';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { describeKernel } from '../helpers/world';
 import type { Model } from '../../electron/protocol';
-import { cli, EngineProc, ip, quiet } from './engine-helpers';
+import { cli, EngineProc, ip, useBuiltCliWithProcBlue } from './engine-helpers';
 
 describeKernel('engine process', () => {
-  beforeAll(() => {
-    if (!fs.existsSync(cli)) throw new Error(`${cli} is missing: build first (npx tsc -p tsconfig.json)`);
-    ip('netns', 'add', 'proc-blue');
-    ip('link', 'add', 'pv0', 'type', 'veth', 'peer', 'name', 'pv1');
-    ip('link', 'set', 'pv1', 'netns', 'proc-blue');
-  });
-  afterAll(() => {
-    quiet(() => ip('link', 'del', 'pv0'));
-    quiet(() => ip('netns', 'del', 'proc-blue'));
-  });
+  useBuiltCliWithProcBlue();
 
   it('engine --stdio: hello, snapshot, delta and counter notifications, strict params, shutdown → exit 0', async () => {
     const e = new EngineProc([], ['--sample-hz', '20']);

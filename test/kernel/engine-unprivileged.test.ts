@@ -1,11 +1,10 @@
 // Run without privileges (as `nobody`, inside the world): the engine still runs, shows its own
 // namespace, lists what it cannot read, and says plainly why. Runs the built CLI (dist/).
 import { spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { describeKernel } from '../helpers/world';
 import type { Model } from '../../electron/protocol';
-import { cli, EngineProc, ip, NOBODY, quiet } from './engine-helpers';
+import { cli, EngineProc, NOBODY, useBuiltCliWithProcBlue } from './engine-helpers';
 
 function spawnSyncText(argv: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8' });
@@ -13,16 +12,7 @@ function spawnSyncText(argv: string[]): { status: number | null; stdout: string;
 }
 
 describeKernel('engine without privileges', () => {
-  beforeAll(() => {
-    if (!fs.existsSync(cli)) throw new Error(`${cli} is missing: build first (npx tsc -p tsconfig.json)`);
-    ip('netns', 'add', 'proc-blue');
-    ip('link', 'add', 'pv0', 'type', 'veth', 'peer', 'name', 'pv1');
-    ip('link', 'set', 'pv1', 'netns', 'proc-blue');
-  });
-  afterAll(() => {
-    quiet(() => ip('link', 'del', 'pv0'));
-    quiet(() => ip('netns', 'del', 'proc-blue'));
-  });
+  useBuiltCliWithProcBlue();
 
   it('as nobody: the engine says it is not privileged and why, and shows its own namespace', async () => {
     const e = new EngineProc(NOBODY);
