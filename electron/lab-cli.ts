@@ -1,4 +1,4 @@
-// `vnet-studio lab apply|destroy|export|plan|validate|list`: lab files from the command line.
+// `vnet-studio lab apply|destroy|export|plan|validate|list|recover`: lab files from the command line.
 // apply/destroy need privileges (they change the kernel through the native netlink API); export,
 // plan --offline and validate do not.
 import * as fs from 'node:fs';
@@ -20,6 +20,7 @@ export const usage = `usage: vnet-studio lab <command> [options]
   plan FILE [--offline]    the ip commands apply would run (--offline: as on a clean machine)
   validate FILE            check a lab file; errors name the line and the thing
   list                     labs this machine has applied (journal: ${'$'}VNET_STATE_DIR or /var/lib/vnet-studio)
+  recover                  clean up after every lab run that was interrupted (kill -9, crash)
   --quiet                  no progress line
 `;
 
