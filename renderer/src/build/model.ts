@@ -3,6 +3,7 @@
 // need, default names that do not collide, and the input checks the inspector and dialogs show
 // inline (the engine checks everything again: it is the boundary).
 import type { TopologyState, IfaceEntry } from '../store/topology';
+import { MTU_MAX, MTU_MIN, nsnameError as protocolNsnameError, parseIp, parseIPv4 } from '../../../electron/protocol';
 
 export const HOST = 'host';
 export const APP_MARK = 'vnet-studio:';
@@ -55,60 +56,16 @@ export function namespaceNames(t: TopologyState): Set<string> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Input checks (the same rules as the engine's; messages name the value).
+// Input checks: the engine's own rules (electron/protocol.ts); messages name the value.
 
-const NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
-
-export function ifnameError(s: string): string | null {
-  if (!s) return 'an interface name cannot be empty';
-  if (s.length > 15) return `'${s}' is ${s.length} characters long; interface names have at most 15`;
-  if (!NAME_RE.test(s)) return `'${s}' is not a valid interface name (letters, digits, '_', '.', '-'; not starting with '.' or '-')`;
-  return null;
-}
+export { ifnameError, labnameError, macError } from '../../../electron/protocol';
 
 export function nsnameError(s: string): string | null {
-  if (!s) return 'a namespace name cannot be empty';
-  if (s.length > 64) return `'${s}' is ${s.length} characters long; namespace names have at most 64`;
-  if (!NAME_RE.test(s)) return `'${s}' is not a valid namespace name (letters, digits, '_', '.', '-'; not starting with '.' or '-')`;
-  if (s === HOST) return `'host' is the name of the engine's own namespace`;
-  return null;
-}
-
-export function labnameError(s: string): string | null {
-  if (!s) return 'the lab name cannot be empty';
-  if (s.length > 40) return `'${s}' is ${s.length} characters long; lab names have at most 40`;
-  if (!NAME_RE.test(s)) return `'${s}' is not a valid lab name (letters, digits, '_', '.', '-')`;
-  return null;
-}
-
-function ipv4(s: string): number[] | null {
-  const p = s.split('.');
-  if (p.length !== 4) return null;
-  const out: number[] = [];
-  for (const x of p) { if (!/^(0|[1-9][0-9]{0,2})$/.test(x) || Number(x) > 255) return null; out.push(Number(x)); }
-  return out;
-}
-
-function ipv6(s: string): boolean {
-  if (!/^[0-9A-Fa-f:.]+$/.test(s) || !s.includes(':')) return false;
-  const dbl = s.split('::');
-  if (dbl.length > 2) return false;
-  const groups = (x: string) => (x === '' ? [] : x.split(':'));
-  const parts = [...groups(dbl[0]), ...(dbl.length === 2 ? groups(dbl[1]) : [])];
-  let count = 0;
-  for (let i = 0; i < parts.length; i++) {
-    const g = parts[i];
-    if (g.includes('.')) { if (i !== parts.length - 1 || !ipv4(g)) return false; count += 2; continue; }
-    if (!/^[0-9A-Fa-f]{1,4}$/.test(g)) return false;
-    count++;
-  }
-  return dbl.length === 2 ? count < 8 : count === 8;
+  return protocolNsnameError(s) ?? (s === HOST ? `'host' is the name of the engine's own namespace` : null);
 }
 
 export function ipFamily(s: string): 4 | 6 | null {
-  if (ipv4(s)) return 4;
-  if (ipv6(s)) return 6;
-  return null;
+  return parseIp(s)?.family ?? null;
 }
 
 export function cidrError(s: string): string | null {
@@ -127,7 +84,7 @@ export function routeToError(s: string): string | null {
   const e = cidrError(s);
   if (e) return e.replace('is not a CIDR', "is neither 'default' nor a network");
   const [addr, len] = s.split('/');
-  const b = ipv4(addr);
+  const b = parseIPv4(addr);
   if (b) {
     const n = ((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]) >>> 0;
     const mask = Number(len) === 0 ? 0 : (0xffffffff << (32 - Number(len))) >>> 0;
@@ -136,15 +93,9 @@ export function routeToError(s: string): string | null {
   return null;
 }
 
-export function macError(s: string): string | null {
-  if (!/^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$/.test(s)) return `'${s}' is not a MAC address (six hex pairs, e.g. 02:00:00:00:00:01)`;
-  if (parseInt(s.slice(0, 2), 16) & 1) return `'${s}' is a multicast address (the first byte must be even)`;
-  return null;
-}
-
 export function mtuError(s: string): string | null {
   if (!/^\d+$/.test(s.trim())) return `'${s}' is not a number`;
   const n = Number(s);
-  if (n < 68 || n > 65535) return `MTU ${n} is out of range (68 to 65535)`;
+  if (n < MTU_MIN || n > MTU_MAX) return `MTU ${n} is out of range (${MTU_MIN} to ${MTU_MAX})`;
   return null;
 }
