@@ -4,13 +4,15 @@
 // namespace to the bridge (veth pairs with a bridge port), addresses typed into the inspector; then
 // checked with `ip -j`, a ping between the namespaces, the counters on screen, the command log,
 // undo, Delete's confirmation, and "save as lab" validated by the CLI. Needs `npm run build` first.
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeKernel } from '../helpers/world';
+import { launchChromium, startServe, stopServe, type Browser, type Served } from '../helpers/serve-process';
+import { NOBODY } from '../kernel/engine-helpers';
 
 const root = path.resolve(__dirname, '../..');
 const artifacts = path.join(root, 'test-artifacts');
@@ -22,11 +24,9 @@ const nsId = (name: string) => `ns:${fs.statSync(`/run/netns/${name}`).ino}`;
 // names unlikely to meet other test files' leftovers in a shared world
 const RED = 'bl-red', BLUE = 'bl-blue', BR = 'br-bl';
 
-let serve: ChildProcess | null = null;
-let serveErr = '';
-let context: BrowserContext | null = null;
+let serve: Served | null = null;
+let browser: Browser | null = null;
 let page: Page;
-let userDataDir = '';
 let stateDir = '';
 const pageErrors: string[] = [];
 
@@ -38,26 +38,6 @@ async function packets(node: Locator): Promise<number> {
   const rx = Number(await node.locator('[data-testid="rx-packets"]').getAttribute('data-value'));
   const tx = Number(await node.locator('[data-testid="tx-packets"]').getAttribute('data-value'));
   return rx + tx;
-}
-
-function startServe(): Promise<string> {
-  for (const f of [cli, path.join(root, 'dist', 'renderer', 'index.html')]) {
-    if (!fs.existsSync(f)) throw new Error(`${path.relative(root, f)} is missing: run \`npm run build\` first`);
-  }
-  serve = spawn(process.execPath, [cli, 'serve', '--port', '0', '--no-open'], {
-    cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, VNET_STATE_DIR: stateDir },
-  });
-  serve.stderr!.on('data', (d) => { serveErr += d; });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    serve!.stdout!.on('data', (d) => {
-      out += d;
-      if (!out.includes('\n')) return;
-      const m = /^Open (http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+)$/.exec(out.split('\n')[0]);
-      if (m) resolve(m[1]); else reject(new Error(`unexpected first line from serve: ${out}`));
-    });
-    serve!.on('exit', (code) => reject(new Error(`serve exited (${code}) before printing its URL:\n${serveErr}`)));
-  });
 }
 
 /** Wait until the picture has settled (ELK done) and fit it into view, so every box is on screen. */
@@ -115,17 +95,10 @@ const addrsOf = (args: string[]): string[] =>
 describeKernel('building a bridge lab by drag and drop (serve + engine + renderer, real kernel)', () => {
   beforeAll(async () => {
     stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vnet-build-state-'));
-    const url = await startServe();
-    userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vnet-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync'],
-      viewport: { width: 1600, height: 1000 },
-      acceptDownloads: true,
-    });
-    page = context.pages()[0] ?? await context.newPage();
+    serve = await startServe({ env: { ...process.env, VNET_STATE_DIR: stateDir } });
+    const url = serve.url;
+    browser = await launchChromium({ acceptDownloads: true });
+    page = browser.page;
     page.on('pageerror', (e) => pageErrors.push(String(e)));
     page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) pageErrors.push(m.text()); });
     expect((await page.goto(url))?.status()).toBe(200);
@@ -136,17 +109,12 @@ describeKernel('building a bridge lab by drag and drop (serve + engine + rendere
   });
 
   afterAll(async () => {
-    await context?.close().catch(() => {});
-    if (serve && serve.exitCode === null) {
-      const gone = new Promise((r) => serve!.once('exit', r));
-      serve.kill('SIGTERM');
-      await Promise.race([gone, new Promise((r) => setTimeout(r, 5000))]);
-      if (serve.exitCode === null) serve.kill('SIGKILL');
-    }
+    await browser?.close();
+    await stopServe(serve);
     for (const args of [['netns', 'del', RED], ['netns', 'del', BLUE], ['link', 'del', BR], ['link', 'del', 'tap-bl'], ['link', 'del', 'tap-vm'], ['link', 'del', 'docker0'], ['netns', 'del', 'bl-la'], ['netns', 'del', 'bl-lb']]) {
       try { ip(...args); } catch { /* already gone */ }
     }
-    for (const d of [userDataDir, stateDir]) if (d) fs.rmSync(d, { recursive: true, force: true });
+    if (stateDir) fs.rmSync(stateDir, { recursive: true, force: true });
   });
 
   it('palette is enabled with a privileged engine and every control has its hook', async () => {
@@ -257,7 +225,7 @@ describeKernel('building a bridge lab by drag and drop (serve + engine + rendere
     expect(text).toContain(`ip addr add 10.77.0.254/24 dev ${BR}`);
     expect(await page.locator('[data-testid="command-entry"][data-status="error"]').count()).toBe(0);
     // copy: the entry's lines reach the clipboard
-    await context!.grantPermissions(['clipboard-read', 'clipboard-write']);
+    await browser!.context.grantPermissions(['clipboard-read', 'clipboard-write']);
     const entry = page.locator('[data-testid="command-entry"]').filter({ hasText: `ip netns add ${RED}` }).first();
     await entry.locator('[data-testid="copy-entry"]').click();
     await expect.poll(() => page.evaluate(() => navigator.clipboard.readText()), { timeout: 5_000 })
@@ -537,37 +505,21 @@ describeKernel('building a bridge lab by drag and drop (serve + engine + rendere
 });
 
 describeKernel('building without privileges (engine as nobody)', () => {
-  let proc: ChildProcess | null = null;
-  let ctx: BrowserContext | null = null;
+  let served: Served | null = null;
+  let unprivBrowser: Browser | null = null;
   let dir = '';
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vnet-chromium-unpriv-'));
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vnet-build-unpriv-'));
     // serve (and its engine) as nobody: the engine runs, but only as a viewer
-    proc = spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, cli, 'serve', '--port', '0', '--no-open'],
-      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, VNET_STATE_DIR: path.join(dir, 'state') } });
-    let err = '';
-    proc.stderr!.on('data', (d) => { err += d; });
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      proc!.stdout!.on('data', (d) => { out += d; const m = /^Open (\S+)$/m.exec(out); if (m) resolve(m[1]); });
-      proc!.on('exit', (c) => reject(new Error(`serve as nobody exited (${c}):\n${err}`)));
-    });
-    ctx = await chromium.launchPersistentContext(path.join(dir, 'profile'), {
-      executablePath: '/usr/bin/chromium', headless: true, viewport: { width: 1400, height: 900 },
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    page = ctx.pages()[0] ?? await ctx.newPage();
-    await page.goto(url);
+    served = await startServe({ prefix: NOBODY, env: { ...process.env, VNET_STATE_DIR: path.join(dir, 'state') } });
+    unprivBrowser = await launchChromium({ viewport: { width: 1400, height: 900 } });
+    page = unprivBrowser.page;
+    await page.goto(served.url);
     await page.locator('[data-testid="status"][data-engine="true"][data-privileged="false"]').waitFor({ timeout: 30_000 });
   });
   afterAll(async () => {
-    await ctx?.close().catch(() => {});
-    if (proc && proc.exitCode === null) {
-      const gone = new Promise((r) => proc!.once('exit', r));
-      proc.kill('SIGTERM');
-      await Promise.race([gone, new Promise((r) => setTimeout(r, 5000))]);
-      if (proc.exitCode === null) proc.kill('SIGKILL');
-    }
+    await unprivBrowser?.close();
+    await stopServe(served);
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 

@@ -2,27 +2,25 @@
 // renderer in Debian's Chromium. The article's bridge picture is built with `ip`; what the page shows
 // is checked through the renderer's DOM hooks (data-testid / data-* attributes, see
 // /work/notes/renderer-status.md). Needs `npm run build` first (npm test does it).
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { describeKernel } from '../helpers/world';
+import { launchChromium, startServe, stopServe, type Browser, type Served } from '../helpers/serve-process';
 
 const root = path.resolve(__dirname, '../..');
 const artifacts = path.join(root, 'test-artifacts');
 const ip = (...args: string[]) => execFileSync('ip', args, { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
 const nsId = (name: string) => `ns:${fs.statSync(`/run/netns/${name}`).ino}`;
 
-let serve: ChildProcess | null = null;
-let serveErr = '';
+let serve: Served | null = null;
 let url = '';
-let context: BrowserContext | null = null;
+let browser: Browser | null = null;
 let page: Page;
-let userDataDir = '';
 
 /** The interface node of `name` in namespace `ns` (a locator). */
 const ifNode = (name: string, ns: string) => page.locator(`[data-testid="if-${name}"][data-if-ns="${ns}"]`);
@@ -31,27 +29,6 @@ async function packets(name: string, ns: string): Promise<number> {
   const rx = Number(await node.locator('[data-testid="rx-packets"]').getAttribute('data-value'));
   const tx = Number(await node.locator('[data-testid="tx-packets"]').getAttribute('data-value'));
   return rx + tx;
-}
-
-function startServe(): Promise<string> {
-  const cli = path.join(root, 'dist', 'electron', 'cli.js');
-  for (const f of [cli, path.join(root, 'dist', 'renderer', 'index.html')]) {
-    if (!fs.existsSync(f)) throw new Error(`${path.relative(root, f)} is missing: run \`npm run build\` first`);
-  }
-  serve = spawn(process.execPath, [cli, 'serve', '--port', '0', '--no-open'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  serve.stderr!.on('data', (d) => { serveErr += d; });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    serve!.stdout!.on('data', (d) => {
-      out += d;
-      const line = out.split('\n')[0];
-      if (out.includes('\n')) {
-        const m = /^Open (http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+)$/.exec(line);
-        if (m) resolve(m[1]); else reject(new Error(`unexpected first line from serve: ${line}`));
-      }
-    });
-    serve!.on('exit', (code) => reject(new Error(`serve exited (${code}) before printing its URL:\n${serveErr}`)));
-  });
 }
 
 describeKernel('live view in the browser (serve + engine + renderer, real kernel)', () => {
@@ -72,16 +49,10 @@ describeKernel('live view in the browser (serve + engine + renderer, real kernel
       ip('link', 'set', `veth${n}`, 'master', 'br0');
       ip('link', 'set', `veth${n}`, 'up');
     }
-    url = await startServe();
-    userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vnet-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync'],
-      viewport: { width: 1600, height: 1000 },
-    });
-    page = context.pages()[0] ?? await context.newPage();
+    serve = await startServe();
+    url = serve.url;
+    browser = await launchChromium();
+    page = browser.page;
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
     // The strict CSP must not get in the renderer's way (a violation is logged as a console error).
@@ -95,17 +66,11 @@ describeKernel('live view in the browser (serve + engine + renderer, real kernel
   });
 
   afterAll(async () => {
-    await context?.close().catch(() => {});
-    if (serve && serve.exitCode === null) {
-      const gone = new Promise((r) => serve!.once('exit', r));
-      serve.kill('SIGTERM');
-      await Promise.race([gone, new Promise((r) => setTimeout(r, 5000))]);
-      if (serve.exitCode === null) serve.kill('SIGKILL');
-    }
+    await browser?.close();
+    await stopServe(serve);
     for (const args of [['netns', 'del', 'ns1'], ['netns', 'del', 'ns2'], ['link', 'del', 'br0'], ['link', 'del', 'veth1'], ['link', 'del', 'veth2']]) {
       try { ip(...args); } catch { /* already gone */ }
     }
-    if (userDataDir) fs.rmSync(userDataDir, { recursive: true, force: true });
   });
 
   it('shows the namespaces as boxes, the interfaces as nodes, and the veth and bridge-port edges', async () => {
@@ -205,13 +170,13 @@ describeKernel('live view in the browser (serve + engine + renderer, real kernel
       (window as unknown as { __engineSeen: string[] }).__engineSeen = seen;
       new MutationObserver(() => seen.push(el.getAttribute('data-engine') ?? '')).observe(el, { attributes: true, attributeFilter: ['data-engine'] });
     });
-    const enginePid = Number(execFileSync('ps', ['-o', 'pid=', '--ppid', String(serve!.pid)]).toString().trim().split(/\s+/)[0]);
+    const enginePid = Number(execFileSync('ps', ['-o', 'pid=', '--ppid', String(serve!.proc.pid)]).toString().trim().split(/\s+/)[0]);
     expect(enginePid).toBeGreaterThan(0);
     process.kill(enginePid, 'SIGKILL');
     await expect.poll(() => page.evaluate(() => (window as unknown as { __engineSeen: string[] }).__engineSeen.join(',')), { timeout: 20_000 })
       .toMatch(/false.*true/);
-    await expect.poll(() => serveErr, { timeout: 5_000 }).toMatch(/engine exited \(SIGKILL\); restarting/);
-    const newPid = Number(execFileSync('ps', ['-o', 'pid=', '--ppid', String(serve!.pid)]).toString().trim().split(/\s+/)[0]);
+    await expect.poll(() => serve!.stderr(), { timeout: 5_000 }).toMatch(/engine exited \(SIGKILL\); restarting/);
+    const newPid = Number(execFileSync('ps', ['-o', 'pid=', '--ppid', String(serve!.proc.pid)]).toString().trim().split(/\s+/)[0]);
     expect(newPid).not.toBe(enginePid);
     // The new engine's changes reach the page (it took a fresh snapshot and follows the new deltas).
     const ns2 = nsId('ns2');
@@ -229,7 +194,7 @@ describeKernel('live view in the browser (serve + engine + renderer, real kernel
     });
     expect(status).toBe(403);
     // A second browser page without the cookie or token.
-    const fresh = await context!.browser()?.newContext();
+    const fresh = await browser!.context.browser()?.newContext();
     if (fresh) {
       const p = await fresh.newPage();
       const r = await p.goto(base);

@@ -3,13 +3,13 @@
 // own Origin, labApply of the shipped two-rooms lab with labProgress notifications (seen by every
 // connected client), checked with `ip -j`, then labDestroy and nothing left. And the same host with
 // an unprivileged engine: labApply comes back as error 1001, code intact, and nothing is made.
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { describeKernel } from '../helpers/world';
+import { startServe, stopServe, type Served } from '../helpers/serve-process';
 import { addrs, kernelState, links, markedLinks, netnsList, ping, until } from '../helpers/lab-kernel';
 import { ErrorCodes, type LabProgress, type LabResult } from '../../electron/protocol';
 import { NOBODY } from './engine-helpers';
@@ -17,34 +17,6 @@ import { NOBODY } from './engine-helpers';
 const root = path.resolve(__dirname, '../..');
 const cli = path.join(root, 'dist', 'electron', 'cli.js');
 const twoRooms = fs.readFileSync(path.join(root, 'assets', 'labs', 'two-rooms.yaml'), 'utf8');
-
-interface Served { proc: ChildProcess; url: URL; stderr: () => string }
-
-/** Starts `serve` (optionally behind a prefix such as NOBODY) and resolves with the URL it prints. */
-function startServe(prefix: string[], env: NodeJS.ProcessEnv): Promise<Served> {
-  const argv = [...prefix, process.execPath, cli, 'serve', '--port', '0', '--no-open'];
-  const proc = spawn(argv[0], argv.slice(1), { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let err = '';
-  proc.stderr!.on('data', (d) => { err += d; });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    proc.stdout!.on('data', (d) => {
-      out += d;
-      if (!out.includes('\n')) return;
-      const m = /^Open (http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{64})$/.exec(out.split('\n')[0]);
-      if (m) resolve({ proc, url: new URL(m[1]), stderr: () => err }); else reject(new Error(`unexpected first line from serve: ${out}`));
-    });
-    proc.on('exit', (code) => reject(new Error(`serve exited (${code}) before printing its URL:\n${err}`)));
-  });
-}
-
-async function stopServe(s: Served | null): Promise<void> {
-  if (!s || s.proc.exitCode !== null || s.proc.signalCode !== null) return;
-  const gone = new Promise((r) => s.proc.once('exit', r));
-  s.proc.kill('SIGTERM');
-  await Promise.race([gone, new Promise((r) => setTimeout(r, 5000))]);
-  if (s.proc.exitCode === null && s.proc.signalCode === null) s.proc.kill('SIGKILL');
-}
 
 /** A JSON-RPC client over the host's WebSocket, as the renderer's (token in the query, our Origin). */
 class WsClient {
@@ -104,9 +76,9 @@ describeKernel('lab methods through the web host (serve + WebSocket + engine, re
 
   it('labApply over the WebSocket: progress to every client, the commands back, the lab in the kernel; labDestroy leaves nothing', async () => {
     const before = kernelState();
-    served = await startServe([], { ...process.env, VNET_STATE_DIR: stateDir });
-    const tab = await WsClient.open(served.url);
-    const otherTab = await WsClient.open(served.url); // a second browser tab that only watches
+    served = await startServe({ env: { ...process.env, VNET_STATE_DIR: stateDir } });
+    const tab = await WsClient.open(new URL(served.url));
+    const otherTab = await WsClient.open(new URL(served.url)); // a second browser tab that only watches
     clients.push(tab, otherTab);
     await engineUp(tab);
     expect((await tab.call('hello')).result.privileged).toBe(true);
@@ -158,8 +130,8 @@ describeKernel('lab methods through the web host (serve + WebSocket + engine, re
 
   it('with an unprivileged engine, labApply comes back as error 1001 with its code intact, and nothing is made', async () => {
     const before = kernelState();
-    unprivileged = await startServe(NOBODY, { ...process.env, VNET_STATE_DIR: stateDir });
-    const tab = await WsClient.open(unprivileged.url);
+    unprivileged = await startServe({ prefix: NOBODY, env: { ...process.env, VNET_STATE_DIR: stateDir } });
+    const tab = await WsClient.open(new URL(unprivileged.url));
     clients.push(tab);
     await engineUp(tab);
     expect((await tab.call('hello')).result.privileged).toBe(false);
