@@ -193,14 +193,12 @@ describeKernel('live view in the browser (serve + engine + renderer, real kernel
       http.get(base, (res) => { res.resume(); resolve(res.statusCode!); }).on('error', reject);
     });
     expect(status).toBe(403);
-    // A second browser page without the cookie or token.
-    const fresh = await browser!.context.browser()?.newContext();
-    if (fresh) {
-      const p = await fresh.newPage();
-      const r = await p.goto(base);
-      expect(r?.status()).toBe(403);
-      await fresh.close();
-    }
+    // A second browser without the cookie or token. (A persistent context has no browser() to
+    // open a fresh context from: this used to be skipped silently.)
+    const fresh = await launchChromium();
+    try {
+      expect((await fresh.page.goto(base))?.status()).toBe(403);
+    } finally { await fresh.close(); }
     const u = new URL(url);
     const wsStatus = await new Promise<number | null>((resolve) => {
       const ws = new WebSocket(`ws://${u.host}/ws`, { headers: { Origin: `http://${u.host}` } });
