@@ -11,14 +11,13 @@ import * as path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeKernel } from '../helpers/world';
+import { ip, ipJson } from '../helpers/ip';
 import { launchChromium, startServe, stopServe, type Browser, type Served } from '../helpers/serve-process';
 import { NOBODY } from '../kernel/engine-helpers';
 
 const root = path.resolve(__dirname, '../..');
 const artifacts = path.join(root, 'test-artifacts');
 const cli = path.join(root, 'dist', 'electron', 'cli.js');
-const ip = (...args: string[]) => execFileSync('ip', args, { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
-const ipJson = <T,>(...args: string[]): T => JSON.parse(ip('-j', ...args)) as T;
 const nsId = (name: string) => `ns:${fs.statSync(`/run/netns/${name}`).ino}`;
 
 // names unlikely to meet other test files' leftovers in a shared world

@@ -10,11 +10,11 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { describeKernel } from '../helpers/world';
+import { ip } from '../helpers/ip';
 import { launchChromium, startServe, stopServe, type Browser, type Served } from '../helpers/serve-process';
 
 const root = path.resolve(__dirname, '../..');
 const artifacts = path.join(root, 'test-artifacts');
-const ip = (...args: string[]) => execFileSync('ip', args, { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
 const nsId = (name: string) => `ns:${fs.statSync(`/run/netns/${name}`).ino}`;
 
 let serve: Served | null = null;

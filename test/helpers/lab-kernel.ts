@@ -4,10 +4,10 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { ipJson } from './ip';
 
 export function ipj(args: string[]): any[] {
-  const out = execFileSync('ip', ['-j', ...args], { encoding: 'utf8' });
-  return out.trim() ? JSON.parse(out) : [];
+  return ipJson<any[]>(...args);
 }
 
 export function sh(argv: string[]): string {

@@ -6,10 +6,10 @@ import * as readline from 'node:readline';
 import * as fs from 'node:fs';
 import { afterAll, beforeAll } from 'vitest';
 import type { Interface, Model, Namespace } from '../../electron/protocol';
+import { ip } from '../helpers/ip';
 
-export function ip(...args: string[]): string {
-  return execFileSync('ip', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
+export { ip };
+
 /** `ip` inside the network namespace of `pid` (how one configures a container from outside). */
 export function ipIn(pid: number, ...args: string[]): string {
   return execFileSync('nsenter', ['-t', String(pid), '-n', 'ip', ...args], { encoding: 'utf8' });

@@ -1,13 +1,12 @@
 // Mutations through the native addon (netlink requests, no `ip` processes), each checked against
 // what iproute2 reports afterwards. Runs in the throwaway world; each test makes its own names.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { afterEach, expect, it } from 'vitest';
 import { describeKernel } from '../helpers/world';
+import { ip, ipJson as ipj } from '../helpers/ip';
 import { native, type MutatingHandle } from '../../native/index';
 
-const ip = (...args: string[]) => execFileSync('ip', args, { encoding: 'utf8' });
-const ipj = (...args: string[]) => JSON.parse(execFileSync('ip', ['-j', ...args], { encoding: 'utf8' }) || '[]');
 const link = (ns: string, dev: string) => ipj('-n', ns, '-d', 'link', 'show', 'dev', dev)[0];
 const netnsNames = () => fs.readdirSync('/run/netns');
 

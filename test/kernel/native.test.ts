@@ -4,10 +4,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { describeKernel } from '../helpers/world';
+import { ip, ipJson as ipj } from '../helpers/ip';
 import { native, type NamespaceHandle, type RawEvent } from '../../native/index';
 
-const ip = (...args: string[]) => execFileSync('ip', args, { encoding: 'utf8' });
-const ipj = (...args: string[]) => JSON.parse(execFileSync('ip', ['-j', ...args], { encoding: 'utf8' }) || '[]');
 
 const made: string[] = [];
 const handles: NamespaceHandle[] = [];
