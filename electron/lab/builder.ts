@@ -69,31 +69,3 @@ async function buildLocked(kernel: LabKernel, raw: unknown[]): Promise<BuildResu
   }
   return { commands: commandLines(actions, CANVAS_LAB), done: Math.min(done, actions.length) };
 }
-
-/** The same, one call per canvas gesture: each returns the command lines it ran. */
-export class Builder {
-  constructor(private readonly kernel: LabKernel) {}
-  private async one(...actions: BuildAction[]): Promise<string[]> { return (await performBuild(this.kernel, actions)).commands; }
-  createNamespace(ns: string) { return this.one({ op: 'ns-add', ns }); }
-  deleteNamespace(ns: string) { return this.one({ op: 'ns-del', ns }); }
-  createBridge(ns: string, name: string) { return this.one({ op: 'bridge-add', ns, name }); }
-  createTunTap(ns: string, name: string, mode: 'tun' | 'tap') { return this.one({ op: 'tuntap-add', ns, name, mode }); }
-  /** A veth pair with ends in any namespaces; `master` makes end B a port of that bridge. */
-  createVethPair(a: { ns: string; name: string }, b: { ns: string; name: string }, master?: string) {
-    const acts: BuildAction[] = [{ op: 'veth-add', ns: a.ns, name: a.name, peerNs: b.ns, peerName: b.name }];
-    if (master) acts.push({ op: 'master', ns: b.ns, name: b.name, master }, { op: 'up', ns: b.ns, name: b.name });
-    return this.one(...acts);
-  }
-  setMaster(ns: string, name: string, master: string | null) { return this.one({ op: 'master', ns, name, master }); }
-  setUp(ns: string, name: string, up: boolean) { return this.one({ op: up ? 'up' : 'down', ns, name }); }
-  setMtu(ns: string, name: string, mtu: number) { return this.one({ op: 'mtu', ns, name, mtu }); }
-  setMac(ns: string, name: string, mac: string) { return this.one({ op: 'mac', ns, name, mac }); }
-  addAddress(ns: string, name: string, address: string) { return this.one({ op: 'addr-add', ns, name, address }); }
-  removeAddress(ns: string, name: string, address: string) { return this.one({ op: 'addr-del', ns, name, address }); }
-  addRoute(ns: string, to: string, via: string | null, dev: string | null = null) {
-    const family = (via ?? to).includes(':') ? 6 : 4;
-    return this.one({ op: 'route-add', ns, to, via, dev, metric: null, family });
-  }
-  setForwarding(ns: string, on: boolean) { return this.one({ op: 'forwarding', ns, on }); }
-  deleteLink(ns: string, name: string) { return this.one({ op: 'link-del', ns, name, kind: 'link' }); }
-}

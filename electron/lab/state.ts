@@ -1,7 +1,7 @@
 // The two sides the planner compares: what a lab wants (Desired, from the lab file) and what the
-// kernel has (Actual, from the engine's model). Both are flat, keyed by "namespace/ifname", with
-// the host namespace called 'host'. Pure: no Node imports.
-import type { InterfaceKind, Model } from '../protocol';
+// kernel has (Actual, read with netlink dumps by native-kernel.ts). Both are flat, keyed by
+// "namespace/ifname", with the host namespace called 'host'. Pure: no Node imports.
+import type { InterfaceKind } from '../protocol';
 import { HOST_NS, canonicalCidr, labAlias, labGroup, parseIp } from './names';
 import type { Lab } from './types';
 
@@ -109,42 +109,6 @@ export interface Actual {
   routes: Map<string, ActualRoute[]>;
   /** ip_forward where known (the model does not carry it; the applier may fill it in). */
   forwarding: Map<string, boolean>;
-}
-
-/** The kernel as the engine's model shows it. Process-only namespaces are left out (labs don't name them). */
-export function actualFromModel(model: Model): Actual {
-  const a: Actual = { namespaces: new Set(), links: new Map(), routes: new Map(), forwarding: new Map() };
-  const nsName = new Map<string, string>();
-  for (const ns of model.namespaces) {
-    if (ns.kind === 'host') nsName.set(ns.id, HOST_NS);
-    else if (ns.kind === 'named' && ns.name) { nsName.set(ns.id, ns.name); a.namespaces.add(ns.name); }
-  }
-  const byId = new Map<string, { ns: string; name: string }>();
-  for (const ns of model.namespaces) {
-    const n = nsName.get(ns.id);
-    if (n === undefined) continue;
-    for (const i of ns.interfaces) byId.set(i.id, { ns: n, name: i.name });
-  }
-  for (const ns of model.namespaces) {
-    const n = nsName.get(ns.id);
-    if (n === undefined) continue;
-    for (const i of ns.interfaces) {
-      a.links.set(key(n, i.name), {
-        ns: n, name: i.name, index: i.index, kind: i.kind, alias: i.alias, group: null, mtu: i.mtu, mac: i.mac,
-        up: i.flags.includes('UP'),
-        master: i.master ? byId.get(i.master)?.name ?? null : null,
-        peer: i.peer ? byId.get(i.peer) ?? null : null,
-        addresses: i.addresses.map(canonicalCidr),
-      });
-    }
-    a.routes.set(n, ns.routes.filter((r) => r.table === 254 && r.type === 'unicast').map((r) => ({
-      to: r.dst === 'default' ? 'default' : canonicalCidr(r.dst),
-      via: r.gateway ? parseIp(r.gateway)?.text ?? r.gateway : null,
-      dev: r.dev ? byId.get(r.dev)?.name ?? null : null,
-      metric: r.metric, family: r.family,
-    })));
-  }
-  return a;
 }
 
 export function emptyActual(): Actual {

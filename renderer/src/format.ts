@@ -15,14 +15,6 @@ export function fmtPps(pps: number): string {
   return `${(pps / 1e6).toFixed(1)}M p/s`;
 }
 
-export function fmtCount(n: number): string {
-  if (n < 1000) return String(n);
-  const u = ['k', 'M', 'G', 'T'];
-  let i = -1, v = n;
-  while (v >= 1000 && i < u.length - 1) { v /= 1000; i++; }
-  return `${v >= 100 ? Math.round(v) : v.toFixed(1)}${u[i]}`;
-}
-
 /** 0 (idle) .. 5 (very busy), from packets per second: drives edge width and animation speed. */
 export function trafficLevel(pps: number): number {
   if (!(pps > 0)) return 0;
