@@ -35,7 +35,10 @@ export function exportScript(lab: Lab, sourceFile?: string): string {
   const down = teardownActions(lab);
   const lines: string[] = [];
   lines.push('#!/bin/sh');
-  lines.push(`# Lab '${lab.name}'${sourceFile ? ` (from ${sourceFile})` : ''}, exported by VNet Studio.`);
+  // The file name comes from the user's file system or a client: a line break in it would end the
+  // comment and put the rest into a script run as root.
+  const from = sourceFile ? ` (from ${sourceFile.replace(/[\x00-\x1f\x7f]/g, '?')})` : '';
+  lines.push(`# Lab '${lab.name}'${from}, exported by VNet Studio.`);
   if (lab.description) for (const l of lab.description.split('\n')) lines.push(`# ${l}`);
   lines.push('# Run as root:  sh THIS_FILE        builds the lab');
   lines.push('#               sh THIS_FILE down   takes it down again');

@@ -111,6 +111,11 @@ describe('lab file: the example', () => {
     expect(s).toContain('  ip link del br-rooms');
     expect(s).toContain('\nip -n red route add default via 10.20.0.1\n');
   });
+
+  test('export: a file name with line breaks stays inside its comment (the script runs as root)', () => {
+    const s = exportScript(parseLab(example), 'x\nreboot\r\n.yaml');
+    expect(s.split('\n').filter((l) => /reboot/.test(l))).toEqual([expect.stringMatching(/^# Lab 'two-rooms' \(from x.reboot..\.yaml\)/)]);
+  });
 });
 
 describe('lab names and addresses', () => {
