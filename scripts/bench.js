@@ -10,7 +10,7 @@ const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
-const SECTIONS = ['engine', 'labs', 'renderer', 'latency'];
+const SECTIONS = ['engine', 'labs', 'renderer', 'latency', 'article'];
 
 const root = path.resolve(__dirname, '..');
 if (process.getuid() !== 0) {
