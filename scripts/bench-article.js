@@ -66,19 +66,20 @@ async function iperf(engine, frames, sc) {
   const server = spawn('ip', ['netns', 'exec', sc.server, 'iperf3', '-s', '-1', '-B', sc.addr], { stdio: 'ignore' });
   try {
     const id = ifaceId(engine.model(), sc.rx[0], sc.rx[1]).id;
-    let res; let before; let from;
+    let res; let before; let from; let j = null;
     for (let attempt = 0; attempt < 50; attempt++) {
       before = ifaceId(engine.model(), sc.rx[0], sc.rx[1]).stats.rxBytes;
       from = frames.length;
       res = await run(['ip', 'netns', 'exec', sc.client, 'iperf3', '-c', sc.addr, '-t', String(SECONDS), '-J']);
-      if (res.code === 0) break;
+      // iperf3 -J exits 0 even when it could not connect: the JSON's "error" says so
+      try { j = JSON.parse(res.out); } catch { j = null; }
+      if (res.code === 0 && j && !j.error && j.end?.sum_received) break;
       await sleep(100); // server not listening yet
     }
-    if (res.code !== 0) throw new Error(`iperf3 client in ${sc.client}: ${res.out.slice(0, 300)} ${res.err}`);
+    if (!j?.end?.sum_received) throw new Error(`iperf3 client in ${sc.client} (exit ${res.code}): ${j?.error ?? res.out.slice(0, 300)} ${res.err}`);
     const upto = frames.length;
     await sleep(350); // let the engine read the counters once more after the end
     const after = ifaceId(engine.model(), sc.rx[0], sc.rx[1]).stats.rxBytes;
-    const j = JSON.parse(res.out);
     // rates of `id` in every frame during the run (a frame not listing it means rate 0)
     const rates = frames.slice(from, upto).map((f) => { const k = f.ids.indexOf(id); return k < 0 ? 0 : f.rates[k * 4 + 2]; });
     const sorted = rates.filter((x) => x > 0).sort((a, b) => a - b);
