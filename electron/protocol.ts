@@ -25,6 +25,10 @@ export const STATS_FIELDS = [
 export interface TunOwner { pid: number; comm: string }
 export interface TunInfo { mode: 'tun' | 'tap'; persistent: boolean; owners: TunOwner[] }
 
+/** What the app makes carries an alias (IFLA_IFALIAS) of this prefix and the lab's name
+ *  (`vnet-studio:two-rooms`, `vnet-studio:canvas` for the canvas): Interface.alias shows it. */
+export const ALIAS_PREFIX = 'vnet-studio:';
+
 export interface Interface {
   id: string;              // `${namespaceId}/if:${index}`
   index: number;

@@ -8,6 +8,7 @@ import type { LabKernel } from './apply';
 import { commandLines } from './commands';
 import { lockLab, readJournal, writeJournal } from './journal';
 import { emptyRecord, type LabRecord } from './plan';
+import { labAlias } from './names';
 import { validateAction } from './validate-action';
 
 export const CANVAS_LAB = 'canvas';
@@ -44,7 +45,7 @@ async function buildLocked(kernel: LabKernel, raw: unknown[]): Promise<BuildResu
   const performed: BuildAction[] = [];
   const withMarks = actions.flatMap((a): BuildAction[] => {
     // what the canvas creates gets the canvas mark (as a lab's objects get the lab's)
-    const mark = `vnet-studio:${CANVAS_LAB}`;
+    const mark = labAlias(CANVAS_LAB);
     if (a.op === 'veth-add') return [a, { op: 'alias', ns: a.ns, name: a.name, alias: mark }, { op: 'alias', ns: a.peerNs, name: a.peerName, alias: mark }];
     return [a];
   });

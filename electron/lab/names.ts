@@ -2,10 +2,10 @@
 // checks and normal forms of names and addresses a lab file holds. The checks live in
 // electron/protocol.ts (pure, so the renderer's inline checks use the very same rules) and are
 // re-exported here for the lab code.
-import { IFNAME_MAX, ifnameError } from '../protocol';
+import { ALIAS_PREFIX, IFNAME_MAX, ifnameError } from '../protocol';
 
 export {
-  IFNAME_MAX, NSNAME_MAX, LABNAME_MAX, ifnameError, nsnameError, labnameError,
+  ALIAS_PREFIX, IFNAME_MAX, NSNAME_MAX, LABNAME_MAX, ifnameError, nsnameError, labnameError,
   parseIPv4, parseIPv6, formatIPv6, parseIp, parseCidr, isNetwork, canonicalCidr, macError, MTU_MIN, MTU_MAX,
   type ParsedIp, type ParsedCidr,
 } from '../protocol';
@@ -40,9 +40,8 @@ export function bridgePortName(lab: string, bridge: string, other: { namespace: 
 
 /** The mark every interface a lab makes carries (IFLA_IFALIAS). */
 export function labAlias(lab: string): string {
-  return `vnet-studio:${lab}`;
+  return `${ALIAS_PREFIX}${lab}`;
 }
-export const ALIAS_PREFIX = 'vnet-studio:';
 
 /**
  * The lab's netdev group (IFLA_GROUP). Unlike the alias, which the kernel applies only in a

@@ -12,7 +12,7 @@ import type { Action } from './actions';
 import { KernelRefusal, type LabKernel, type ReadHint } from './apply';
 import { commandsFor } from './commands';
 import { scanNamed } from '../engine/namespaces';
-import { ALIAS_PREFIX, HOST_NS, canonicalCidr, labGroup, parseIp } from './names';
+import { ALIAS_PREFIX, HOST_NS, canonicalCidr, labAlias, labGroup, parseIp } from './names';
 import { key, type Actual, type ActualLink, type ActualRoute } from './state';
 
 const run = promisify(execFile);
@@ -323,7 +323,7 @@ export class NativeLabKernel implements LabKernel {
 
   /** The netlink ops of one action, and the namespace whose handle performs them. */
   private toNative(a: Action, lab: string): { ns: string; ops: NativeOp[] } {
-    const alias = `vnet-studio:${lab}`;
+    const alias = labAlias(lab);
     const group = labGroup(lab);
     const markOps = (dev: string): NativeOp[] => (crashAfterCreate() ? [] : [{ op: 'setLink', dev, alias }]);
     switch (a.op) {

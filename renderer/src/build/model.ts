@@ -3,10 +3,9 @@
 // need, default names that do not collide, and the input checks the inspector and dialogs show
 // inline (the engine checks everything again: it is the boundary).
 import type { TopologyState, IfaceEntry } from '../store/topology';
-import { MTU_MAX, MTU_MIN, nsnameError as protocolNsnameError, parseIp, parseIPv4 } from '../../../electron/protocol';
+import { ALIAS_PREFIX, MTU_MAX, MTU_MIN, nsnameError as protocolNsnameError, parseIp, parseIPv4 } from '../../../electron/protocol';
 
 export const HOST = 'host';
-export const APP_MARK = 'vnet-studio:';
 
 /** The BuildAction name of a namespace: 'host', the netns name, or null (a process namespace
  *  has no name the engine could address). */
@@ -26,7 +25,7 @@ export function nsIdOf(t: Pick<TopologyState, 'namespaces'>, key: string): strin
   return null;
 }
 
-export const isAppMade = (i: Pick<IfaceEntry, 'alias'>): boolean => !!i.alias && i.alias.startsWith(APP_MARK);
+export const isAppMade = (i: Pick<IfaceEntry, 'alias'>): boolean => !!i.alias && i.alias.startsWith(ALIAS_PREFIX);
 export const isAdminUp = (i: Pick<IfaceEntry, 'flags' | 'state'>): boolean => i.flags.includes('UP') || (i.flags.length === 0 && i.state === 'up');
 
 /** Link names in one namespace (by BuildAction name). */
