@@ -3,7 +3,7 @@
 // If Electron's binary is not installed (e.g. installed with ELECTRON_SKIP_BINARY_DOWNLOAD=1, or a
 // headless machine), say so and point at the browser version instead of failing obscurely.
 'use strict';
-const { spawn } = require('node:child_process');
+const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -15,11 +15,23 @@ if (!fs.existsSync(main)) {
 }
 
 // node_modules/electron/index.js resolves the binary's path, and throws when it was never downloaded.
-let electronBin = null;
-try {
-  electronBin = require(path.join(root, 'node_modules', 'electron'));
-} catch { /* not installed or no binary */ }
-if (typeof electronBin !== 'string' || !fs.existsSync(electronBin)) {
+function findElectron() {
+  try {
+    const bin = require(path.join(root, 'node_modules', 'electron'));
+    return typeof bin === 'string' && fs.existsSync(bin) ? bin : null;
+  } catch { return null; /* not installed or no binary */ }
+}
+let electronBin = findElectron();
+// npm may not have run Electron's own install script (npm 11 asks before running dependencies'
+// scripts), so the binary was never downloaded: fetch it once now, so `npm start` is one command.
+const installer = path.join(root, 'node_modules', 'electron', 'install.js');
+if (!electronBin && !process.env.ELECTRON_SKIP_BINARY_DOWNLOAD && fs.existsSync(installer)) {
+  console.error('vnet-studio: the Electron binary is not installed yet; downloading it (once)…');
+  spawnSync(process.execPath, [installer], { stdio: 'inherit', timeout: 300_000 });
+  delete require.cache[require.resolve(path.join(root, 'node_modules', 'electron'))];
+  electronBin = findElectron();
+}
+if (!electronBin) {
   console.error([
     'vnet-studio: the Electron binary is not installed, so the desktop window cannot open.',
     '  To get it:        node node_modules/electron/install.js   (downloads Electron)',
