@@ -760,7 +760,7 @@ export class Engine extends EventEmitter {
       // Only interfaces the model knows (a brand-new one waits for its newlink to be applied).
       const known = this.m.linksOf(r.id);
       if (!known) continue;
-      r.rates.begin(parts);
+      r.rates.begin(parts, t);
       for (let i = 0; i < ifindex.length; i++) {
         if (known.has(ifindex[i])) r.rates.add(ifindex[i], values, i * 8, idOf);
       }

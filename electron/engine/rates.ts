@@ -11,15 +11,24 @@ const N = 8;
 interface Prev { values: Float64Array; busy: boolean; gen: number; id: string }
 
 /** The frame being built by one sweep. */
-export interface FrameParts { secs: number; ids: string[]; stats: number[]; rates: number[] }
+export interface FrameParts { ids: string[]; stats: number[]; rates: number[] }
 
-/** One namespace's (or any key space's) previous samples. */
+/** One namespace's (or any key space's) previous samples. It keeps its own clock: a namespace whose
+ *  read failed or was skipped in a sweep is timed from its own last read, so the bytes of several
+ *  intervals are never divided by one interval (that showed 10x rates under load). */
 export class RateTracker<K = string> {
   private prev = new Map<K, Prev>();
   private gen = 0;
   private out: FrameParts | null = null;
+  private lastT: number | null = null;
+  private secs = 0;
 
-  begin(out: FrameParts): void { this.gen++; this.out = out; }
+  /** `t`: the monotonic time (ms) at which this key space's counters were read. */
+  begin(out: FrameParts, t: number): void {
+    this.secs = this.lastT === null ? 0 : (t - this.lastT) / 1000;
+    this.lastT = t;
+    this.gen++; this.out = out;
+  }
 
   /** One interface's 8 counters, `v[off .. off+7]`; `idOf` names it (called once per key). */
   add(key: K, v: ArrayLike<number>, off: number, idOf: (key: K) => string): void {
@@ -38,9 +47,10 @@ export class RateTracker<K = string> {
       const pv = p.values;
       for (let k = 0; k < N; k++) if (pv[k] !== v[off + k]) { changed = true; break; }
       // A counter going backwards is a new device behind a reused ifindex: no rate this time.
-      if (changed && c.secs > 0 && v[off] >= pv[0] && v[off + 1] >= pv[1] && v[off + 2] >= pv[2] && v[off + 3] >= pv[3]) {
-        r0 = (v[off] - pv[0]) / c.secs; r1 = (v[off + 1] - pv[1]) / c.secs;
-        r2 = (v[off + 2] - pv[2]) / c.secs; r3 = (v[off + 3] - pv[3]) / c.secs;
+      if (changed && this.secs > 0 && v[off] >= pv[0] && v[off + 1] >= pv[1] && v[off + 2] >= pv[2] && v[off + 3] >= pv[3]) {
+        const secs = this.secs;
+        r0 = (v[off] - pv[0]) / secs; r1 = (v[off + 1] - pv[1]) / secs;
+        r2 = (v[off + 2] - pv[2]) / secs; r3 = (v[off + 3] - pv[3]) / secs;
       }
       if (changed) for (let k = 0; k < N; k++) pv[k] = v[off + k];
       p.gen = this.gen;
@@ -67,7 +77,7 @@ export class FrameClock {
   begin(t: number): { parts: FrameParts; intervalMs: number } {
     const intervalMs = this.lastT === null ? 0 : t - this.lastT;
     this.lastT = t;
-    return { parts: { secs: intervalMs / 1000, ids: [], stats: [], rates: [] }, intervalMs };
+    return { parts: { ids: [], stats: [], rates: [] }, intervalMs };
   }
 }
 
@@ -77,7 +87,7 @@ export class SimpleRates {
   private tracker = new RateTracker<string>();
   frame(samples: ReadonlyMap<string, ArrayLike<number>>, t: number, wall: number): CounterFrame {
     const { parts, intervalMs } = this.clock.begin(t);
-    this.tracker.begin(parts);
+    this.tracker.begin(parts, t);
     for (const [id, v] of samples) this.tracker.add(id, v, 0, (k) => k);
     this.tracker.end();
     return { t: wall, intervalMs, ids: parts.ids, stats: parts.stats, rates: parts.rates };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SimpleRates as RateTracker } from '../../electron/engine/rates';
+import { FrameClock, RateTracker as NsRates, SimpleRates as RateTracker } from '../../electron/engine/rates';
 
 const v = (...n: number[]) => [...n, ...Array(8 - n.length).fill(0)];
 
@@ -41,5 +41,24 @@ describe('engine counter frames', () => {
     r.frame(new Map(), 200, 0);
     f = r.frame(new Map([['a', v(5, 5, 5, 5)]]), 300, 0);
     expect(f.ids).toEqual(['a']); // new again
+  });
+
+  it('times each namespace from its own last read: a namespace skipped in a sweep gets no inflated rate', () => {
+    const clock = new FrameClock();
+    const a = new NsRates<number>(); const b = new NsRates<number>();
+    const sweep = (t: number, reads: [NsRates<number>, number][]) => {
+      const { parts } = clock.begin(t);
+      for (const [tracker, rxBytes] of reads) {
+        tracker.begin(parts, t); tracker.add(1, v(0, 0, rxBytes), 0, () => (tracker === a ? 'a' : 'b')); tracker.end();
+      }
+      return parts;
+    };
+    sweep(0, [[a, 0], [b, 0]]);
+    sweep(100, [[a, 100]]);                     // b's read failed in this sweep
+    const parts = sweep(200, [[a, 200], [b, 200]]);
+    // both moved 1,000 B/s; b's 200 bytes span 200 ms, not the 100 ms since the last sweep
+    expect(parts.ids).toEqual(['a', 'b']);
+    expect(parts.rates[2]).toBeCloseTo(1000);
+    expect(parts.rates[6]).toBeCloseTo(1000);
   });
 });
