@@ -11,6 +11,7 @@ import { PlanConflict } from './lab/plan';
 import { parseLab } from './lab/parse';
 import { LabError } from './lab/types';
 import { NativeLabKernel } from './lab/native-kernel';
+import { labPrivilegeError } from './lab/privilege';
 
 export const usage = `usage: vnet-studio lab <command> [options]
 
@@ -42,6 +43,13 @@ function progressPrinter(quiet: boolean): ((p: Progress) => void) | undefined {
     }
     if (tty && p.done === p.total) process.stderr.write('\n');
   };
+}
+
+/** Thrown when this process may not change the kernel: said plainly, before anything changed. */
+class NotPrivileged extends Error {}
+function needRoot(what: string): void {
+  const why = labPrivilegeError(`vnet-studio lab ${what}`);
+  if (why) throw new NotPrivileged(why);
 }
 
 async function kernel() {
@@ -79,9 +87,11 @@ export async function main(argv: string[]): Promise<number> {
           for (const l of commandLines(buildActions(lab), lab.name)) process.stdout.write(`${l}\n`);
           return 0;
         }
+        const dryRun = cmd === 'plan' || flags.has('--dry-run');
+        if (!dryRun) needRoot('apply');
         const k = await kernel();
         try {
-          const r = await applyLab(lab, k, { file: path.resolve(args[0]), dryRun: cmd === 'plan' || flags.has('--dry-run'), onProgress: progressPrinter(quiet) });
+          const r = await applyLab(lab, k, { file: path.resolve(args[0]), dryRun, onProgress: progressPrinter(quiet) });
           for (const n of r.notes) process.stderr.write(`note: ${n}\n`);
           for (const l of r.commands) process.stdout.write(`${l}\n`);
           const verb = cmd === 'plan' || flags.has('--dry-run') ? 'would make' : 'made';
@@ -92,6 +102,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'destroy': {
         if (args.length !== 1) break;
         const name = fs.existsSync(args[0]) ? readLab(args[0]).name : args[0];
+        needRoot('destroy');
         const k = await kernel();
         try {
           const r = await destroyLab(name, k, { onProgress: progressPrinter(quiet) });
@@ -102,6 +113,7 @@ export async function main(argv: string[]): Promise<number> {
         } finally { k.close(); }
       }
       case 'recover': {
+        needRoot('recover');
         const k = await kernel();
         try {
           const labs = await recoverInterrupted(k);
@@ -125,7 +137,7 @@ export async function main(argv: string[]): Promise<number> {
       }
     }
   } catch (e) {
-    if (e instanceof LabError || e instanceof PlanConflict) { process.stderr.write(`${e.message}\n`); return 1; }
+    if (e instanceof LabError || e instanceof PlanConflict || e instanceof NotPrivileged) { process.stderr.write(`${e.message}\n`); return 1; }
     const err = e as Error;
     process.stderr.write(`vnet-studio lab ${cmd}: ${err.message}\n`);
     return 1;
