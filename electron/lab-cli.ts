@@ -12,6 +12,7 @@ import { parseLab } from './lab/parse';
 import { LabError } from './lab/types';
 import { NativeLabKernel } from './lab/native-kernel';
 import { labPrivilegeError } from './lab/privilege';
+import { printable } from './lab/names';
 
 export const usage = `usage: vnet-studio lab <command> [options]
 
@@ -125,8 +126,10 @@ export async function main(argv: string[]): Promise<number> {
         const labs = listJournals();
         if (!labs.length) process.stdout.write(`no labs applied on this machine (journal: ${journalDir()})\n`);
         for (const j of labs) {
-          const state = j.state === 'applied' ? '' : `  [${j.state}: interrupted; run: vnet-studio lab destroy ${j.lab}]`;
-          process.stdout.write(`${j.lab}  ${j.namespaces.length} namespaces, ${j.links.length} interfaces  ${j.file ?? ''}${state}\n`);
+          // the journal keeps what a client sent as the file name: printed only made printable
+          const lab = printable(j.lab);
+          const state = j.state === 'applied' ? '' : `  [${printable(j.state)}: interrupted; run: vnet-studio lab destroy ${lab}]`;
+          process.stdout.write(`${lab}  ${j.namespaces.length} namespaces, ${j.links.length} interfaces  ${printable(j.file ?? '')}${state}\n`);
         }
         const shipped = path.resolve(__dirname, '..', '..', 'assets', 'labs');
         if (fs.existsSync(shipped)) {

@@ -2,7 +2,7 @@
 // app (`sh lab.sh`, as root) and takes it down again (`sh lab.sh down`).
 import { commandsFor, shellLine } from './commands';
 import type { Action } from './actions';
-import { HOST_NS } from './names';
+import { HOST_NS, printable } from './names';
 import { planLab } from './plan';
 import { desiredFromLab, emptyActual } from './state';
 import type { Lab } from './types';
@@ -37,7 +37,7 @@ export function exportScript(lab: Lab, sourceFile?: string): string {
   lines.push('#!/bin/sh');
   // The file name comes from the user's file system or a client: a line break in it would end the
   // comment and put the rest into a script run as root.
-  const from = sourceFile ? ` (from ${sourceFile.replace(/[\x00-\x1f\x7f]/g, '?')})` : '';
+  const from = sourceFile ? ` (from ${printable(sourceFile)})` : '';
   lines.push(`# Lab '${lab.name}'${from}, exported by VNet Studio.`);
   if (lab.description) for (const l of lab.description.split('\n')) lines.push(`# ${l}`);
   lines.push('# Run as root:  sh THIS_FILE        builds the lab');

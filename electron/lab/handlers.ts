@@ -8,7 +8,7 @@ import { performBuild } from './builder';
 import { commandLines } from './commands';
 import { exportScript } from './export';
 import { listJournals } from './journal';
-import { labnameError } from './names';
+import { labnameError, printable } from './names';
 import { NativeLabKernel } from './native-kernel';
 import { parseLab, parseLabIssues } from './parse';
 import { PlanConflict } from './plan';
@@ -31,7 +31,9 @@ function labText(method: string, params: unknown): { text: string; file: string 
   if (typeof p.text !== 'string') invalid(`${method}: "text" must be a string`);
   if (p.text.length > MAX_TEXT) invalid(`${method}: "text" is larger than ${MAX_TEXT} bytes`);
   if (p.file !== undefined && (typeof p.file !== 'string' || p.file.length > 4096)) invalid(`${method}: "file" must be a string`);
-  return { text: p.text, file: (p.file as string | undefined) ?? 'lab.yaml' };
+  // the file name is only a label (errors, journal, `lab list`): kept printable, so a client cannot
+  // put terminal escape sequences into what the CLI later prints
+  return { text: p.text, file: printable((p.file as string | undefined) ?? 'lab.yaml') };
 }
 
 function parseOrInvalid(text: string, file: string) {
@@ -137,7 +139,7 @@ export function registerLabMethods(server: JSONRPCServer, notify: (method: 'labP
   server.addMethod('labList', (params): R<'labList'> => {
     if (params !== undefined && params !== null) fields('labList', params, []);
     return {
-      labs: listJournals().map((j) => ({ name: j.lab, file: j.file, state: j.state, namespaces: j.namespaces, links: j.links, updated: j.updated })),
+      labs: listJournals().map((j) => ({ name: j.lab, file: j.file === null ? null : printable(j.file), state: j.state, namespaces: j.namespaces, links: j.links, updated: j.updated })),
     };
   });
   const actionsOf = (method: string, params: unknown) => {

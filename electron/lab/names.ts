@@ -56,3 +56,11 @@ export function labGroup(lab: string): number {
   for (let i = 0; i < text.length; i++) { h ^= text.charCodeAt(i) & 0xff; h = Math.imul(h, 0x01000193) >>> 0; }
   return 0x40000000 + (h % 0x40000000);
 }
+
+/** Text a client or a journal supplied (a lab file's path), made safe to print: control characters
+ *  (C0, DEL, C1 — terminal escape sequences start with them), line/paragraph separators and
+ *  bidirectional overrides become '?', so it cannot move the cursor, recolour or rewrite what a
+ *  terminal shows, nor break a line of a script comment. */
+export function printable(s: string): string {
+  return s.replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, '?');
+}
