@@ -6,7 +6,7 @@ interface Command { main(argv: string[]): Promise<number>; usage?: string }
 
 const COMMANDS: Record<string, { load: () => Command; summary: string }> = {
   inspect: { load: () => require('./engine/inspect-cli') as Command, summary: 'print the machine\'s virtual network (--json, --watch)' },
-  engine: { load: () => require('./engine/engine-cli') as Command, summary: 'run the engine process (--stdio: JSON-RPC 2.0 on stdin/stdout)' },
+  engine: { load: () => require('./engine-process') as Command, summary: 'run the engine process (--stdio: JSON-RPC 2.0 on stdin/stdout)' },
   serve: { load: () => require('./serve-cli') as Command, summary: 'serve the app to a browser (127.0.0.1 + token)' },
   lab: { load: () => require('./lab-cli') as Command, summary: 'lab files: validate | plan | apply | destroy | export | list | recover' },
 };

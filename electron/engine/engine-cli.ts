@@ -1,10 +1,12 @@
 // `vnet-studio engine --stdio`: the engine process. JSON-RPC 2.0, one message per line on
 // stdin/stdout; logs on stderr only (stdout carries nothing but protocol). Ends cleanly (exit 0)
 // on stdin end, SIGTERM/SIGINT, or a `shutdown` request: unsubscribes, closes every handle.
+// The command itself is electron/engine-process.ts, which passes in the connection with the lab
+// methods: the engine layer does not import the layers above it.
 import { parseArgs } from 'node:util';
 import * as readline from 'node:readline';
 import { Engine, defaultSampleHz } from './index';
-import { createEngineConnection } from './server';
+import type { ConnectionOptions, EngineConnection } from './server';
 
 export const usage = `usage: vnet-studio engine --stdio [--sample-hz HZ] [--rescan-ms MS] [--reconcile-ms MS]
   Runs the engine, speaking JSON-RPC 2.0 (newline-delimited) on stdin/stdout.
@@ -20,7 +22,10 @@ function num(name: string, v: string | undefined, min: number, max: number): num
   return n;
 }
 
-export async function main(argv: string[]): Promise<number> {
+/** Builds the protocol connection for the engine process (createEngineConnection plus extensions). */
+export type ConnectEngine = (engine: Engine, send: (msg: object) => void, opts: ConnectionOptions) => EngineConnection;
+
+export async function runEngineProcess(argv: string[], connect: ConnectEngine): Promise<number> {
   let sampleHz: number | undefined; let rescanMs: number | undefined; let reconcileMs: number | undefined;
   try {
     const { values } = parseArgs({ args: argv, options: {
@@ -63,7 +68,7 @@ export async function main(argv: string[]): Promise<number> {
   // responses never are.
   const STDOUT_LIMIT = 4 << 20;
   let dropping = false;
-  const conn = createEngineConnection(engine, (msg) => {
+  const conn = connect(engine, (msg) => {
     if ((msg as { method?: string }).method === 'counters' && process.stdout.writableLength > STDOUT_LIMIT) {
       if (!dropping) log('stdout is not being read: dropping counter frames until it drains');
       dropping = true;

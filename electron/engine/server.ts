@@ -1,14 +1,14 @@
 // The engine's side of the protocol: JSON-RPC 2.0 request handling (by the json-rpc-2.0 package)
 // plus the delta/counters/status notifications, over any transport that moves JSON messages.
 // `engine --stdio` wires it to newline-delimited stdin/stdout; tests and in-process hosts call
-// `createEngineConnection` directly.
+// `createEngineConnection` directly. Layers above the engine (the lab methods) add their methods
+// through the `extend` hook, so this file never imports them (see electron/engine-process.ts).
 //
 // Every request is validated here (the engine is the privileged boundary): params must have
 // exactly the expected fields and types, and errors name the field that is wrong.
 import { JSONRPCErrorException, JSONRPCServer, createJSONRPCErrorResponse, type JSONRPCRequest } from 'json-rpc-2.0';
 import { ErrorCodes, isObject, jsonRpcShapeError, type Methods, type Notifications } from '../protocol';
 import { Engine, MAX_HZ, MIN_HZ } from './index';
-import { registerLabMethods } from '../lab/handlers';
 
 export interface EngineConnection {
   /** One incoming message: a JSON text (one line / one frame) or an already parsed value. */
@@ -20,6 +20,9 @@ export interface EngineConnection {
 export interface ConnectionOptions {
   /** Called after answering a `shutdown` request (engine-process control; hosts do not relay it). */
   onShutdown?: () => void;
+  /** Adds methods from a layer above the engine; `notify` sends a notification on this connection
+   *  (nothing once it is closed). */
+  extend?: (server: JSONRPCServer, notify: <K extends keyof Notifications>(method: K, params: Notifications[K]) => void) => void;
 }
 
 function invalid(msg: string): never { throw new JSONRPCErrorException(msg, ErrorCodes.InvalidParams); }
@@ -64,9 +67,7 @@ export function createEngineConnection(engine: Engine, send: (msg: object) => vo
     return { ok: true };
   });
 
-  // Lab files and canvas building: protocol.ts LabMethods, handled in electron/lab/handlers.ts.
-  registerLabMethods(server, (method, params) => { if (!closed) send({ jsonrpc: '2.0', method, params }); },
-    { privileged: engine.status().privileged, afterChange: () => { void engine.recheckLinks(); } });
+  opts.extend?.(server, (method, params) => { if (!closed) send({ jsonrpc: '2.0', method, params }); });
 
   const notify = <K extends keyof Notifications>(method: K) => (params: Notifications[K]) => {
     if (!closed) send({ jsonrpc: '2.0', method, params });

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { describeKernel } from '../helpers/world';
 import { links, markedLinks, ping, sh, tmpStateDir, until } from '../helpers/lab-kernel';
 import { Engine } from '../../electron/engine/index';
-import { createEngineConnection, type EngineConnection } from '../../electron/engine/server';
+import type { EngineConnection } from '../../electron/engine/server';
+import { createEngineProcessConnection } from '../../electron/engine-process';
 
 const example = readFileSync(path.join(__dirname, '../../assets/labs/two-rooms.yaml'), 'utf8');
 
@@ -24,7 +25,7 @@ describeKernel('lab methods over the protocol', () => {
   beforeAll(async () => {
     tmpStateDir();
     engine = await Engine.start({ sampleHz: 0 });
-    conn = createEngineConnection(engine, (m: any) => {
+    conn = createEngineProcessConnection(engine, (m: any) => {
       if ('id' in m && pending.has(m.id)) { pending.get(m.id)!(m); pending.delete(m.id); } else if (m.method) notes.push(m);
     });
   });
