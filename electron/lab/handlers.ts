@@ -1,13 +1,13 @@
 // The engine's lab and canvas-building methods (protocol LabMethods), registered on the engine's
 // JSON-RPC server by electron/engine/server.ts. Every request is validated here; lab runs are
 // serialized (one kernel change set at a time); progress goes out as `labProgress` notifications.
-import { JSONRPCErrorException, type JSONRPCServer } from 'json-rpc-2.0';
+import { JSONRPCErrorCode, JSONRPCErrorException, type JSONRPCServer } from 'json-rpc-2.0';
 import { ErrorCodes, isObject, type LabMethods, type LabProgress } from '../protocol';
 import { applyLab, destroyLab, KernelRefusal, recoverInterrupted, type LabKernel } from './apply';
 import { performBuild } from './builder';
 import { commandLines } from './commands';
 import { exportScript } from './export';
-import { listJournals } from './journal';
+import { LabBusy, listJournals } from './journal';
 import { labnameError, printable } from './names';
 import { NativeLabKernel } from './native-kernel';
 import { parseLab, parseLabIssues } from './parse';
@@ -29,7 +29,7 @@ function fields(method: string, params: unknown, required: string[], optional: s
 function labText(method: string, params: unknown): { text: string; file: string } {
   const p = fields(method, params, ['text'], ['file']);
   if (typeof p.text !== 'string') invalid(`${method}: "text" must be a string`);
-  if (p.text.length > MAX_TEXT) invalid(`${method}: "text" is larger than ${MAX_TEXT} bytes`);
+  if (Buffer.byteLength(p.text, 'utf8') > MAX_TEXT) invalid(`${method}: "text" is larger than ${MAX_TEXT} bytes (UTF-8)`);
   if (p.file !== undefined && (typeof p.file !== 'string' || p.file.length > 4096)) invalid(`${method}: "file" must be a string`);
   // the file name is only a label (errors, journal, `lab list`): kept printable, so a client cannot
   // put terminal escape sequences into what the CLI later prints
@@ -43,14 +43,30 @@ function parseOrInvalid(text: string, file: string) {
   }
 }
 
-/** Maps lab failures to protocol errors: conflicts and kernel refusals name the object. */
-async function guarded<T>(f: () => Promise<T>): Promise<T> {
-  try { return await f(); } catch (e) {
-    if (e instanceof JSONRPCErrorException) throw e;
-    if (e instanceof PlanConflict) throw new JSONRPCErrorException(e.message, ErrorCodes.Conflict);
-    if (e instanceof KernelRefusal || (e as { cause?: unknown }).cause instanceof KernelRefusal) throw new JSONRPCErrorException((e as Error).message, ErrorCodes.KernelRefused);
-    throw new JSONRPCErrorException((e as Error).message, ErrorCodes.KernelRefused);
+/** Did the system refuse (an errno from the native layer or a syscall), here or in a cause? */
+function systemRefusal(e: unknown): boolean {
+  for (let c = e, depth = 0; c && typeof c === 'object' && depth < 8; c = (c as { cause?: unknown }).cause, depth++) {
+    if (c instanceof KernelRefusal) return true;
+    const { errno, code } = c as { errno?: unknown; code?: unknown };
+    if (typeof errno === 'number' && typeof code === 'string') return true;
   }
+  return false;
+}
+
+/** Maps a lab failure to a protocol error. Conflicts and kernel refusals name the object; anything
+ *  else (no errno: a bug, a broken invariant) is an internal error — said so, and logged with its
+ *  stack to stderr, not passed off as the kernel's refusal. */
+export function labRpcError(method: string, e: unknown): JSONRPCErrorException {
+  if (e instanceof JSONRPCErrorException) return e;
+  if (e instanceof PlanConflict || e instanceof LabBusy) return new JSONRPCErrorException(e.message, ErrorCodes.Conflict);
+  if (systemRefusal(e)) return new JSONRPCErrorException((e as Error).message, ErrorCodes.KernelRefused);
+  const err = e instanceof Error ? e : new Error(String(e));
+  process.stderr.write(`vnet-studio engine: internal error in ${method}: ${err.stack ?? err.message}\n`);
+  return new JSONRPCErrorException(`${method}: internal error in the engine (a bug, not the kernel's refusal): ${err.message}`, JSONRPCErrorCode.InternalError);
+}
+
+async function guarded<T>(method: string, f: () => Promise<T>): Promise<T> {
+  try { return await f(); } catch (e) { throw labRpcError(method, e); }
 }
 
 let queue: Promise<unknown> = Promise.resolve();
@@ -110,7 +126,7 @@ export function registerLabMethods(server: JSONRPCServer, notify: (method: 'labP
   server.addMethod('labPlan', async (params): Promise<R<'labPlan'>> => {
     const { text, file } = labText('labPlan', params);
     const lab = parseOrInvalid(text, file);
-    return guarded(() => serial(async () => {
+    return guarded('labPlan', () => serial(async () => {
       const r = await applyLab(lab, kernel(), { dryRun: true, file });
       return { lab: r.lab, actions: r.actions, commands: r.commands, notes: r.notes };
     }));
@@ -119,7 +135,7 @@ export function registerLabMethods(server: JSONRPCServer, notify: (method: 'labP
     needPriv('labApply');
     const { text, file } = labText('labApply', params);
     const lab = parseOrInvalid(text, file);
-    return guarded(() => change(async () => {
+    return guarded('labApply', () => change(async () => {
       const r = await applyLab(lab, kernel(), { file, onProgress: (p) => notify('labProgress', { lab: lab.name, ...p }) });
       return { lab: r.lab, actions: r.actions, commands: r.commands, notes: r.notes };
     }));
@@ -131,7 +147,7 @@ export function registerLabMethods(server: JSONRPCServer, notify: (method: 'labP
     const why = labnameError(p.name);
     if (why) invalid(`labDestroy: ${why}`);
     const name = p.name;
-    return guarded(() => change(async () => {
+    return guarded('labDestroy', () => change(async () => {
       const r = await destroyLab(name, kernel(), { onProgress: (pr) => notify('labProgress', { lab: name, ...pr }) });
       return { lab: r.lab, actions: r.actions, commands: r.commands, notes: r.notes };
     }));
@@ -152,6 +168,6 @@ export function registerLabMethods(server: JSONRPCServer, notify: (method: 'labP
   server.addMethod('build', async (params): Promise<R<'build'>> => {
     needPriv('build');
     const actions = actionsOf('build', params);
-    return guarded(() => change(() => performBuild(kernel(), actions)));
+    return guarded('build', () => change(() => performBuild(kernel(), actions)));
   });
 }

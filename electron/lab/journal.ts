@@ -96,6 +96,11 @@ export function listJournals(): JournalFile[] {
   return out;
 }
 
+/** Another live process is changing this lab (a conflict the caller can retry, not a failure). */
+export class LabBusy extends Error {
+  constructor(message: string) { super(message); this.name = 'LabBusy'; }
+}
+
 /**
  * One process at a time changes a lab (the CLI and the engine could both try): an exclusive lock
  * file next to the journal, taken over only when the process that holds it is gone.
@@ -115,7 +120,7 @@ export function lockLab(lab: string): () => void {
       try { holder = fs.readFileSync(file, 'utf8'); } catch { continue; }
       const [pid, start] = holder.split(' ');
       if (Number(pid) !== process.pid && processStart(Number(pid)) === start && start !== undefined) {
-        throw new Error(`lab ${lab} is being changed by another process (pid ${pid}); try again when it is done`);
+        throw new LabBusy(`lab ${lab} is being changed by another process (pid ${pid}); try again when it is done`);
       }
       fs.rmSync(file, { force: true });   // stale: its process is gone (or it is our own)
     }
