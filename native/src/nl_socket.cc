@@ -103,51 +103,24 @@ size_t NlSocket::Recv(const std::string& what) {
   }
 }
 
-std::vector<uint8_t> NlSocket::Dump(MsgBuilder& req, const std::string& what) {
-  for (int attempt = 0; attempt < kDumpRetries; attempt++) {
-    uint32_t seq = ++seq_;
-    req.Header()->nlmsg_seq = seq;
-    req.Header()->nlmsg_flags |= NLM_F_REQUEST | NLM_F_DUMP;
-    Send(req.Data(), req.Size(), what);
-    std::vector<uint8_t> out;
-    bool done = false, interrupted = false;
-    int err = 0;
-    std::string extack;
-    while (!done) {
-      size_t n = Recv(what);
-      ForEachMsg(buf_.data(), n, [&](const nlmsghdr* h) {
-        if (done || h->nlmsg_seq != seq) return;  // stale replies of an earlier request
-        if (h->nlmsg_flags & NLM_F_DUMP_INTR) interrupted = true;
-        if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
-          err = ParseAck(h, &extack);
-          done = true;
-          return;
-        }
-        const uint8_t* p = reinterpret_cast<const uint8_t*>(h);
-        out.insert(out.end(), p, p + NLMSG_ALIGN(h->nlmsg_len));
-      });
-    }
-    if (err) throw SysError(err, what, extack);
-    if (!interrupted) return out;
-  }
-  throw SysError(EINTR, what + ": dump interrupted " + std::to_string(kDumpRetries) +
-                            " times in a row (the kernel's tables kept changing)");
-}
-
-std::vector<uint8_t> NlSocket::Request(MsgBuilder& req, const std::string& what) {
+std::vector<uint8_t> NlSocket::Exchange(MsgBuilder& req, uint16_t flags, const std::string& what,
+                                        bool* interrupted) {
   uint32_t seq = ++seq_;
   req.Header()->nlmsg_seq = seq;
-  req.Header()->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+  req.Header()->nlmsg_flags |= NLM_F_REQUEST | flags;
   Send(req.Data(), req.Size(), what);
   std::vector<uint8_t> out;
-  for (;;) {
+  bool done = false;
+  int err = 0;
+  std::string extack;
+  *interrupted = false;
+  while (!done) {
     size_t n = Recv(what);
-    bool done = false;
-    int err = 0;
-    std::string extack;
     ForEachMsg(buf_.data(), n, [&](const nlmsghdr* h) {
-      if (done || h->nlmsg_seq != seq) return;
-      if (h->nlmsg_type == NLMSG_ERROR) {
+      if (done || h->nlmsg_seq != seq) return;  // stale replies of an earlier request
+      if (h->nlmsg_flags & NLM_F_DUMP_INTR) *interrupted = true;
+      // A dump ends with NLMSG_DONE; a request with NLM_F_ACK with its ack (an NLMSG_ERROR).
+      if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
         err = ParseAck(h, &extack);
         done = true;
         return;
@@ -155,9 +128,24 @@ std::vector<uint8_t> NlSocket::Request(MsgBuilder& req, const std::string& what)
       const uint8_t* p = reinterpret_cast<const uint8_t*>(h);
       out.insert(out.end(), p, p + NLMSG_ALIGN(h->nlmsg_len));
     });
-    if (err) throw SysError(err, what, extack);
-    if (done) return out;
   }
+  if (err) throw SysError(err, what, extack);
+  return out;
+}
+
+std::vector<uint8_t> NlSocket::Dump(MsgBuilder& req, const std::string& what) {
+  for (int attempt = 0; attempt < kDumpRetries; attempt++) {
+    bool interrupted = false;
+    std::vector<uint8_t> out = Exchange(req, NLM_F_DUMP, what, &interrupted);
+    if (!interrupted) return out;
+  }
+  throw SysError(EINTR, what + ": dump interrupted " + std::to_string(kDumpRetries) +
+                            " times in a row (the kernel's tables kept changing)");
+}
+
+std::vector<uint8_t> NlSocket::Request(MsgBuilder& req, const std::string& what) {
+  bool interrupted = false;  // only dumps are marked
+  return Exchange(req, NLM_F_ACK, what, &interrupted);
 }
 
 std::vector<BatchResult> NlSocket::Batch(std::vector<MsgBuilder>& reqs, bool stopOnError) {

@@ -58,6 +58,12 @@ class NlSocket {
   void Send(const void* data, size_t len, const std::string& what);
   // Receives one datagram into buf_; returns its length.
   size_t Recv(const std::string& what);
+  // The one request/reply loop of Dump and Request: sends `req` with NLM_F_REQUEST | `flags` and
+  // collects the reply messages of its sequence number up to the closing NLMSG_DONE or
+  // NLMSG_ERROR (ack); throws SysError if that carries an error. Sets *interrupted if any reply
+  // was marked NLM_F_DUMP_INTR.
+  std::vector<uint8_t> Exchange(MsgBuilder& req, uint16_t flags, const std::string& what,
+                                bool* interrupted);
 
   int fd_;
   uint32_t seq_;
