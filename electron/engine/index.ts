@@ -18,8 +18,13 @@
 // replayed events disagree with it is confirmed by one more read shortly after, and a low-rate
 // reconciliation pass (`reconcileMs`) re-dumps each namespace's links, addresses and routes every
 // few seconds, staggered across namespaces, counting what it had to correct (`stats()`).
+//
+// This file keeps the model's bookkeeping (namespaces, per-namespace job loop, deltas, status); the
+// timing rules that decide when work runs each live in a file of their own: rescan-triggers.ts
+// (when discovery runs), reconcile-turns.ts (whose reconciliation turn it is), counter-sampler.ts
+// (the counter clock), coalesced.ts (discovery and tun-owner scans never overlap nor miss a
+// request); options.ts holds the options and their limits.
 import { EventEmitter } from 'node:events';
-import * as fs from 'node:fs';
 import type { CounterFrame, DeltaBatch, EngineStatus, Model } from '../protocol';
 import type { NamespaceHandle, NativeAddon, RawEvent, RawLink } from '../../native/types';
 import { loadNative } from '../../native/index';
@@ -27,31 +32,18 @@ import { LiveModel, sameLinkState, type NsNeeds } from './model';
 import { discover, type NsInfo } from './namespaces';
 import { FrameClock, RateTracker } from './rates';
 import { assignOwners, scanTunHolders } from './tunowners';
+import { Coalesced } from './coalesced';
+import { CounterSampler } from './counter-sampler';
+import { ReconcileTurns } from './reconcile-turns';
+import { RescanTriggers } from './rescan-triggers';
+import { MAX_HZ, MIN_HZ, defaultReconcileMs, defaultSampleHz, type EngineOptions } from './options';
 import { ifaceId } from './translate';
 import { STATS_FIELDS } from '../protocol';
 
-export const ENGINE_VERSION = '0.1.0';
-export const MIN_HZ = 0.5;
-export const MAX_HZ = 50;
+// The options and their limits live in options.ts; these were always importable from here.
+export { MAX_HZ, MIN_HZ, defaultSampleHz, type EngineOptions };
 
-export interface EngineOptions {
-  /** Counter sample rate, Hz (0.5..50; 0 = no sampling). Default 10 or $VNET_SAMPLE_HZ. */
-  sampleHz?: number;
-  /** /proc rescan period, ms (0 = only on events: /run/netns changes, nsid events, links leaving). Default 1000. */
-  rescanMs?: number;
-  /** Reconciliation period, ms: each namespace's links, addresses and routes are re-dumped once per
-   *  period (one namespace at a time, spread over the period), for what the kernel never announces.
-   *  0 = off (events only). Default 3000 or $VNET_RECONCILE_MS. */
-  reconcileMs?: number;
-  /** SO_RCVBUF for the event sockets (small values force ENOBUFS, for tests). */
-  rcvbuf?: number;
-  /** The addon to use (default: native/index.ts). */
-  native?: NativeAddon;
-  /** Where `ip netns` keeps names. Default /run/netns. */
-  netnsDir?: string;
-  /** Diagnostics (stderr in the engine process). Default: nothing. */
-  log?: (msg: string) => void;
-}
+export const ENGINE_VERSION = '0.1.0';
 
 interface NsRec {
   id: string;
@@ -78,26 +70,6 @@ interface NsRec {
   closed: boolean;
   /** Previous counter samples, by ifindex. */
   rates: RateTracker<number>;
-}
-
-export function defaultSampleHz(): number {
-  const env = process.env.VNET_SAMPLE_HZ;
-  if (env === undefined || env === '') return 10;
-  const hz = Number(env);
-  if (!Number.isFinite(hz) || hz < MIN_HZ || hz > MAX_HZ) {
-    throw new Error(`VNET_SAMPLE_HZ must be a number from ${MIN_HZ} to ${MAX_HZ}, got ${JSON.stringify(env)}`);
-  }
-  return hz;
-}
-
-export function defaultReconcileMs(): number {
-  const env = process.env.VNET_RECONCILE_MS;
-  if (env === undefined || env === '') return 3000;
-  const ms = Number(env);
-  if (!Number.isFinite(ms) || ms < 0 || ms > 3_600_000) {
-    throw new Error(`VNET_RECONCILE_MS must be a number from 0 to 3600000, got ${JSON.stringify(env)}`);
-  }
-  return ms;
 }
 
 /** What the engine did to stay equal to the kernel (diagnostics, status bars, tests). */
@@ -151,10 +123,8 @@ export class Engine extends EventEmitter {
   private readonly clock = new FrameClock();
   private readonly log: (msg: string) => void;
   private readonly netnsDir: string;
-  private readonly rescanMs: number;
-  private readonly reconcileMs: number;
-  private reconcileTimer: NodeJS.Timeout | null = null;
-  private reconcileAt = 0;
+  private readonly rescanTriggers: RescanTriggers;
+  private readonly reconcileTurns: ReconcileTurns<NsRec>;
   private readonly counters: EngineStats = { resyncSignals: 0, resyncDumps: 0, reconcilePasses: 0, reconcileFixes: 0, confirmDumps: 0 };
   private readonly rcvbuf: number | undefined;
   private seq = 0;
@@ -165,14 +135,11 @@ export class Engine extends EventEmitter {
   private unreadableProcs = 0;
   private stopped = false;
   private flushQueued = false;
-  private rescanRunning: Promise<void> | null = null;
-  private rescanAgain = false;
-  private rescanTimer: NodeJS.Timeout | null = null;
-  private quickRescanTimer: NodeJS.Timeout | null = null;
-  private pendingNamedTries = 0;
-  private sampleTimer: NodeJS.Timeout | null = null;
-  private sampling: Promise<void> | null = null;
-  private watcher: fs.FSWatcher | null = null;
+  /** Discovery passes: at most one running and one queued. */
+  private readonly discovery: Coalesced;
+  /** tun/tap owner scans: one at a time, one more if asked meanwhile. */
+  private readonly tunScan: Coalesced;
+  private readonly sampler: CounterSampler;
   private lastEventAt = 0;
   private statusKey = '';
 
@@ -181,13 +148,18 @@ export class Engine extends EventEmitter {
     this.native = opts.native ?? loadNative();
     this.log = opts.log ?? (() => {});
     this.netnsDir = opts.netnsDir ?? '/run/netns';
-    this.rescanMs = opts.rescanMs ?? 1000;
-    this.reconcileMs = opts.reconcileMs ?? defaultReconcileMs();
-    if (!Number.isFinite(this.reconcileMs) || this.reconcileMs < 0) throw new RangeError(`reconcileMs must be 0 or more, got ${this.reconcileMs}`);
+    this.rescanTriggers = new RescanTriggers(this.netnsDir, opts.rescanMs ?? 1000, () => { void this.rescan(); });
+    const reconcileMs = opts.reconcileMs ?? defaultReconcileMs();
+    if (!Number.isFinite(reconcileMs) || reconcileMs < 0) throw new RangeError(`reconcileMs must be 0 or more, got ${reconcileMs}`);
     this.rcvbuf = opts.rcvbuf;
     const hz = opts.sampleHz ?? defaultSampleHz();
     if (hz !== 0) Engine.checkHz(hz);
     this.hz = hz;
+    this.reconcileTurns = new ReconcileTurns<NsRec>(reconcileMs, () => [...this.recs.values()],
+      () => this.stopped || this.discovery.current !== null, (r) => { r.reconcile = true; this.kick(r, {}); });
+    this.discovery = new Coalesced(() => this.rescanOnce(), () => !this.stopped, (err) => this.log(`rescan failed: ${errText(err)}`));
+    this.tunScan = new Coalesced(() => this.scanTunOwnersOnce(), () => !this.stopped, () => { /* scanTunOwnersOnce logs */ });
+    this.sampler = new CounterSampler(() => this.sampleOnce(), this.log);
   }
 
   static checkHz(hz: unknown): number {
@@ -216,12 +188,8 @@ export class Engine extends EventEmitter {
       this.privilegeReason = errText(err);
     }
     await this.rescan();
-    this.watchNetnsDir();
-    if (this.rescanMs > 0) {
-      this.rescanTimer = setInterval(() => { void this.rescan(); }, this.rescanMs);
-      this.rescanTimer.unref?.();
-    }
-    this.scheduleReconcile();
+    this.rescanTriggers.start();
+    this.reconcileTurns.start();
     this.flushNow();
     this.setSampleRate(this.hz);
     this.emitStatus();
@@ -254,8 +222,7 @@ export class Engine extends EventEmitter {
   setSampleRate(hz: number): number {
     if (hz !== 0) Engine.checkHz(hz);
     this.hz = hz;
-    if (this.sampleTimer) { clearTimeout(this.sampleTimer); this.sampleTimer = null; }
-    if (hz > 0 && !this.stopped) this.scheduleSample(0);
+    this.sampler.setRate(hz);
     this.emitStatus();
     return hz;
   }
@@ -271,8 +238,8 @@ export class Engine extends EventEmitter {
   /** What is in flight right now (empty when idle); for waitIdle and for diagnosing. */
   busy(): string[] {
     const out: string[] = [];
-    if (this.rescanRunning) out.push('rescan');
-    if (this.tunScanning) out.push('tun owners');
+    if (this.discovery.current) out.push('rescan');
+    if (this.tunScan.current) out.push('tun owners');
     for (const id of this.opening.keys()) out.push(`opening ${id}`);
     if (this.flushQueued) out.push('flush');
     for (const r of this.recs.values()) {
@@ -343,12 +310,10 @@ export class Engine extends EventEmitter {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    if (this.rescanTimer) clearInterval(this.rescanTimer);
-    if (this.reconcileTimer) clearTimeout(this.reconcileTimer);
-    if (this.quickRescanTimer) clearTimeout(this.quickRescanTimer);
-    if (this.sampleTimer) clearTimeout(this.sampleTimer);
-    this.watcher?.close();
-    await Promise.allSettled([this.rescanRunning, this.sampling, ...this.opening.values()]);
+    this.rescanTriggers.stop();
+    this.reconcileTurns.stop();
+    const sweep = this.sampler.stop();
+    await Promise.allSettled([this.discovery.current, sweep, ...this.opening.values()]);
     for (const r of this.recs.values()) this.closeRec(r);
     this.recs.clear();
     this.removeAllListeners();
@@ -356,33 +321,8 @@ export class Engine extends EventEmitter {
 
   // ---- namespaces -----------------------------------------------------------------------------
 
-  private watchNetnsDir(): void {
-    if (this.watcher || this.stopped) return;
-    try {
-      this.watcher = fs.watch(this.netnsDir, () => this.scheduleRescan(0));
-      this.watcher.on('error', () => { this.watcher?.close(); this.watcher = null; });
-    } catch { /* no /run/netns yet: the periodic rescan tries again */ }
-  }
-
-  private scheduleRescan(delayMs: number): void {
-    if (this.stopped || this.quickRescanTimer) return;
-    this.quickRescanTimer = setTimeout(() => { this.quickRescanTimer = null; void this.rescan(); }, delayMs);
-  }
-
   /** One discovery pass (coalesced: at most one running and one queued). */
-  rescan(): Promise<void> {
-    if (this.rescanRunning) { this.rescanAgain = true; return this.rescanRunning; }
-    this.rescanRunning = (async () => {
-      try {
-        do { this.rescanAgain = false; await this.rescanOnce(); } while (this.rescanAgain && !this.stopped);
-      } catch (err) {
-        this.log(`rescan failed: ${errText(err)}`);
-      } finally {
-        this.rescanRunning = null;
-      }
-    })();
-    return this.rescanRunning;
-  }
+  rescan(): Promise<void> { return this.discovery.run(); }
 
   private async rescanOnce(): Promise<void> {
     if (this.stopped) return;
@@ -409,10 +349,8 @@ export class Engine extends EventEmitter {
       opens.push(p);
     }
     this.m.reorder(d.namespaces.map((n) => n.id));
-    this.watchNetnsDir();
-    // `ip netns add` mounts onto the file after creating it; the mount makes no inotify event.
-    if (d.pending.length && this.pendingNamedTries < 20) { this.pendingNamedTries++; this.scheduleRescan(25); }
-    else if (!d.pending.length) this.pendingNamedTries = 0;
+    this.rescanTriggers.watch();
+    this.rescanTriggers.pendingNamed(d.pending.length);
     await Promise.all(opens);
     this.scanTunOwners(true);
     this.scheduleFlush();
@@ -432,7 +370,7 @@ export class Engine extends EventEmitter {
     if (handle.inode !== info.inode || this.stopped || !this.m.has(info.id)) {
       // The process we went through exited and its pid was reused, or the namespace went away.
       handle.close();
-      if (!this.stopped && this.m.has(info.id)) this.scheduleRescan(10);
+      if (!this.stopped && this.m.has(info.id)) this.rescanTriggers.soon(10);
       return;
     }
     this.failed.delete(info.id);
@@ -498,7 +436,7 @@ export class Engine extends EventEmitter {
       const r = this.recs.get(id);
       if (r) this.kick(r, n);
     }
-    if (needs.rescan) this.scheduleRescan(0);
+    if (needs.rescan) this.rescanTriggers.soon(0);
     if (needs.tunScan) this.scanTunOwners();
     for (const id of needs.recheck) {
       const t = setTimeout(() => { const r = this.recs.get(id); if (r) this.kick(r, { links: true }); }, 25);
@@ -605,39 +543,11 @@ export class Engine extends EventEmitter {
     r.confirmTimer.unref?.();
   }
 
-  /**
-   * The reconciliation pass, the answer to kernel silence (not a substitute for events): every
-   * `reconcileMs`, each namespace's links, addresses and routes are dumped once more and differences
-   * become ordinary deltas (and are counted). Namespaces take turns, spread over the period, so a
-   * hundred of them never dump at once; one being fully re-read (resync) is skipped this round, one
-   * with events flowing waits (up to three turns), and nothing runs while discovery is. Cheap: a 1,000-link namespace dumps in a few ms, off the main
-   * thread; the model only marks what really differs.
-   */
-  private scheduleReconcile(): void {
-    if (this.stopped || this.reconcileMs <= 0 || this.reconcileTimer) return;
-    const step = Math.max(10, this.reconcileMs / Math.max(1, this.recs.size));
-    this.reconcileTimer = setTimeout(() => {
-      this.reconcileTimer = null;
-      this.reconcileOne();
-      this.scheduleReconcile();
-    }, step);
-    this.reconcileTimer.unref?.();
-  }
-
-  private reconcileOne(): void {
-    if (this.stopped || this.rescanRunning) return;
-    const recs = [...this.recs.values()];
-    if (!recs.length) return;
-    const r = recs[this.reconcileAt++ % recs.length];
-    if (this.reconcileAt >= recs.length) this.reconcileAt = 0;
-    if (r.closed || r.resyncing || r.needs.resync) return;
-    // A namespace whose events are flowing right now is being told what changes (and a dump then
-    // would mostly find what is still on its way): it waits for a later turn, at most 3 in a row.
-    if (Date.now() - r.lastEventAt < 250 && r.reconcileDeferred < 3) { r.reconcileDeferred++; return; }
-    r.reconcileDeferred = 0;
-    r.reconcile = true;
-    this.kick(r, {});
-  }
+  // The reconciliation pass, the answer to kernel silence (not a substitute for events): every
+  // `reconcileMs`, each namespace's links, addresses and routes are dumped once more (runJobs, with
+  // r.reconcile set) and differences become ordinary deltas, counted in stats(). Cheap: a 1,000-link
+  // namespace dumps in a few ms, off the main thread; the model only marks what really differs.
+  // When each namespace's turn comes: reconcile-turns.ts.
 
   /** This namespace's nsid → inode map (RTM_GETNSID). Incremental: only namespaces not yet in
    *  the map are asked about (an nsid stays bound to its namespace until a delnsid event, which the
@@ -659,9 +569,6 @@ export class Engine extends EventEmitter {
     this.m.setNsidMap(r.id, map);
   }
 
-  private tunScanning = false;
-  private tunScanAgain = false;
-
   /** Who holds each tun/tap (async, coalesced: one scan at a time, one more if asked meanwhile). */
   private scanTunOwners(periodic = false): void {
     if (this.stopped) return;
@@ -672,16 +579,19 @@ export class Engine extends EventEmitter {
         if (r) this.kick(r, { links: true });
       }
     }
-    if (this.tunScanning) { this.tunScanAgain = true; return; }
-    this.tunScanning = true;
-    void scanTunHolders().then((holds) => {
+    void this.tunScan.run();
+  }
+
+  private async scanTunOwnersOnce(): Promise<void> {
+    if (!this.m.hasTuns()) return; // (a scan asked for meanwhile, and the tuns are gone)
+    try {
+      const holds = await scanTunHolders();
       if (this.stopped) return;
       this.m.setTunOwners(assignOwners(holds, this.m.tunNames()));
       this.scheduleFlush();
-    }, (err) => this.log(`tun owners: ${errText(err)}`)).finally(() => {
-      this.tunScanning = false;
-      if (this.tunScanAgain) { this.tunScanAgain = false; this.scanTunOwners(); }
-    });
+    } catch (err) {
+      this.log(`tun owners: ${errText(err)}`);
+    }
   }
 
   // ---- deltas and status --------------------------------------------------------------------
@@ -729,20 +639,6 @@ export class Engine extends EventEmitter {
   }
 
   // ---- counters -------------------------------------------------------------------------------
-
-  private scheduleSample(delayMs: number): void {
-    if (this.stopped || this.hz <= 0) return;
-    this.sampleTimer = setTimeout(() => {
-      this.sampleTimer = null;
-      const started = performance.now();
-      this.sampling = this.sampleOnce().catch((err) => this.log(`counters: ${errText(err)}`)).finally(() => {
-        this.sampling = null;
-        // Keep the period; if a sweep took longer than a period, the next one starts right away.
-        const period = 1000 / this.hz;
-        if (!this.sampleTimer) this.scheduleSample(Math.max(0, period - (performance.now() - started)));
-      });
-    }, delayMs);
-  }
 
   /** One counter sweep now: every namespace's RTM_GETSTATS dump in parallel, one frame emitted
    *  (if anything changed). The sampler calls it at the sample rate; benches call it directly. */

@@ -1,0 +1,46 @@
+// The engine's options and their defaults from the environment, apart from the engine itself so
+// the limits (also checked by the protocol server and the CLI) are defined once, in a file with no
+// kernel code in it.
+import type { NativeAddon } from '../../native/types';
+
+export const MIN_HZ = 0.5;
+export const MAX_HZ = 50;
+
+export interface EngineOptions {
+  /** Counter sample rate, Hz (0.5..50; 0 = no sampling). Default 10 or $VNET_SAMPLE_HZ. */
+  sampleHz?: number;
+  /** /proc rescan period, ms (0 = only on events: /run/netns changes, nsid events, links leaving). Default 1000. */
+  rescanMs?: number;
+  /** Reconciliation period, ms: each namespace's links, addresses and routes are re-dumped once per
+   *  period (one namespace at a time, spread over the period), for what the kernel never announces.
+   *  0 = off (events only). Default 3000 or $VNET_RECONCILE_MS. */
+  reconcileMs?: number;
+  /** SO_RCVBUF for the event sockets (small values force ENOBUFS, for tests). */
+  rcvbuf?: number;
+  /** The addon to use (default: native/index.ts). */
+  native?: NativeAddon;
+  /** Where `ip netns` keeps names. Default /run/netns. */
+  netnsDir?: string;
+  /** Diagnostics (stderr in the engine process). Default: nothing. */
+  log?: (msg: string) => void;
+}
+
+export function defaultSampleHz(): number {
+  const env = process.env.VNET_SAMPLE_HZ;
+  if (env === undefined || env === '') return 10;
+  const hz = Number(env);
+  if (!Number.isFinite(hz) || hz < MIN_HZ || hz > MAX_HZ) {
+    throw new Error(`VNET_SAMPLE_HZ must be a number from ${MIN_HZ} to ${MAX_HZ}, got ${JSON.stringify(env)}`);
+  }
+  return hz;
+}
+
+export function defaultReconcileMs(): number {
+  const env = process.env.VNET_RECONCILE_MS;
+  if (env === undefined || env === '') return 3000;
+  const ms = Number(env);
+  if (!Number.isFinite(ms) || ms < 0 || ms > 3_600_000) {
+    throw new Error(`VNET_RECONCILE_MS must be a number from 0 to 3600000, got ${JSON.stringify(env)}`);
+  }
+  return ms;
+}
