@@ -1,16 +1,21 @@
 // Human-readable text for `vnet-studio inspect`: the model as a tree of namespace boxes, and one
 // line per delta for `--watch`. Pure (tests call it with hand-made models).
 import type { Delta, Interface, Model, Namespace, Route } from '../protocol';
-import { findInterface } from './apply';
+import { applyDelta, cloneModel, findInterface } from './apply';
+
+/** Models an id is looked up in, first match wins. A delta's line names things as its own change
+ *  left them, else as the rest of its batch did (a veth's peer may arrive later in the batch). */
+type Names = readonly Model[];
 
 function nsLabel(ns: Namespace): string {
   return ns.kind === 'host' ? 'host' : ns.kind === 'named' ? `ns ${ns.label}` : ns.label;
 }
 
 /** "eth0 in ns blue" for an interface id, as seen from namespace `from` (no suffix if the same). */
-function ref(m: Model, id: string | null, from?: string): string {
+function ref(names: Names, id: string | null, from?: string): string {
   if (!id) return '-';
-  const f = findInterface(m, id);
+  let f: ReturnType<typeof findInterface> = null;
+  for (const m of names) if ((f = findInterface(m, id))) break;
   if (!f) return id;
   return f.ns.id === from ? f.iface.name : `${f.iface.name} in ${nsLabel(f.ns)}`;
 }
@@ -23,7 +28,7 @@ function bytes(n: number): string {
   return `${v.toFixed(1)} ${u[i]}`;
 }
 
-function routeText(m: Model, r: Route, nsId: string): string {
+function routeText(m: Names, r: Route, nsId: string): string {
   const parts = [r.dst];
   if (r.gateway) parts.push(`via ${r.gateway}`);
   if (r.dev) parts.push(`dev ${ref(m, r.dev, nsId)}`);
@@ -42,7 +47,7 @@ function owners(i: Interface): string {
   return `${i.tun.mode}${i.tun.persistent ? ', persistent' : ''}, ${held}`;
 }
 
-function interfaceLines(m: Model, ns: Namespace, i: Interface): string[] {
+function interfaceLines(m: Names, ns: Namespace, i: Interface): string[] {
   const head = [i.name.padEnd(15), i.kind.padEnd(9), i.state.padEnd(7), `mtu ${i.mtu}`];
   if (i.mac) head.push(i.mac);
   const out = [`│ ${head.join(' ')}`];
@@ -67,28 +72,32 @@ function interfaceLines(m: Model, ns: Namespace, i: Interface): string[] {
 }
 
 export function formatModel(m: Model): string {
+  const names = [m];
   const out: string[] = [];
   for (const ns of m.namespaces) {
     const pids = ns.pids.length ? `  pids ${ns.pids.slice(0, 8).join(' ')}${ns.pids.length > 8 ? ` (+${ns.pids.length - 8})` : ''}` : '';
     out.push(`┌─ ${nsLabel(ns)}  [${ns.kind}, ${ns.id}]${pids}`);
     if (ns.error) out.push(`│ ! ${ns.error}`);
-    for (const i of ns.interfaces) out.push(...interfaceLines(m, ns, i));
+    for (const i of ns.interfaces) out.push(...interfaceLines(names, ns, i));
     if (ns.routes.length) {
       out.push('│ routes');
-      for (const r of ns.routes) out.push(`│     ${routeText(m, r, ns.id)}`);
+      for (const r of ns.routes) out.push(`│     ${routeText(names, r, ns.id)}`);
     }
     out.push('└─');
   }
   return out.join('\n');
 }
 
-function where(m: Model, nsId: string): string {
-  const ns = m.namespaces.find((n) => n.id === nsId);
-  return ns ? nsLabel(ns) : nsId;
+function where(names: Names, nsId: string): string {
+  for (const m of names) {
+    const ns = m.namespaces.find((n) => n.id === nsId);
+    if (ns) return nsLabel(ns);
+  }
+  return nsId;
 }
 
 /** What changed in an interface, in words. */
-function ifaceChanges(m: Model, a: Interface, b: Interface, nsId: string): string[] {
+function ifaceChanges(m: Names, a: Interface, b: Interface, nsId: string): string[] {
   const ch: string[] = [];
   if (a.name !== b.name) ch.push(`renamed to ${b.name}`);
   if (a.state !== b.state) ch.push(`${a.state} → ${b.state}`);
@@ -108,9 +117,11 @@ function ifaceChanges(m: Model, a: Interface, b: Interface, nsId: string): strin
   return ch;
 }
 
-/** One line describing a delta, given the model as it was before it (null: nothing worth saying,
- *  e.g. only a namespace's pid list changed). */
-export function describeDelta(before: Model, after: Model, d: Delta): string | null {
+/** One line describing a delta, given the model as it was before it and after it (null: nothing
+ *  worth saying, e.g. only a namespace's pid list changed). `batchEnd`: the model after the whole
+ *  batch the delta came in, where names not yet known after this delta are looked up. */
+export function describeDelta(before: Model, afterDelta: Model, d: Delta, batchEnd?: Model): string | null {
+  const after: Names = batchEnd ? [afterDelta, batchEnd] : [afterDelta];
   switch (d.op) {
     case 'namespace': {
       const old = before.namespaces.find((n) => n.id === d.namespace.id);
@@ -145,11 +156,25 @@ export function describeDelta(before: Model, after: Model, d: Delta): string | n
     }
     case 'routes': {
       const old = before.namespaces.find((n) => n.id === d.namespaceId);
-      const oldT = new Set((old?.routes ?? []).map((r) => routeText(before, r, d.namespaceId)));
+      const oldT = new Set((old?.routes ?? []).map((r) => routeText([before], r, d.namespaceId)));
       const newT = d.routes.map((r) => routeText(after, r, d.namespaceId));
       const newS = new Set(newT);
       const ch = [...newT.filter((t) => !oldT.has(t)).map((t) => `+ ${t}`), ...[...oldT].filter((t) => !newS.has(t)).map((t) => `- ${t}`)];
       return ch.length ? `~ routes in ${where(after, d.namespaceId)}: ${ch.join('; ')}` : null;
     }
   }
+}
+
+/** The lines for one delta batch (`inspect --watch`), applying it to `mirror` in place. The kernel
+ *  announces a veth pair as two links, often in one batch: the first end's peer exists only once
+ *  the second is applied, so names are also looked up in the model the whole batch leaves. */
+export function describeBatch(mirror: Model, deltas: readonly Delta[]): string[] {
+  const befores: Model[] = [];
+  for (const d of deltas) { befores.push(cloneModel(mirror)); applyDelta(mirror, d); }
+  const lines: string[] = [];
+  deltas.forEach((d, k) => {
+    const line = describeDelta(befores[k], befores[k + 1] ?? mirror, d, mirror);
+    if (line) lines.push(line);
+  });
+  return lines;
 }

@@ -2,8 +2,8 @@
 import { parseArgs } from 'node:util';
 import type { Model } from '../protocol';
 import { Engine } from './index';
-import { applyDelta, cloneModel } from './apply';
-import { describeDelta, formatModel } from './format';
+import { cloneModel } from './apply';
+import { describeBatch, formatModel } from './format';
 
 export const usage = `usage: vnet-studio inspect [--json] [--watch]
   Prints every network namespace (host, named, process-held) with its interfaces, addresses,
@@ -44,12 +44,7 @@ export async function main(argv: string[]): Promise<number> {
     if (b.seq <= last) return;
     last = b.seq;
     if (opts.json) { process.stdout.write(`${JSON.stringify(b)}\n`); return; }
-    for (const d of b.deltas) {
-      const before = cloneModel(mirror);
-      applyDelta(mirror, d);
-      const line = describeDelta(before, mirror, d);
-      if (line) process.stdout.write(`${line}\n`);
-    }
+    for (const line of describeBatch(mirror, b.deltas)) process.stdout.write(`${line}\n`);
   });
   engine.on('status', (s) => { if (s.limitation !== status.limitation) process.stderr.write(`NOTE: ${s.limitation ?? 'full access'}\n`); });
   await new Promise<void>((resolve) => {

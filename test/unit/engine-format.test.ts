@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeDelta, formatModel } from '../../electron/engine/format';
+import { describeBatch, describeDelta, formatModel } from '../../electron/engine/format';
 import { applyDelta, cloneModel } from '../../electron/engine/apply';
 import type { Delta, Interface, Model } from '../../electron/protocol';
 
@@ -43,5 +43,24 @@ describe('engine inspect text', () => {
     expect(line({ op: 'namespace-removed', id: 'ns:2' })).toBe('- namespace ns blue (with 1 interface: eth0)');
     expect(line({ op: 'namespace', namespace: { id: 'ns:2', inode: 2, kind: 'named', name: 'blue', label: 'blue', pids: [7] } })).toBeNull();
     expect(line({ op: 'interface', namespaceId: 'ns:1', iface: { ...v0, stats: { ...stats, rxPackets: 99 } } })).toBeNull();
+  });
+
+  it('a veth pair arriving in one batch: each end names its peer, also the end announced first', () => {
+    const mirror = model();
+    const a = ifc({ id: 'ns:1/if:7', index: 7, name: 'va', peer: 'ns:2/if:8' });
+    const b = ifc({ id: 'ns:2/if:8', index: 8, name: 'vb', peer: 'ns:1/if:7' });
+    const lines = describeBatch(mirror, [
+      { op: 'interface', namespaceId: 'ns:1', iface: a },
+      { op: 'interface', namespaceId: 'ns:2', iface: b },
+    ]);
+    expect(lines).toEqual(['+ va (veth) in host: up, peer → vb in ns blue', '+ vb (veth) in ns blue: up, peer → va in host']);
+    // The batch is applied to the mirror.
+    expect(mirror.namespaces[1].interfaces.map((i) => i.name)).toEqual(['eth0', 'vb']);
+    // Old names still come from the model before each delta: a rename then a removal in one batch.
+    const m2 = model();
+    expect(describeBatch(m2, [
+      { op: 'interface', namespaceId: 'ns:2', iface: { ...m2.namespaces[1].interfaces[0], name: 'eth1' } },
+      { op: 'interface-removed', id: 'ns:2/if:5' },
+    ])).toEqual(['~ eth0 (veth) in ns blue: renamed to eth1', '- eth1 (veth) in ns blue']);
   });
 });
