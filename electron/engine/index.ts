@@ -43,7 +43,7 @@ import { STATS_FIELDS } from '../protocol';
 // The options and their limits live in options.ts; these were always importable from here.
 export { MAX_HZ, MIN_HZ, defaultSampleHz, type EngineOptions };
 
-export const ENGINE_VERSION = '0.1.0';
+const ENGINE_VERSION = '0.1.0';
 
 interface NsRec {
   id: string;

@@ -11,7 +11,7 @@ import type { NamespaceKind } from '../protocol';
 import { nsIdOf } from './translate';
 
 /** How many pids a namespace lists at most (the protocol promises "the first few hundred"). */
-export const MAX_PIDS = 300;
+const MAX_PIDS = 300;
 const NSFS_MAGIC = 0x6e736673;
 
 export interface NsInfo {
@@ -45,7 +45,7 @@ function readlinkInode(path: string): number | null {
   } catch { return null; }
 }
 
-export function readComm(pid: number): string {
+function readComm(pid: number): string {
   try { return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim(); } catch { return '?'; }
 }
 
@@ -68,7 +68,7 @@ export function scanNamed(dir = '/run/netns'): { named: NamedNs[]; pending: stri
 
 /** Every process whose network namespace we may read. `unreadable` counts those we may not
  *  (other users' processes when not privileged). */
-export function scanProc(): { procs: ProcNs[]; unreadable: number } {
+function scanProc(): { procs: ProcNs[]; unreadable: number } {
   const procs: ProcNs[] = []; let unreadable = 0;
   let entries: string[];
   try { entries = fs.readdirSync('/proc'); } catch { return { procs, unreadable }; }

@@ -35,7 +35,7 @@ function noParams(method: string, params: unknown): void {
   if (extra.length) invalid(`${method}: unknown param "${extra[0]}" (it takes none)`);
 }
 
-export function validateSetSampleRate(params: unknown): Methods['setSampleRate']['params'] {
+function validateSetSampleRate(params: unknown): Methods['setSampleRate']['params'] {
   if (!isObject(params)) invalid('setSampleRate: params must be an object {"hz": number}');
   for (const k of Object.keys(params)) if (k !== 'hz') invalid(`setSampleRate: unknown param "${k}"`);
   if (!('hz' in params)) invalid('setSampleRate: missing param "hz"');

@@ -4,9 +4,8 @@
 import type { Interface, InterfaceKind, LinkState, Route, Stats, TunOwner } from '../protocol';
 import type { RawAddr, RawLink, RawRoute, RawStats } from '../../native/types';
 
-export const ARPHRD_ETHER = 1;
+const ARPHRD_ETHER = 1;
 export const ARPHRD_LOOPBACK = 772;
-export const ARPHRD_NONE = 65534;
 
 // IFF_* in the order `ip link` prints them (iproute2 print_link_flags), so flags compare as lists.
 const IFF_NAMES: ReadonlyArray<readonly [string, number]> = [
@@ -17,7 +16,7 @@ const IFF_NAMES: ReadonlyArray<readonly [string, number]> = [
 ];
 export const IFF_UP = 0x1;
 export const IFF_LOOPBACK = 0x8;
-export const IFF_RUNNING = 0x40;
+const IFF_RUNNING = 0x40;
 
 /** Flag names as `ip link` shows them: NO-CARRIER when administratively up without carrier
  *  (IFF_UP without IFF_RUNNING); RUNNING itself is not listed (ip does not list it either). */
@@ -121,7 +120,7 @@ export function resolvePeer(raw: Pick<RawLink, 'link' | 'linkNetnsid'>, nsId: st
 }
 
 export function addrKey(a: RawAddr): string { return `${a.family}|${a.address}/${a.prefixlen}`; }
-export function addrString(a: RawAddr): string { return `${a.address}/${a.prefixlen}`; }
+function addrString(a: RawAddr): string { return `${a.address}/${a.prefixlen}`; }
 
 /** An interface's addresses: IPv4 before IPv6 (as `ip addr` lists them), each family in the order
  *  the kernel reported them. */
@@ -131,7 +130,7 @@ export function addressList(addrs: Iterable<RawAddr>): string[] {
   return [...v4, ...v6];
 }
 
-export const MAIN_TABLE = 254;
+const MAIN_TABLE = 254;
 
 const RT_PROTOS: Record<number, string> = {
   0: 'unspec', 1: 'redirect', 2: 'kernel', 3: 'boot', 4: 'static', 8: 'gated', 9: 'ra', 10: 'mrt',
@@ -144,7 +143,7 @@ const RT_TYPES: Record<number, string> = {
   6: 'blackhole', 7: 'unreachable', 8: 'prohibit', 9: 'throw', 10: 'nat', 11: 'xresolve',
 };
 
-export function translateRoute(r: RawRoute, nsId: string): Route {
+function translateRoute(r: RawRoute, nsId: string): Route {
   return {
     dst: r.dstLen === 0 || r.dst === null ? 'default' : `${r.dst}/${r.dstLen}`,
     gateway: r.gateway,
