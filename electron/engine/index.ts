@@ -127,6 +127,7 @@ export class Engine extends EventEmitter {
   private readonly reconcileTurns: ReconcileTurns<NsRec>;
   private readonly counters: EngineStats = { resyncSignals: 0, resyncDumps: 0, reconcilePasses: 0, reconcileFixes: 0, confirmDumps: 0 };
   private readonly rcvbuf: number | undefined;
+  private readonly maxQueuedBatches: number | undefined;
   private seq = 0;
   private hz: number;
   private privileged = false;
@@ -152,6 +153,7 @@ export class Engine extends EventEmitter {
     const reconcileMs = opts.reconcileMs ?? defaultReconcileMs();
     if (!Number.isFinite(reconcileMs) || reconcileMs < 0) throw new RangeError(`reconcileMs must be 0 or more, got ${reconcileMs}`);
     this.rcvbuf = opts.rcvbuf;
+    this.maxQueuedBatches = opts.maxQueuedBatches;
     const hz = opts.sampleHz ?? defaultSampleHz();
     if (hz !== 0) Engine.checkHz(hz);
     this.hz = hz;
@@ -383,7 +385,7 @@ export class Engine extends EventEmitter {
     };
     this.recs.set(info.id, rec);
     try {
-      handle.subscribe((evs) => this.onEvents(rec, evs), this.rcvbuf ? { rcvbuf: this.rcvbuf } : undefined);
+      handle.subscribe((evs) => this.onEvents(rec, evs), { rcvbuf: this.rcvbuf, maxQueuedBatches: this.maxQueuedBatches });
     } catch (err) {
       this.log(`subscribe ${info.id}: ${errText(err)}`);
     }

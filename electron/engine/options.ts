@@ -17,6 +17,9 @@ export interface EngineOptions {
   reconcileMs?: number;
   /** SO_RCVBUF for the event sockets (small values force ENOBUFS, for tests). */
   rcvbuf?: number;
+  /** Event batches that may wait for the JS thread before the reader stops (native default 64);
+   *  1 with a tiny rcvbuf makes an overflow certain while JS is busy (tests). */
+  maxQueuedBatches?: number;
   /** The addon to use (default: native/index.ts). */
   native?: NativeAddon;
   /** Where `ip netns` keeps names. Default /run/netns. */

@@ -1,5 +1,5 @@
 // The engine's lab and canvas-building methods (protocol LabMethods), registered on the engine's
-// JSON-RPC server by electron/engine/server.ts. Every request is validated here; lab runs are
+// JSON-RPC server by electron/engine-process.ts (the engine itself knows no lab code). Every request is validated here; lab runs are
 // serialized (one kernel change set at a time); progress goes out as `labProgress` notifications.
 import { JSONRPCErrorCode, JSONRPCErrorException, type JSONRPCServer } from 'json-rpc-2.0';
 import { ErrorCodes, isObject, type LabMethods, type LabProgress } from '../protocol';

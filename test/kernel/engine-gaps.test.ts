@@ -147,7 +147,9 @@ describeKernel('engine: kernel silence and late events', () => {
   });
 
   it('resync signals are public: a counter and a "resync" event', async () => {
-    e = await Engine.start({ sampleHz: 0, rescanMs: 0, reconcileMs: 0, rcvbuf: 1024 });
+    // A tiny buffer and one batch allowed to wait for JS, while execFileSync below keeps JS busy:
+    // the reader must stop and the kernel overflow (without the queue limit the reader may keep up).
+    e = await Engine.start({ sampleHz: 0, rescanMs: 0, reconcileMs: 0, rcvbuf: 1024, maxQueuedBatches: 1 });
     const events: { nsId: string; reason: string }[] = [];
     e.on('resync', (r) => events.push(r));
     cleanup.push(['link', 'del', 'group', '9']);
