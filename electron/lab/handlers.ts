@@ -1,6 +1,7 @@
 // The engine's lab and canvas-building methods (protocol LabMethods), registered on the engine's
-// JSON-RPC server by electron/engine-process.ts (the engine itself knows no lab code). Every request is validated here; lab runs are
-// serialized (one kernel change set at a time); progress goes out as `labProgress` notifications.
+// JSON-RPC server by electron/engine-process.ts (the engine itself knows no lab code). Every request
+// is validated here; lab runs are serialized (one kernel change set at a time); progress goes out
+// as `labProgress` notifications.
 import { JSONRPCErrorCode, JSONRPCErrorException, type JSONRPCServer } from 'json-rpc-2.0';
 import { ErrorCodes, isObject, type LabMethods, type LabProgress } from '../protocol';
 import { applyLab, destroyLab, KernelRefusal, recoverInterrupted, type LabKernel } from './apply';
