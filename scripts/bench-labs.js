@@ -12,10 +12,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
-if (process.env.VNET_WORLD !== '1') {
-  const r = spawnSync(path.join(__dirname, 'world.sh'), [process.execPath, __filename, ...process.argv.slice(2)], { stdio: 'inherit' });
-  process.exit(r.status ?? 1);
-}
+require('./in-world').ensureWorld(__filename); // devices only in a throwaway world
 
 const root = path.resolve(__dirname, '..');
 const dist = (p) => path.join(root, 'dist', p);

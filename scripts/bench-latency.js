@@ -8,7 +8,7 @@
 //   node scripts/bench-latency.js [--count 50]     (re-runs itself inside scripts/world.sh if needed)
 // Needs `npm run build` (dist/electron + dist/renderer) and root.
 'use strict';
-const { execFile, spawn, spawnSync } = require('node:child_process');
+const { execFile, spawn } = require('node:child_process');
 const { promisify } = require('node:util');
 // Async, so this process keeps reading its WebSocket while `ip` runs (a blocked event loop would
 // stamp the delta's arrival late).
@@ -39,10 +39,7 @@ const ms = (x) => `${x.toFixed(1)} ms`;
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   if (process.getuid() !== 0) { console.error('bench-latency: needs root (it makes devices in a throwaway world)'); process.exit(77); }
-  if (process.env.VNET_WORLD !== '1') {
-    const r = spawnSync(path.join(root, 'scripts', 'world.sh'), [process.execPath, __filename, ...process.argv.slice(2)], { stdio: 'inherit' });
-    process.exit(r.status ?? 1);
-  }
+  require('./in-world').ensureWorld(__filename); // devices only in a throwaway world
   const cli = path.join(root, 'dist', 'electron', 'cli.js');
   for (const f of [cli, path.join(root, 'dist', 'renderer', 'index.html')]) {
     if (!fs.existsSync(f)) { console.error(`bench-latency: ${path.relative(root, f)} missing: run \`npm run build\``); process.exit(1); }

@@ -5,7 +5,10 @@
 # Usage: scripts/world.sh COMMAND [ARGS...]   (needs root)
 set -e
 if [ "$(id -u)" != 0 ]; then echo "world.sh: needs root (it creates network namespaces)" >&2; exit 77; fi
-if [ "$VNET_WORLD" = 1 ]; then exec "$@"; fi
+# Already inside a world? Trust the mount only this script makes, not just the variable (a stray
+# VNET_WORLD=1 must never let tests loose on the real machine).
+in_world() { awk '$5 == "/run/netns" && $(NF-1) == "vnet-world" { found = 1 } END { exit !found }' /proc/self/mountinfo; }
+if [ "$VNET_WORLD" = 1 ] && in_world; then exec "$@"; fi
 mkdir -p /run/netns
 exec unshare --net --mount --pid --fork --mount-proc --propagation private sh -c '
   set -e
