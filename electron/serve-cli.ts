@@ -9,18 +9,22 @@ import { startServer } from './serve';
 
 class HelpRequested extends Error {}
 
-export interface ServeArgs { host: string; port: number; open: boolean; engineArgs: string[] }
+export interface ServeArgs { host: string; port: number | null; open: boolean; engineArgs: string[] }
+
+/** The port tried when none is given: a stable one keeps the page's origin, and so the node positions
+ *  a user arranged (kept in the origin's localStorage), across restarts. Taken → any free port. */
+export const DEFAULT_PORT = 7171;
 
 export const SERVE_USAGE = `usage: vnet-studio serve [--host ADDRESS] [--port N] [--no-open]
   --host ADDRESS   address to listen on (default 127.0.0.1; anything else exposes the engine to
                    whoever can reach that address and has the token)
-  --port N         TCP port (default 0: pick a free one)
+  --port N         TCP port (default 7171, or a free one if that is taken; 0: any free one)
   --no-open        do not open a browser
   --engine-arg ARG pass ARG to the engine (repeatable), e.g. --engine-arg --sample-hz=20`;
 
 /** Parses serve's arguments; throws an Error naming the bad one. */
 export function parseServeArgs(argv: string[]): ServeArgs {
-  const out: ServeArgs = { host: '127.0.0.1', port: 0, open: true, engineArgs: [] };
+  const out: ServeArgs = { host: '127.0.0.1', port: null, open: true, engineArgs: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
@@ -69,9 +73,14 @@ export async function serveMain(argv: string[]): Promise<number> {
 
   let server;
   try {
-    server = await startServer({ relay, rendererDir: path.join(__dirname, '..', 'renderer'), host: args.host, port: args.port });
+    const listen = (port: number) => startServer({ relay, rendererDir: path.join(__dirname, '..', 'renderer'), host: args.host, port });
+    server = args.port !== null ? await listen(args.port)
+      : await listen(DEFAULT_PORT).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EADDRINUSE') throw err;
+        return listen(0);
+      });
   } catch (err) {
-    process.stderr.write(`vnet-studio serve: cannot listen on ${args.host}:${args.port}: ${(err as Error).message}\n`);
+    process.stderr.write(`vnet-studio serve: cannot listen on ${args.host}:${args.port ?? DEFAULT_PORT}: ${(err as Error).message}\n`);
     await supervisor.stop();
     return 1;
   }

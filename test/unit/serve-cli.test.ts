@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { parseServeArgs } from '../../electron/serve-cli';
 
 describe('vnet-studio serve arguments', () => {
-  it('defaults to 127.0.0.1, a free port, and opening a browser', () => {
-    expect(parseServeArgs([])).toEqual({ host: '127.0.0.1', port: 0, open: true, engineArgs: [] });
+  it('defaults to 127.0.0.1, the default port (null: 7171 or a free one), and opening a browser', () => {
+    expect(parseServeArgs([])).toEqual({ host: '127.0.0.1', port: null, open: true, engineArgs: [] });
   });
   it('takes --host, --port (both spellings), --no-open and engine arguments', () => {
     expect(parseServeArgs(['--host', '0.0.0.0', '--port=8080', '--no-open', '--engine-arg', '--sample-hz=20']))
