@@ -14,6 +14,7 @@ const os = require('node:os');
 const path = require('node:path');
 
 require('./in-world').ensureWorld(__filename); // devices only in a throwaway world
+const { iperf3Client } = require('./iperf3');
 
 const root = path.resolve(__dirname, '..');
 const dist = (p) => path.join(root, 'dist', p);
@@ -38,17 +39,6 @@ const SCENARIOS = [
   { name: 'host ns -> container (bridge)', server: 'dk-c1', addr: '172.17.0.2', client: 'dk-host', rx: ['dk-c1', 'eth0'] },
 ];
 
-/** Runs argv to its end without blocking the event loop (the engine samples meanwhile). */
-function run(argv) {
-  return new Promise((resolve, reject) => {
-    const p = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = ''; let err = '';
-    p.stdout.on('data', (d) => { out += d; });
-    p.stderr.on('data', (d) => { err += d; });
-    p.on('error', reject);
-    p.on('close', (code) => resolve({ code, out, err }));
-  });
-}
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function ifaceId(model, ns, name) {
@@ -63,17 +53,11 @@ async function iperf(engine, frames, sc) {
   const server = spawn('ip', ['netns', 'exec', sc.server, 'iperf3', '-s', '-1', '-B', sc.addr], { stdio: 'ignore' });
   try {
     const id = ifaceId(engine.model(), sc.rx[0], sc.rx[1]).id;
-    let res; let before; let from; let j = null;
-    for (let attempt = 0; attempt < 50; attempt++) {
+    let before; let from;
+    const j = await iperf3Client(sc.client, sc.addr, SECONDS, () => {
       before = ifaceId(engine.model(), sc.rx[0], sc.rx[1]).stats.rxBytes;
       from = frames.length;
-      res = await run(['ip', 'netns', 'exec', sc.client, 'iperf3', '-c', sc.addr, '-t', String(SECONDS), '-J']);
-      // iperf3 -J exits 0 even when it could not connect: the JSON's "error" says so
-      try { j = JSON.parse(res.out); } catch { j = null; }
-      if (res.code === 0 && j && !j.error && j.end?.sum_received) break;
-      await sleep(100); // server not listening yet
-    }
-    if (!j?.end?.sum_received) throw new Error(`iperf3 client in ${sc.client} (exit ${res.code}): ${j?.error ?? res.out.slice(0, 300)} ${res.err}`);
+    });
     const upto = frames.length;
     await sleep(350); // let the engine read the counters once more after the end
     const after = ifaceId(engine.model(), sc.rx[0], sc.rx[1]).stats.rxBytes;
