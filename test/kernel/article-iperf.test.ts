@@ -13,8 +13,8 @@ import { parseLab } from '../../electron/lab/parse';
 import { applyLab, destroyLab } from '../../electron/lab/apply';
 import { NativeLabKernel } from '../../electron/lab/native-kernel';
 import iperf3 from '../../scripts/iperf3.js'; // plain JS, shared with scripts/bench-article.js
-
 import type { CounterFrame, Interface, Model } from '../../electron/protocol';
+
 const iperf3Client = iperf3.iperf3Client as (ns: string, addr: string, seconds: number, beforeAttempt?: () => void) => Promise<any>;
 
 const LAB_FILE = path.resolve(__dirname, '..', '..', 'assets', 'labs', 'veth-pair.yaml');
