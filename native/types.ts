@@ -1,5 +1,5 @@
 // The typed face of the native addon (native/src/*.cc): what the kernel says, barely translated.
-// The engine (electron/engine/) turns these raw records into the model of electron/protocol.ts.
+// The engine (electron/engine/) turns these raw records into the model of electron/contract/index.ts.
 // Numbers are plain JS numbers (64-bit counters lose precision only above 2^53).
 
 /** One RTM_NEWLINK as the kernel reported it. */

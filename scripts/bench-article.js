@@ -18,13 +18,13 @@ const { iperf3Client } = require('./iperf3');
 
 const root = path.resolve(__dirname, '..');
 const dist = (p) => path.join(root, 'dist', p);
-for (const f of ['electron/lab/parse.js', 'electron/lab/native-kernel.js', 'electron/engine/index.js']) {
+for (const f of ['electron/labs/parse.js', 'electron/labs/native-kernel.js', 'electron/engine/index.js']) {
   if (!fs.existsSync(dist(f))) { console.error(`bench-article: ${dist(f)} missing: run npm run build first`); process.exit(1); }
 }
 process.env.VNET_STATE_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'vnet-bench-article-'));
-const { parseLab } = require(dist('electron/lab/parse.js'));
-const { applyLab, destroyLab } = require(dist('electron/lab/apply.js'));
-const { NativeLabKernel } = require(dist('electron/lab/native-kernel.js'));
+const { parseLab } = require(dist('electron/labs/parse.js'));
+const { applyLab, destroyLab } = require(dist('electron/labs/apply.js'));
+const { NativeLabKernel } = require(dist('electron/labs/native-kernel.js'));
 const { Engine } = require(dist('electron/engine/index.js'));
 
 const SECONDS = Number(process.env.BENCH_ARTICLE_SECONDS || 3);

@@ -16,15 +16,15 @@ require('./in-world').ensureWorld(__filename); // devices only in a throwaway wo
 
 const root = path.resolve(__dirname, '..');
 const dist = (p) => path.join(root, 'dist', p);
-for (const f of ['electron/lab/parse.js', 'electron/lab/native-kernel.js']) {
+for (const f of ['electron/labs/parse.js', 'electron/labs/native-kernel.js']) {
   if (!fs.existsSync(dist(f))) { console.error(`bench-labs: ${dist(f)} missing: run npm run build first`); process.exit(1); }
 }
 process.env.VNET_STATE_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'vnet-bench-labs-'));
-const { parseLab } = require(dist('electron/lab/parse.js'));
-const { applyLab, destroyLab } = require(dist('electron/lab/apply.js'));
-const { buildActions, teardownActions } = require(dist('electron/lab/export.js'));
-const { commandsFor } = require(dist('electron/lab/commands.js'));
-const { NativeLabKernel } = require(dist('electron/lab/native-kernel.js'));
+const { parseLab } = require(dist('electron/labs/parse.js'));
+const { applyLab, destroyLab } = require(dist('electron/labs/apply.js'));
+const { buildActions, teardownActions } = require(dist('electron/labs/export.js'));
+const { commandsFor } = require(dist('electron/labs/commands.js'));
+const { NativeLabKernel } = require(dist('electron/labs/native-kernel.js'));
 
 const N = Number(process.env.BENCH_LAB_N || 100);
 const ROUNDS = Number(process.env.BENCH_LAB_ROUNDS || 3);

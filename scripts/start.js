@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm start`: opens the Electron app (dist/electron/main.js) with the project's own Electron.
+// `npm start`: opens the Electron app (dist/electron/hosts/desktop/main.js) with the project's own Electron.
 // If Electron's binary is not installed (e.g. installed with ELECTRON_SKIP_BINARY_DOWNLOAD=1, or a
 // headless machine), say so and point at the browser version instead of failing obscurely.
 'use strict';
@@ -8,9 +8,9 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
-const main = path.join(root, 'dist', 'electron', 'main.js');
+const main = path.join(root, 'dist', 'electron', 'hosts', 'desktop', 'main.js');
 if (!fs.existsSync(main)) {
-  console.error('vnet-studio: dist/electron/main.js is missing: run `npm run build` first.');
+  console.error('vnet-studio: dist/electron/hosts/desktop/main.js is missing: run `npm run build` first.');
   process.exit(1);
 }
 
@@ -42,7 +42,7 @@ if (!electronBin) {
 
 const args = [main, ...process.argv.slice(2)];
 // Started with sudo: Chromium refuses to run as root unless its sandbox is switched off, and it
-// checks before our main.js runs, so the switch must be on the command line (see electron/main.ts).
+// checks before our main.js runs, so the switch must be on the command line (see electron/hosts/desktop/main.ts).
 if (process.getuid && process.getuid() === 0 && !args.includes('--no-sandbox')) {
   console.error('vnet-studio: running as root, so Chromium needs --no-sandbox (prefer a normal user and "Enable editing").');
   args.push('--no-sandbox');

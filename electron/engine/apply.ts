@@ -1,6 +1,6 @@
 // Applying deltas to a copy of the model, as a client does (used by `inspect --watch` to describe
 // changes, and by tests to check that snapshot + deltas = model). Pure.
-import type { Delta, Interface, Model, Namespace } from '../protocol';
+import type { Delta, Interface, Model, Namespace } from '../contract';
 
 export function cloneModel(m: Model): Model { return JSON.parse(JSON.stringify(m)) as Model; }
 

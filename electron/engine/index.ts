@@ -25,9 +25,9 @@
 // (the counter clock), coalesced.ts (discovery and tun-owner scans never overlap nor miss a
 // request); options.ts holds the options and their limits.
 import { EventEmitter } from 'node:events';
-import type { CounterFrame, DeltaBatch, EngineStatus, Model } from '../protocol';
+import type { CounterFrame, DeltaBatch, EngineStatus, Model } from '../contract';
 import type { NamespaceHandle, NativeAddon, RawEvent, RawLink } from '../../native/types';
-import { loadNative } from '../../native/index';
+import { loadNative } from '../../native';
 import { LiveModel, sameLinkState, type NsNeeds } from './model';
 import { discover, type NsInfo } from './namespaces';
 import { FrameClock, RateTracker } from './rates';
@@ -38,7 +38,7 @@ import { ReconcileTurns } from './reconcile-turns';
 import { RescanTriggers } from './rescan-triggers';
 import { MAX_HZ, MIN_HZ, defaultReconcileMs, defaultSampleHz, type EngineOptions } from './options';
 import { ifaceId } from './translate';
-import { STATS_FIELDS } from '../protocol';
+import { STATS_FIELDS } from '../contract';
 
 // The options and their limits live in options.ts; these were always importable from here.
 export { MAX_HZ, MIN_HZ, defaultSampleHz, type EngineOptions };

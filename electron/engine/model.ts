@@ -6,7 +6,7 @@
 // Changes are coalesced: an event marks an interface dirty; `takeDeltas()` recomputes dirty
 // interfaces once and emits only what differs from what was last emitted (counters excluded:
 // those travel in counter frames).
-import type { Delta, Interface, Model, Namespace, Route, Stats, TunOwner } from '../protocol';
+import type { Delta, Interface, Model, Namespace, Route, Stats, TunOwner } from '../contract';
 import type { RawAddr, RawEvent, RawLink, RawRoute } from '../../native/types';
 import type { NsInfo } from './namespaces';
 import {

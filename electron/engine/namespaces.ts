@@ -7,7 +7,7 @@
 // the engine rescans /proc about once a second (a readdir and one readlink per process: cheap) and
 // immediately whenever netlink says something namespace-shaped happened (nsid events, links leaving).
 import * as fs from 'node:fs';
-import type { NamespaceKind } from '../protocol';
+import type { NamespaceKind } from '../contract';
 import { nsIdOf } from './translate';
 
 /** How many pids a namespace lists at most (the protocol promises "the first few hundred"). */

@@ -1,10 +1,10 @@
 // Counter frames from successive samples (pure: the unit tests drive it with made-up numbers).
 // A frame lists the interfaces whose counters changed, or whose rate was non-zero last frame (so a
 // client sees the rate fall to zero once), with stats (8 numbers, STATS_FIELDS order) and rates
-// (4 numbers: rx pps, tx pps, rx B/s, tx B/s) — see CounterFrame in protocol.ts.
+// (4 numbers: rx pps, tx pps, rx B/s, tx B/s) — see CounterFrame in contract/.
 // Built for 1,000s of interfaces at 10+ Hz: keyed by ifindex per namespace, one Float64Array per
 // interface reused across frames, the id string made once, no allocation for an unchanged one.
-import type { CounterFrame } from '../protocol';
+import type { CounterFrame } from '../contract';
 
 const N = 8;
 

@@ -2,12 +2,12 @@
 // plus the delta/counters/status notifications, over any transport that moves JSON messages.
 // `engine --stdio` wires it to newline-delimited stdin/stdout; tests and in-process hosts call
 // `createEngineConnection` directly. Layers above the engine (the lab methods) add their methods
-// through the `extend` hook, so this file never imports them (see electron/engine-process.ts).
+// through the `extend` hook, so this file never imports them (see electron/engine-process/index.ts).
 //
 // Every request is validated here (the engine is the privileged boundary): params must have
 // exactly the expected fields and types, and errors name the field that is wrong.
 import { JSONRPCErrorException, JSONRPCServer, createJSONRPCErrorResponse, type JSONRPCRequest } from 'json-rpc-2.0';
-import { ErrorCodes, isObject, jsonRpcShapeError, type Methods, type Notifications } from '../protocol';
+import { ErrorCodes, isObject, jsonRpcShapeError, type Methods, type Notifications } from '../contract';
 import { Engine, MAX_HZ, MIN_HZ } from './index';
 
 export interface EngineConnection {

@@ -1,7 +1,7 @@
-// Raw kernel records (native/types.ts) → model objects (electron/protocol.ts). Pure functions only:
+// Raw kernel records (native/types.ts) → model objects (electron/contract/index.ts). Pure functions only:
 // no I/O, so the unit tests can feed hand-built records. The names and orders follow iproute2, so
 // the model reads like `ip -d link` / `ip addr` / `ip route` and can be compared with their JSON.
-import type { Interface, InterfaceKind, LinkState, Route, Stats, TunOwner } from '../protocol';
+import type { Interface, InterfaceKind, LinkState, Route, Stats, TunOwner } from '../contract';
 import type { RawAddr, RawLink, RawRoute, RawStats } from '../../native/types';
 
 const ARPHRD_ETHER = 1;

@@ -7,7 +7,7 @@
 //      created in the holder's namespace: qemu, openvpn, a container runtime); if the process lives
 //      in none of them, every candidate gets the owner (we cannot tell, and hiding it would be worse).
 import * as fs from 'node:fs';
-import type { TunOwner } from '../protocol';
+import type { TunOwner } from '../contract';
 
 export interface TunHold { pid: number; comm: string; iff: string; nsInode: number | null }
 

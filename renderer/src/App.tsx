@@ -4,11 +4,11 @@ import { FlowCanvas } from './canvas/FlowCanvas';
 import { Toolbar } from './panels/Toolbar';
 import { Inspector } from './panels/Inspector';
 import { StatusBar } from './panels/StatusBar';
-import { useUi } from './stores';
-import { Palette } from './build/Palette';
-import { BuildDock } from './build/BuildDock';
-import { BuildDialogs } from './build/Dialogs';
-import './build/build.css';
+import { useUi } from './store';
+import { Palette } from './editor/Palette';
+import { BuildDock } from './editor/BuildDock';
+import { BuildDialogs } from './editor/Dialogs';
+import './editor/build.css';
 
 /** Exposed for benchmarks and curious people: when the first ELK layout finished, in ms. */
 declare global { interface Window { __vnetLayoutMs?: number[] } }

@@ -1,5 +1,5 @@
 // Kind icons as small inline SVGs (no icon font to download; they follow the text colour).
-import type { InterfaceKind } from '../../electron/protocol';
+import type { InterfaceKind } from '../../electron/contract';
 
 const S = { width: 16, height: 16, viewBox: '0 0 16 16', fill: 'none', stroke: 'currentColor', strokeWidth: 1.5, strokeLinecap: 'round' as const, strokeLinejoin: 'round' as const };
 

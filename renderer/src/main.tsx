@@ -4,8 +4,8 @@ import '@xyflow/react/dist/style.css';
 import './styles/app.css';
 import './styles/nodes.css';
 import { App } from './App';
-import { createEngineClient } from './engine-client';
-import { setClient } from './engine';
+import { createEngineClient } from './transport/engine-client';
+import { setClient } from './transport/current-client';
 import { startSync } from './sync';
 
 performance.mark('vnet:script-start');

@@ -1,8 +1,8 @@
 // Keeps the stores in step with the engine: hello + snapshot on every (re)connect and engine
 // restart, deltas applied in seq order (a gap triggers a fresh snapshot), counter frames merged.
-import type { DeltaBatch, Model, Stats } from '../../electron/protocol';
-import type { EngineClient } from './engine-client';
-import { connectionStore, counterPump as pump, topologyStore } from './stores';
+import type { DeltaBatch, Model, Stats } from '../../electron/contract';
+import type { EngineClient } from './transport/engine-client';
+import { connectionStore, counterPump as pump, topologyStore } from './store';
 
 function statsOf(model: Model): Record<string, Stats> {
   const out: Record<string, Stats> = {};

@@ -14,10 +14,11 @@ import { describeKernel } from '../helpers/world';
 import { ip, ipJson } from '../helpers/ip';
 import { launchChromium, startServe, stopServe, type Browser, type Served } from '../helpers/serve-process';
 import { NOBODY } from '../kernel/engine-helpers';
+import { CLI_PATH } from '../../electron/paths';
 
 const root = path.resolve(__dirname, '../..');
 const artifacts = path.join(root, 'test-artifacts');
-const cli = path.join(root, 'dist', 'electron', 'cli.js');
+const cli = CLI_PATH;
 const nsId = (name: string) => `ns:${fs.statSync(`/run/netns/${name}`).ino}`;
 
 // names unlikely to meet other test files' leftovers in a shared world

@@ -1,8 +1,8 @@
 // The engine as the differential, churn and bench code drive it: in-process (electron/engine's
 // Engine), on the real kernel. One thin adapter so those tests depend on the engine's public API
 // only (its resync signals and answering re-dumps come from `engine.resyncs` / `engine.stats()`).
-import type { Model } from '../../electron/protocol';
-import { Engine } from '../../electron/engine/index';
+import type { Model } from '../../electron/contract';
+import { Engine } from '../../electron/engine';
 import { readWorld } from './iproute';
 import { ModelMirror } from './mirror';
 

@@ -1,12 +1,12 @@
 // iproute2 as the oracle: reads `ip -j` JSON of every network namespace of the (throwaway) world and
-// turns it into the model shape of electron/protocol.ts, so the engine's model can be compared with
+// turns it into the model shape of electron/contract/index.ts, so the engine's model can be compared with
 // what `ip` says, field by field. Only argv arrays are spawned (never a shell string).
 //
 // Deliberately independent of electron/engine: nothing here imports engine code, so a shared bug
 // cannot hide itself on both sides of the comparison.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import type { Interface, InterfaceKind, LinkState, Model, Namespace, Route, Stats } from '../../electron/protocol';
+import type { Interface, InterfaceKind, LinkState, Model, Namespace, Route, Stats } from '../../electron/contract';
 
 // ---------------------------------------------------------------------------------------------
 // Running ip in a namespace

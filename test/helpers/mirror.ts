@@ -1,9 +1,9 @@
 // A client's copy of the engine's model, kept the way the renderer keeps one: a snapshot, then every
 // delta batch (in seq order) and every counter frame applied on top. Written independently of the
-// renderer's stores, from electron/protocol.ts alone, so a test can hold the delta stream itself
+// renderer's stores, from electron/contract/index.ts alone, so a test can hold the delta stream itself
 // against iproute2 and against the engine's own model.
-import type { CounterFrame, DeltaBatch, Interface, Model, Namespace } from '../../electron/protocol';
-import { STATS_FIELDS } from '../../electron/protocol';
+import type { CounterFrame, DeltaBatch, Interface, Model, Namespace } from '../../electron/contract';
+import { STATS_FIELDS } from '../../electron/contract';
 
 export class ModelMirror {
   model: Model;

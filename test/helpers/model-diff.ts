@@ -1,8 +1,8 @@
-// Field-by-field comparison of two models (electron/protocol.ts shape): what iproute2 says
+// Field-by-field comparison of two models (electron/contract/index.ts shape): what iproute2 says
 // (expected) against what the engine holds (actual). Every difference comes back with its path
 // (namespace / interface / field), so a failing differential run says exactly what is wrong.
-import type { Interface, Model, Namespace, Route, Stats } from '../../electron/protocol';
-import { STATS_FIELDS } from '../../electron/protocol';
+import type { Interface, Model, Namespace, Route, Stats } from '../../electron/contract';
+import { STATS_FIELDS } from '../../electron/contract';
 
 export interface Difference { path: string; expected: unknown; actual: unknown }
 

@@ -6,9 +6,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { CLI_PATH } from '../../electron/paths';
 
 const root = path.resolve(__dirname, '../..');
-const cli = path.join(root, 'dist', 'electron', 'cli.js');
+const cli = CLI_PATH;
 
 export interface Served {
   proc: ChildProcess;

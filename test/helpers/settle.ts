@@ -1,7 +1,7 @@
 // Compare the engine's model with iproute2's view until they agree or a deadline passes (kernel
 // events reach the engine asynchronously; IPv6 link-local addresses and routes come a little after
 // a link goes up). Only the last attempt's differences are returned.
-import type { Model } from '../../electron/protocol';
+import type { Model } from '../../electron/contract';
 import { listWorldNamespaces, readWorld, readWorldStats } from './iproute';
 import { diffModels, unresolvedReferences, type Difference } from './model-diff';
 

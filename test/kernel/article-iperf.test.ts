@@ -8,12 +8,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describeKernel } from '../helpers/world';
 import { tmpStateDir } from '../helpers/lab-kernel';
-import { Engine } from '../../electron/engine/index';
-import { parseLab } from '../../electron/lab/parse';
-import { applyLab, destroyLab } from '../../electron/lab/apply';
-import { NativeLabKernel } from '../../electron/lab/native-kernel';
+import { Engine } from '../../electron/engine';
+import { parseLab } from '../../electron/labs/parse';
+import { applyLab, destroyLab } from '../../electron/labs/apply';
+import { NativeLabKernel } from '../../electron/labs/native-kernel';
 import iperf3 from '../../scripts/iperf3.js'; // plain JS, shared with scripts/bench-article.js
-import type { CounterFrame, Interface, Model } from '../../electron/protocol';
+import type { CounterFrame, Interface, Model } from '../../electron/contract';
 
 const iperf3Client = iperf3.iperf3Client as (ns: string, addr: string, seconds: number, beforeAttempt?: () => void) => Promise<any>;
 

@@ -5,7 +5,7 @@
 // Reproduce a failure: DIFF_SEED=<seed printed> DIFF_COUNT=1 scripts/world.sh npx vitest run test/kernel/differential.test.ts
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeKernel } from '../helpers/world';
-import type { Model } from '../../electron/protocol';
+import type { Model } from '../../electron/contract';
 import { readWorld } from '../helpers/iproute';
 import { compareSettled } from '../helpers/settle';
 import { diffModels, formatDifferences } from '../helpers/model-diff';

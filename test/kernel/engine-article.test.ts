@@ -5,9 +5,9 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import { describeKernel } from '../helpers/world';
-import { Engine } from '../../electron/engine/index';
+import { Engine } from '../../electron/engine';
 import { applyDelta } from '../../electron/engine/apply';
-import type { CounterFrame, Model } from '../../electron/protocol';
+import type { CounterFrame, Model } from '../../electron/contract';
 import { holdTun, hostNs, iface, ip, ipIn, nsNamed, nsOfPid, quiet, runAsync, startContainer } from './engine-helpers';
 
 describeKernel('engine: the article\'s pictures', () => {

@@ -7,10 +7,10 @@
 // own events (as a busy event thread would), so a dump deterministically runs in between.
 import { afterEach, expect, it } from 'vitest';
 import { describeKernel } from '../helpers/world';
-import { Engine } from '../../electron/engine/index';
+import { Engine } from '../../electron/engine';
 import type { NamespaceHandle, NativeAddon, RawEvent } from '../../native/types';
-import { loadNative } from '../../native/index';
-import type { Interface } from '../../electron/protocol';
+import { loadNative } from '../../native';
+import type { Interface } from '../../electron/contract';
 import { hostNs, iface, ip, nsNamed, quiet } from './engine-helpers';
 
 /** Both ends exist and name each other. */

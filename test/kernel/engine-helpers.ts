@@ -5,8 +5,9 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 import * as fs from 'node:fs';
 import { afterAll, beforeAll } from 'vitest';
-import type { Interface, Model, Namespace } from '../../electron/protocol';
+import type { Interface, Model, Namespace } from '../../electron/contract';
 import { ip } from '../helpers/ip';
+import { CLI_PATH } from '../../electron/paths';
 
 export { ip };
 
@@ -71,7 +72,7 @@ export function quiet(f: () => void): void { try { f(); } catch { /* already gon
 
 // ---- the built CLI as a process ----
 export const root = path.resolve(__dirname, '..', '..');
-export const cli = path.join(root, 'dist', 'electron', 'cli.js');
+export const cli = CLI_PATH;
 export const NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
 
 /** The process suites' world (call inside a describeKernel): the built CLI must exist; veth pv0 in

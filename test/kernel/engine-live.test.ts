@@ -5,9 +5,9 @@
 // it anything.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeKernel } from '../helpers/world';
-import { Engine } from '../../electron/engine/index';
+import { Engine } from '../../electron/engine';
 import { execFileSync } from 'node:child_process';
-import type { Delta, DeltaBatch, Model } from '../../electron/protocol';
+import type { Delta, DeltaBatch, Model } from '../../electron/contract';
 import { hostNs, iface, ip, nsNamed, quiet } from './engine-helpers';
 
 describeKernel('engine: live changes arrive as deltas', () => {

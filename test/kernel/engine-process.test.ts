@@ -5,7 +5,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import * as readline from 'node:readline';
 import { expect, it } from 'vitest';
 import { describeKernel } from '../helpers/world';
-import type { Model } from '../../electron/protocol';
+import type { Model } from '../../electron/contract';
 import { cli, EngineProc, ip, useBuiltCliWithProcBlue } from './engine-helpers';
 
 describeKernel('engine process', () => {

@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { expect, it } from 'vitest';
 import { describeKernel } from '../helpers/world';
-import type { Model } from '../../electron/protocol';
+import type { Model } from '../../electron/contract';
 import { cli, EngineProc, NOBODY, useBuiltCliWithProcBlue } from './engine-helpers';
 
 function spawnSyncText(argv: string[]): { status: number | null; stdout: string; stderr: string } {

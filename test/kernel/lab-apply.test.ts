@@ -7,11 +7,11 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import { describeKernel } from '../helpers/world';
 import { addrs, kernelState, links, markedLinks, netnsList, ping, sh, tmpStateDir, until } from '../helpers/lab-kernel';
-import { applyLab, destroyLab } from '../../electron/lab/apply';
-import { readJournal } from '../../electron/lab/journal';
-import { NativeLabKernel } from '../../electron/lab/native-kernel';
-import { parseLab } from '../../electron/lab/parse';
-import { PlanConflict } from '../../electron/lab/plan';
+import { applyLab, destroyLab } from '../../electron/labs/apply';
+import { readJournal } from '../../electron/labs/journal';
+import { NativeLabKernel } from '../../electron/labs/native-kernel';
+import { parseLab } from '../../electron/labs/parse';
+import { PlanConflict } from '../../electron/labs/plan';
 
 const LABS = path.join(__dirname, '../../assets/labs');
 const read = (f: string) => readFileSync(path.join(LABS, f), 'utf8');

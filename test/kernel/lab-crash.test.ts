@@ -10,10 +10,11 @@ import { describeKernel } from '../helpers/world';
 import { ipj, kernelState, markedLinks, netnsList, sh, until } from '../helpers/lab-kernel';
 import { bigLab } from '../helpers/lab-big';
 import { malformedCases } from '../helpers/lab-malformed';
-import { main as labCli } from '../../electron/lab-cli';
+import { main as labCli } from '../../electron/commands/lab';
+import { CLI_PATH } from '../../electron/paths';
 
 const ROOT = path.join(__dirname, '../..');
-const CLI = path.join(ROOT, 'dist/electron/cli.js');
+const CLI = CLI_PATH;
 
 describeKernel('labs: crashes and malformed files', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vnet-crash-'));

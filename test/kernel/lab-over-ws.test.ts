@@ -11,11 +11,12 @@ import WebSocket from 'ws';
 import { describeKernel } from '../helpers/world';
 import { startServe, stopServe, type Served } from '../helpers/serve-process';
 import { addrs, kernelState, links, markedLinks, netnsList, ping, until } from '../helpers/lab-kernel';
-import { ErrorCodes, type LabProgress, type LabResult } from '../../electron/protocol';
+import { ErrorCodes, type LabProgress, type LabResult } from '../../electron/contract';
 import { NOBODY } from './engine-helpers';
+import { CLI_PATH } from '../../electron/paths';
 
 const root = path.resolve(__dirname, '../..');
-const cli = path.join(root, 'dist', 'electron', 'cli.js');
+const cli = CLI_PATH;
 const twoRooms = fs.readFileSync(path.join(root, 'assets', 'labs', 'two-rooms.yaml'), 'utf8');
 
 /** A JSON-RPC client over the host's WebSocket, as the renderer's (token in the query, our Origin). */

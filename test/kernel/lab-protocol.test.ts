@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { describeKernel } from '../helpers/world';
 import { links, markedLinks, ping, sh, tmpStateDir, until } from '../helpers/lab-kernel';
-import { Engine } from '../../electron/engine/index';
+import { Engine } from '../../electron/engine';
 import type { EngineConnection } from '../../electron/engine/server';
 import { createEngineProcessConnection } from '../../electron/engine-process';
 

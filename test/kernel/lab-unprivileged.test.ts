@@ -8,9 +8,10 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { describeKernel } from '../helpers/world';
 import { kernelState } from '../helpers/lab-kernel';
+import { CLI_PATH } from '../../electron/paths';
 
 const ROOT = path.join(__dirname, '../..');
-const CLI = path.join(ROOT, 'dist/electron/cli.js');
+const CLI = CLI_PATH;
 const NOBODY = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
 const NEEDS_ROOT = /needs root \(CAP_NET_ADMIN and CAP_SYS_ADMIN\): run it with sudo/;
 

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import { afterEach, expect, it } from 'vitest';
 import { describeKernel } from '../helpers/world';
 import { ip, ipJson as ipj } from '../helpers/ip';
-import { native, type MutatingHandle } from '../../native/index';
+import { native, type MutatingHandle } from '../../native';
 
 const link = (ns: string, dev: string) => ipj('-n', ns, '-d', 'link', 'show', 'dev', dev)[0];
 const netnsNames = () => fs.readdirSync('/run/netns');

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { describeKernel } from '../helpers/world';
 import { ip, ipJson as ipj } from '../helpers/ip';
-import { native, type NamespaceHandle, type RawEvent } from '../../native/index';
+import { native, type NamespaceHandle, type RawEvent } from '../../native';
 
 
 const made: string[] = [];

@@ -1,7 +1,7 @@
 // A small picture for the building tests: host (lo, eth0 physical, br0 app-made bridge with
 // address, veth-red port of br0), red (lo, eth0 veth peer of veth-red, address, default route),
 // blue (lo), and a process namespace with one veth whose peer is docker0's port.
-import type { Interface, Model, Namespace, Route, Stats } from '../../electron/protocol';
+import type { Interface, Model, Namespace, Route, Stats } from '../../electron/contract';
 import { fromSnapshot, type TopologyState } from '../../renderer/src/store/topology';
 
 const zero: Stats = { rxPackets: 0, txPackets: 0, rxBytes: 0, txBytes: 0, rxErrors: 0, txErrors: 0, rxDropped: 0, txDropped: 0 };

@@ -1,10 +1,10 @@
 // What each gesture asks and does (node, no DOM): the dialog a drop or a drawn connection opens,
 // its default names (free, lab-style port names), its inline checks and the actions it sends.
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { EngineStatus } from '../../electron/protocol';
-import { buildStore, type Dialog } from '../../renderer/src/build/build-store';
-import { canConnect, connect, dropPalette } from '../../renderer/src/build/gestures';
-import { connectionStore, topologyStore } from '../../renderer/src/stores';
+import type { EngineStatus } from '../../electron/contract';
+import { buildStore, type Dialog } from '../../renderer/src/editor/build-store';
+import { canConnect, connect, dropPalette } from '../../renderer/src/editor/gestures';
+import { connectionStore, topologyStore } from '../../renderer/src/store';
 import { picture } from './build-fixtures';
 
 const status = (privileged: boolean): EngineStatus => ({ version: 't', pid: 1, privileged, limitation: null, sampleHz: 10, namespaces: 4, interfaces: 10 });

@@ -1,8 +1,8 @@
 // "Save as lab": the canvas (or a selection) as a lab file, checked by the engine's own lab parser
 // (the same code `vnet-studio lab validate` runs).
 import { describe, expect, it } from 'vitest';
-import { parseLabIssues } from '../../electron/lab/parse';
-import { labYaml } from '../../renderer/src/build/lab-yaml';
+import { parseLabIssues } from '../../electron/labs/parse';
+import { labYaml } from '../../renderer/src/editor/lab-yaml';
 import { picture } from './build-fixtures';
 
 const valid = (text: string) => {

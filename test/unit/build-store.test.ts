@@ -1,9 +1,9 @@
 // The building slice (log, undo/redo stacks), Delete's plan (what it removes, when it asks), input
 // checks and default names. Pure: no DOM, no engine.
 import { describe, expect, it } from 'vitest';
-import { addLog, createBuildStore, emptyBuild, MAX_LOG, MAX_UNDO, stepDone, stepRedone, stepUndone, updateLog, type Step } from '../../renderer/src/build/build-store';
-import { deletionPlan } from '../../renderer/src/build/gestures';
-import { cidrError, ifnameError, macError, mtuError, namesIn, nsKey, nsnameError, routeToError, uniqueName } from '../../renderer/src/build/model';
+import { addLog, createBuildStore, emptyBuild, MAX_LOG, MAX_UNDO, stepDone, stepRedone, stepUndone, updateLog, type Step } from '../../renderer/src/editor/build-store';
+import { deletionPlan } from '../../renderer/src/editor/gestures';
+import { cidrError, ifnameError, macError, mtuError, namesIn, nsKey, nsnameError, routeToError, uniqueName } from '../../renderer/src/editor/model';
 import { picture } from './build-fixtures';
 
 const step = (title: string): Step => ({ title, actions: [{ op: 'ns-add', ns: title }], inverse: [{ op: 'ns-del', ns: title }] });

@@ -1,8 +1,8 @@
 // Undo: the inverse of canvas steps, computed from the picture before the step (pure, no kernel).
 // Each inverse is also played back on the simulation to check it restores what was there.
 import { describe, expect, it } from 'vitest';
-import type { BuildAction } from '../../electron/protocol';
-import { inverseOf, simFromTopology, simulate, type Sim } from '../../renderer/src/build/undo';
+import type { BuildAction } from '../../electron/contract';
+import { inverseOf, simFromTopology, simulate, type Sim } from '../../renderer/src/editor/undo';
 import { picture } from './build-fixtures';
 
 /** The simulation after `actions` (then optionally their inverse), as comparable JSON. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { describeBatch, describeDelta, formatModel } from '../../electron/engine/format';
+import { describeBatch, describeDelta, formatModel } from '../../electron/commands/inspect-format';
 import { applyDelta, cloneModel } from '../../electron/engine/apply';
-import type { Delta, Interface, Model } from '../../electron/protocol';
+import type { Delta, Interface, Model } from '../../electron/contract';
 
 const stats = { rxPackets: 5, txPackets: 3, rxBytes: 2048, txBytes: 100, rxErrors: 0, txErrors: 0, rxDropped: 0, txDropped: 1 };
 const ifc = (p: Partial<Interface> & { id: string; index: number; name: string }): Interface => ({

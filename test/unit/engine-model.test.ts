@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { LiveModel } from '../../electron/engine/model';
 import { applyDelta } from '../../electron/engine/apply';
 import type { NsInfo } from '../../electron/engine/namespaces';
-import type { Delta, Model } from '../../electron/protocol';
+import type { Delta, Model } from '../../electron/contract';
 import { addr, link, route } from './engine-fixtures';
 
 const host: NsInfo = { id: 'ns:100', inode: 100, kind: 'host', name: 'host', label: 'host', pids: [1], openPath: null, refPath: '/proc/1/ns/net' };

@@ -2,7 +2,7 @@
 // Engine's few methods (the kernel side is covered by the kernel suites).
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import type { Engine } from '../../electron/engine/index';
+import type { Engine } from '../../electron/engine';
 import { createEngineConnection } from '../../electron/engine/server';
 
 function fake() {

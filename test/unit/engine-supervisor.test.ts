@@ -5,9 +5,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EngineSupervisor, engineCommand } from '../../electron/engine-supervisor';
-import type { HostNotice } from '../../electron/protocol';
-import type { JsonRpcMessage } from '../../electron/relay';
+import { EngineSupervisor, engineCommand } from '../../electron/hosts/engine-supervisor';
+import type { HostNotice } from '../../electron/contract';
+import type { JsonRpcMessage } from '../../electron/hosts/relay';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vnet-sup-'));
 const fakeCli = path.join(dir, 'cli.js');

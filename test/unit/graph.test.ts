@@ -1,7 +1,7 @@
 // Model → flow nodes and edges, and the ELK graph/placement built from them (plain TS, no DOM).
 import { describe, expect, it } from 'vitest';
 import ELK from 'elkjs/lib/elk.bundled.js';
-import type { Interface, Model, Namespace, Stats } from '../../electron/protocol';
+import type { Interface, Model, Namespace, Stats } from '../../electron/contract';
 import { fromSnapshot } from '../../renderer/src/store/topology';
 import { buildGraph, cloudNodeId, nodeAddresses, procNodeId } from '../../renderer/src/graph/build';
 import { fitTransform, gridLayout, placeNodes, positionsFromElk, tieredBoxLayout, toElkGraph, toElkPacking, ELK_ROOT_OPTIONS, TWO_LEVEL_ABOVE } from '../../renderer/src/graph/layout';

@@ -6,12 +6,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import ts from 'typescript';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { APP_ENTRY_URL } from '../../electron/app-origin';
-import { appProtocolResponse } from '../../electron/app-protocol';
-import { INVOKE_CHANNELS, NOTIFY_CHANNELS, registerIpc } from '../../electron/ipc';
-import { ErrorCodes, METHOD_NAMES, outcomeResult, ProtocolError, type RpcOutcome } from '../../electron/protocol';
-import { RpcError } from '../../electron/relay-caller';
-import { makeSenderCheck, type SenderLike } from '../../electron/sender-check';
+import { APP_ENTRY_URL } from '../../electron/hosts/desktop/app-origin';
+import { appProtocolResponse } from '../../electron/hosts/desktop/app-protocol';
+import { INVOKE_CHANNELS, NOTIFY_CHANNELS, registerIpc } from '../../electron/hosts/desktop/ipc';
+import { ErrorCodes, METHOD_NAMES, outcomeResult, ProtocolError, type RpcOutcome } from '../../electron/contract';
+import { RpcError } from '../../electron/hosts/desktop/relay-caller';
+import { makeSenderCheck, type SenderLike } from '../../electron/hosts/desktop/sender-check';
 
 const root = path.resolve(__dirname, '../..');
 
@@ -93,7 +93,7 @@ const goodParams: Record<string, unknown> = {
 };
 
 beforeAll(async () => {
-  await import('../../electron/preload');
+  await import('../../electron/hosts/desktop/preload');
 });
 
 describe('IPC sender check', () => {
@@ -193,9 +193,9 @@ describe('IPC sender check', () => {
       // Destructured or aliased ipcMain would dodge the regex above: forbid it outright.
       expect(/\{[^}]*\bipcMain\b[^}]*\}\s*=/.test(src), `${f} destructures ipcMain`).toBe(false);
     }
-    expect(registrations).toEqual(['electron/ipc.ts: ipcMain.handle']);
+    expect(registrations).toEqual(['electron/hosts/desktop/ipc.ts: ipcMain.handle']);
     // And in ipc.ts that one call sits inside the guard, right before the check.
-    const ipcSrc = fs.readFileSync(path.join(root, 'electron/ipc.ts'), 'utf8');
+    const ipcSrc = fs.readFileSync(path.join(root, 'electron/hosts/desktop/ipc.ts'), 'utf8');
     const at = ipcSrc.indexOf('ipcMain.handle(');
     expect(ipcSrc.slice(at, at + 200)).toMatch(/const refused = check\(event\);\s*if \(refused\) throw/);
   });
@@ -203,8 +203,8 @@ describe('IPC sender check', () => {
 
 describe('preload', () => {
   it('exposes exactly the keys of VnetPreloadApi on window.vnet, all functions', () => {
-    const src = fs.readFileSync(path.join(root, 'electron/protocol.ts'), 'utf8');
-    const sf = ts.createSourceFile('protocol.ts', src, ts.ScriptTarget.ES2022, true);
+    const src = fs.readFileSync(path.join(root, 'electron/contract/index.ts'), 'utf8');
+    const sf = ts.createSourceFile('contract/', src, ts.ScriptTarget.ES2022, true);
     let keys: string[] | null = null;
     sf.forEachChild((n) => {
       if (ts.isInterfaceDeclaration(n) && n.name.text === 'VnetPreloadApi') {
@@ -251,7 +251,7 @@ describe('preload', () => {
 
 describe('Electron code stays locked down (static checks: Electron cannot be launched here)', () => {
   it('the sandboxed preload imports nothing at run time but electron', () => {
-    const src = fs.readFileSync(path.join(root, 'electron/preload.ts'), 'utf8');
+    const src = fs.readFileSync(path.join(root, 'electron/hosts/desktop/preload.ts'), 'utf8');
     const sf = ts.createSourceFile('preload.ts', src, ts.ScriptTarget.ES2022, true);
     const runtimeImports: string[] = [];
     sf.forEachChild((n) => {
@@ -262,7 +262,7 @@ describe('Electron code stays locked down (static checks: Electron cannot be lau
   });
 
   it('the window keeps isolation, sandbox and no Node; navigation and new windows are denied', () => {
-    const src = fs.readFileSync(path.join(root, 'electron/main.ts'), 'utf8');
+    const src = fs.readFileSync(path.join(root, 'electron/hosts/desktop/main.ts'), 'utf8');
     for (const flag of ['contextIsolation: true', 'sandbox: true', 'nodeIntegration: false', 'webSecurity: true', 'webviewTag: false', 'allowRunningInsecureContent: false']) {
       expect(src, flag).toContain(flag);
     }

@@ -1,8 +1,8 @@
 // Canvas actions as a client sends them: strictly checked before the engine acts, and each rendered
 // as the `ip` command lines that do the same.
 import { describe, expect, test } from 'vitest';
-import { commandsFor, shellLine } from '../../electron/lab/commands';
-import { validateAction } from '../../electron/lab/validate-action';
+import { commandsFor, shellLine } from '../../electron/labs/commands';
+import { validateAction } from '../../electron/labs/validate-action';
 
 describe('canvas actions', () => {
   test('good actions are normalised and render to ip commands', () => {

@@ -2,10 +2,10 @@
 // the text size limit are decided before or after the kernel is asked).
 import { JSONRPCServer } from 'json-rpc-2.0';
 import { afterEach, expect, test, vi } from 'vitest';
-import { labRpcError, registerLabMethods } from '../../electron/lab/handlers';
-import { KernelRefusal } from '../../electron/lab/apply';
-import { LabBusy } from '../../electron/lab/journal';
-import { PlanConflict } from '../../electron/lab/plan';
+import { labRpcError, registerLabMethods } from '../../electron/labs/handlers';
+import { KernelRefusal } from '../../electron/labs/apply';
+import { LabBusy } from '../../electron/labs/journal';
+import { PlanConflict } from '../../electron/labs/plan';
 
 afterEach(() => { vi.restoreAllMocks(); });
 

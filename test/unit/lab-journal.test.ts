@@ -5,8 +5,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { beforeEach, expect, test } from 'vitest';
-import { journalDir, listJournals, lockLab, processStart, readJournal, removeJournal, writeJournal } from '../../electron/lab/journal';
-import { emptyRecord } from '../../electron/lab/plan';
+import { journalDir, listJournals, lockLab, processStart, readJournal, removeJournal, writeJournal } from '../../electron/labs/journal';
+import { emptyRecord } from '../../electron/labs/plan';
 
 beforeEach(() => { process.env.VNET_STATE_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'vnet-journal-')); });
 

@@ -2,8 +2,8 @@
 // types, duplicates, unknown keys, YAML syntax): each is rejected before anything is planned, with
 // the file's line number and words naming the thing that is wrong.
 import { describe, expect, test } from 'vitest';
-import { parseLab, parseLabIssues } from '../../electron/lab/parse';
-import { formatIssue, LabError } from '../../electron/lab/types';
+import { parseLab, parseLabIssues } from '../../electron/labs/parse';
+import { formatIssue, LabError } from '../../electron/labs/types';
 import { BASE, malformedCases } from '../helpers/lab-malformed';
 
 const cases = malformedCases();

@@ -3,13 +3,13 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { commandLines } from '../../electron/lab/commands';
-import { exportScript } from '../../electron/lab/export';
-import { bridgePortName, canonicalCidr, parseCidr } from '../../electron/lab/names';
-import { parseLab } from '../../electron/lab/parse';
-import { PlanConflict, planLab, recordAfter, type LabRecord } from '../../electron/lab/plan';
-import { simulate } from '../../electron/lab/simulate';
-import { desiredFromLab, emptyActual, emptyDesired, type Actual } from '../../electron/lab/state';
+import { commandLines } from '../../electron/labs/commands';
+import { exportScript } from '../../electron/labs/export';
+import { bridgePortName, canonicalCidr, parseCidr } from '../../electron/labs/names';
+import { parseLab } from '../../electron/labs/parse';
+import { PlanConflict, planLab, recordAfter, type LabRecord } from '../../electron/labs/plan';
+import { simulate } from '../../electron/labs/simulate';
+import { desiredFromLab, emptyActual, emptyDesired, type Actual } from '../../electron/labs/state';
 
 const LABS = path.join(__dirname, '../../assets/labs');
 const example = readFileSync(path.join(LABS, 'two-rooms.yaml'), 'utf8');

@@ -6,11 +6,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { JSONRPCServer } from 'json-rpc-2.0';
 import { afterEach, beforeEach, expect, test, vi } from 'vitest';
-import { printable } from '../../electron/lab/names';
-import { writeJournal } from '../../electron/lab/journal';
-import { emptyRecord } from '../../electron/lab/plan';
-import { registerLabMethods } from '../../electron/lab/handlers';
-import { main as labCli } from '../../electron/lab-cli';
+import { printable } from '../../electron/labs/names';
+import { writeJournal } from '../../electron/labs/journal';
+import { emptyRecord } from '../../electron/labs/plan';
+import { registerLabMethods } from '../../electron/labs/handlers';
+import { main as labCli } from '../../electron/commands/lab';
 
 // clears the screen, sets the window title, then a red line; a C1 CSI; a bidi override
 const EVIL = '/tmp/\x1b[2J\x1b]0;owned\x07\x1b[31mred\r\nrm -rf /\x9b1m\u202eLAB.yaml';

@@ -1,6 +1,6 @@
 // The up-front privilege check of lab runs: which capabilities are missing, said plainly.
 import { expect, test } from 'vitest';
-import { labPrivilegeError, missingLabCaps } from '../../electron/lab/privilege';
+import { labPrivilegeError, missingLabCaps } from '../../electron/labs/privilege';
 
 const NET_ADMIN = 1n << 12n;
 const SYS_ADMIN = 1n << 21n;

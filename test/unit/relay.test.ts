@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { LAB_METHOD_NAMES, METHOD_NAMES, NOTIFICATION_NAMES } from '../../electron/protocol';
-import { MAX_IN_FLIGHT_PER_CLIENT, Relay, type JsonRpcMessage } from '../../electron/relay';
+import { LAB_METHOD_NAMES, METHOD_NAMES, NOTIFICATION_NAMES } from '../../electron/contract';
+import { MAX_IN_FLIGHT_PER_CLIENT, Relay, type JsonRpcMessage } from '../../electron/hosts/relay';
 
 /** An engine stand-in that records what reaches it (the relay's own logic is under test here). */
 function fakeEngine() {
@@ -166,7 +166,7 @@ describe('relay', () => {
 
 describe('relay caller (the Electron window\'s seat at the relay)', () => {
   it('turns calls into requests and answers into settled promises; passes known notifications on', async () => {
-    const { RelayCaller, RpcError } = await import('../../electron/relay-caller');
+    const { RelayCaller, RpcError } = await import('../../electron/hosts/desktop/relay-caller');
     const engine = fakeEngine();
     const relay = new Relay(engine);
     const notes: [string, unknown][] = [];

@@ -6,8 +6,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { Relay, type JsonRpcMessage } from '../../electron/relay';
-import { resolveStaticPath, startServer, type RunningServer } from '../../electron/serve';
+import { Relay, type JsonRpcMessage } from '../../electron/hosts/relay';
+import { resolveStaticPath, startServer, type RunningServer } from '../../electron/hosts/web/server';
 
 let dir: string;
 let server: RunningServer;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseServeArgs } from '../../electron/serve-cli';
+import { parseServeArgs } from '../../electron/commands/serve';
 
 describe('vnet-studio serve arguments', () => {
   it('defaults to 127.0.0.1, the default port (null: 7171 or a free one), and opening a browser', () => {

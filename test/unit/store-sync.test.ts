@@ -2,8 +2,8 @@
 // deltas queued while a snapshot is in flight, a seq gap or an engine restart → a fresh snapshot,
 // counter frames reaching the counters store. Also the WebSocket URL the browser client uses.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DeltaBatch, Interface, Model, NotificationName, Notifications, Stats } from '../../electron/protocol';
-import type { EngineClient } from '../../renderer/src/engine-client';
+import type { DeltaBatch, Interface, Model, NotificationName, Notifications, Stats } from '../../electron/contract';
+import type { EngineClient } from '../../renderer/src/transport/engine-client';
 
 const zero: Stats = { rxPackets: 0, txPackets: 0, rxBytes: 0, txBytes: 0, rxErrors: 0, txErrors: 0, rxDropped: 0, txDropped: 0 };
 const iface = (ns: string, index: number, name: string): Interface => ({
@@ -54,7 +54,7 @@ afterAll(() => { delete (globalThis as { requestAnimationFrame?: unknown }).requ
 describe('sync', () => {
   it('snapshots on connect, queues deltas meanwhile, re-snapshots on a gap and on engine restart', async () => {
     const { startSync } = await import('../../renderer/src/sync');
-    const { topologyStore, connectionStore, countersStore } = await import('../../renderer/src/stores');
+    const { topologyStore, connectionStore, countersStore } = await import('../../renderer/src/store');
     const c = new FakeClient();
     const stop = startSync(c);
     c.hold = true;
@@ -104,7 +104,7 @@ describe('sync', () => {
   });
 
   it('builds the WebSocket URL from the page URL and its token', async () => {
-    const { wsUrl } = await import('../../renderer/src/engine-client');
+    const { wsUrl } = await import('../../renderer/src/transport/engine-client');
     expect(wsUrl({ protocol: 'http:', host: '127.0.0.1:8080', search: '?token=ab%2Bc' })).toBe('ws://127.0.0.1:8080/ws?token=ab%2Bc');
     expect(wsUrl({ protocol: 'https:', host: 'lab:443', search: '' })).toBe('wss://lab:443/ws?token=');
   });

@@ -1,6 +1,6 @@
 // The renderer's store logic (plain TS, no DOM): topology deltas, counter frames, rates, history.
 import { describe, expect, it } from 'vitest';
-import type { CounterFrame, Interface, Model, Namespace, Stats } from '../../electron/protocol';
+import type { CounterFrame, Interface, Model, Namespace, Stats } from '../../electron/contract';
 import { applyBatch, createTopologyStore, fromSnapshot, interfacesOf } from '../../renderer/src/store/topology';
 import { HistoryRing, applyFrame, addMissing, createCountersStore, emptyCounters, historyCapacity, seedCounters } from '../../renderer/src/store/counters';
 import { createUiStore, matchesSearch } from '../../renderer/src/store/ui';

@@ -9,11 +9,11 @@ import { useShallow } from 'zustand/react/shallow';
 import { buildGraph, type Graph } from '../graph/build';
 import { fitTransform, gridLayout, placeNodes, runElk, type Placements } from '../graph/layout';
 import type { FlowNode } from '../graph/types';
-import { counterPump, topologyStore, uiStore, useConnection, useTopology, useUi } from '../stores';
+import { counterPump, topologyStore, uiStore, useConnection, useTopology, useUi } from '../store';
 import { DETAIL_ZOOM, IfaceNode } from './IfaceNode';
 import { CloudNode, NamespaceNode, ProcessNode } from './OtherNodes';
 import { TrafficEdge } from './TrafficEdge';
-import { useBuildCanvas } from '../build/drag-drop';
+import { useBuildCanvas } from '../editor/drag-drop';
 
 const nodeTypes: NodeTypes = { iface: IfaceNode, namespace: NamespaceNode, process: ProcessNode, cloud: CloudNode };
 const edgeTypes: EdgeTypes = { traffic: TrafficEdge };

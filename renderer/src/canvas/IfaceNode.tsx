@@ -5,8 +5,8 @@ import { Handle, Position, useStore as useFlowStore, type NodeProps } from '@xyf
 import type { IfaceNode as IfaceNodeT } from '../graph/types';
 import { MAX_SHOWN_ADDRESSES } from '../graph/types';
 import { KindIcon } from '../icons';
-import { BuildHandle } from '../build/BuildHandle';
-import { useCounters, useIfCounters, useUi } from '../stores';
+import { BuildHandle } from '../editor/BuildHandle';
+import { useCounters, useIfCounters, useUi } from '../store';
 import { matchesSearch } from '../store/ui';
 import { fmtBytesRate, fmtPps, trafficLevel } from '../format';
 

@@ -3,7 +3,7 @@ import { memo } from 'react';
 import { Handle, Position, type NodeProps } from '@xyflow/react';
 import type { CloudNode as CloudNodeT, NamespaceNode as NamespaceNodeT, ProcessNode as ProcessNodeT } from '../graph/types';
 import { KindIcon } from '../icons';
-import { BuildHandle } from '../build/BuildHandle';
+import { BuildHandle } from '../editor/BuildHandle';
 
 export const NamespaceNode = memo(function NamespaceNode({ data, selected }: NodeProps<NamespaceNodeT>) {
   return (

@@ -4,7 +4,7 @@
 import { memo } from 'react';
 import { getBezierPath, Position, useInternalNode, type EdgeProps, type InternalNode } from '@xyflow/react';
 import type { TrafficEdge as TrafficEdgeT } from '../graph/types';
-import { useCounters } from '../stores';
+import { useCounters } from '../store';
 import { trafficLevel } from '../format';
 
 function center(n: InternalNode) {

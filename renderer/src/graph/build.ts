@@ -3,7 +3,7 @@
 import type { NodeHandle, Position } from '@xyflow/react';
 import type { TopologyState, IfaceEntry } from '../store/topology';
 import type { Filters } from '../store/ui';
-import { buildHandle } from '../build/handles';
+import { buildHandle } from '../editor/handles';
 import { SIZE, ifaceHeight, type CloudNode, type EdgeKind, type FlowEdge, type FlowNode, type IfaceNode, type NamespaceNode, type ProcessNode } from './types';
 
 export interface Graph { nodes: FlowNode[]; edges: FlowEdge[] }

@@ -1,7 +1,7 @@
 // The flow's node and edge types: one `Node<Data, 'kind'>` per kind of box on the canvas. Data holds
 // only what changes with the topology; live counters live in the counters slice, keyed by id.
 import type { Edge, Node } from '@xyflow/react';
-import type { InterfaceKind, LinkState, NamespaceKind } from '../../../electron/protocol';
+import type { InterfaceKind, LinkState, NamespaceKind } from '../../../electron/contract';
 
 export type NamespaceNode = Node<{ nsId: string; label: string; nsKind: NamespaceKind; ifCount: number; error: string | null }, 'namespace'>;
 export type IfaceNode = Node<{

@@ -1,13 +1,13 @@
 // The inspector: every field of the selected interface with a live 60 s chart, or a namespace's
 // addresses and routes.
 import { useState, type ReactNode } from 'react';
-import { STATS_FIELDS } from '../../../electron/protocol';
-import { uiStore, useIfCounters, useTopology, useUi } from '../stores';
+import { STATS_FIELDS } from '../../../electron/contract';
+import { uiStore, useIfCounters, useTopology, useUi } from '../store';
 import { interfacesOf, type TopologyState } from '../store/topology';
 import { KindIcon } from '../icons';
 import { fmtBytesRate, fmtPps } from '../format';
 import { Sparkline } from './Sparkline';
-import { IfaceEditor, NamespaceEditor } from '../build/Editors';
+import { IfaceEditor, NamespaceEditor } from '../editor/Editors';
 
 const Row = ({ k, children, testid }: { k: string; children: ReactNode; testid?: string }) => (
   <tr data-testid={testid}><th>{k}</th><td>{children}</td></tr>

@@ -1,6 +1,6 @@
 // A 60-second rx/tx chart on a canvas, drawn from the interface's history ring.
 import { useEffect, useMemo, useRef } from 'react';
-import { countersStore, useCounters, useUi } from '../stores';
+import { countersStore, useCounters, useUi } from '../store';
 import { HISTORY_MS } from '../store/counters';
 import { fmtBytesRate } from '../format';
 

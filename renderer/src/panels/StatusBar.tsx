@@ -1,7 +1,7 @@
 // The status bar: connection, privileges and what the engine cannot do, counts, sample rate.
 import { useState } from 'react';
-import { connectionStore, useConnection, useTopology } from '../stores';
-import { getClient } from '../engine';
+import { connectionStore, useConnection, useTopology } from '../store';
+import { getClient } from '../transport/current-client';
 
 const RATES = [0.5, 1, 2, 5, 10, 20, 50];
 

@@ -2,7 +2,7 @@
 // hide, fit view, theme.
 import { useMemo, useRef, useState } from 'react';
 import { useReactFlow } from '@xyflow/react';
-import { uiStore, useTopology, useUi } from '../stores';
+import { uiStore, useTopology, useUi } from '../store';
 import { matchesSearch } from '../store/ui';
 
 export function Toolbar() {

@@ -1,7 +1,7 @@
 // The connection slice: is the host reachable, is the engine running, and what the engine says
 // about itself (privileges, limitation, counts, sample rate).
 import { createStore } from 'zustand/vanilla';
-import type { EngineStatus } from '../../../electron/protocol';
+import type { EngineStatus } from '../../../electron/contract';
 
 export interface ConnectionState {
   transport: 'electron' | 'websocket' | 'none';

@@ -5,7 +5,7 @@
 // most once a second while a huge picture is seen from afar. A frame that arrives before the last is
 // committed just updates the shadow: the newest values win.
 import type { StoreApi } from 'zustand/vanilla';
-import type { CounterFrame, Stats } from '../../../electron/protocol';
+import type { CounterFrame, Stats } from '../../../electron/contract';
 import { addMissing, applyFrame, seedCounters, type CountersState, type CountersStore } from './counters';
 
 export interface CounterPump {

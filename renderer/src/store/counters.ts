@@ -2,7 +2,7 @@
 // counter frame re-renders only the nodes/edges whose own entry changed (each subscribes with a
 // selector on its id). Entries not touched by a frame keep their object identity.
 import { createStore } from 'zustand/vanilla';
-import { STATS_FIELDS, type CounterFrame, type Stats } from '../../../electron/protocol';
+import { STATS_FIELDS, type CounterFrame, type Stats } from '../../../electron/contract';
 
 export interface IfCounters {
   stats: Stats;

@@ -2,7 +2,7 @@
 // a delta touches one entry and everything else keeps its identity. Pure functions first (tested in
 // node without a DOM), then a vanilla zustand store that wraps them.
 import { createStore } from 'zustand/vanilla';
-import type { DeltaBatch, Interface, Model, Namespace, Route } from '../../../electron/protocol';
+import type { DeltaBatch, Interface, Model, Namespace, Route } from '../../../electron/contract';
 
 export type NamespaceInfo = Omit<Namespace, 'interfaces' | 'routes'>;
 export interface IfaceEntry extends Interface { namespaceId: string }

@@ -1,0 +1,26 @@
+// The engine process as shipped (`vnet-studio engine --stdio`): the engine's own protocol methods
+// plus the lab and canvas-building methods. Assembled here, above both layers, because the lab code
+// is built on the engine (it reads namespaces through it) and the engine must not import it back.
+import type { Engine } from '../engine';
+import { runEngineProcess, usage } from './stdio';
+import { createEngineConnection, type ConnectionOptions, type EngineConnection } from '../engine/server';
+import { registerLabMethods } from '../labs/handlers';
+
+export { usage };
+
+/** The full connection: engine methods and notifications, plus contract/ LabMethods. */
+export function createEngineProcessConnection(engine: Engine, send: (msg: object) => void, opts: ConnectionOptions = {}): EngineConnection {
+  return createEngineConnection(engine, send, {
+    ...opts,
+    extend: (server, notify) => {
+      registerLabMethods(server, notify,
+        // afterChange: lab marks (aliases) on links that stay down reach the engine by no kernel event.
+        { privileged: engine.status().privileged, afterChange: () => { void engine.recheckLinks(); } });
+      opts.extend?.(server, notify);
+    },
+  });
+}
+
+export function main(argv: string[]): Promise<number> {
+  return runEngineProcess(argv, createEngineProcessConnection);
+}

@@ -1,0 +1,88 @@
+// `vnet-studio engine --stdio`: the engine process. JSON-RPC 2.0, one message per line on
+// stdin/stdout; logs on stderr only (stdout carries nothing but protocol). Ends cleanly (exit 0)
+// on stdin end, SIGTERM/SIGINT, or a `shutdown` request: unsubscribes, closes every handle.
+// The command itself is electron/engine-process/index.ts, which passes in the connection with the lab
+// methods: the engine layer does not import the layers above it.
+import { parseArgs } from 'node:util';
+import * as readline from 'node:readline';
+import { Engine, defaultSampleHz } from '../engine';
+import type { ConnectionOptions, EngineConnection } from '../engine/server';
+
+export const usage = `usage: vnet-studio engine --stdio [--sample-hz HZ] [--rescan-ms MS] [--reconcile-ms MS]
+  Runs the engine, speaking JSON-RPC 2.0 (newline-delimited) on stdin/stdout.
+  --sample-hz HZ   counter sample rate, 0.5..50 (default 10, or $VNET_SAMPLE_HZ)
+  --rescan-ms MS   /proc rescan period for process namespaces (default 1000; 0 = events only)
+  --reconcile-ms MS  period in which every namespace is re-read once, for changes the kernel
+                   never announces (default 3000, or $VNET_RECONCILE_MS; 0 = off)`;
+
+function num(name: string, v: string | undefined, min: number, max: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw new Error(`--${name} must be a number from ${min} to ${max}, got "${v}"`);
+  return n;
+}
+
+/** Builds the protocol connection for the engine process (createEngineConnection plus extensions). */
+export type ConnectEngine = (engine: Engine, send: (msg: object) => void, opts: ConnectionOptions) => EngineConnection;
+
+export async function runEngineProcess(argv: string[], connect: ConnectEngine): Promise<number> {
+  let sampleHz: number | undefined; let rescanMs: number | undefined; let reconcileMs: number | undefined;
+  try {
+    const { values } = parseArgs({ args: argv, options: {
+      stdio: { type: 'boolean', default: false }, 'sample-hz': { type: 'string' }, 'rescan-ms': { type: 'string' }, 'reconcile-ms': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    }, strict: true, allowPositionals: false });
+    if (values.help) { process.stdout.write(`${usage}\n`); return 0; }
+    if (!values.stdio) throw new Error('--stdio is required (the only transport the engine process speaks)');
+    sampleHz = num('sample-hz', values['sample-hz'], 0.5, 50) ?? defaultSampleHz();
+    rescanMs = num('rescan-ms', values['rescan-ms'], 0, 3_600_000);
+    reconcileMs = num('reconcile-ms', values['reconcile-ms'], 0, 3_600_000);
+  } catch (err) {
+    process.stderr.write(`engine: ${(err as Error).message}\n${usage}\n`);
+    return 2;
+  }
+
+  const log = (m: string) => process.stderr.write(`engine[${process.pid}]: ${m}\n`);
+  const engine = await Engine.start({ sampleHz, rescanMs, reconcileMs, log });
+  const st = engine.status();
+  log(`started: ${st.namespaces} namespaces, ${st.interfaces} interfaces${st.limitation ? `; ${st.limitation}` : ''}`);
+
+  let resolveDone: (code: number) => void = () => {};
+  const done = new Promise<number>((r) => { resolveDone = r; });
+  let stopping = false;
+  const stop = (why: string) => {
+    if (stopping) return;
+    stopping = true;
+    void (async () => {
+      log(`stopping (${why})`);
+      conn.close();
+      rl.close();
+      await engine.stop();
+      // Let stdout drain before exiting.
+      await new Promise<void>((r) => (process.stdout.writableLength ? process.stdout.once('drain', () => r()) : r()));
+      resolveDone(0);
+    })();
+  };
+  // A host that stops reading must not make us buffer without end: counter frames (each one
+  // supersedes the last) are dropped while more than STDOUT_LIMIT bytes wait; deltas and
+  // responses never are.
+  const STDOUT_LIMIT = 4 << 20;
+  let dropping = false;
+  const conn = connect(engine, (msg) => {
+    if ((msg as { method?: string }).method === 'counters' && process.stdout.writableLength > STDOUT_LIMIT) {
+      if (!dropping) log('stdout is not being read: dropping counter frames until it drains');
+      dropping = true;
+      return;
+    }
+    dropping = false;
+    process.stdout.write(`${JSON.stringify(msg)}\n`);
+  }, { onShutdown: () => stop('shutdown request') });
+
+  const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity, terminal: false });
+  rl.on('line', (line) => { if (line.trim()) void conn.receive(line); });
+  rl.on('close', () => stop('stdin ended'));
+  process.stdout.on('error', () => stop('stdout closed'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  return done;
+}
