@@ -46,7 +46,11 @@ export interface Interface {
   vxlan?: { vni: number; remote: string | null; local: string | null; port: number | null; dev: string | null } | null;
   /** The app's ownership mark (IFLA_IFALIAS), when this interface was made by VNet Studio. */
   alias: string | null;
-  addresses: string[];     // "10.0.0.1/24", "fe80::1/64"
+  addresses: string[];     // "10.0.0.1/24", "fe80::1/64" (the local address and its prefix length)
+  /** Point-to-point addresses only (`ip addr add 10.8.0.1 peer 10.8.0.2/32`, IFA_ADDRESS unlike
+   *  IFA_LOCAL): the `addresses` entry → the peer's address and prefix, {"10.8.0.1/32": "10.8.0.2/32"}.
+   *  Absent when the interface has none. */
+  peers?: Record<string, string>;
   stats: Stats;
 }
 
