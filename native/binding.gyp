@@ -12,7 +12,11 @@
         "src/translate.cc",
         "src/stats.cc",
         "src/events.cc",
-        "src/mutate.cc",
+        "src/link_table.cc",
+        "src/mutate_request.cc",
+        "src/tuntap.cc",
+        "src/mutate_batch.cc",
+        "src/mutate_results.cc",
         "src/mutate_parse.cc",
         "src/addon.cc"
       ],

@@ -1,5 +1,5 @@
 // The typed face of the native addon (native/src/*.cc): what the kernel says, barely translated.
-// The engine (electron/engine/) turns these raw records into the model of electron/contract/index.ts.
+// The engine (electron/engine/) turns these raw records into the model of electron/contract/model.ts.
 // Numbers are plain JS numbers (64-bit counters lose precision only above 2^53).
 
 /** One RTM_NEWLINK as the kernel reported it. */
@@ -43,7 +43,8 @@ export interface RawAddr {
   prefixlen: number;
   /** IFA_LOCAL when present (the interface's own address), else IFA_ADDRESS. */
   address: string;
-  /** IFA_ADDRESS when it differs from IFA_LOCAL (point-to-point peer), else null. */
+  /** IFA_ADDRESS when it differs from IFA_LOCAL: the far end of a point-to-point address, IPv4 or
+   *  IPv6 (`ip addr` writes `inet 10.8.0.1 peer 10.8.0.2/32`: prefixlen goes with the peer); else null. */
   peer: string | null;
   scope: number;
   flags: number;
@@ -135,8 +136,8 @@ export interface NativeAddon {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Mutations (phase 2). Additive: NamespaceHandle/NativeAddon above are unchanged; the addon's real
-// objects are MutatingHandle/MutatingAddon (what `native` and `loadNative()` return).
+// Mutations. The addon's real objects are MutatingHandle/MutatingAddon (what `native` and
+// `loadNative()` return); the engine, which only reads, knows them as NamespaceHandle/NativeAddon.
 
 /** An interface in a mutation: its name (resolved when the op runs, including names made earlier
  *  in the same batch) or its ifindex. */

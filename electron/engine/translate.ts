@@ -1,7 +1,7 @@
-// Raw kernel records (native/types.ts) → model objects (electron/contract/index.ts). Pure functions only:
+// Raw kernel records (native/types.ts) → model objects (electron/contract/model.ts). Pure functions only:
 // no I/O, so the unit tests can feed hand-built records. The names and orders follow iproute2, so
 // the model reads like `ip -d link` / `ip addr` / `ip route` and can be compared with their JSON.
-import type { Interface, InterfaceKind, LinkState, Route, Stats, TunOwner } from '../contract';
+import { MAIN_TABLE, ifaceId, type Interface, type InterfaceKind, type LinkState, type Route, type Stats, type TunOwner } from '../contract';
 import type { RawAddr, RawLink, RawRoute, RawStats } from '../../native/types';
 
 const ARPHRD_ETHER = 1;
@@ -56,7 +56,6 @@ export function linkState(operstate: number): LinkState {
   return 'down';
 }
 
-export function ifaceId(nsId: string, index: number): string { return `${nsId}/if:${index}`; }
 export function nsIdOf(inode: number): string { return `ns:${inode}`; }
 
 export function toStats(s: RawStats): Stats {
@@ -70,6 +69,8 @@ export function toStats(s: RawStats): Stats {
 export interface LinkContext {
   nsId: string;
   addresses: string[];
+  /** The point-to-point peers of `addresses` (addressPeers); absent or undefined when none. */
+  peers?: Record<string, string>;
   /** Interface id of the veth peer, already resolved across namespaces (null when unknown). */
   peer: string | null;
   owners: TunOwner[];
@@ -95,6 +96,7 @@ export function translateLink(raw: RawLink, ctx: LinkContext): Interface {
       : null,
     alias: raw.alias,
     addresses: ctx.addresses,
+    ...(ctx.peers ? { peers: ctx.peers } : {}),
     stats: ctx.stats,
   };
   if (kind === 'vxlan') {
@@ -119,18 +121,44 @@ export function resolvePeer(raw: Pick<RawLink, 'link' | 'linkNetnsid'>, nsId: st
   return inode === undefined ? null : ifaceId(nsIdOf(inode), raw.link);
 }
 
-export function addrKey(a: RawAddr): string { return `${a.family}|${a.address}/${a.prefixlen}`; }
+/** An address's identity on its interface, as the kernel tells addresses apart: an IPv4 one by
+ *  local address, prefix and peer (`10.8.0.1 peer 10.8.0.2/32` and `10.8.0.1 peer 10.8.0.3/32` are
+ *  two addresses, and a new peer makes a new address), an IPv6 one by local address and prefix
+ *  (`ip -6 addr change fd00::1 peer fd00::3/128` moves the peer of the same address). */
+export function addrKey(a: RawAddr): string {
+  const base = `${a.family}|${a.address}/${a.prefixlen}`;
+  return a.family === 4 && a.peer ? `${base}|${a.peer}` : base;
+}
+/** Everything a record says of an address (its identity and its peer): a dump that differs from
+ *  what is held only here still changes the interface (an IPv6 peer moved in place). */
+export function addrContent(a: RawAddr): string { return `${a.family}|${a.address}/${a.prefixlen}|${a.peer ?? ''}`; }
 function addrString(a: RawAddr): string { return `${a.address}/${a.prefixlen}`; }
 
-/** An interface's addresses: IPv4 before IPv6 (as `ip addr` lists them), each family in the order
- *  the kernel reported them. */
-export function addressList(addrs: Iterable<RawAddr>): string[] {
-  const v4: string[] = []; const v6: string[] = [];
-  for (const a of addrs) (a.family === 4 ? v4 : v6).push(addrString(a));
+/** IPv4 before IPv6 (as `ip addr` lists them), each family in the order the kernel reported them. */
+function ipOrder(addrs: Iterable<RawAddr>): RawAddr[] {
+  const v4: RawAddr[] = []; const v6: RawAddr[] = [];
+  for (const a of addrs) (a.family === 4 ? v4 : v6).push(a);
   return [...v4, ...v6];
 }
 
-const MAIN_TABLE = 254;
+/** An interface's addresses, "10.8.0.1/32" (the local address and its prefix length). */
+export function addressList(addrs: Iterable<RawAddr>): string[] {
+  return ipOrder(addrs).map(addrString);
+}
+
+/** The peers of an interface's point-to-point addresses: its `addresses` entry → "peer/prefixlen"
+ *  (`ip addr` prints `inet 10.8.0.1 peer 10.8.0.2/32`: the prefix length belongs to the peer).
+ *  Undefined when no address has one. Two IPv4 peers of one local address and prefix (the kernel
+ *  allows it) share one entry: the first in address order is kept. */
+export function addressPeers(addrs: Iterable<RawAddr>): Record<string, string> | undefined {
+  let out: Record<string, string> | undefined;
+  for (const a of ipOrder(addrs)) {
+    if (!a.peer) continue;
+    out ??= {};
+    out[addrString(a)] ??= `${a.peer}/${a.prefixlen}`;
+  }
+  return out;
+}
 
 const RT_PROTOS: Record<number, string> = {
   0: 'unspec', 1: 'redirect', 2: 'kernel', 3: 'boot', 4: 'static', 8: 'gated', 9: 'ra', 10: 'mrt',
@@ -157,7 +185,7 @@ function translateRoute(r: RawRoute, nsId: string): Route {
   };
 }
 
-/** The main table (254) of both families, IPv4 first, in kernel order within a family. */
+/** The main table (MAIN_TABLE) of both families, IPv4 first, in kernel order within a family. */
 export function translateRoutes(raw: readonly RawRoute[], nsId: string): Route[] {
   const main = raw.filter((r) => r.table === MAIN_TABLE);
   return [...main.filter((r) => r.family === 4), ...main.filter((r) => r.family === 6)]

@@ -6,8 +6,8 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import type { InterfaceKind } from '../contract';
-import { loadNative, type NamespaceHandle, type RawLink } from '../../native';
+import { MAIN_TABLE, type InterfaceKind } from '../contract';
+import { loadNative, type MutateOp, type MutatingAddon, type MutatingHandle, type RawLink } from '../../native';
 import type { Action } from './actions';
 import { KernelRefusal, type LabKernel, type ReadHint } from './apply';
 import { commandsFor } from './commands';
@@ -16,17 +16,6 @@ import { ALIAS_PREFIX, HOST_NS, canonicalCidr, labAlias, labGroup, parseIp } fro
 import { key, type Actual, type ActualLink, type ActualRoute } from './state';
 
 const run = promisify(execFile);
-
-/** The mutation side of the addon (native phase 2), typed here by what this file uses. */
-type NativeOp = Record<string, unknown> & { op: string };
-type BatchResult = { ok: true; index?: number } | { ok: false; error: Error & { code?: string } };
-interface MutHandle extends NamespaceHandle { batch(ops: NativeOp[], opts?: { stopOnError?: boolean }): Promise<BatchResult[]> }
-interface MutAddon {
-  openNamespace(p: string | null): Promise<MutHandle>;
-  createNamedNamespace(names: string[]): Promise<void>;
-  deleteNamedNamespace(names: string[]): Promise<void>;
-  setSysctl(nsPath: string | null, key: string, value: string): Promise<void>;
-}
 
 /**
  * TEST HOOK, honoured only inside a throwaway test world (VNET_WORLD=1, scripts/world.sh):
@@ -46,11 +35,11 @@ function kindOf(l: RawLink): InterfaceKind {
 }
 
 export class NativeLabKernel implements LabKernel {
-  private handles = new Map<string, { h: MutHandle; inode: number }>();
-  private readonly addon: MutAddon;
+  private handles = new Map<string, { h: MutatingHandle; inode: number }>();
+  private readonly addon: MutatingAddon;
 
-  constructor(addon?: unknown, readonly netnsDir = '/run/netns') {
-    this.addon = (addon ?? loadNative()) as MutAddon;
+  constructor(addon?: MutatingAddon, readonly netnsDir = '/run/netns') {
+    this.addon = addon ?? loadNative();
   }
 
   nsPath(ns: string): string | null {
@@ -62,7 +51,7 @@ export class NativeLabKernel implements LabKernel {
   }
 
   /** A handle bound to `ns`, re-opened when the name now means another namespace. */
-  async handle(ns: string): Promise<MutHandle> {
+  async handle(ns: string): Promise<MutatingHandle> {
     const ino = this.inodeOf(ns);
     const cached = this.handles.get(ns);
     if (cached && cached.inode === ino) return cached.h;
@@ -140,7 +129,7 @@ export class NativeLabKernel implements LabKernel {
       }
       const routes: ActualRoute[] = [];
       for (const r of d.routes) {
-        if (r.table !== 254 || r.type !== 1) continue;
+        if (r.table !== MAIN_TABLE || r.type !== 1) continue;
         routes.push({
           to: r.dst === null ? 'default' : `${r.dst}/${r.dstLen}`, via: r.gateway, dev: r.oif ? idx.get(r.oif)?.name ?? null : null,
           metric: r.priority, family: r.family,
@@ -208,7 +197,7 @@ export class NativeLabKernel implements LabKernel {
     trace('create links');
     if (crashAfterCreate()) process.kill(process.pid, 'SIGKILL');
     // creation already marked the end it made (in the same batch); the planner's alias action for it is done
-    const marked = new Set(creates.map((a) => { const { ns, ops } = this.toNative(a, lab); return key(ns, String(ops[0].name)); }));
+    const marked = new Set(creates.map((a) => { const { ns, ops } = this.toNative(a, lab); return key(ns, 'name' in ops[0] ? String(ops[0].name) : ''); }));
     const config = stage(['rename', 'alias', 'mtu', 'mac', 'master', 'addr-del', 'addr-add', 'up', 'down', 'route-add']);
     const skip = config.filter((a) => a.op === 'alias' && marked.has(key(a.ns, a.name)));
     skip.forEach(done);
@@ -231,7 +220,7 @@ export class NativeLabKernel implements LabKernel {
 
   /** Veth ends marked by another lab, in the way of `wanted`, whose peer's namespace (an nsid) is
    *  none of the named namespaces nor the host: their namespace is being dismantled. */
-  private async othersDying(a: Actual, dumps: { ns: string; h: MutHandle; links: RawLink[] }[], wanted: Set<string>, alias: string, mounted: Set<string>): Promise<ActualLink[]> {
+  private async othersDying(a: Actual, dumps: { ns: string; h: MutatingHandle; links: RawLink[] }[], wanted: Set<string>, alias: string, mounted: Set<string>): Promise<ActualLink[]> {
     const out: ActualLink[] = [];
     for (const d of dumps) {
       const raw = d.links.filter((l) => l.kind === 'veth' && l.linkNetnsid >= 0 && l.alias?.startsWith(ALIAS_PREFIX) && l.alias !== alias
@@ -264,8 +253,8 @@ export class NativeLabKernel implements LabKernel {
   }
 
   /** The actions' ops grouped by the namespace that performs them (in the order given). */
-  private grouped(actions: Action[], lab: string): Map<string, { ops: NativeOp[]; owners: Action[] }> {
-    const groups = new Map<string, { ops: NativeOp[]; owners: Action[] }>();
+  private grouped(actions: Action[], lab: string): Map<string, { ops: MutateOp[]; owners: Action[] }> {
+    const groups = new Map<string, { ops: MutateOp[]; owners: Action[] }>();
     for (const a of actions) {
       const { ns, ops } = this.toNative(a, lab);
       let g = groups.get(ns);
@@ -297,7 +286,7 @@ export class NativeLabKernel implements LabKernel {
    */
   private async oneBatch(actions: Action[], lab: string, done: (a: Action) => void): Promise<void> {
     if (!actions.length) return;
-    const all = { ops: [] as NativeOp[], owners: [] as Action[] };
+    const all = { ops: [] as MutateOp[], owners: [] as Action[] };
     for (const [ns, g] of this.grouped(actions, lab)) {
       const p = this.nsPath(ns);
       all.ops.push(...(p === null ? g.ops : g.ops.map((op) => ({ ...op, ns: p }))));
@@ -309,7 +298,7 @@ export class NativeLabKernel implements LabKernel {
     if (failures.length) throw failures[0];
   }
 
-  private async batch(h: MutHandle, g: { ops: NativeOp[]; owners: Action[] }, done: (a: Action) => void, failures: KernelRefusal[]): Promise<void> {
+  private async batch(h: MutatingHandle, g: { ops: MutateOp[]; owners: Action[] }, done: (a: Action) => void, failures: KernelRefusal[]): Promise<void> {
     const results = await this.wrap(g.owners[0], () => h.batch(g.ops, { stopOnError: true }));
     const lastOp = new Map<Action, number>();
     g.owners.forEach((a, i) => lastOp.set(a, i));
@@ -322,10 +311,10 @@ export class NativeLabKernel implements LabKernel {
   }
 
   /** The netlink ops of one action, and the namespace whose handle performs them. */
-  private toNative(a: Action, lab: string): { ns: string; ops: NativeOp[] } {
+  private toNative(a: Action, lab: string): { ns: string; ops: MutateOp[] } {
     const alias = labAlias(lab);
     const group = labGroup(lab);
-    const markOps = (dev: string): NativeOp[] => (crashAfterCreate() ? [] : [{ op: 'setLink', dev, alias }]);
+    const markOps = (dev: string): MutateOp[] => (crashAfterCreate() ? [] : [{ op: 'setLink', dev, alias }]);
     switch (a.op) {
       // Each create carries the lab's netdev group (the kernel sets it in the create itself; both
       // veth ends) and is followed by its alias in the same pipelined batch (the kernel ignores an
@@ -339,7 +328,7 @@ export class NativeLabKernel implements LabKernel {
         const [here, there] = a.peerNs === HOST_NS && a.ns !== HOST_NS
           ? [{ ns: a.peerNs, name: a.peerName }, { ns: a.ns, name: a.name }]
           : [{ ns: a.ns, name: a.name }, { ns: a.peerNs, name: a.peerName }];
-        const op: NativeOp = { op: 'createVeth', name: here.name, peerName: there.name, group };
+        const op: MutateOp = { op: 'createVeth', name: here.name, peerName: there.name, group };
         if (there.ns !== here.ns) op.peerNsPath = this.nsPath(there.ns) ?? '/proc/self/ns/net';
         return { ns: here.ns, ops: [op, ...markOps(here.name)] };
       }
@@ -353,7 +342,7 @@ export class NativeLabKernel implements LabKernel {
       case 'addr-add': return { ns: a.ns, ops: [{ op: 'addAddr', dev: a.name, cidr: a.address }] };
       case 'addr-del': return { ns: a.ns, ops: [{ op: 'delAddr', dev: a.name, cidr: a.address }] };
       case 'route-add': case 'route-del': {
-        const op: NativeOp = { op: a.op === 'route-add' ? 'addRoute' : 'delRoute', dst: a.to, family: a.family };
+        const op: MutateOp = { op: a.op === 'route-add' ? 'addRoute' : 'delRoute', dst: a.to, family: a.family };
         if (a.via) op.gateway = a.via;
         if (a.dev) op.dev = a.dev;
         if (a.metric !== null) op.metric = a.metric;

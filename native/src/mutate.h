@@ -1,8 +1,10 @@
 // Mutations as rtnetlink requests (no shelling out). An op is parsed and validated from JS on the
 // main thread (mutate_parse.cc: nothing touches the kernel until a whole batch is valid), then on
-// a pool thread turned into messages and sent pipelined (mutate.cc), with one result per op.
+// a pool thread turned into messages (mutate_request.cc) and sent pipelined (mutate_batch.cc), with
+// one result per op (mutate_results.cc). A tun/tap is made with ioctls instead (tuntap.cc).
 #pragma once
 
+#include <linux/rtnetlink.h>
 #include <napi.h>
 
 #include <cstdint>
@@ -11,6 +13,7 @@
 #include <vector>
 
 #include "netns.h"
+#include "tuntap.h"
 
 namespace vnet {
 
@@ -27,16 +30,6 @@ struct IpAddr {
   int family = 0;  // AF_INET / AF_INET6; 0 = none
   uint8_t bytes[16] = {0};
   size_t Len() const { return family == 0 ? 0 : family == 2 /*AF_INET*/ ? 4 : 16; }
-};
-
-struct TunTapSpec {
-  std::string name;
-  bool tap = false;
-  long owner = -1;
-  long group = -1;
-  std::string nsPath;  // "" = own namespace (addon-level call) / the handle's namespace (batch)
-  int index = 0;       // ifindex to ask for (TUNSETIFINDEX); 0 = kernel's choice
-  std::string alias;   // set before TUNSETPERSIST: a crash before it takes the device with it
 };
 
 enum class OpKind { CreateVeth, CreateBridge, CreateVxlan, CreateTunTap, DeleteLink, DeleteGroup, SetLink, AddAddr, DelAddr, AddRoute, DelRoute };
@@ -66,7 +59,7 @@ struct Op {
   int prefix = 0;
   bool nodad = false;
   bool isDefault = false;
-  uint32_t table = 254, metric = 0;
+  uint32_t table = RT_TABLE_MAIN, metric = 0;
   bool hasMetric = false;
   // tun/tap
   TunTapSpec tun;
@@ -95,9 +88,7 @@ void RunBatch(NsState& st, MutationBatch& batch);
 // [{ok:true, index} | {ok:false, error: Error}]
 Napi::Value BatchResultsToJs(Napi::Env env, MutationBatch& batch);
 
+// createTunTap's spec object (mutate_parse.cc).
 TunTapSpec ParseTunTap(const Napi::CallbackInfo& info);
-// Creates a persistent tun/tap with /dev/net/tun on a helper thread entered into spec.nsPath
-// (or nsFd when >= 0). Returns the new ifindex.
-int CreateTunTap(const TunTapSpec& spec, int nsFd = -1);
 
 }  // namespace vnet

@@ -263,7 +263,7 @@ Op ParseOp(Napi::Value v, size_t i) {
     if (want && op.addr.family != want) throw InvalidArg(op.what + ": family does not match the destination");
     if (op.gateway.family && op.gateway.family != op.addr.family) throw InvalidArg(op.what + ": gateway must be the same IP family as the destination");
     if (op.kind == OpKind::AddRoute && !op.gateway.family && !op.dev.Set()) throw InvalidArg(op.what + ": needs a gateway or a dev");
-    op.table = static_cast<uint32_t>(r.Num("table", 1, 0xfffffffe, 254));
+    op.table = static_cast<uint32_t>(r.Num("table", 1, 0xfffffffe, RT_TABLE_MAIN));
     if (r.Has("metric")) { op.metric = static_cast<uint32_t>(r.Num("metric", 0, 0xffffffff, 0)); op.hasMetric = true; }
   } else {
     throw InvalidArg(at + ": unknown op " + Quote(k) +

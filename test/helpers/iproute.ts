@@ -1,12 +1,12 @@
 // iproute2 as the oracle: reads `ip -j` JSON of every network namespace of the (throwaway) world and
-// turns it into the model shape of electron/contract/index.ts, so the engine's model can be compared with
+// turns it into the model shape of electron/contract/model.ts, so the engine's model can be compared with
 // what `ip` says, field by field. Only argv arrays are spawned (never a shell string).
 //
 // Deliberately independent of electron/engine: nothing here imports engine code, so a shared bug
 // cannot hide itself on both sides of the comparison.
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import type { Interface, InterfaceKind, LinkState, Model, Namespace, Route, Stats } from '../../electron/contract';
+import { ipJson, type IpOptions } from './ip';
+import { MAIN_TABLE, ifaceId, type Interface, type InterfaceKind, type LinkState, type Model, type Namespace, type Route, type Stats } from '../../electron/contract';
 
 // ---------------------------------------------------------------------------------------------
 // Running ip in a namespace
@@ -22,33 +22,11 @@ export function nsLabel(ref: NsRef): string {
   return ref.kind === 'host' ? 'host' : ref.kind === 'named' ? ref.name : `pid ${ref.pid}`;
 }
 
-/** argv running `ip ARGS` inside the namespace. */
-export function ipArgv(ref: NsRef, args: readonly string[]): [string, string[]] {
-  if (ref.kind === 'host') return ['ip', [...args]];
-  if (ref.kind === 'named') return ['ip', ['-n', ref.name, ...args]];
-  return ['nsenter', ['-t', String(ref.pid), '-n', 'ip', ...args]];
-}
-
-/** Runs `ip` synchronously; throws with ip's own stderr on failure. */
-export function ip(ref: NsRef, args: readonly string[], input?: string): string {
-  const [cmd, argv] = ipArgv(ref, args);
-  const r = spawnSync(cmd, argv, { encoding: 'utf8', input, maxBuffer: 256 * 1024 * 1024 });
-  if (r.error) throw r.error;
-  if (r.status !== 0) {
-    throw new Error(`${cmd} ${argv.join(' ')} failed (${r.status}): ${(r.stderr || r.stdout).trim()}`);
-  }
-  return r.stdout;
-}
-
-export function ipJson<T = unknown>(ref: NsRef, args: readonly string[]): T {
-  const out = ip(ref, ['-j', ...args]).trim();
-  return (out === '' ? [] : JSON.parse(out)) as T;
-}
-
-/** `ip -batch -` in the namespace: one command per line (lines made by our own generator). */
-export function ipBatch(ref: NsRef, lines: readonly string[]): void {
-  if (lines.length === 0) return;
-  ip(ref, ['-batch', '-'], lines.join('\n') + '\n');
+/** ip.ts's leading arguments that run `ip ARGS` inside the namespace:
+ *  `ipJson(...inNs(ref, 'addr', 'show'))`. */
+export function inNs(ref: NsRef, ...args: string[]): [IpOptions, ...string[]] {
+  if (ref.kind === 'process') return [{ pid: ref.pid }, ...args];
+  return [{}, ...(ref.kind === 'named' ? ['-n', ref.name] : []), ...args];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -104,7 +82,9 @@ export interface IpLink {
   linkinfo?: { info_kind?: string; info_slave_kind?: string; info_data?: Record<string, unknown> };
   stats64?: { rx: Record<string, number>; tx: Record<string, number> };
 }
-export interface IpAddrLink { ifindex: number; ifname: string; addr_info: Array<{ family: string; local: string; prefixlen: number }> }
+/** `local` is our address; `address` is there only for a point-to-point one: the peer. */
+export interface IpAddrInfo { family: string; local: string; address?: string; prefixlen: number }
+export interface IpAddrLink { ifindex: number; ifname: string; addr_info: IpAddrInfo[] }
 export interface IpRoute {
   dst: string; gateway?: string; dev?: string; protocol?: string; scope?: string; metric?: number;
   type?: string; table?: string; flags?: string[];
@@ -124,18 +104,18 @@ export interface IpNsReading {
 export function readNamespace(ns: WorldNs): IpNsReading {
   return {
     ns,
-    links: ipJson<IpLink[]>(ns.ref, ['-s', '-d', 'link', 'show']),
-    addrs: ipJson<IpAddrLink[]>(ns.ref, ['addr', 'show']),
-    routes4: ipJson<IpRoute[]>(ns.ref, ['-4', 'route', 'show', 'table', 'main']),
-    routes6: ipJson<IpRoute[]>(ns.ref, ['-6', 'route', 'show', 'table', 'main']),
-    nsids: ipJson<IpNsid[]>(ns.ref, ['netns', 'list-id']),
+    links: ipJson<IpLink[]>(...inNs(ns.ref, '-s', '-d', 'link', 'show')),
+    addrs: ipJson<IpAddrLink[]>(...inNs(ns.ref, 'addr', 'show')),
+    routes4: ipJson<IpRoute[]>(...inNs(ns.ref, '-4', 'route', 'show', 'table', 'main')),
+    routes6: ipJson<IpRoute[]>(...inNs(ns.ref, '-6', 'route', 'show', 'table', 'main')),
+    nsids: ipJson<IpNsid[]>(...inNs(ns.ref, 'netns', 'list-id')),
   };
 }
 
 /** Only the counters (`ip -s -j link`), keyed by interface id. */
 export function readStats(ns: WorldNs): Map<string, Stats> {
   const m = new Map<string, Stats>();
-  for (const l of ipJson<IpLink[]>(ns.ref, ['-s', 'link', 'show'])) m.set(`${ns.id}/if:${l.ifindex}`, statsOf(l));
+  for (const l of ipJson<IpLink[]>(...inNs(ns.ref, '-s', 'link', 'show'))) m.set(ifaceId(ns.id, l.ifindex), statsOf(l));
   return m;
 }
 
@@ -183,14 +163,26 @@ export function routeOf(r: IpRoute, family: 4 | 6, nsId: string, byName: Map<str
   return {
     dst,
     gateway: r.gateway ?? null,
-    dev: devIndex !== undefined ? `${nsId}/if:${devIndex}` : r.dev !== undefined ? `?dev ${r.dev}` : null,
+    dev: devIndex !== undefined ? ifaceId(nsId, devIndex) : r.dev !== undefined ? `?dev ${r.dev}` : null,
     family,
-    table: 254,
+    table: MAIN_TABLE,
     protocol: r.protocol ?? 'boot',
     scope: r.scope ?? 'universe',
     metric: r.metric ?? null,
     type: r.type ?? 'unicast',
   };
+}
+
+/** `ip addr`'s point-to-point addresses (`inet 10.8.0.1 peer 10.8.0.2/32`: `address` unlike
+ *  `local`) as Interface.peers; undefined when there are none. */
+export function peersOf(info: readonly IpAddrInfo[]): Record<string, string> | undefined {
+  let out: Record<string, string> | undefined;
+  for (const i of info) {
+    if (i.address === undefined || i.address === i.local) continue;
+    out ??= {};
+    out[`${i.local}/${i.prefixlen}`] ??= `${i.address}/${i.prefixlen}`;
+  }
+  return out;
 }
 
 /** The peer's namespace for a veth whose `link_netnsid` is `nsid` in namespace `from`.
@@ -223,8 +215,11 @@ export function modelFromIp(readings: IpNsReading[]): Model {
     const nsId = r.ns.id;
     const byName = new Map(r.links.map((l) => [l.ifname, l.ifindex]));
     const addrsByIndex = new Map<number, string[]>();
+    const peersByIndex = new Map<number, Record<string, string>>();
     for (const a of r.addrs) {
       addrsByIndex.set(a.ifindex, (a.addr_info ?? []).map((i) => `${i.local}/${i.prefixlen}`));
+      const peers = peersOf(a.addr_info ?? []);
+      if (peers) peersByIndex.set(a.ifindex, peers);
     }
     const interfaces: Interface[] = r.links.map((l) => {
       const kind = kindOf(l);
@@ -232,18 +227,18 @@ export function modelFromIp(readings: IpNsReading[]): Model {
       if (kind === 'veth' && l.link !== undefined && l.link_netnsid === undefined) {
         // Same namespace: ip prints the peer's name ("v0@v1") instead of its index.
         const pi = byName.get(l.link);
-        peer = pi !== undefined ? `${nsId}/if:${pi}` : `?link ${l.link}`;
+        peer = pi !== undefined ? ifaceId(nsId, pi) : `?link ${l.link}`;
       } else if (kind === 'veth' && l.link_index !== undefined && l.link_index > 0) {
-        if (l.link_netnsid === undefined) peer = `${nsId}/if:${l.link_index}`;
+        if (l.link_netnsid === undefined) peer = ifaceId(nsId, l.link_index);
         else {
           const pns = resolvePeerNs(r, l, all, named);
-          peer = pns ? `${pns.id}/if:${l.link_index}` : `?nsid ${l.link_netnsid}/if:${l.link_index}`;
+          peer = pns ? ifaceId(pns.id, l.link_index) : `?nsid ${l.link_netnsid}/if:${l.link_index}`;
         }
       }
       const info = l.linkinfo?.info_data ?? {};
       const masterIndex = l.master !== undefined ? byName.get(l.master) : undefined;
       return {
-        id: `${nsId}/if:${l.ifindex}`,
+        id: ifaceId(nsId, l.ifindex),
         index: l.ifindex,
         name: l.ifname,
         kind,
@@ -254,13 +249,14 @@ export function modelFromIp(readings: IpNsReading[]): Model {
         // M-DOWN is iproute2's note that a same-namespace IFLA_LINK device (a veth's peer) is down:
         // not a flag of this interface (ifi_flags has no such bit); the peer's own flags say it.
         flags: l.flags.filter((f) => f !== 'M-DOWN'),
-        master: l.master === undefined ? null : masterIndex !== undefined ? `${nsId}/if:${masterIndex}` : `?master ${l.master}`,
+        master: l.master === undefined ? null : masterIndex !== undefined ? ifaceId(nsId, masterIndex) : `?master ${l.master}`,
         peer,
         tun: kind === 'tun' || kind === 'tap'
           ? { mode: kind, persistent: info.persist === true, owners: [] }
           : null,
         alias: l.ifalias ?? null,
         addresses: addrsByIndex.get(l.ifindex) ?? [],
+        ...(peersByIndex.has(l.ifindex) ? { peers: peersByIndex.get(l.ifindex) } : {}),
         stats: statsOf(l),
       };
     });

@@ -1,4 +1,4 @@
-// Field-by-field comparison of two models (electron/contract/index.ts shape): what iproute2 says
+// Field-by-field comparison of two models (electron/contract/model.ts shape): what iproute2 says
 // (expected) against what the engine holds (actual). Every difference comes back with its path
 // (namespace / interface / field), so a failing differential run says exactly what is wrong.
 import type { Interface, Model, Namespace, Route, Stats } from '../../electron/contract';
@@ -24,6 +24,11 @@ const ifPath = (ns: Namespace, i: Interface) => `${nsPath(ns)}/if ${i.name} (#${
 
 function same(a: unknown, b: unknown): boolean { return JSON.stringify(a) === JSON.stringify(b); }
 
+/** The object with its keys sorted; undefined (absent) stays so, unlike an empty object. */
+function sortedEntries(o: Record<string, string> | undefined): Record<string, string> | undefined {
+  return o && Object.fromEntries(Object.entries(o).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)));
+}
+
 export function routeKey(r: Route): string {
   return `${r.family === 4 ? 'v4' : 'v6'} ${r.type} ${r.dst}${r.gateway ? ` via ${r.gateway}` : ''}` +
     `${r.dev ? ` dev ${r.dev}` : ''} proto ${r.protocol} scope ${r.scope} metric ${r.metric ?? '-'} table ${r.table}`;
@@ -40,6 +45,9 @@ function diffInterface(ns: Namespace, e: Interface, a: Interface, out: Differenc
   // Addresses as sets: the kernel's dump order and the order events arrived in may differ.
   const ea = [...e.addresses].sort(); const aa = [...(a.addresses ?? [])].sort();
   if (!same(ea, aa)) out.push({ path: `${p}/addresses`, expected: ea, actual: aa });
+  // Point-to-point peers: the same entries (in any order), and the field absent when there are none.
+  const ep = sortedEntries(e.peers); const ap = sortedEntries(a.peers);
+  if (!same(ep, ap)) out.push({ path: `${p}/peers`, expected: ep, actual: ap });
   if (!opts.ignoreStats) {
     const after = opts.statsAfter?.get(e.id); const before = opts.statsBefore?.get(e.id);
     for (const f of STATS_FIELDS) {

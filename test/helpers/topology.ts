@@ -1,13 +1,15 @@
 // A seedable random topology generator for the differential tests: named namespaces (and sometimes
 // one held only by a process), veth pairs across and within namespaces, bridges with ports,
 // persistent tun/tap, MTU/MAC/alias changes, renames, IPv4 and IPv6 addresses (v6 `nodad`, so they
-// are never tentative), gateway/device/host/blackhole routes, links up and down.
+// are never tentative), point-to-point addresses (`addr add A peer P/len`, v4 and v6, on veth ends and
+// tun/taps), gateway/device/host/blackhole routes, links up and down.
 //
 // Everything is made with `ip` from argv arrays (`ip -batch -` fed lines our own generator wrote —
 // never a shell string). Only ever run inside the throwaway world (scripts/world.sh).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import { ip, ipBatch, ipJson, type NsRef } from './iproute';
+import { ip, ipBatch, ipJson } from './ip';
+import { inNs, type NsRef } from './iproute';
 
 /** mulberry32: small, fast, good enough, and the same sequence for the same seed everywhere. */
 export function rng(seed: number): () => number {
@@ -26,6 +28,8 @@ type Slot = string; // 'host', a namespace name, or 'proc' (a namespace only a p
 interface Dev {
   name: string; slot: Slot; kind: 'veth' | 'bridge' | 'tun' | 'tap';
   up: boolean; v4?: { net: number; host: number }; v6?: boolean; enslaved?: boolean; peer?: Dev; moved?: boolean;
+  /** Point-to-point addresses, as ip writes them ("10.5.2.7 peer 10.5.3.1/32"). */
+  ptp4?: string; ptp6?: string;
 }
 
 /** `pauseBefore`: wait this long (ms) before the step, so the engine has taken in what came
@@ -129,6 +133,20 @@ export function generateTopology(seed: number, prefix: string): TopologyPlan {
     if (chance(0.6)) { d.v6 = true; L(d.slot).push(`addr add fd00:${n}::${host.toString(16)}/64 dev ${d.name} nodad`); }
     if (chance(0.15)) L(d.slot).push(`addr add 10.${n}.1.${host}/24 dev ${d.name}`);
   }
+  // point-to-point addresses (what openvpn gives its tun): our address, the far end and its prefix
+  // length, each on a subnet of its own (10.K.2.x peer 10.K.3.y, fd00:K:2::x peer fd00:K:3::y)
+  for (const d of devs) {
+    if (d.kind === 'bridge' || !chance(0.35)) continue;
+    const n = net++; const host = int(1, 250); const far = int(1, 250);
+    if (chance(0.7)) {
+      d.ptp4 = `10.${n}.2.${host} peer 10.${n}.3.${far}/${chance(0.7) ? 32 : 24}`;
+      L(d.slot).push(`addr add ${d.ptp4} dev ${d.name}`);
+    }
+    if (chance(0.6)) {
+      d.ptp6 = `fd00:${n}:2::${host.toString(16)} peer fd00:${n}:3::${far.toString(16)}/${chance(0.7) ? 128 : 64}`;
+      L(d.slot).push(`addr add ${d.ptp6} dev ${d.name} nodad`);
+    }
+  }
   // up
   for (const d of devs) if (chance(0.7)) { d.up = true; L(d.slot).push(`link set dev ${d.name} up`); }
   for (const s of slots) if (s !== 'host' && chance(0.5)) L(s).push('link set dev lo up');
@@ -178,6 +196,12 @@ export function generateTopology(seed: number, prefix: string): TopologyPlan {
       if (d.kind !== 'bridge' && chance(0.15)) late.get(d.slot)!.push(`link set dev ${d.name} mtu ${int(1280, 9000)}`);
       // (a moved device lost its addresses and its bridge on the way)
       if (!d.moved && d.v4 && chance(0.3)) late.get(d.slot)!.push(`addr del 10.${d.v4.net}.0.${d.v4.host}/24 dev ${d.name}`);
+      if (!d.moved && d.ptp4 && chance(0.3)) late.get(d.slot)!.push(`addr del ${d.ptp4} dev ${d.name}`);
+      // an IPv6 address's peer changes in place (the same address, announced again); only on a
+      // link still up: one taken down lost its IPv6 addresses
+      if (!d.moved && d.up && d.ptp6 && chance(0.8)) {
+        late.get(d.slot)!.push(`addr change ${d.ptp6.replace(/ peer (\S+)::\w+\//, ' peer $1::fe/')} dev ${d.name} nodad`);
+      }
       if (!d.moved && d.enslaved && chance(0.6)) late.get(d.slot)!.push(`link set dev ${d.name} nomaster`);
     }
   }
@@ -186,7 +210,7 @@ export function generateTopology(seed: number, prefix: string): TopologyPlan {
   for (const s of slots) steps.push({ slot: s, lines: per.get(s)! });
   for (const s of slots) steps.push({ slot: s, lines: later.get(s)! });
   for (const s of slots) steps.push({ slot: s, lines: moves.get(s)! });
-  const lateSteps = slots.map((s) => ({ slot: s, lines: late.get(s)! })).filter((x) => x.lines.length > 0);
+  const lateSteps: Step[] = slots.map((s) => ({ slot: s, lines: late.get(s)! })).filter((x) => x.lines.length > 0);
   if (lateSteps.length) lateSteps[0] = { ...lateSteps[0], pauseBefore: pause };
   steps.push(...lateSteps);
   return { seed, prefix, named, processNs, dad, sleeperIn, steps: steps.filter((x) => x.lines.length > 0) };
@@ -239,7 +263,7 @@ function slotRef(slot: Slot, procPid: number | null): NsRef {
 export async function buildTopology(plan: TopologyPlan): Promise<BuiltTopology> {
   const built: BuiltTopology = { plan, procPid: null, children: [] };
   try {
-    for (const n of plan.named) ip({ kind: 'host' }, ['netns', 'add', n]);
+    for (const n of plan.named) ip('netns', 'add', n);
     if (!plan.dad) {
       setAcceptDad('0');
       for (const n of plan.named) run('ip', ['netns', 'exec', n, 'sysctl', '-q', '-w', ...DAD_OFF]);
@@ -259,7 +283,7 @@ export async function buildTopology(plan: TopologyPlan): Promise<BuiltTopology> 
     for (const s of plan.steps) {
       if (s.pauseBefore) await new Promise((r) => setTimeout(r, s.pauseBefore));
       const lines = s.lines.map((l) => l.replaceAll('{proc}', String(built.procPid)));
-      ipBatch(slotRef(s.slot, built.procPid), lines);
+      if (lines.length) ipBatch(lines, ...inNs(slotRef(s.slot, built.procPid)));
     }
   } catch (e) {
     (e as Error).message = `topology seed ${plan.seed}: ${(e as Error).message}\n${describeTopology(plan)}`;
@@ -273,13 +297,13 @@ export interface HostBaseline { links: Set<string>; routes: Set<string>; acceptD
 
 interface HostRoute { dst: string; type?: string; gateway?: string; dev?: string; metric?: number }
 const hostRoutes = (): Array<{ family: '-4' | '-6'; r: HostRoute; key: string }> =>
-  (['-4', '-6'] as const).flatMap((family) => ipJson<HostRoute[]>({ kind: 'host' }, [family, 'route', 'show', 'table', 'main'])
+  (['-4', '-6'] as const).flatMap((family) => ipJson<HostRoute[]>(family, 'route', 'show', 'table', 'main')
     .map((r) => ({ family, r, key: `${family} ${JSON.stringify(r)}` })));
 
 export function hostBaseline(): HostBaseline {
   return {
     acceptDad: getAcceptDad(),
-    links: new Set(ipJson<Array<{ ifname: string }>>({ kind: 'host' }, ['link', 'show']).map((l) => l.ifname)),
+    links: new Set(ipJson<Array<{ ifname: string }>>('link', 'show').map((l) => l.ifname)),
     routes: new Set(hostRoutes().map((x) => x.key)),
   };
 }
@@ -289,14 +313,14 @@ export function hostBaseline(): HostBaseline {
 export async function destroyTopology(t: BuiltTopology, baseline: HostBaseline): Promise<void> {
   for (const c of t.children) c.kill('SIGKILL');
   setAcceptDad(baseline.acceptDad);
-  for (const n of t.plan.named) { try { ip({ kind: 'host' }, ['netns', 'del', n]); } catch { /* gone */ } }
-  const ours = () => ipJson<Array<{ ifname: string }>>({ kind: 'host' }, ['link', 'show'])
+  for (const n of t.plan.named) { try { ip('netns', 'del', n); } catch { /* gone */ } }
+  const ours = () => ipJson<Array<{ ifname: string }>>('link', 'show')
     .map((l) => l.ifname).filter((n) => !baseline.links.has(n));
-  for (const n of ours()) { try { ip({ kind: 'host' }, ['link', 'del', 'dev', n]); } catch { /* its peer's namespace took it */ } }
+  for (const n of ours()) { try { ip('link', 'del', 'dev', n); } catch { /* its peer's namespace took it */ } }
   for (const { family, r, key } of hostRoutes()) {
     if (baseline.routes.has(key)) continue;
     const spec = [...(r.type ? [r.type] : []), r.dst, ...(r.dev ? ['dev', r.dev] : []), ...(r.metric !== undefined ? ['metric', String(r.metric)] : [])];
-    try { ip({ kind: 'host' }, [family, 'route', 'del', ...spec]); } catch { /* went with its link */ }
+    try { ip(family, 'route', 'del', ...spec); } catch { /* went with its link */ }
   }
   await waitFor(() => ours().length === 0, `the host's links to be back to the baseline (left: ${ours().join(', ')})`);
   await waitFor(() => hostRoutes().every((x) => baseline.routes.has(x.key)), 'the host routes to be back to the baseline');
@@ -326,6 +350,10 @@ export function coverage(plans: TopologyPlan[]): string {
         if (/^addr del/.test(l)) inc('addresses deleted');
         if (/^addr add \d/.test(l)) inc('IPv4 addresses');
         if (/^addr add fd/.test(l)) inc('IPv6 addresses');
+        if (/^addr add \d\S* peer /.test(l)) inc('IPv4 point-to-point addresses');
+        if (/^addr add fd\S* peer /.test(l)) inc('IPv6 point-to-point addresses');
+        if (/^addr del \S+ peer /.test(l)) inc('point-to-point addresses deleted');
+        if (/^addr change \S+ peer /.test(l)) inc('IPv6 peers changed in place');
         if (/^route add/.test(l)) inc('routes');
         if (/ up$/.test(l)) inc('links set up');
         if (/ down$/.test(l)) inc('links set down');

@@ -5,7 +5,7 @@
 // Reproduce a failure: DIFF_SEED=<seed printed> DIFF_COUNT=1 scripts/world.sh npx vitest run test/kernel/differential.test.ts
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeKernel } from '../helpers/world';
-import type { Model } from '../../electron/contract';
+import { MAIN_TABLE, type Model } from '../../electron/contract';
 import { readWorld } from '../helpers/iproute';
 import { compareSettled } from '../helpers/settle';
 import { diffModels, formatDifferences } from '../helpers/model-diff';
@@ -41,8 +41,16 @@ describeKernel('differential: the engine model equals iproute2 on random topolog
     const diffs = diffModels(model, bad);
     expect(diffs.map((d) => d.path)).toEqual([`ns host (${host.id})/if ${host.interfaces[0].name} (#${host.interfaces[0].index})/mtu`]);
     bad.namespaces[0].interfaces.pop();
-    bad.namespaces[0].routes.push({ dst: '10.99.0.0/24', gateway: null, dev: null, family: 4, table: 254, protocol: 'boot', scope: 'link', metric: null, type: 'unicast' });
+    bad.namespaces[0].routes.push({ dst: '10.99.0.0/24', gateway: null, dev: null, family: 4, table: MAIN_TABLE, protocol: 'boot', scope: 'link', metric: null, type: 'unicast' });
     expect(diffModels(model, bad).length).toBeGreaterThanOrEqual(2);
+    // a point-to-point peer the other side lacks, and an empty peers object where there are none
+    const ptp: Model = JSON.parse(JSON.stringify(model));
+    const lo = ptp.namespaces[0].interfaces[0];
+    lo.peers = { '10.255.0.1/32': '10.255.0.2/32' };
+    const loPath = `ns host (${host.id})/if ${lo.name} (#${lo.index})/peers`;
+    expect(diffModels(model, ptp).map((d) => d.path)).toEqual([loPath]);
+    lo.peers = {};
+    expect(diffModels(model, ptp).map((d) => d.path)).toEqual([loPath]);
   });
 
   it(`${COUNT} random topologies (base seed ${BASE_SEED})`, async () => {

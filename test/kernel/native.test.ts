@@ -44,6 +44,7 @@ describeKernel('native addon (real kernel)', () => {
     for (const d of ['br0', 'va', 'vb']) ip('-n', name, 'link', 'set', d, 'up');
     ip('-n', name, 'addr', 'add', '10.9.0.1/24', 'dev', 'br0');
     ip('-n', name, 'addr', 'add', '10.9.1.1', 'peer', '10.9.1.2/32', 'dev', 'vb');
+    ip('-n', name, 'addr', 'add', 'fd00:9:1::1', 'peer', 'fd00:9:1::2/128', 'dev', 'vb', 'nodad');
     ip('-n', name, 'addr', 'add', 'fd00:9::1/64', 'dev', 'br0', 'nodad');
     ip('-n', name, 'route', 'add', '10.77.0.0/16', 'via', '10.9.0.254');
     ip('-n', name, 'route', 'add', 'default', 'via', '10.9.0.254', 'metric', '50');

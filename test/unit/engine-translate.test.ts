@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   flagNames, interfaceKind, linkState, resolvePeer, translateLink, translateRoutes, addressList,
+  addressPeers, addrKey,
 } from '../../electron/engine/translate';
 import { addr, link, route, zeroStats } from './engine-fixtures';
 
@@ -80,6 +81,29 @@ describe('engine translate: addresses and routes', () => {
   it('addresses: v4 before v6, kernel order within a family', () => {
     expect(addressList([addr(2, 'fe80::1', 64), addr(2, '10.0.0.2', 24), addr(2, '10.0.0.1', 24)]))
       .toEqual(['10.0.0.2/24', '10.0.0.1/24', 'fe80::1/64']);
+  });
+  it('point-to-point peers: keyed by the addresses entry, the prefix length with the peer, v4 and v6', () => {
+    const ptp4 = { ...addr(4, '10.8.0.1', 32), peer: '10.8.0.2' };
+    const ptp6 = { ...addr(4, 'fd00::1', 128), peer: 'fd00::2' };
+    const list = [ptp6, addr(4, '10.0.0.1', 24), ptp4];
+    expect(addressList(list)).toEqual(['10.0.0.1/24', '10.8.0.1/32', 'fd00::1/128']);
+    expect(addressPeers(list)).toEqual({ '10.8.0.1/32': '10.8.0.2/32', 'fd00::1/128': 'fd00::2/128' });
+    expect(addressPeers([addr(4, '10.0.0.1', 24)])).toBeUndefined();
+    // Interface.peers is absent without a peer, present with one.
+    const ctx = { nsId: 'ns:10', addresses: ['10.0.0.1/24'], peer: null, owners: [], stats: zeroStats };
+    expect('peers' in translateLink(link({ index: 4, name: 'tun0', kind: 'tun', type: 65534 }), ctx)).toBe(false);
+    const i = translateLink(link({ index: 4, name: 'tun0', kind: 'tun', type: 65534 }),
+      { ...ctx, addresses: addressList(list), peers: addressPeers(list) });
+    expect(i.peers).toEqual({ '10.8.0.1/32': '10.8.0.2/32', 'fd00::1/128': 'fd00::2/128' });
+  });
+  it('address identity: an IPv4 address includes its peer (two may share a local address), an IPv6 one does not (its peer changes in place)', () => {
+    const v4 = (peer: string | null) => ({ ...addr(4, '10.8.0.1', 32), peer });
+    expect(addrKey(v4('10.8.0.2'))).not.toBe(addrKey(v4('10.8.0.3')));
+    expect(addrKey(v4(null))).not.toBe(addrKey(v4('10.8.0.2')));
+    const v6 = (peer: string | null) => ({ ...addr(4, 'fd00::1', 128), peer });
+    expect(addrKey(v6('fd00::2'))).toBe(addrKey(v6('fd00::3')));
+    // two IPv4 peers of one local address: one entry, the first kept
+    expect(addressPeers([v4('10.8.0.2'), v4('10.8.0.3')])).toEqual({ '10.8.0.1/32': '10.8.0.2/32' });
   });
   it('main table only, default for /0, dev as interface id, names for protocol/scope/type', () => {
     const r = translateRoutes([
