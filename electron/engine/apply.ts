@@ -1,11 +1,11 @@
 // Applying deltas to a copy of the model, as a client does (used by `inspect --watch` to describe
 // changes, and by tests to check that snapshot + deltas = model). Pure.
-import type { Delta, Interface, Model, Namespace } from '../contract';
+import { nsOfIface, type Delta, type Interface, type Model, type Namespace } from '../contract';
 
 export function cloneModel(m: Model): Model { return JSON.parse(JSON.stringify(m)) as Model; }
 
 export function findInterface(m: Model, id: string): { ns: Namespace; iface: Interface } | null {
-  const nsId = id.slice(0, id.indexOf('/if:'));
+  const nsId = nsOfIface(id);
   const ns = m.namespaces.find((n) => n.id === nsId);
   const iface = ns?.interfaces.find((i) => i.id === id);
   return ns && iface ? { ns, iface } : null;

@@ -6,11 +6,11 @@
 // Changes are coalesced: an event marks an interface dirty; `takeDeltas()` recomputes dirty
 // interfaces once and emits only what differs from what was last emitted (counters excluded:
 // those travel in counter frames).
-import type { Delta, Interface, Model, Namespace, Route, Stats, TunOwner } from '../contract';
+import { ifaceId, nsOfIface, type Delta, type Interface, type Model, type Namespace, type Route, type Stats, type TunOwner } from '../contract';
 import type { RawAddr, RawEvent, RawLink, RawRoute } from '../../native/types';
 import type { NsInfo } from './namespaces';
 import {
-  addrKey, addressList, IFF_UP, interfaceKind, resolvePeer, toStats, translateLink, translateRoutes,
+  addrContent, addrKey, addressList, addressPeers, IFF_UP, interfaceKind, resolvePeer, toStats, translateLink, translateRoutes,
 } from './translate';
 
 /** Follow-up work the model asks of the engine for one namespace. */
@@ -145,8 +145,8 @@ export class LiveModel {
       m.set(addrKey(a), a);
     }
     for (const idx of new Set([...s.addrs.keys(), ...fresh.keys()])) {
-      const before = [...(s.addrs.get(idx)?.keys() ?? [])].join(',');
-      const after = [...(fresh.get(idx)?.keys() ?? [])].join(',');
+      const before = [...(s.addrs.get(idx)?.values() ?? [])].map(addrContent).join(',');
+      const after = [...(fresh.get(idx)?.values() ?? [])].map(addrContent).join(',');
       if (before !== after) { s.dirty.add(idx); changed++; }
     }
     s.addrs = fresh;
@@ -174,7 +174,7 @@ export class LiveModel {
         s.dirty.add(idx);
         // The peer's own record may predate the change too (a move): look at it again.
         const peer = resolvePeer(l, nsId, s.nsidToInode);
-        if (peer && interfaceKind(l) === 'veth') this.need(peer.slice(0, peer.indexOf('/if:'))).links = true;
+        if (peer && interfaceKind(l) === 'veth') this.need(nsOfIface(peer)).links = true;
       }
     }
   }
@@ -294,7 +294,7 @@ export class LiveModel {
     // kernel says 0 only while a pair is half built (the first end is announced before its peer
     // exists) or half torn down (just before the dellink). A veth never loses its peer and lives
     // on, so such a record (e.g. a half-built pair's announcement replayed after a dump that saw
-    // the whole pair, bugs.md #1b) keeps the peer we know.
+    // the whole pair) keeps the peer we know.
     if (old && old.link > 0 && l.link <= 0 && l.kind === 'veth' && old.kind === 'veth') {
       l = { ...l, link: old.link, linkNetnsid: old.linkNetnsid };
     }
@@ -341,7 +341,7 @@ export class LiveModel {
     if (l.kind !== 'veth' || l.link <= 0) return null;
     const peer = resolvePeer(l, s.info.id, s.nsidToInode);
     if (peer === null) return null;
-    const p = this.ns.get(peer.slice(0, peer.indexOf('/if:')));
+    const p = this.ns.get(nsOfIface(peer));
     const rec = p?.links.get(l.link);
     return p && rec && rec.kind === 'veth' ? { p, rec } : null;
   }
@@ -349,7 +349,7 @@ export class LiveModel {
   /**
    * Veth peers are symmetric, but the kernel announces only the end that changed: when one end
    * moves next to (or away from) its peer, the peer's IFLA_LINK / IFLA_LINK_NETNSID change with no
-   * event for it (bugs.md #5), and a pair is announced first-end-first, before that end has a peer.
+   * event for it, and a pair is announced first-end-first, before that end has a peer.
    * So a record that names its peer points the peer back at it. When the peer's namespace has no
    * nsid for ours yet, the peer's namespace is read again instead.
    */
@@ -382,7 +382,7 @@ export class LiveModel {
     if (!l || l.linkNetnsid < 0 || l.link <= 0 || interfaceKind(l) !== 'veth') return;
     const peer = resolvePeer(l, s.info.id, s.nsidToInode);
     if (peer === null) { this.need(s.info.id).nsids = true; return; }
-    const peerNs = peer.slice(0, peer.indexOf('/if:'));
+    const peerNs = nsOfIface(peer);
     if (peerNs !== s.info.id && this.ns.has(peerNs)) this.need(peerNs).links = true;
   }
 
@@ -427,6 +427,7 @@ export class LiveModel {
     return translateLink(l, {
       nsId: s.info.id,
       addresses: addrs ? addressList(addrs.values()) : [],
+      peers: addrs ? addressPeers(addrs.values()) : undefined,
       peer: resolvePeer(l, s.info.id, s.nsidToInode),
       owners: l.kind === 'tun' ? this.owners.get(s.info.inode)?.get(l.name) ?? [] : [],
       stats: s.stats.get(l.index) ?? ZERO_STATS,
@@ -445,7 +446,7 @@ export class LiveModel {
         const l = s.links.get(idx);
         if (!l) {
           s.current.delete(idx);
-          if (s.emitted.delete(idx)) ifDeltas.push({ op: 'interface-removed', id: `${s.info.id}/if:${idx}` });
+          if (s.emitted.delete(idx)) ifDeltas.push({ op: 'interface-removed', id: ifaceId(s.info.id, idx) });
           continue;
         }
         const iface = this.build(s, l);

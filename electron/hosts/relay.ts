@@ -8,7 +8,7 @@
 // methods in contract/'s METHOD_NAMES are forwarded. (The engine validates parameters itself: it is
 // the security boundary; this only keeps garbage and unknown methods from reaching it.)
 import {
-  type HostNotice, isMethodName, isObject, jsonRpcShapeError,
+  ErrorCodes, type HostNotice, isMethodName, isObject, jsonRpcShapeError, MAX_CLIENT_MESSAGE_BYTES, overBytes,
 } from '../contract';
 
 export type JsonRpcMessage = Record<string, unknown>;
@@ -31,11 +31,6 @@ interface ClientState { deliver: (msg: JsonRpcMessage) => void; open: boolean; i
 
 /** Requests one client may have waiting on the engine at once (a runaway tab cannot pile up work). */
 export const MAX_IN_FLIGHT_PER_CLIENT = 256;
-
-/** Largest message a client may send (the protocol's requests are tiny). */
-export const MAX_CLIENT_MESSAGE_BYTES = 1 << 20;
-
-const RPC = { ParseError: -32700, InvalidRequest: -32600, MethodNotFound: -32601, InternalError: -32603 } as const;
 
 export class Relay {
   private nextId = 1;
@@ -95,7 +90,7 @@ export class Relay {
     this.pending.clear();
     for (const p of failed) {
       p.client.inFlight--;
-      if (p.client.open) this.safeDeliver(p.client, errorResponse(p.clientId, RPC.InternalError, `engine unavailable: ${reason}`));
+      if (p.client.open) this.safeDeliver(p.client, errorResponse(p.clientId, ErrorCodes.InternalError, `engine unavailable: ${reason}`));
     }
   }
 
@@ -103,31 +98,31 @@ export class Relay {
     if (!client.open) return;
     let msg: unknown = raw;
     if (typeof raw === 'string') {
-      if (raw.length > MAX_CLIENT_MESSAGE_BYTES) {
-        return this.safeDeliver(client, errorResponse(null, RPC.InvalidRequest, `message too large (over ${MAX_CLIENT_MESSAGE_BYTES} bytes)`));
+      if (overBytes(raw, MAX_CLIENT_MESSAGE_BYTES)) {
+        return this.safeDeliver(client, errorResponse(null, ErrorCodes.InvalidRequest, `message too large (over ${MAX_CLIENT_MESSAGE_BYTES} bytes)`));
       }
       try { msg = JSON.parse(raw); } catch {
-        return this.safeDeliver(client, errorResponse(null, RPC.ParseError, 'message is not valid JSON'));
+        return this.safeDeliver(client, errorResponse(null, ErrorCodes.ParseError, 'message is not valid JSON'));
       }
     }
     const shape = jsonRpcShapeError(msg);
     const m = msg as JsonRpcMessage;
     const id = isObject(msg) && (typeof m.id === 'number' || typeof m.id === 'string') ? m.id : null;
-    if (shape) return this.safeDeliver(client, errorResponse(id, RPC.InvalidRequest, `invalid JSON-RPC message: ${shape}`));
+    if (shape) return this.safeDeliver(client, errorResponse(id, ErrorCodes.InvalidRequest, `invalid JSON-RPC message: ${shape}`));
     if (typeof m.method !== 'string') {
       // A response or error object: the engine never asks clients anything, so nothing to route.
-      return this.safeDeliver(client, errorResponse(id, RPC.InvalidRequest, 'clients may only send requests'));
+      return this.safeDeliver(client, errorResponse(id, ErrorCodes.InvalidRequest, 'clients may only send requests'));
     }
     if (!isMethodName(m.method)) {
       if (!('id' in m)) return; // a notification gets no answer, even an error (JSON-RPC 2.0 §4.1)
-      return this.safeDeliver(client, errorResponse(id, RPC.MethodNotFound, `unknown method "${m.method.slice(0, 64)}"`));
+      return this.safeDeliver(client, errorResponse(id, ErrorCodes.MethodNotFound, `unknown method "${m.method.slice(0, 64)}"`));
     }
     if (!('id' in m) || m.id === null) {
       // The protocol has no client notifications; an id-less call could never be answered.
-      return this.safeDeliver(client, errorResponse(null, RPC.InvalidRequest, `"${m.method}" needs an "id"`));
+      return this.safeDeliver(client, errorResponse(null, ErrorCodes.InvalidRequest, `"${m.method}" needs an "id"`));
     }
     if (client.inFlight >= MAX_IN_FLIGHT_PER_CLIENT) {
-      return this.safeDeliver(client, errorResponse(m.id as string | number, RPC.InternalError, `too many requests in flight (${MAX_IN_FLIGHT_PER_CLIENT}); wait for answers`));
+      return this.safeDeliver(client, errorResponse(m.id as string | number, ErrorCodes.InternalError, `too many requests in flight (${MAX_IN_FLIGHT_PER_CLIENT}); wait for answers`));
     }
     const engineId = this.nextId++;
     if (this.nextId > Number.MAX_SAFE_INTEGER) this.nextId = 1;
@@ -138,7 +133,7 @@ export class Relay {
     if (!this.engine.send(out)) {
       this.pending.delete(engineId);
       client.inFlight--;
-      this.safeDeliver(client, errorResponse(m.id as string | number, RPC.InternalError, 'engine unavailable: it is not running (restarting?)'));
+      this.safeDeliver(client, errorResponse(m.id as string | number, ErrorCodes.InternalError, 'engine unavailable: it is not running (restarting?)'));
     }
   }
 

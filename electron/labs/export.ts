@@ -2,7 +2,7 @@
 // app (`sh lab.sh`, as root) and takes it down again (`sh lab.sh down`).
 import { commandsFor, shellLine } from './commands';
 import type { Action } from './actions';
-import { HOST_NS, printable } from './names';
+import { HOST_NS, labAlias, printable } from './names';
 import { planLab } from './plan';
 import { desiredFromLab, emptyActual } from './state';
 import type { Lab } from './types';
@@ -42,7 +42,7 @@ export function exportScript(lab: Lab, sourceFile?: string): string {
   if (lab.description) for (const l of lab.description.split('\n')) lines.push(`# ${l}`);
   lines.push('# Run as root:  sh THIS_FILE        builds the lab');
   lines.push('#               sh THIS_FILE down   takes it down again');
-  lines.push(`# Interfaces carry the alias 'vnet-studio:${lab.name}' so VNet Studio recognises them.`);
+  lines.push(`# Interfaces carry the alias '${labAlias(lab.name)}' so VNet Studio recognises them.`);
   if (d_hostForwarding(lab)) lines.push('# NOTE: this lab sets IP forwarding in the host namespace (a machine-wide setting).');
   lines.push('set -e');
   lines.push('');

@@ -1,11 +1,13 @@
-// The engine's lab and canvas-building methods (protocol LabMethods), registered on the engine's
-// JSON-RPC server by electron/engine-process/index.ts (the engine itself knows no lab code). Every request
+// The engine's lab and canvas-building methods (the contract's LabMethods), registered on the
+// engine's JSON-RPC server by electron/engine-process/index.ts (the engine itself knows no lab code). Every request
 // is validated here; lab runs are serialized (one kernel change set at a time); progress goes out
 // as `labProgress` notifications.
-import { JSONRPCErrorCode, JSONRPCErrorException, type JSONRPCServer } from 'json-rpc-2.0';
-import { ErrorCodes, isObject, type LabMethods, type LabProgress } from '../contract';
+import { JSONRPCErrorException, type JSONRPCServer } from 'json-rpc-2.0';
+import {
+  ErrorCodes, isObject, MAX_ACTIONS, MAX_FILE_NAME_BYTES, MAX_LAB_TEXT_BYTES, overBytes, type LabMethods, type LabProgress,
+} from '../contract';
 import { applyLab, destroyLab, KernelRefusal, recoverInterrupted, type LabKernel } from './apply';
-import { performBuild } from './builder';
+import { CANVAS_LAB, performBuild } from './builder';
 import { commandLines } from './commands';
 import { exportScript } from './export';
 import { LabBusy, listJournals } from './journal';
@@ -15,8 +17,6 @@ import { parseLab, parseLabIssues } from './parse';
 import { PlanConflict } from './plan';
 import { LabError } from './types';
 import { validateAction } from './validate-action';
-
-const MAX_TEXT = 1 << 20;
 
 function invalid(msg: string): never { throw new JSONRPCErrorException(msg, ErrorCodes.InvalidParams); }
 
@@ -30,8 +30,8 @@ function fields(method: string, params: unknown, required: string[], optional: s
 function labText(method: string, params: unknown): { text: string; file: string } {
   const p = fields(method, params, ['text'], ['file']);
   if (typeof p.text !== 'string') invalid(`${method}: "text" must be a string`);
-  if (Buffer.byteLength(p.text, 'utf8') > MAX_TEXT) invalid(`${method}: "text" is larger than ${MAX_TEXT} bytes (UTF-8)`);
-  if (p.file !== undefined && (typeof p.file !== 'string' || p.file.length > 4096)) invalid(`${method}: "file" must be a string`);
+  if (overBytes(p.text, MAX_LAB_TEXT_BYTES)) invalid(`${method}: "text" is larger than ${MAX_LAB_TEXT_BYTES} bytes (UTF-8)`);
+  if (p.file !== undefined && (typeof p.file !== 'string' || overBytes(p.file, MAX_FILE_NAME_BYTES))) invalid(`${method}: "file" must be a string of at most ${MAX_FILE_NAME_BYTES} bytes`);
   // the file name is only a label (errors, journal, `lab list`): kept printable, so a client cannot
   // put terminal escape sequences into what the CLI later prints
   return { text: p.text, file: printable((p.file as string | undefined) ?? 'lab.yaml') };
@@ -63,7 +63,7 @@ export function labRpcError(method: string, e: unknown): JSONRPCErrorException {
   if (systemRefusal(e)) return new JSONRPCErrorException((e as Error).message, ErrorCodes.KernelRefused);
   const err = e instanceof Error ? e : new Error(String(e));
   process.stderr.write(`vnet-studio engine: internal error in ${method}: ${err.stack ?? err.message}\n`);
-  return new JSONRPCErrorException(`${method}: internal error in the engine (a bug, not the kernel's refusal): ${err.message}`, JSONRPCErrorCode.InternalError);
+  return new JSONRPCErrorException(`${method}: internal error in the engine (a bug, not the kernel's refusal): ${err.message}`, ErrorCodes.InternalError);
 }
 
 async function guarded<T>(method: string, f: () => Promise<T>): Promise<T> {
@@ -162,10 +162,10 @@ export function registerLabMethods(server: JSONRPCServer, notify: (method: 'labP
   const actionsOf = (method: string, params: unknown) => {
     const p = fields(method, params, ['actions']);
     if (!Array.isArray(p.actions)) invalid(`${method}: "actions" must be a list`);
-    if (p.actions.length > 10_000) invalid(`${method}: at most 10000 actions at once`);
+    if (p.actions.length > MAX_ACTIONS) invalid(`${method}: at most ${MAX_ACTIONS} actions at once`);
     try { return p.actions.map((a, i) => validateAction(a, `actions[${i}]`)); } catch (e) { invalid(`${method}: ${(e as Error).message}`); }
   };
-  server.addMethod('buildCommands', (params): R<'buildCommands'> => ({ commands: commandLines(actionsOf('buildCommands', params), 'canvas') }));
+  server.addMethod('buildCommands', (params): R<'buildCommands'> => ({ commands: commandLines(actionsOf('buildCommands', params), CANVAS_LAB) }));
   server.addMethod('build', async (params): Promise<R<'build'>> => {
     needPriv('build');
     const actions = actionsOf('build', params);

@@ -1,17 +1,14 @@
 // Names the lab makes up itself (bridge ports, the ownership mark and netdev group), and the
 // checks and normal forms of names and addresses a lab file holds. The checks live in
-// electron/contract/index.ts (pure, so the renderer's inline checks use the very same rules) and are
+// electron/contract/ (pure, so the renderer's inline checks use the very same rules) and are
 // re-exported here for the lab code.
-import { ALIAS_PREFIX, IFNAME_MAX, ifnameError } from '../contract';
+import { ALIAS_PREFIX, HOST_NS, IFNAME_MAX, ifnameError } from '../contract';
 
 export {
-  ALIAS_PREFIX, IFNAME_MAX, NSNAME_MAX, LABNAME_MAX, ifnameError, nsnameError, labnameError,
-  parseIPv4, parseIPv6, formatIPv6, parseIp, parseCidr, isNetwork, canonicalCidr, macError, MTU_MIN, MTU_MAX,
+  ALIAS_PREFIX, HOST_NS, IFNAME_MAX, NSNAME_MAX, LABNAME_MAX, ifnameError, nsnameError, labnameError,
+  parseIPv4, parseIPv6, formatIPv6, parseIp, parseCidr, isNetwork, networkOf, canonicalCidr, isLinkLocal6, macError, MTU_MIN, MTU_MAX,
   type ParsedIp, type ParsedCidr,
 } from '../contract';
-
-/** The engine's own namespace in a lab file. It is never created nor deleted by a lab. */
-export const HOST_NS = 'host';
 
 // ---------------------------------------------------------------------------------------------
 // Names the lab makes up itself.

@@ -5,7 +5,7 @@
 // carries the lab's alias (and, to delete it, the journal lists it); a namespace only when the
 // journal says the lab created it.
 import type { Action } from './actions';
-import { HOST_NS, labGroup } from './names';
+import { HOST_NS, isLinkLocal6, labGroup } from './names';
 import { key, type Actual, type ActualLink, type ActualRoute, type Desired, type DesiredLink, type DesiredNat, type DesiredRoute } from './state';
 
 /** What a lab has made, as its journal remembers it. */
@@ -42,7 +42,6 @@ export class PlanConflict extends Error {
 }
 
 const where = (ns: string) => (ns === HOST_NS ? 'the host namespace' : `namespace ${ns}`);
-const isLinkLocal6 = (cidr: string) => /^fe[89ab][0-9a-f]?:/i.test(cidr);
 
 function sameRoute(d: DesiredRoute, a: ActualRoute): boolean {
   return d.to === a.to && d.via === a.via && (d.dev === null || d.dev === a.dev) && (d.metric === null || d.metric === a.metric);

@@ -1,6 +1,6 @@
 // The two sides the planner compares: what a lab wants (Desired, from the lab file) and what the
 // kernel has (Actual, read with netlink dumps by native-kernel.ts). Both are flat, keyed by
-// "namespace/ifname", with the host namespace called 'host'. Pure: no Node imports.
+// "namespace/ifname", with the host namespace called HOST_NS ('host'). Pure: no Node imports.
 import type { InterfaceKind } from '../contract';
 import { HOST_NS, canonicalCidr, labAlias, labGroup, parseIp } from './names';
 import type { Lab } from './types';

@@ -1,4 +1,4 @@
-// Checks one canvas action (protocol BuildAction) received from a client: exact fields, types,
+// Checks one canvas action (the contract's BuildAction) received from a client: exact fields, types,
 // names and addresses. The engine is the privileged boundary, so nothing unchecked reaches the
 // kernel. Pure: the renderer may run the same check before sending.
 import type { BuildAction } from '../contract';
@@ -74,7 +74,11 @@ export function validateAction(v: unknown, where = 'action'): BuildAction {
     }
   }
   const a = out as BuildAction;
-  if ((a.op === 'route-add' || a.op === 'route-del') && a.via === null && a.dev === null) throw new Error(`${where} (${a.op}): needs "via" or "dev"`);
+  if (a.op === 'route-add' || a.op === 'route-del') {
+    if (a.via === null && a.dev === null) throw new Error(`${where} (${a.op}): needs "via" or "dev"`);
+    const families = [['to', a.to === 'default' ? null : parseCidr(a.to)!.family], ['via', a.via === null ? null : parseIp(a.via)!.family]] as const;
+    for (const [field, fam] of families) if (fam !== null && fam !== a.family) throw new Error(`${where} (${a.op}): "${field}" ${a[field]} is IPv${fam} but "family" is ${a.family}`);
+  }
   if ((a.op === 'ns-add' || a.op === 'ns-del') && a.ns === HOST_NS) throw new Error(`${where} (${a.op}): the host namespace is not created or deleted`);
   if ((a.op === 'nat-add' || a.op === 'nat-del') && a.ns === HOST_NS) throw new Error(`${where} (${a.op}): NAT is only made inside a named namespace (the host's firewall is never changed)`);
   return a;

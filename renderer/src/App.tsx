@@ -6,9 +6,9 @@ import { Inspector } from './panels/Inspector';
 import { StatusBar } from './panels/StatusBar';
 import { useUi } from './store';
 import { Palette } from './editor/Palette';
-import { BuildDock } from './editor/BuildDock';
-import { BuildDialogs } from './editor/Dialogs';
-import './editor/build.css';
+import { EditorDock } from './editor/EditorDock';
+import { EditorDialogs } from './editor/Dialogs';
+import './editor/editor.css';
 
 /** Exposed for benchmarks and curious people: when the first ELK layout finished, in ms. */
 declare global { interface Window { __vnetLayoutMs?: number[] } }
@@ -26,9 +26,9 @@ export function App() {
           <FlowCanvas onLayoutDone={onLayoutDone} />
           <Inspector />
         </main>
-        <BuildDock />
+        <EditorDock />
         <StatusBar />
-        <BuildDialogs />
+        <EditorDialogs />
       </div>
     </ReactFlowProvider>
   );

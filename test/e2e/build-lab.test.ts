@@ -13,7 +13,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeKernel } from '../helpers/world';
 import { ip, ipJson } from '../helpers/ip';
 import { launchChromium, startServe, stopServe, type Browser, type Served } from '../helpers/serve-process';
-import { NOBODY } from '../kernel/engine-helpers';
+import { NOBODY } from '../helpers/processes';
 import { CLI_PATH } from '../../electron/paths';
 
 const root = path.resolve(__dirname, '../..');
@@ -150,7 +150,7 @@ describeKernel('building a bridge lab by drag and drop (serve + engine + rendere
     // a connection from each namespace box's handle to the bridge's handle: a veth pair whose
     // host end becomes a port of the bridge
     for (const ns of [RED, BLUE]) {
-      await drawConnection(byTestId(`ns-${ns}`).locator('[data-testid="build-handle"]'), br.locator('[data-testid="build-handle"]'));
+      await drawConnection(byTestId(`ns-${ns}`).locator('[data-testid="connect-handle"]'), br.locator('[data-testid="connect-handle"]'));
       const d = byTestId('dialog');
       await d.waitFor({ timeout: 10_000 });
       expect(await d.locator('[data-testid="dialog-field-a"]').inputValue()).toBe('eth0');
@@ -343,7 +343,7 @@ describeKernel('building a bridge lab by drag and drop (serve + engine + rendere
     const docker0 = ifNode('docker0', hostId);
     await docker0.waitFor({ timeout: 20_000 });
     await settle();
-    await drawConnection(byTestId(`ns-${BLUE}`).locator('[data-testid="build-handle"]'), docker0.locator('[data-testid="build-handle"]'));
+    await drawConnection(byTestId(`ns-${BLUE}`).locator('[data-testid="connect-handle"]'), docker0.locator('[data-testid="connect-handle"]'));
     const d = byTestId('dialog');
     await d.waitFor({ timeout: 10_000 });
     expect(await d.locator('[data-testid="dialog-field-a"]').inputValue()).toBe('eth2');
@@ -372,7 +372,7 @@ describeKernel('building a bridge lab by drag and drop (serve + engine + rendere
 
   it('a line between two namespace boxes makes a plain veth pair; the inspector sets an end down and up', async () => {
     await settle();
-    await drawConnection(byTestId(`ns-${RED}`).locator('[data-testid="build-handle"]'), byTestId(`ns-${BLUE}`).locator('[data-testid="build-handle"]'));
+    await drawConnection(byTestId(`ns-${RED}`).locator('[data-testid="connect-handle"]'), byTestId(`ns-${BLUE}`).locator('[data-testid="connect-handle"]'));
     const d = byTestId('dialog');
     await d.waitFor({ timeout: 10_000 });
     await submitDialog({ a: 'to-blue', b: 'to-red' });
@@ -528,9 +528,9 @@ describeKernel('building without privileges (engine as nobody)', () => {
     const item = byTestId('palette-bridge');
     expect(await item.getAttribute('draggable')).toBe('false');
     expect(await item.getAttribute('title')).toMatch(/without privileges[\s\S]*(Enable editing|sudo vnet-studio serve)/);
-    expect(await byTestId('build-disabled').innerText()).toMatch(/without privileges/);
+    expect(await byTestId('editing-disabled').innerText()).toMatch(/without privileges/);
     await byTestId('ns-host').waitFor({ timeout: 20_000 });
-    expect(await byTestId('ns-host').locator('[data-testid="build-handle"]').getAttribute('class')).toMatch(/\boff\b/);
+    expect(await byTestId('ns-host').locator('[data-testid="connect-handle"]').getAttribute('class')).toMatch(/\boff\b/);
     await byTestId('ns-host').locator('.ns-header').click();
     const ed = byTestId('ns-editor');
     await ed.waitFor({ timeout: 10_000 });

@@ -1,7 +1,7 @@
 // End to end, in the throwaway world: `vnet-studio serve` (real engine, real kernel) and the real
 // renderer in Debian's Chromium. The article's bridge picture is built with `ip`; what the page shows
-// is checked through the renderer's DOM hooks (data-testid / data-* attributes, see
-// /work/notes/renderer-status.md). Needs `npm run build` first (npm test does it).
+// is checked through the renderer's DOM hooks (data-testid / data-* attributes). Needs `npm run
+// build` first (npm test does it).
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -160,6 +160,27 @@ describeKernel('live view in the browser (serve + engine + renderer, real kernel
     ip('-n', 'ns1', 'link', 'del', 'e2e-renamed');
     await renamed.waitFor({ state: 'detached', timeout: 15_000 });
     expect(await page.locator(`[data-if-id="${id}"]`).count()).toBe(0);
+  });
+
+  it('a point-to-point address shows with its peer, as `ip address` writes it, on the node and in the inspector', async () => {
+    const ns1 = nsId('ns1');
+    ip('-n', 'ns1', 'link', 'add', 'e2e-p2p', 'type', 'bridge');
+    ip('-n', 'ns1', 'addr', 'add', '10.8.0.1', 'peer', '10.8.0.2/32', 'dev', 'e2e-p2p');
+    try {
+      const node = ifNode('e2e-p2p', ns1);
+      await node.waitFor({ timeout: 15_000 });
+      await expect.poll(() => node.locator('.addr').allInnerTexts(), { timeout: 10_000 }).toEqual(['10.8.0.1 peer 10.8.0.2/32']);
+      // the search brings the node into view (the view moves for 400 ms), then it is selected
+      await page.locator('[data-testid="search"]').fill('e2e-p2p');
+      await page.locator('[data-testid="search"]').press('Enter');
+      await page.waitForTimeout(600);
+      await page.locator('[data-testid="search"]').fill('');
+      await node.click();
+      await expect.poll(() => page.locator('[data-testid="if-addresses"] td').innerText(), { timeout: 10_000 }).toBe('10.8.0.1 peer 10.8.0.2/32');
+    } finally {
+      ip('-n', 'ns1', 'link', 'del', 'e2e-p2p');
+    }
+    await ifNode('e2e-p2p', ns1).waitFor({ state: 'detached', timeout: 15_000 });
   });
 
   it('when the engine dies, the host restarts it, the page says so and keeps following the kernel', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeBatch, describeDelta, formatModel } from '../../electron/commands/inspect-format';
+import { describeBatch, describeDelta, formatModel, summaryLine } from '../../electron/commands/inspect-format';
 import { applyDelta, cloneModel } from '../../electron/engine/apply';
 import type { Delta, Interface, Model } from '../../electron/contract';
 
@@ -23,13 +23,29 @@ const model = (): Model => ({ namespaces: [
 describe('engine inspect text', () => {
   it('a tree with peers across namespaces, masters, holders, routes and counters', () => {
     const t = formatModel(model());
-    expect(t).toContain('┌─ host  [host, ns:1]  pids 1');
+    expect(t).toContain('┌─ host  [host, ns:1]  pid 1\n');
     expect(t).toContain('peer → eth0 in ns blue');
     expect(t).toContain('peer → veth0 in host');
     expect(t).toContain('master br0');
     expect(t).toContain('tap, persistent, held by pid 812 (qemu)');
     expect(t).toContain('default via 10.0.0.254 dev veth0');
     expect(t).toContain('rx 5 pkts 2.0 KiB   tx 3 pkts 100 B   errors 0/0 dropped 0/1 (rx/tx)');
+  });
+
+  it('counts take the singular for one: pid, namespace, interface', () => {
+    const m = model();
+    m.namespaces[1].pids = [7, 8];
+    expect(formatModel(m)).toContain('┌─ ns blue  [named, ns:2]  pids 7 8\n');
+    m.namespaces[1].pids = Array.from({ length: 10 }, (_, i) => 100 + i);
+    expect(formatModel(m)).toContain('pids 100 101 102 103 104 105 106 107 (+2)\n');
+    expect(summaryLine({ namespaces: 1, interfaces: 1 })).toBe('1 namespace, 1 interface');
+    expect(summaryLine({ namespaces: 2, interfaces: 0 })).toBe('2 namespaces, 0 interfaces');
+    const before = model();
+    before.namespaces[1].interfaces.push(ifc({ id: 'ns:2/if:6', index: 6, name: 'eth1' }));
+    const after = cloneModel(before);
+    const d: Delta = { op: 'namespace-removed', id: 'ns:2' };
+    applyDelta(after, d);
+    expect(describeDelta(before, after, d)).toBe('- namespace ns blue (with 2 interfaces: eth0, eth1)');
   });
 
   it('one line per delta', () => {

@@ -178,7 +178,7 @@ describe('engine model: veth peers are symmetric (the kernel announces only the 
   const peerOf = (m: LiveModel, ns: number, name: string) =>
     m.snapshot().namespaces.find((n) => n.inode === ns)!.interfaces.find((i) => i.name === name)?.peer;
 
-  it('an end moved next to its peer points the peer back at its new place (bugs.md #5)', () => {
+  it('an end moved next to its peer points the peer back at its new place', () => {
     const m = setup(); m.takeDeltas(); m.takeNeeds();
     // eth0 (blue #2) moves into the host as #7: dellink in blue, newlink here; veth0 gets no event.
     m.applyEvent('ns:200', { type: 'dellink', index: 2, name: 'eth0' });
@@ -201,7 +201,7 @@ describe('engine model: veth peers are symmetric (the kernel announces only the 
     expect(peerOf(m, 200, 'vc')).toBe('ns:100/if:41');
   });
 
-  it('a veth record with IFLA_LINK 0 does not wipe a known peer (a replayed half-built announcement, #1b)', () => {
+  it('a veth record with IFLA_LINK 0 does not wipe a known peer (a replayed half-built announcement)', () => {
     const m = setup(); m.takeDeltas(); m.takeNeeds();
     m.replaceLinks('ns:100', [link({ index: 1, name: 'lo', type: 772, flags: 0x49, operstate: 0 }),
       link({ index: 5, name: 'veth0', kind: 'veth', link: 2, linkNetnsid: 0 }),

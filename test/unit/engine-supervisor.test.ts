@@ -33,7 +33,7 @@ fs.writeFileSync(fakeCli, `
 `);
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-function next<T>(sup: EngineSupervisor, event: 'message' | 'exited' | 'started' | 'notice', pred: (v: T) => boolean = () => true): Promise<T> {
+function next<T>(sup: EngineSupervisor, event: 'message' | 'exited' | 'started' | 'notice' | 'ready', pred: (v: T) => boolean = () => true): Promise<T> {
   return new Promise((resolve) => {
     const h = (v: T) => { if (pred(v)) { sup.off(event, h as never); resolve(v); } };
     sup.on(event, h as never);

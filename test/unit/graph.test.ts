@@ -5,7 +5,7 @@ import type { Interface, Model, Namespace, Stats } from '../../electron/contract
 import { fromSnapshot } from '../../renderer/src/store/topology';
 import { buildGraph, cloudNodeId, nodeAddresses, procNodeId } from '../../renderer/src/graph/build';
 import { fitTransform, gridLayout, placeNodes, positionsFromElk, tieredBoxLayout, toElkGraph, toElkPacking, ELK_ROOT_OPTIONS, TWO_LEVEL_ABOVE } from '../../renderer/src/graph/layout';
-import type { FlowNode } from '../../renderer/src/graph/types';
+import { SIZE, type FlowNode } from '../../renderer/src/graph/types';
 import type { Filters } from '../../renderer/src/store/ui';
 
 const zero: Stats = { rxPackets: 0, txPackets: 0, rxBytes: 0, txBytes: 0, rxErrors: 0, txErrors: 0, rxDropped: 0, txDropped: 0 };
@@ -206,5 +206,16 @@ describe('node addresses', () => {
     const n = buildGraph(fromSnapshot(1, m), noFilter).nodes.find((x) => x.id === 'ns:200/if:2')!;
     expect(n.type === 'iface' && n.data.shownAddresses).toEqual(['10.0.0.2/24']);
     expect(n.type === 'iface' && n.data.addresses).toContain('fe80::abcd/64'); // still searchable
+  });
+
+  it('writes a point-to-point address with its peer, as `ip address` does', () => {
+    const peers = { '10.8.0.1/32': '10.8.0.2/32' };
+    expect(nodeAddresses(['10.8.0.1/32', '10.0.0.1/24', 'fe80::1/64'], peers)).toEqual(['10.8.0.1 peer 10.8.0.2/32', '10.0.0.1/24']);
+    const m = article();
+    Object.assign(m.namespaces[1].interfaces[1], { addresses: ['10.0.0.2/24', '10.8.0.1/32'], peers });
+    const n = buildGraph(fromSnapshot(1, m), noFilter).nodes.find((x) => x.id === 'ns:200/if:2')!;
+    expect(n.type === 'iface' && n.data.shownAddresses).toEqual(['10.0.0.2/24', '10.8.0.1 peer 10.8.0.2/32']);
+    expect(n.type === 'iface' && n.data.addresses).toContain('10.8.0.1 peer 10.8.0.2/32'); // the peer is searchable too
+    expect(n.height).toBe(buildGraph(fromSnapshot(1, article()), noFilter).nodes.find((x) => x.id === 'ns:200/if:2')!.height! + SIZE.iface.perExtraAddress);
   });
 });

@@ -203,8 +203,8 @@ describe('IPC sender check', () => {
 
 describe('preload', () => {
   it('exposes exactly the keys of VnetPreloadApi on window.vnet, all functions', () => {
-    const src = fs.readFileSync(path.join(root, 'electron/contract/index.ts'), 'utf8');
-    const sf = ts.createSourceFile('contract/', src, ts.ScriptTarget.ES2022, true);
+    const src = fs.readFileSync(path.join(root, 'electron/contract/preload-api.ts'), 'utf8');
+    const sf = ts.createSourceFile('preload-api.ts', src, ts.ScriptTarget.ES2022, true);
     let keys: string[] | null = null;
     sf.forEachChild((n) => {
       if (ts.isInterfaceDeclaration(n) && n.name.text === 'VnetPreloadApi') {

@@ -35,6 +35,8 @@ describe('canvas actions', () => {
       [{ op: 'addr-add', ns: 'host', name: 'br0', address: '10.0.0.300/24' }, 'not a valid CIDR'],
       [{ op: 'route-add', ns: 'host', to: '10.0.0.1/24', via: null, dev: 'br0', metric: null, family: 4 }, 'network'],
       [{ op: 'route-add', ns: 'host', to: 'default', via: null, dev: null, metric: null, family: 4 }, 'needs "via" or "dev"'],
+      [{ op: 'route-add', ns: 'host', to: 'fd00::/64', via: null, dev: 'br0', metric: null, family: 4 }, '"to" fd00::/64 is IPv6 but "family" is 4'],
+      [{ op: 'route-add', ns: 'host', to: 'default', via: '10.0.0.1', dev: null, metric: null, family: 6 }, '"via" 10.0.0.1 is IPv4 but "family" is 6'],
       [{ op: 'alias', ns: 'host', name: 'br0', alias: 'vnet-studio:other' }, "the app's own"],
       [{ op: 'nat-add', ns: 'host', from: '10.0.0.0/8', out: 'eth0' }, 'never changed'],
       [{ op: 'forwarding', ns: 'red', on: 'yes' }, 'true or false'],

@@ -14,9 +14,18 @@ function nativeError(message: string, errno: number, code: string): Error {
   return Object.assign(new Error(message), { errno, code });
 }
 
-test('the text limit is in bytes, as the message says', async () => {
-  const server = new JSONRPCServer();
+/** A server with the lab methods. json-rpc-2.0 hands every error a method throws to its
+ *  errorListener (by default console.warn, stack and all); the engine's server answers the caller
+ *  instead (electron/engine/server.ts). Here the errors are collected, so a test can check them. */
+function labServer(): { server: JSONRPCServer; thrown: unknown[] } {
+  const thrown: unknown[] = [];
+  const server = new JSONRPCServer({ errorListener: (_message, err) => { thrown.push(err); } });
   registerLabMethods(server, () => undefined, { privileged: false });
+  return { server, thrown };
+}
+
+test('the text limit is in bytes, as the message says', async () => {
+  const { server, thrown } = labServer();
   const call = async (params: unknown) => (await server.receive({ jsonrpc: '2.0', id: 1, method: 'labValidate', params }))!;
   // 600,000 characters, 1,200,000 bytes: over the 1 MiB limit although under it in characters
   const wide = `name: x\ndescription: ${'é'.repeat(600_000)}\n`;
@@ -27,6 +36,8 @@ test('the text limit is in bytes, as the message says', async () => {
   // just under the limit in bytes: read (and found wanting for its content, not its size)
   const ok = await call({ text: `name: x\ndescription: ${'a'.repeat((1 << 20) - 40)}\n` });
   expect(ok.error).toBeUndefined();
+  // the one refusal was thrown by the method itself (and answered, above), nothing else
+  expect(thrown.map((e) => (e as Error).message)).toEqual(['labValidate: "text" is larger than 1048576 bytes (UTF-8)']);
 });
 
 test('kernel refusals (an errno from the native layer, also as a cause) are 1002; conflicts 1004', () => {

@@ -8,7 +8,7 @@ import { exportScript } from '../../electron/labs/export';
 import { bridgePortName, canonicalCidr, parseCidr } from '../../electron/labs/names';
 import { parseLab } from '../../electron/labs/parse';
 import { PlanConflict, planLab, recordAfter, type LabRecord } from '../../electron/labs/plan';
-import { simulate } from '../../electron/labs/simulate';
+import { simulate } from './lab-simulate';
 import { desiredFromLab, emptyActual, emptyDesired, type Actual } from '../../electron/labs/state';
 
 const LABS = path.join(__dirname, '../../assets/labs');

@@ -38,7 +38,8 @@ test('lab list prints a journal file name with escape codes made printable', asy
 });
 
 test('handlers: a "file" param with control characters is kept only printable; labList returns it printable', async () => {
-  const server = new JSONRPCServer();
+  const thrown: unknown[] = []; // the library's default errorListener would print their stacks
+  const server = new JSONRPCServer({ errorListener: (_message, err) => { thrown.push(err); } });
   registerLabMethods(server, () => undefined, { privileged: false });
   const call = async (method: string, params: unknown) => (await server.receive({ jsonrpc: '2.0', id: 1, method, params }))!;
   const text = fs.readFileSync(path.join(__dirname, '../../assets/labs/veth-pair.yaml'), 'utf8');
@@ -52,6 +53,7 @@ test('handlers: a "file" param with control characters is kept only printable; l
   const broken = await call('labExport', { text: 'name: x\nnamespaces: 3\n', file: EVIL });
   expect(broken.error?.message).toMatch(/^\/tmp\/\?\[2J/);
   expect(broken.error?.message).not.toMatch(/\x1b|\x07/);
+  expect(thrown.map((e) => (e as Error).message)).toEqual([broken.error?.message]);
   writeJournal({ ...emptyRecord('evil', EVIL), state: 'applied', previous: null, desired: null });
   const list = await call('labList', undefined);
   const labs = (list.result as { labs: { name: string; file: string | null }[] }).labs;

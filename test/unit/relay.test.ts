@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LAB_METHOD_NAMES, METHOD_NAMES, NOTIFICATION_NAMES } from '../../electron/contract';
+import { LAB_METHOD_NAMES, MAX_CLIENT_MESSAGE_BYTES, MAX_LAB_TEXT_BYTES, METHOD_NAMES, NOTIFICATION_NAMES } from '../../electron/contract';
 import { MAX_IN_FLIGHT_PER_CLIENT, Relay, type JsonRpcMessage } from '../../electron/hosts/relay';
 
 /** An engine stand-in that records what reaches it (the relay's own logic is under test here). */
@@ -70,7 +70,7 @@ describe('relay', () => {
       { jsonrpc: '2.0', id: { a: 1 }, method: 'hello' },            // id must be scalar
       { jsonrpc: '2.0', id: 6, result: 1 },                         // clients do not send responses
       { jsonrpc: '2.0', method: 'hello' },                          // our methods need an id
-      'x'.repeat((1 << 20) + 1),
+      `"${'é'.repeat(MAX_CLIENT_MESSAGE_BYTES / 2)}"`,           // over the limit in UTF-8 bytes, not in characters
     ];
     for (const m of bad) a.receive(m);
     expect(engine.sent).toEqual([]);
@@ -79,12 +79,24 @@ describe('relay', () => {
     expect((a.got[3].error as { code: number; message: string })).toMatchObject({ code: -32601 });
     expect((a.got[3].error as { message: string }).message).toContain('shutdown');
     expect(a.got[3].id).toBe(3);
+    expect((a.got[bad.length - 1].error as { message: string }).message).toMatch(/too large/);
     // An unknown *notification* gets no answer at all (JSON-RPC 2.0).
     a.receive({ jsonrpc: '2.0', method: 'nope' });
     expect(a.got).toHaveLength(bad.length);
     // Every listed method does get through.
     METHOD_NAMES.forEach((method, i) => a.receive({ jsonrpc: '2.0', id: 100 + i, method }));
     expect(engine.sent.map((m) => m.method)).toEqual([...METHOD_NAMES]);
+  });
+
+  it('lets a lab text at its size limit through: the message limit leaves room for it as JSON', () => {
+    const engine = fakeEngine();
+    const a = client(new Relay(engine));
+    const text = `name: x\n# ${'"é'.repeat(MAX_LAB_TEXT_BYTES / 3 - 4)}\n`;     // 3 bytes per '"é', 2 more as JSON
+    expect(Buffer.byteLength(text)).toBeLessThanOrEqual(MAX_LAB_TEXT_BYTES);
+    a.receive(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'labValidate', params: { text } }));
+    expect(a.got).toEqual([]);
+    expect(engine.sent).toHaveLength(1);
+    expect((engine.sent[0].params as { text: string }).text).toBe(text);
   });
 
   it('relays lab methods (answers and error codes intact) and broadcasts labProgress to every client', () => {

@@ -3,7 +3,10 @@
 // preload calls a channel that has no handler here. Electron-free at run time (types only), so the
 // tests can drive it with a recording ipcMain.
 import type { IpcMain, IpcMainInvokeEvent } from 'electron';
-import { isObject, type MethodName, type NotificationName, type RpcOutcome, type VnetPreloadApi } from '../../contract';
+import {
+  isObject, MAX_ACTIONS, MAX_FILE_NAME_BYTES, MAX_LAB_TEXT_BYTES, overBytes, rpcErrorOf,
+  type MethodName, type NotificationName, type RpcOutcome, type VnetPreloadApi,
+} from '../../contract';
 import type { SenderCheck } from './sender-check';
 
 /** Request channels: one per VnetPreloadApi function (the preload spells these same strings). */
@@ -40,33 +43,22 @@ export interface IpcBackend {
 
 export class IpcRefused extends Error {}
 
-/** Shape limits checked here before relaying (the engine checks the same and more again). */
-const MAX_LAB_TEXT = 1 << 20;
-const MAX_FILE_NAME = 4096;
-const MAX_ACTIONS = 10_000;
-
 /** The engine's answer as data: an Error thrown from an ipcMain handler reaches the page with its
  *  message only, so engine errors (RpcError, with a numeric code) are returned, not thrown. */
 async function outcome(p: Promise<unknown>): Promise<RpcOutcome<unknown>> {
   try {
     return { ok: true, result: await p };
   } catch (err) {
-    const e = err as { code?: unknown; message?: unknown; data?: unknown };
-    const error: { code: number; message: string; data?: unknown } = {
-      code: typeof e?.code === 'number' ? e.code : -32603,
-      message: typeof e?.message === 'string' ? e.message : String(err),
-    };
-    if (e?.data !== undefined) error.data = e.data;
-    return { ok: false, error };
+    return { ok: false, error: rpcErrorOf(err, String(err)) };
   }
 }
 
 function labTextParams(method: string, args: unknown[]): { text: string; file?: string } {
   const [text, file, ...rest] = args;
   if (rest.length > 0) throw new Error(`${method} takes (text, file?)`);
-  if (typeof text !== 'string' || text.length > MAX_LAB_TEXT) throw new Error(`${method} needs the lab file's text (a string of at most ${MAX_LAB_TEXT} bytes)`);
+  if (typeof text !== 'string' || overBytes(text, MAX_LAB_TEXT_BYTES)) throw new Error(`${method} needs the lab file's text (a string of at most ${MAX_LAB_TEXT_BYTES} bytes, UTF-8)`);
   if (file === undefined) return { text };
-  if (typeof file !== 'string' || file.length > MAX_FILE_NAME) throw new Error(`${method}: the file name must be a string`);
+  if (typeof file !== 'string' || overBytes(file, MAX_FILE_NAME_BYTES)) throw new Error(`${method}: the file name must be a string of at most ${MAX_FILE_NAME_BYTES} bytes`);
   return { text, file };
 }
 

@@ -1,6 +1,6 @@
 // Electron main: thin on purpose. It supervises the engine process, relays the protocol to one
 // locked-down window, and holds nothing else; the logic it uses lives in plain modules the tests run
-// (relay.ts, engine-supervisor.ts, ipc.ts, sender-check.ts, app-protocol.ts).
+// (../relay.ts, ../engine-supervisor.ts, ipc.ts, sender-check.ts, app-protocol.ts).
 import { app, BrowserWindow, ipcMain, protocol, session, type WebContents } from 'electron';
 import * as path from 'node:path';
 import { APP_ENTRY_URL, APP_SCHEME } from './app-origin';

@@ -1,6 +1,6 @@
 // The Electron window's seat at the relay: turns "call method M with params P" into a JSON-RPC
 // request and the matching response back into a settled promise; notifications go to a callback.
-import { NOTIFICATION_NAMES, type MethodName, type NotificationName } from '../../contract';
+import { ErrorCodes, NOTIFICATION_NAMES, rpcErrorOf, type MethodName, type NotificationName } from '../../contract';
 import type { JsonRpcMessage, Relay, RelayClient } from '../relay';
 
 export class RpcError extends Error {
@@ -21,7 +21,7 @@ export class RelayCaller {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new RpcError(`the engine did not answer "${method}" within ${this.timeoutMs / 1000} s`, -32603));
+        reject(new RpcError(`the engine did not answer "${method}" within ${this.timeoutMs / 1000} s`, ErrorCodes.InternalError));
       }, this.timeoutMs);
       this.pending.set(id, { resolve, reject, timer });
       const msg: JsonRpcMessage = { jsonrpc: '2.0', id, method };
@@ -32,7 +32,7 @@ export class RelayCaller {
 
   close(): void {
     this.client.close();
-    for (const p of this.pending.values()) { clearTimeout(p.timer); p.reject(new RpcError('closed', -32603)); }
+    for (const p of this.pending.values()) { clearTimeout(p.timer); p.reject(new RpcError('closed', ErrorCodes.InternalError)); }
     this.pending.clear();
   }
 
@@ -47,8 +47,8 @@ export class RelayCaller {
     this.pending.delete(msg.id);
     clearTimeout(p.timer);
     if ('error' in msg) {
-      const e = (msg.error ?? {}) as { message?: unknown; code?: unknown; data?: unknown };
-      p.reject(new RpcError(typeof e.message === 'string' ? e.message : 'engine error', typeof e.code === 'number' ? e.code : -32603, e.data));
+      const e = rpcErrorOf(msg.error, 'engine error');
+      p.reject(new RpcError(e.message, e.code, e.data));
     } else {
       p.resolve(msg.result);
     }

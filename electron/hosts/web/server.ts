@@ -22,7 +22,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import * as path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { contentSecurityPolicy } from '../csp';
-import { MAX_CLIENT_MESSAGE_BYTES, type Relay } from '../relay';
+import { MAX_CLIENT_MESSAGE_BYTES } from '../../contract';
+import type { Relay } from '../relay';
 
 export interface ServeOptions {
   relay: Relay;

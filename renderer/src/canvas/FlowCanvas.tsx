@@ -13,7 +13,7 @@ import { counterPump, topologyStore, uiStore, useConnection, useTopology, useUi 
 import { DETAIL_ZOOM, IfaceNode } from './IfaceNode';
 import { CloudNode, NamespaceNode, ProcessNode } from './OtherNodes';
 import { TrafficEdge } from './TrafficEdge';
-import { useBuildCanvas } from '../editor/drag-drop';
+import { useEditorCanvas } from '../editor/drag-drop';
 
 const nodeTypes: NodeTypes = { iface: IfaceNode, namespace: NamespaceNode, process: ProcessNode, cloud: CloudNode };
 const edgeTypes: EdgeTypes = { traffic: TrafficEdge };
@@ -59,7 +59,7 @@ export function FlowCanvas({ onLayoutDone }: { onLayoutDone?: (ms: number) => vo
   const { fitView, setViewport } = useReactFlow();
   const boxRef = useRef<HTMLDivElement>(null);
   const viewportSet = useRef(false);
-  const build = useBuildCanvas();
+  const editor = useEditorCanvas();
 
   const graph = useMemo(() => buildGraph(topologyStore.getState(), filters),
     [topo.namespaces, topo.interfaces, topo.nsOrder, filters]);
@@ -150,8 +150,8 @@ export function FlowCanvas({ onLayoutDone }: { onLayoutDone?: (ms: number) => vo
 
   const onNodeDragStop: OnNodeDrag<FlowNode> = useCallback((_e, _node, dragged) => {
     for (const n of dragged) uiStore.getState().rememberPosition(n.id, { x: n.position.x, y: n.position.y });
-    build.onBuildDragStop(_e, _node, dragged);
-  }, [build.onBuildDragStop]);
+    editor.onIfaceDragStop(_e, _node, dragged);
+  }, [editor.onIfaceDragStop]);
 
   const onNodeClick = useCallback((_e: unknown, n: FlowNode) => {
     const kind = n.type === 'iface' ? 'iface' : n.type === 'namespace' ? 'namespace' : n.type === 'process' ? 'process' : 'cloud';
@@ -171,7 +171,7 @@ export function FlowCanvas({ onLayoutDone }: { onLayoutDone?: (ms: number) => vo
         onNodeClick={onNodeClick}
         onPaneClick={onPaneClick}
         connectionMode={ConnectionMode.Loose}
-        {...build.props}
+        {...editor.props}
         colorMode={theme}
         minZoom={0.05}
         maxZoom={2.5}

@@ -5,7 +5,7 @@ import { Handle, Position, useStore as useFlowStore, type NodeProps } from '@xyf
 import type { IfaceNode as IfaceNodeT } from '../graph/types';
 import { MAX_SHOWN_ADDRESSES } from '../graph/types';
 import { KindIcon } from '../icons';
-import { BuildHandle } from '../editor/BuildHandle';
+import { ConnectHandle } from '../editor/ConnectHandle';
 import { useCounters, useIfCounters, useUi } from '../store';
 import { matchesSearch } from '../store/ui';
 import { fmtBytesRate, fmtPps, trafficLevel } from '../format';
@@ -57,7 +57,7 @@ function IfaceNodeView({ data, selected }: NodeProps<IfaceNodeT>) {
       data-if-ns={data.nsId} data-ns-label={data.nsLabel} data-faults={faults} data-level={level} data-detail={far ? 'low' : 'full'}
     >
       <Handle type="source" id="c" position={Position.Top} className="center-handle" isConnectable={false} />
-      {data.ifKind === 'bridge' && <BuildHandle on="bridge" />}
+      {data.ifKind === 'bridge' && <ConnectHandle on="bridge" />}
       <div className="if-head">
         <span className="if-icon"><KindIcon kind={data.ifKind} /></span>
         <span className="if-name" title={data.name}>{data.name}</span>

@@ -3,13 +3,13 @@ import { memo } from 'react';
 import { Handle, Position, type NodeProps } from '@xyflow/react';
 import type { CloudNode as CloudNodeT, NamespaceNode as NamespaceNodeT, ProcessNode as ProcessNodeT } from '../graph/types';
 import { KindIcon } from '../icons';
-import { BuildHandle } from '../editor/BuildHandle';
+import { ConnectHandle } from '../editor/ConnectHandle';
 
 export const NamespaceNode = memo(function NamespaceNode({ data, selected }: NodeProps<NamespaceNodeT>) {
   return (
     <div className={`ns-box ns-${data.nsKind}${selected ? ' selected' : ''}`}
       data-testid={`ns-${data.label}`} data-ns-id={data.nsId} data-ns-kind={data.nsKind}>
-      {data.nsKind !== 'process' && <BuildHandle on="namespace" />}
+      {data.nsKind !== 'process' && <ConnectHandle on="namespace" />}
       <div className="ns-header">
         <KindIcon kind="namespace" />
         <span className="ns-label" title={data.label}>{data.label}</span>

@@ -1,7 +1,7 @@
 // The command log: every canvas step, undo, redo and lab operation with the exact `ip`/`bridge`
 // lines it ran (copyable), newest at the bottom; undo/redo buttons.
 import { memo, useEffect, useRef, useState } from 'react';
-import { buildStore, useBuild, type LogEntry } from './build-store';
+import { editorStore, useEditor, type LogEntry } from './editor-store';
 import { copyText } from './clipboard';
 import { redo, undo } from './perform';
 
@@ -31,12 +31,12 @@ const Entry = memo(function Entry({ e }: { e: LogEntry }) {
 });
 
 export function CommandLog() {
-  const log = useBuild((s) => s.log);
-  const canUndo = useBuild((s) => s.undo.length > 0 && !s.busy);
-  const canRedo = useBuild((s) => s.redo.length > 0 && !s.busy);
-  const nextUndo = useBuild((s) => s.undo[s.undo.length - 1]);
-  const nextRedo = useBuild((s) => s.redo[s.redo.length - 1]);
-  const busy = useBuild((s) => s.busy);
+  const log = useEditor((s) => s.log);
+  const canUndo = useEditor((s) => s.undo.length > 0 && !s.busy);
+  const canRedo = useEditor((s) => s.redo.length > 0 && !s.busy);
+  const nextUndo = useEditor((s) => s.undo[s.undo.length - 1]);
+  const nextRedo = useEditor((s) => s.redo[s.redo.length - 1]);
+  const busy = useEditor((s) => s.busy);
   const [note, setNote] = useState<string | null>(null);
   const end = useRef<HTMLDivElement>(null);
   useEffect(() => { end.current?.scrollIntoView({ block: 'nearest' }); }, [log.length]);
@@ -48,7 +48,7 @@ export function CommandLog() {
         <button data-testid="undo" disabled={!canUndo} title={nextUndo ? `Undo: ${nextUndo.title} (Ctrl+Z)` : 'Nothing to undo'} onClick={() => void act(undo)}>↶ undo</button>
         <button data-testid="redo" disabled={!canRedo} title={nextRedo ? `Redo: ${nextRedo.title} (Ctrl+Shift+Z)` : 'Nothing to redo'} onClick={() => void act(redo)}>↷ redo</button>
         <CopyButton text={all} testid="copy-all" label="copy all" />
-        <button className="small" data-testid="clear-log" onClick={() => buildStore.getState().clearLog()}>clear</button>
+        <button className="small" data-testid="clear-log" onClick={() => editorStore.getState().clearLog()}>clear</button>
         {note && <span className="engine-error" data-testid="undo-error">{note}</span>}
       </div>
       <div className="log-entries">

@@ -1,9 +1,9 @@
-// The dialogs of building, in the page (not window.prompt/confirm): a small form with inline checks
+// The editor's dialogs, in the page (not window.prompt/confirm): a small form with inline checks
 // and a live preview of the `ip` lines it will run, and a confirmation listing what Delete removes.
 import { useEffect, useMemo, useState } from 'react';
 import type { BuildAction } from '../../../electron/contract';
 import { getClient } from '../transport/current-client';
-import { buildStore, useBuild, type Dialog } from './build-store';
+import { editorStore, useEditor, type Dialog } from './editor-store';
 import { errorOf, perform } from './perform';
 
 function FormDialog({ d }: { d: Extract<Dialog, { kind: 'form' }> }) {
@@ -30,12 +30,12 @@ function FormDialog({ d }: { d: Extract<Dialog, { kind: 'form' }> }) {
     setBusy(true); setEngineError(null);
     const err = await perform(d.stepTitle(values), actions as BuildAction[]);
     setBusy(false);
-    if (err) setEngineError(err); else buildStore.getState().open(null);
+    if (err) setEngineError(err); else editorStore.getState().open(null);
   };
 
   return (
-    <form className="build-dialog" data-testid="dialog" role="dialog" aria-label={d.title} onSubmit={(e) => { e.preventDefault(); void submit(); }}
-      onKeyDown={(e) => { if (e.key === 'Escape') buildStore.getState().open(null); }}>
+    <form className="editor-dialog" data-testid="dialog" role="dialog" aria-label={d.title} onSubmit={(e) => { e.preventDefault(); void submit(); }}
+      onKeyDown={(e) => { if (e.key === 'Escape') editorStore.getState().open(null); }}>
       <h3>{d.title}</h3>
       {d.text && <p className="muted">{d.text}</p>}
       {d.fields.map((f, n) => (
@@ -58,7 +58,7 @@ function FormDialog({ d }: { d: Extract<Dialog, { kind: 'form' }> }) {
       )}
       {engineError && <div className="engine-error" data-testid="dialog-error">{engineError}</div>}
       <div className="buttons">
-        <button type="button" data-testid="dialog-cancel" onClick={() => buildStore.getState().open(null)}>Cancel</button>
+        <button type="button" data-testid="dialog-cancel" onClick={() => editorStore.getState().open(null)}>Cancel</button>
         <button type="submit" className="primary" data-testid="dialog-ok" disabled={!ok || busy}>{busy ? '…' : d.okLabel}</button>
       </div>
     </form>
@@ -67,25 +67,25 @@ function FormDialog({ d }: { d: Extract<Dialog, { kind: 'form' }> }) {
 
 function ConfirmDialog({ d }: { d: Extract<Dialog, { kind: 'confirm' }> }) {
   return (
-    <div className="build-dialog" data-testid="confirm-dialog" role="alertdialog" aria-label={d.title}
-      onKeyDown={(e) => { if (e.key === 'Escape') buildStore.getState().open(null); }}>
+    <div className="editor-dialog" data-testid="confirm-dialog" role="alertdialog" aria-label={d.title}
+      onKeyDown={(e) => { if (e.key === 'Escape') editorStore.getState().open(null); }}>
       <h3>{d.title}</h3>
       <p>{d.text}</p>
       {d.items.length > 0 && <ul data-testid="confirm-items">{d.items.map((x) => <li key={x}>{x}</li>)}</ul>}
       <div className="buttons">
-        {!d.info && <button data-testid="confirm-cancel" onClick={() => buildStore.getState().open(null)}>Cancel</button>}
+        {!d.info && <button data-testid="confirm-cancel" onClick={() => editorStore.getState().open(null)}>Cancel</button>}
         <button className={d.info ? '' : 'danger'} data-testid="confirm-ok" autoFocus
-          onClick={() => { buildStore.getState().open(null); d.onOk(); }}>{d.okLabel}</button>
+          onClick={() => { editorStore.getState().open(null); d.onOk(); }}>{d.okLabel}</button>
       </div>
     </div>
   );
 }
 
-export function BuildDialogs() {
-  const d = useBuild((s) => s.dialog);
+export function EditorDialogs() {
+  const d = useEditor((s) => s.dialog);
   if (!d) return null;
   return (
-    <div className="dialog-backdrop" onMouseDown={(e) => { if (e.target === e.currentTarget) buildStore.getState().open(null); }}>
+    <div className="dialog-backdrop" onMouseDown={(e) => { if (e.target === e.currentTarget) editorStore.getState().open(null); }}>
       {d.kind === 'form' ? <FormDialog key={d.title} d={d} /> : <ConfirmDialog d={d} />}
     </div>
   );

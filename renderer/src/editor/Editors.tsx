@@ -2,11 +2,11 @@
 // routes (add/remove, a default route too) and forwarding. Inputs are checked as typed (inline
 // errors); the engine checks again and its refusal (naming the object) is shown under the field.
 import { useState, type ReactNode } from 'react';
-import type { BuildAction } from '../../../electron/contract';
+import { addressText, canonicalCidr, HOST_NS, MAIN_TABLE, parseCidr, type BuildAction } from '../../../electron/contract';
 import { useTopology } from '../store';
 import { interfacesOf } from '../store/topology';
 import { cidrError, ifnameError, ipFamily, isAdminUp, macError, mtuError, nsKey, routeToError } from './model';
-import { perform, useWhyNotBuild } from './perform';
+import { perform, useWhyNotEditable } from './perform';
 
 function useAct() {
   const [err, setErr] = useState<string | null>(null);
@@ -35,7 +35,7 @@ export const IfaceEditor = ({ id }: { id: string }) => <IfaceEditorFor key={id} 
 export const NamespaceEditor = ({ id }: { id: string }) => <NamespaceEditorFor key={id} id={id} />;
 
 function IfaceEditorFor({ id }: { id: string }) {
-  const why = useWhyNotBuild();
+  const why = useWhyNotEditable();
   const i = useTopology((s) => s.interfaces[id]);
   const ns = useTopology((s) => (i ? nsKey(s, i.namespaceId) : null));
   const { err, busy, act } = useAct();
@@ -47,10 +47,11 @@ function IfaceEditorFor({ id }: { id: string }) {
   if (!i) return null;
   if (!ns) return <div className="editor muted" data-testid="iface-editor" data-enabled="false">This interface is in a process namespace: the engine cannot address it by name, so it is not edited here.</div>;
   const up = isAdminUp(i);
-  const nameErr = name ? ifnameError(name) ?? (name !== i.name && Object.values(all).some((x) => x.namespaceId === i.namespaceId && x.name === name) ? `${ns === 'host' ? 'the host namespace' : `namespace ${ns}`} already has an interface named '${name}'` : null) : null;
+  const nameErr = name ? ifnameError(name) ?? (name !== i.name && Object.values(all).some((x) => x.namespaceId === i.namespaceId && x.name === name) ? `${ns === HOST_NS ? 'the host namespace' : `namespace ${ns}`} already has an interface named '${name}'` : null) : null;
   const mtuErr = mtu ? mtuError(mtu) : null;
   const macErr = mac ? macError(mac) : null;
-  const addrErr = addr ? cidrError(addr) ?? (i.addresses.includes(addr.trim()) ? `${i.name} already has ${addr.trim()}` : null) : null;
+  const addrIn = addr.trim();
+  const addrErr = addrIn ? cidrError(addrIn) ?? (i.addresses.includes(canonicalCidr(addrIn)) ? `${i.name} already has ${addrIn}` : null) : null;
   const off = !!why || busy;
   const shown = i.addresses;
   return (
@@ -81,7 +82,7 @@ function IfaceEditorFor({ id }: { id: string }) {
         <div className="addr-list">
           {shown.map((a) => (
             <div key={a} className="addr-item" data-testid="edit-address" data-address={a}>
-              <span>{a}</span>
+              <span>{addressText(a, i.peers)}</span>
               <button className="small" data-testid="addr-remove" title={`ip addr del ${a} dev ${i.name}`}
                 onClick={() => void act(`remove ${a} from ${i.name} in ${ns}`, [{ op: 'addr-del', ns, name: i.name, address: a }])}>✕</button>
             </div>
@@ -89,11 +90,11 @@ function IfaceEditorFor({ id }: { id: string }) {
         </div>
         <form className="inline" onSubmit={async (e) => {
           e.preventDefault();
-          if (!addr || addrErr) return;
-          if (await act(`add ${addr.trim()} to ${i.name} in ${ns}`, [{ op: 'addr-add', ns, name: i.name, address: addr.trim() }])) setAddr('');
+          if (!addrIn || addrErr) return;
+          if (await act(`add ${addrIn} to ${i.name} in ${ns}`, [{ op: 'addr-add', ns, name: i.name, address: addrIn }])) setAddr('');
         }}>
           <input data-testid="edit-addr" placeholder="10.0.0.1/24" value={addr} onChange={(e) => setAddr(e.target.value)} aria-invalid={!!addrErr} spellCheck={false} />
-          <button data-testid="edit-addr-add" type="submit" disabled={!addr || !!addrErr}>add</button>
+          <button data-testid="edit-addr-add" type="submit" disabled={!addrIn || !!addrErr}>add</button>
         </form>
       </Field>
       {err && <div className="engine-error" data-testid="edit-error">{err}</div>}
@@ -102,7 +103,7 @@ function IfaceEditorFor({ id }: { id: string }) {
 }
 
 function NamespaceEditorFor({ id }: { id: string }) {
-  const why = useWhyNotBuild();
+  const why = useWhyNotEditable();
   const ns = useTopology((s) => nsKey(s, id));
   const t = useTopology((s) => s);
   const { err, busy, act } = useAct();
@@ -113,11 +114,11 @@ function NamespaceEditorFor({ id }: { id: string }) {
   if (!ns) return <div className="editor muted" data-testid="ns-editor" data-enabled="false">A process namespace: the engine cannot enter it by name, so it is not edited here.</div>;
   const ifs = interfacesOf(t, id);
   const devName = (d: string | null) => (d ? t.interfaces[d]?.name ?? null : null);
-  const routes = (t.routes[id] ?? []).filter((r) => r.table === 254 && r.type === 'unicast');
+  const routes = (t.routes[id] ?? []).filter((r) => r.table === MAIN_TABLE && r.type === 'unicast');
   const toErr = routeToError(to.trim());
   const viaFam = via.trim() ? ipFamily(via.trim()) : null;
   const viaErr = via.trim() && !viaFam ? `'${via.trim()}' is not an IP address` : null;
-  const fam: 4 | 6 = to.trim() === 'default' ? (viaFam ?? 4) : to.includes(':') ? 6 : 4;
+  const fam: 4 | 6 = (to.trim() === 'default' ? null : parseCidr(to.trim())?.family) ?? viaFam ?? 4;
   const famErr = viaFam && viaFam !== fam ? `gateway ${via.trim()} is IPv${viaFam} but ${to.trim()} is IPv${fam}` : null;
   const needErr = !via.trim() && !dev ? 'give a gateway (via) or a device' : null;
   const formErr = toErr ?? viaErr ?? famErr ?? needErr;

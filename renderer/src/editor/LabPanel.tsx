@@ -3,18 +3,18 @@
 // lab as a shell script.
 import { useCallback, useEffect, useState } from 'react';
 import { useReactFlow } from '@xyflow/react';
-import type { LabIssue, LabProgress } from '../../../electron/contract';
+import { ErrorCodes, type LabIssue, type LabProgress } from '../../../electron/contract';
 import { getClient } from '../transport/current-client';
 import type { FlowNode } from '../graph/types';
 import { topologyStore, uiStore } from '../store';
-import { buildStore, useBuild } from './build-store';
+import { editorStore, useEditor } from './editor-store';
 import { download } from './clipboard';
 import { labYaml } from './lab-yaml';
 import { labnameError } from './model';
-import { errorOf, logLab, NOT_PRIVILEGED, refreshOwned, useWhyNotBuild } from './perform';
+import { errorOf, logLab, refreshOwned, useWhyNotEditable } from './perform';
 
 export function LabPanel() {
-  const why = useWhyNotBuild();
+  const why = useWhyNotEditable();
   const rf = useReactFlow<FlowNode>();
   const [name, setName] = useState('my-lab');
   const [scope, setScope] = useState<'all' | 'selection'>('all');
@@ -25,7 +25,7 @@ export function LabPanel() {
   const [status, setStatus] = useState<string | null>(null);
   const [plan, setPlan] = useState<string[] | null>(null);
   const [progress, setProgress] = useState<LabProgress | null>(null);
-  const labs = useBuild((st) => st.labs);
+  const labs = useEditor((st) => st.labs);
   const [busy, setBusy] = useState(false);
   const nameErr = labnameError(name);
 
@@ -35,7 +35,7 @@ export function LabPanel() {
 
   const fail = (what: string, e: unknown) => {
     const err = errorOf(e);
-    if (err.code === NOT_PRIVILEGED) buildStore.setState({ refusedUnprivileged: true });
+    if (err.code === ErrorCodes.NotPrivileged) editorStore.setState({ refusedUnprivileged: true });
     setStatus(`${what} failed: ${err.message}`);
     return err.message;
   };
@@ -93,7 +93,7 @@ export function LabPanel() {
   };
 
   const destroy = (lab: string) => {
-    buildStore.getState().open({
+    editorStore.getState().open({
       kind: 'confirm', title: `Destroy lab ${lab}?`, okLabel: 'Destroy', items: [],
       text: `Removes exactly what lab ${lab} made (its namespaces and marked interfaces); nothing else.`,
       onOk: async () => {

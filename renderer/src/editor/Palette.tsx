@@ -1,7 +1,7 @@
 // The palette: things to drag onto the canvas (HTML5 drag and drop; drag-drop.ts handles the drop).
 import { KindIcon } from '../icons';
 import { PALETTE_MIME, type PaletteKind } from './gestures';
-import { useWhyNotBuild } from './perform';
+import { useWhyNotEditable } from './perform';
 
 const ITEMS: { kind: PaletteKind; label: string; hint: string; icon: Parameters<typeof KindIcon>[0]['kind'] }[] = [
   { kind: 'namespace', label: 'namespace', hint: 'Drop on empty canvas: a new network namespace (ip netns add)', icon: 'namespace' },
@@ -12,7 +12,7 @@ const ITEMS: { kind: PaletteKind; label: string; hint: string; icon: Parameters<
 ];
 
 export function Palette() {
-  const why = useWhyNotBuild();
+  const why = useWhyNotEditable();
   return (
     <nav className="palette" data-testid="palette" data-enabled={String(!why)} title={why ?? undefined}>
       <div className="palette-title">build</div>

@@ -1,4 +1,4 @@
-// The canvas side of building: palette drops (which namespace box the drop lands in, found with
+// The canvas side of editing: palette drops (which namespace box the drop lands in, found with
 // screenToFlowPosition and the boxes' rectangles), connections drawn between handles, interfaces
 // dropped on a bridge, Delete and undo/redo keys. FlowCanvas spreads these props on <ReactFlow>.
 import { useCallback, useEffect } from 'react';
@@ -6,16 +6,16 @@ import { useReactFlow, type Connection, type Edge, type IsValidConnection, type 
 import type { FlowNode } from '../graph/types';
 import { uiStore } from '../store';
 import { canConnect, connect, deleteSelection, dropOnBridge, dropPalette, PALETTE_MIME, type PaletteKind } from './gestures';
-import { buildStore } from './build-store';
-import { redo, undo, useWhyNotBuild } from './perform';
+import { editorStore } from './editor-store';
+import { redo, undo, useWhyNotEditable } from './perform';
 
 const KINDS: PaletteKind[] = ['namespace', 'bridge', 'veth', 'tun', 'tap'];
 
 const typing = (t: EventTarget | null) => t instanceof HTMLElement && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName));
 
-export function useBuildCanvas() {
+export function useEditorCanvas() {
   const rf = useReactFlow<FlowNode>();
-  const why = useWhyNotBuild();
+  const why = useWhyNotEditable();
 
   /** The namespace box under a flow position (the innermost, i.e. smallest, if they overlap). */
   const boxAt = useCallback((p: { x: number; y: number }): string | null => {
@@ -49,7 +49,7 @@ export function useBuildCanvas() {
   const isValidConnection: IsValidConnection<Edge> = useCallback((c) => canConnect(c.source, c.target), []);
 
   /** An interface dropped on a bridge in its box: make it a port. */
-  const onBuildDragStop: OnNodeDrag<FlowNode> = useCallback((_e, node) => {
+  const onIfaceDragStop: OnNodeDrag<FlowNode> = useCallback((_e, node) => {
     if (node.type !== 'iface') return;
     const hit = rf.getIntersectingNodes(node).find((n) => n.type === 'iface' && n.data.ifKind === 'bridge' && n.id !== node.id && n.parentId === node.parentId);
     if (hit) dropOnBridge(node.id, hit.id);
@@ -58,7 +58,7 @@ export function useBuildCanvas() {
   // Delete / Backspace remove the selection; Ctrl+Z undo, Ctrl+Shift+Z / Ctrl+Y redo.
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (typing(e.target) || buildStore.getState().dialog) return;
+      if (typing(e.target) || editorStore.getState().dialog) return;
       const mod = e.ctrlKey || e.metaKey;
       if (mod && (e.key === 'z' || e.key === 'Z')) { e.preventDefault(); void (e.shiftKey ? redo() : undo()); return; }
       if (mod && (e.key === 'y' || e.key === 'Y')) { e.preventDefault(); void redo(); return; }
@@ -74,7 +74,7 @@ export function useBuildCanvas() {
   }, [rf]);
 
   return {
-    onDragOver, onDrop, onConnect, isValidConnection, onBuildDragStop,
+    onDragOver, onDrop, onConnect, isValidConnection, onIfaceDragStop,
     props: { nodesConnectable: !why, deleteKeyCode: null, onDragOver, onDrop, onConnect, isValidConnection },
   };
 }

@@ -2,27 +2,27 @@
 // canvas), a connection drawn (namespace↔namespace, namespace↔bridge, bridge↔bridge), an interface
 // dropped on a bridge, Delete. Each opens a small dialog in the page (names prefilled so they do
 // not collide, editable) or performs the step at once.
-import type { BuildAction } from '../../../electron/contract';
+import { HOST_NS, type BuildAction } from '../../../electron/contract';
 import { topologyStore } from '../store';
 import type { TopologyState } from '../store/topology';
-import { buildStore, type DialogField } from './build-store';
-import { HOST, ifnameError, isAppMade, namesIn, namespaceNames, nsKey, nsnameError, uniqueName } from './model';
-import { perform, whyNotBuild } from './perform';
+import { editorStore, type DialogField } from './editor-store';
+import { ifnameError, isAppMade, namesIn, namespaceNames, nsKey, nsnameError, uniqueName } from './model';
+import { perform, whyNotEditable } from './perform';
 
 export type PaletteKind = 'namespace' | 'bridge' | 'veth' | 'tun' | 'tap';
 export const PALETTE_MIME = 'application/x-vnet-palette';
 
-const openForm = (d: Omit<Extract<import('./build-store').Dialog, { kind: 'form' }>, 'kind'>) => buildStore.getState().open({ kind: 'form', ...d });
-const nsLabel = (k: string) => (k === HOST ? 'the host namespace' : `namespace ${k}`);
+const openForm = (d: Omit<Extract<import('./editor-store').Dialog, { kind: 'form' }>, 'kind'>) => editorStore.getState().open({ kind: 'form', ...d });
+const nsLabel = (k: string) => (k === HOST_NS ? 'the host namespace' : `namespace ${k}`);
 
 function refuse(text: string) {
-  buildStore.getState().open({ kind: 'confirm', title: 'Cannot build here', text, items: [], okLabel: 'OK', onOk: () => {}, info: true });
+  editorStore.getState().open({ kind: 'confirm', title: 'Cannot build here', text, items: [], okLabel: 'OK', onOk: () => {}, info: true });
 }
 
 /** An end name for a veth in namespace `ns` toward `other`: eth0… inside named namespaces,
  *  veth-<other>… in the host (as people name them by hand). */
 function vethEndName(taken: Set<string>, ns: string, other: string): string {
-  if (ns !== HOST) return uniqueName(taken, 'eth');
+  if (ns !== HOST_NS) return uniqueName(taken, 'eth');
   return uniqueName(taken, `veth-${other}`.slice(0, 13), true);
 }
 
@@ -42,7 +42,7 @@ function nameField(key: string, label: string, value: string, ns: string, t: Top
 
 /** A palette item dropped; `nsId` = the namespace box it landed in (null: empty canvas). */
 export function dropPalette(kind: PaletteKind, nsId: string | null): void {
-  const why = whyNotBuild();
+  const why = whyNotEditable();
   if (why) return refuse(why);
   const t = topologyStore.getState();
   if (kind === 'namespace') {
@@ -68,7 +68,7 @@ export function dropPalette(kind: PaletteKind, nsId: string | null): void {
     });
   }
   // a veth pair dropped into a namespace: one end here, the other wherever the user says
-  const others = [HOST, ...Object.values(t.namespaces).filter((n) => n.kind === 'named' && n.name).map((n) => n.name!)];
+  const others = [HOST_NS, ...Object.values(t.namespaces).filter((n) => n.kind === 'named' && n.name).map((n) => n.name!)];
   const peerNs = others.find((o) => o !== ns) ?? ns;
   const a = vethEndName(taken, ns, peerNs);
   const b = vethEndName(takenIn(t, peerNs, peerNs === ns ? [a] : []), peerNs, ns);
@@ -110,7 +110,7 @@ export function canConnect(source: string, target: string): boolean {
 
 /** A connection drawn between two nodes: a veth pair (ends on a bridge become its ports). */
 export function connect(source: string, target: string): void {
-  const why = whyNotBuild();
+  const why = whyNotEditable();
   if (why) return refuse(why);
   const t = topologyStore.getState();
   const x = endOf(t, source), y = endOf(t, target);
@@ -124,7 +124,7 @@ export function connect(source: string, target: string): void {
     const taken = takenIn(t, e.ns, extra);
     if (e.kind === 'ns') return vethEndName(taken, e.ns, short(other));
     // a bridge port facing a namespace: "NAMESPACE-IFNAME" of the other end, as lab files name it
-    const base = other.kind === 'ns' && otherName ? `${other.ns === HOST ? 'h' : other.ns}-${otherName}` : `${short(other)}-${e.name}`;
+    const base = other.kind === 'ns' && otherName ? `${other.ns === HOST_NS ? 'h' : other.ns}-${otherName}` : `${short(other)}-${e.name}`;
     return base.length <= 15 ? uniqueName(taken, base, true) : uniqueName(taken, `veth-${e.name}`.slice(0, 13));
   };
   const a = nameFor(p, q, [], null);
@@ -152,7 +152,7 @@ export function dropOnBridge(ifId: string, bridgeId: string): void {
   const t = topologyStore.getState();
   const i = t.interfaces[ifId], br = t.interfaces[bridgeId];
   if (!i || !br || br.kind !== 'bridge' || i.id === br.id || i.master === br.id) return;
-  const why = whyNotBuild();
+  const why = whyNotEditable();
   if (why) return refuse(why);
   if (i.kind === 'loopback' || i.kind === 'bridge') return refuse(`${i.name} (${i.kind}) cannot be a bridge port.`);
   if (i.namespaceId !== br.namespaceId) return refuse(`${i.name} and ${br.name} are in different namespaces; a bridge port must be in the bridge's namespace.`);
@@ -170,7 +170,7 @@ export function deletionPlan(t: TopologyState, ids: string[], ownNamespaces: str
     const ns = t.namespaces[id];
     if (!ns) continue;
     const k = nsKey(t, id);
-    if (k === HOST) { refused.push('the host namespace cannot be deleted'); continue; }
+    if (k === HOST_NS) { refused.push('the host namespace cannot be deleted'); continue; }
     if (!k) { refused.push(`${ns.label} belongs to a process (end the process to remove it)`); continue; }
     actions.push({ op: 'ns-del', ns: k });
     nsDeleted.add(id);
@@ -200,10 +200,10 @@ export function deletionPlan(t: TopologyState, ids: string[], ownNamespaces: str
  *  something the app did not make. */
 export function deleteSelection(ids: string[]): void {
   if (!ids.length) return;
-  const why = whyNotBuild();
+  const why = whyNotEditable();
   if (why) return refuse(why);
   const t = topologyStore.getState();
-  const plan = deletionPlan(t, ids, buildStore.getState().ownNamespaces);
+  const plan = deletionPlan(t, ids, editorStore.getState().ownNamespaces);
   if (!plan.actions.length) { if (plan.refused.length) refuse(plan.refused.join('; ')); return; }
   const title = `delete ${plan.items.join(', ')}`;
   const go = () => { void perform(title, plan.actions); };
@@ -213,6 +213,6 @@ export function deleteSelection(ids: string[]): void {
       plan.foreign.length ? `Not made by VNet Studio: ${plan.foreign.join(', ')}.` : '',
       plan.refused.length ? `Left alone: ${plan.refused.join('; ')}.` : '',
     ].filter(Boolean).join(' ');
-    buildStore.getState().open({ kind: 'confirm', title: 'Delete?', text: notes, items: plan.items, okLabel: 'Delete', onOk: go });
+    editorStore.getState().open({ kind: 'confirm', title: 'Delete?', text: notes, items: plan.items, okLabel: 'Delete', onOk: go });
   } else go();
 }

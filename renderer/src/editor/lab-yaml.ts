@@ -3,7 +3,8 @@
 // bridge written as the bridge's name), tun/taps. Only what a lab can make is written; the rest is
 // listed in `notes`. Pure: tested in node, and the result checked by the engine's own validator.
 import type { TopologyState, IfaceEntry } from '../store/topology';
-import { HOST, isAdminUp, isAppMade, nsKey } from './model';
+import { HOST_NS, isLinkLocal6, MAIN_TABLE } from '../../../electron/contract';
+import { isAdminUp, isAppMade, nsKey } from './model';
 
 export interface LabExport { text: string; notes: string[] }
 
@@ -11,7 +12,6 @@ const PLAIN = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 const RESERVED = /^(true|false|null|yes|no|on|off|y|n|~)$/i;
 const key = (k: string) => (PLAIN.test(k) && !RESERVED.test(k) ? k : JSON.stringify(k));
 const str = (v: string) => JSON.stringify(v);
-const linkLocal = (a: string) => /^fe[89ab][0-9a-f]:/i.test(a);
 const LAB_KINDS = new Set(['veth', 'bridge', 'tun', 'tap']);
 
 function flow(o: Record<string, unknown>): string {
@@ -53,11 +53,11 @@ export function labYaml(t: TopologyState, name: string, nodeIds?: string[], desc
 
   const namespaces = new Map<string, { ifs: Map<string, Record<string, unknown>>; routes: string[] }>();
   const useNs = (k: string) => { if (!namespaces.has(k)) namespaces.set(k, { ifs: new Map(), routes: [] }); return namespaces.get(k)!; };
-  for (const id of sel ?? []) { const k = t.namespaces[id] && nsKey(t, id); if (k && k !== HOST) useNs(k); }
+  for (const id of sel ?? []) { const k = t.namespaces[id] && nsKey(t, id); if (k && k !== HOST_NS) useNs(k); }
   if (!sel) for (const n of Object.values(t.namespaces)) if (n.kind === 'named' && n.name) useNs(n.name);
 
   const settings = (i: IfaceEntry): Record<string, unknown> => {
-    const addrs = i.addresses.filter((a) => !linkLocal(a));
+    const addrs = i.addresses.filter((a) => !isLinkLocal6(a));
     return { addresses: addrs.length ? addrs : undefined, mtu: i.mtu && i.mtu !== 1500 ? i.mtu : undefined, up: isAdminUp(i) ? undefined : false };
   };
   const hasAny = (o: Record<string, unknown>) => Object.values(o).some((v) => v !== undefined);
@@ -69,20 +69,20 @@ export function labYaml(t: TopologyState, name: string, nodeIds?: string[], desc
     const i = byId[id];
     const ns = nsOf(i);
     if (!ns) { notes.push(`${i.name} is in a process namespace (${t.namespaces[i.namespaceId]?.label}): left out`); continue; }
-    if (ns !== HOST) useNs(ns);
+    if (ns !== HOST_NS) useNs(ns);
     if (i.kind === 'bridge') {
       if (bridgeNames.has(i.name)) { notes.push(`a second bridge named ${i.name} (in ${ns}) left out: lab bridge names are unique`); continue; }
       bridgeNames.add(i.name);
       const o: Record<string, unknown> = isAppMade(i) ? { ...settings(i) } : { external: true };
-      if (ns !== HOST) o.namespace = ns;
+      if (ns !== HOST_NS) o.namespace = ns;
       bridges.push(`  ${key(i.name)}: ${flow(o)}`);
       if (!isAppMade(i)) notes.push(`bridge ${i.name} was not made by VNet Studio: written as external (the lab adds ports to it)`);
     } else if (i.kind === 'tun' || i.kind === 'tap') {
       if (tunNames.has(i.name)) { notes.push(`a second tun/tap named ${i.name} left out`); continue; }
       tunNames.add(i.name);
       const m = i.master && byId[i.master];
-      const addrs = i.addresses.filter((a) => !linkLocal(a));
-      tuntaps.push(`  ${key(i.name)}: ${flow({ mode: i.kind, namespace: ns !== HOST ? ns : undefined, addresses: addrs.length ? addrs : undefined, bridge: m && m.kind === 'bridge' ? m.name : undefined })}`);
+      const addrs = i.addresses.filter((a) => !isLinkLocal6(a));
+      tuntaps.push(`  ${key(i.name)}: ${flow({ mode: i.kind, namespace: ns !== HOST_NS ? ns : undefined, addresses: addrs.length ? addrs : undefined, bridge: m && m.kind === 'bridge' ? m.name : undefined })}`);
     }
   }
   const doneVeth = new Set<string>();
@@ -105,15 +105,15 @@ export function labYaml(t: TopologyState, name: string, nodeIds?: string[], desc
       if (!end.includes(':')) { const s = settings(x); if (hasAny(s)) notes.push(`settings of bridge port ${x.name} (${JSON.stringify(s)}) are not kept: the lab names and makes that port itself`); continue; }
       const s = settings(x);
       if (hasAny(s)) useNs(ns).ifs.set(x.name, s);
-      else if (ns !== HOST) useNs(ns);
+      else if (ns !== HOST_NS) useNs(ns);
     }
   }
   // routes people made in the lab's namespaces
   for (const [k, n] of namespaces) {
-    if (k === HOST) continue;
+    if (k === HOST_NS) continue;
     const id = Object.values(t.namespaces).find((x) => x.kind === 'named' && x.name === k)?.id;
     for (const r of (id && t.routes[id]) || []) {
-      if (r.table !== 254 || r.protocol === 'kernel' || r.type !== 'unicast') continue;
+      if (r.table !== MAIN_TABLE || r.protocol === 'kernel' || r.type !== 'unicast') continue;
       const dev = r.dev && byId[r.dev] && chosen.has(r.dev) ? byId[r.dev].name : null;
       if (!r.gateway && !dev) { notes.push(`route ${r.dst} in ${k} left out (its device is not part of the lab)`); continue; }
       n.routes.push(`      - ${flow({ to: r.dst, via: r.gateway ?? undefined, dev: r.gateway ? undefined : dev ?? undefined, metric: r.family === 4 && r.metric ? r.metric : undefined })}`);
@@ -125,7 +125,7 @@ export function labYaml(t: TopologyState, name: string, nodeIds?: string[], desc
   if (description) lines.push(`description: ${str(description)}`);
   if (namespaces.size) {
     lines.push('namespaces:');
-    for (const [k, n] of [...namespaces].sort((x, y) => (x[0] === HOST ? 1 : y[0] === HOST ? -1 : x[0].localeCompare(y[0])))) {
+    for (const [k, n] of [...namespaces].sort((x, y) => (x[0] === HOST_NS ? 1 : y[0] === HOST_NS ? -1 : x[0].localeCompare(y[0])))) {
       if (!n.ifs.size && !n.routes.length) { lines.push(`  ${key(k)}: {}`); continue; }
       lines.push(`  ${key(k)}:`);
       if (n.ifs.size) {

@@ -3,9 +3,9 @@
 // "create veth, make it a port, bring it up" undoes as one "delete the veth"), and the inverses run
 // in reverse order. Deleted links and namespaces are rebuilt with what the picture knew of them
 // (kind, peer, addresses, MTU, MAC, master, up, routes). Pure: tested in node.
-import type { BuildAction } from '../../../electron/contract';
+import { isLinkLocal6, MAIN_TABLE, type BuildAction } from '../../../electron/contract';
 import type { TopologyState } from '../store/topology';
-import { HOST, isAdminUp, nsKey } from './model';
+import { isAdminUp, nsKey } from './model';
 
 export interface SimLink {
   ns: string; name: string; kind: string; mtu: number; mac: string | null; up: boolean;
@@ -16,7 +16,7 @@ export interface Sim { links: Map<string, SimLink>; namespaces: Set<string>; rou
 
 const key = (ns: string, name: string) => `${ns}\u0000${name}`;
 
-/** The buildable part of the topology (host + named namespaces) as a simulation. */
+/** The part of the topology the canvas can change (host + named namespaces) as a simulation. */
 export function simFromTopology(t: TopologyState): Sim {
   const links = new Map<string, SimLink>();
   const namespaces = new Set<string>();
@@ -41,7 +41,7 @@ export function simFromTopology(t: TopologyState): Sim {
     if (!ns) continue;
     for (const r of list) {
       // only routes people make (the kernel's own come and go with addresses and links)
-      if (r.table !== 254 || r.protocol === 'kernel' || r.type !== 'unicast') continue;
+      if (r.table !== MAIN_TABLE || r.protocol === 'kernel' || r.type !== 'unicast') continue;
       routes.push({ ns, to: r.dst, via: r.gateway, dev: ref(r.dev)?.name ?? null, metric: r.metric, family: r.family });
     }
   }
@@ -55,7 +55,7 @@ function rebuildLink(sim: Sim, l: SimLink, skip: Set<string>): BuildAction[] | n
     if (x.mac) out.push({ op: 'mac', ns: x.ns, name: x.name, mac: x.mac });
     if (x.mtu && x.mtu !== 1500) out.push({ op: 'mtu', ns: x.ns, name: x.name, mtu: x.mtu });
     if (x.master) out.push({ op: 'master', ns: x.ns, name: x.name, master: x.master });
-    for (const a of x.addresses) if (!/^fe[89ab][0-9a-f]:/i.test(a)) out.push({ op: 'addr-add', ns: x.ns, name: x.name, address: a });
+    for (const a of x.addresses) if (!isLinkLocal6(a)) out.push({ op: 'addr-add', ns: x.ns, name: x.name, address: a });
     if (x.up) out.push({ op: 'up', ns: x.ns, name: x.name });
   };
   switch (l.kind) {
@@ -232,4 +232,4 @@ function cloneSim(s: Sim): Sim {
   };
 }
 
-export { applySim as simulate, HOST };
+export { applySim as simulate };

@@ -3,7 +3,8 @@
 import type { NodeHandle, Position } from '@xyflow/react';
 import type { TopologyState, IfaceEntry } from '../store/topology';
 import type { Filters } from '../store/ui';
-import { buildHandle } from '../editor/handles';
+import { addressText, ALIAS_PREFIX, isLinkLocal6 } from '../../../electron/contract';
+import { connectHandle } from '../editor/handles';
 import { SIZE, ifaceHeight, type CloudNode, type EdgeKind, type FlowEdge, type FlowNode, type IfaceNode, type NamespaceNode, type ProcessNode } from './types';
 
 export interface Graph { nodes: FlowNode[]; edges: FlowEdge[] }
@@ -19,10 +20,16 @@ function centreHandle(w: number, h: number): NodeHandle[] {
   return [{ id: 'c', type: 'source', position: 'top' as Position, x: w / 2, y: h / 2, width: 1, height: 1 }];
 }
 
-/** The addresses a node shows: IPv6 link-local ones (fe80::/10, on every interface) only in the
- *  inspector, so the picture shows what people configured. */
-export function nodeAddresses(addresses: readonly string[]): string[] {
-  return addresses.filter((a) => !/^fe[89ab][0-9a-f]:/i.test(a));
+/** Every address of an interface as `ip address` writes it ("10.8.0.1 peer 10.8.0.2/32" for a
+ *  point-to-point one). */
+export function addressTexts(addresses: readonly string[], peers?: Record<string, string>): string[] {
+  return addresses.map((a) => addressText(a, peers));
+}
+
+/** The addresses a node shows, as addressTexts: IPv6 link-local ones (fe80::/10, on every
+ *  interface) only in the inspector, so the picture shows what people configured. */
+export function nodeAddresses(addresses: readonly string[], peers?: Record<string, string>): string[] {
+  return addressTexts(addresses.filter((a) => !isLinkLocal6(a)), peers);
 }
 
 function visibleIface(t: TopologyState, ifc: IfaceEntry, f: Filters): boolean {
@@ -52,17 +59,20 @@ export function buildGraph(t: TopologyState, f: Filters): Graph {
     const nsNode: NamespaceNode = {
       id: nsNodeId(nsId), type: 'namespace', position: { x: 0, y: 0 },
       data: { nsId, label: ns.label, nsKind: ns.kind, ifCount: ifaces.length, error: ns.error ?? null },
-      style: { width: 300, height: 200 }, selectable: true, dragHandle: '.ns-header', handles: ns.kind === 'process' ? [] : [buildHandle('namespace', 300)],
+      style: { width: 300, height: 200 }, selectable: true, dragHandle: '.ns-header', handles: ns.kind === 'process' ? [] : [connectHandle('namespace', 300)],
     };
     nodes.push(nsNode);
     const procs = new Map<number, ProcessNode>();
     for (const ifc of ifaces) {
+      const shownAddresses = nodeAddresses(ifc.addresses, ifc.peers);
+      const height = ifaceHeight(shownAddresses.length);
       const n: IfaceNode = {
         id: ifNodeId(ifc.id), type: 'iface', parentId: nsNode.id, extent: 'parent', position: { x: 0, y: 0 },
-        width: SIZE.iface.w, height: ifaceHeight(nodeAddresses(ifc.addresses).length), handles: [...centreHandle(SIZE.iface.w, ifaceHeight(nodeAddresses(ifc.addresses).length)), ...(ifc.kind === 'bridge' ? [buildHandle('bridge', SIZE.iface.w)] : [])],
+        width: SIZE.iface.w, height, handles: [...centreHandle(SIZE.iface.w, height), ...(ifc.kind === 'bridge' ? [connectHandle('bridge', SIZE.iface.w)] : [])],
         data: {
-          ifId: ifc.id, nsId, nsLabel: ns.label, name: ifc.name, ifKind: ifc.kind, state: ifc.state, addresses: ifc.addresses, shownAddresses: nodeAddresses(ifc.addresses),
-          mac: ifc.mac, mtu: ifc.mtu, master: ifc.master, appOwned: ifc.alias != null && ifc.alias.startsWith('vnet-studio'),
+          ifId: ifc.id, nsId, nsLabel: ns.label, name: ifc.name, ifKind: ifc.kind, state: ifc.state,
+          addresses: addressTexts(ifc.addresses, ifc.peers), shownAddresses,
+          mac: ifc.mac, mtu: ifc.mtu, master: ifc.master, appOwned: ifc.alias != null && ifc.alias.startsWith(ALIAS_PREFIX),
         },
       };
       nodes.push(n);

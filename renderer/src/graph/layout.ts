@@ -1,6 +1,6 @@
 // Placing nodes. `toElkGraph`/`positionsFromElk` are pure (tested in node); `gridLayout` is an
 // instant first placement shown while ELK runs; `runElk` runs ELK in a Web Worker and falls back to
-// the main-thread build when a worker cannot start (e.g. a file:// page whose CSP forbids it).
+// ELK on the main thread when a worker cannot start or fails to load.
 import type { ElkExtendedEdge, ElkNode, ELK } from 'elkjs/lib/elk-api';
 import { SIZE } from './types';
 import type { Graph } from './build';

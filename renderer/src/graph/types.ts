@@ -6,6 +6,7 @@ import type { InterfaceKind, LinkState, NamespaceKind } from '../../../electron/
 export type NamespaceNode = Node<{ nsId: string; label: string; nsKind: NamespaceKind; ifCount: number; error: string | null }, 'namespace'>;
 export type IfaceNode = Node<{
   ifId: string; nsId: string; nsLabel: string; name: string; ifKind: InterfaceKind; state: LinkState;
+  /** Every address as `ip address` writes it (searched); shownAddresses: those the node shows. */
   addresses: string[]; shownAddresses: string[]; mac: string | null; mtu: number; master: string | null; appOwned: boolean;
 }, 'iface'>;
 export type ProcessNode = Node<{ pid: number; comm: string; nsId: string }, 'process'>;

@@ -1,7 +1,7 @@
 // The inspector: every field of the selected interface with a live 60 s chart, or a namespace's
 // addresses and routes.
 import { useState, type ReactNode } from 'react';
-import { STATS_FIELDS } from '../../../electron/contract';
+import { addressText, STATS_FIELDS } from '../../../electron/contract';
 import { uiStore, useIfCounters, useTopology, useUi } from '../store';
 import { interfacesOf, type TopologyState } from '../store/topology';
 import { KindIcon } from '../icons';
@@ -62,7 +62,7 @@ function IfaceInspector({ id }: { id: string }) {
           {i.tun && <Row k="tun">{i.tun.mode}{i.tun.persistent ? ', persistent' : ''}; held by {i.tun.owners.map((o) => `${o.comm} (${o.pid})`).join(', ') || 'nobody'}</Row>}
           {i.vxlan && <Row k="vxlan">vni {i.vxlan.vni}{i.vxlan.remote ? `, remote ${i.vxlan.remote}` : ''}{i.vxlan.local ? `, local ${i.vxlan.local}` : ''}{i.vxlan.port ? `, port ${i.vxlan.port}` : ''}{i.vxlan.dev ? `, dev ${i.vxlan.dev}` : ''}</Row>}
           <Row k="alias">{i.alias ?? '—'}</Row>
-          <Row k="addresses">{i.addresses.length ? i.addresses.map((a) => <div key={a}>{a}</div>) : '—'}</Row>
+          <Row k="addresses" testid="if-addresses">{i.addresses.length ? i.addresses.map((a) => <div key={a}>{addressText(a, i.peers)}</div>) : '—'}</Row>
         </tbody>
       </table>
     </div>
@@ -94,7 +94,7 @@ function NamespaceInspector({ id }: { id: string }) {
         <thead><tr><th>interface</th><th>address</th></tr></thead>
         <tbody>
           {ifs.flatMap((i) => i.addresses.map((a) => (
-            <tr key={i.id + a}><td><a onClick={() => uiStore.getState().select({ kind: 'iface', id: i.id })}>{i.name}</a></td><td>{a}</td></tr>
+            <tr key={i.id + a}><td><a onClick={() => uiStore.getState().select({ kind: 'iface', id: i.id })}>{i.name}</a></td><td>{addressText(a, i.peers)}</td></tr>
           )))}
           {!ifs.some((i) => i.addresses.length) && <tr><td colSpan={2} className="muted">no addresses</td></tr>}
         </tbody>

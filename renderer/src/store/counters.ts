@@ -2,7 +2,7 @@
 // counter frame re-renders only the nodes/edges whose own entry changed (each subscribes with a
 // selector on its id). Entries not touched by a frame keep their object identity.
 import { createStore } from 'zustand/vanilla';
-import { STATS_FIELDS, type CounterFrame, type Stats } from '../../../electron/contract';
+import { decodeCounterFrame, STATS_FIELDS, type CounterFrame, type Stats } from '../../../electron/contract';
 
 export interface IfCounters {
   stats: Stats;
@@ -114,19 +114,9 @@ export function applyFrame(state: CountersState, frame: CounterFrame): CountersS
   const listed = new Set<string>();
   let history = state.history;
   const cap = historyCapacity(frame.intervalMs);
-  for (let i = 0; i < frame.ids.length; i++) {
-    const id = frame.ids[i];
+  for (const { id, stats, rates } of decodeCounterFrame(frame)) {
     listed.add(id);
-    const o = i * 8, r = i * 4;
-    const stats: Stats = {
-      rxPackets: frame.stats[o], txPackets: frame.stats[o + 1], rxBytes: frame.stats[o + 2], txBytes: frame.stats[o + 3],
-      rxErrors: frame.stats[o + 4], txErrors: frame.stats[o + 5], rxDropped: frame.stats[o + 6], txDropped: frame.stats[o + 7],
-    };
-    byId[id] = {
-      stats,
-      rxPps: frame.rates[r] ?? 0, txPps: frame.rates[r + 1] ?? 0, rxBps: frame.rates[r + 2] ?? 0, txBps: frame.rates[r + 3] ?? 0,
-      faults: faultsOf(stats),
-    };
+    byId[id] = { stats, ...rates, faults: faultsOf(stats) };
   }
   for (const [id, c] of Object.entries(byId)) {
     if (listed.has(id)) continue;

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BuildAction } from '../../electron/contract';
 import { inverseOf, simFromTopology, simulate, type Sim } from '../../renderer/src/editor/undo';
-import { picture } from './build-fixtures';
+import { picture } from './editor-fixtures';
 
 /** The simulation after `actions` (then optionally their inverse), as comparable JSON. */
 function after(sim: Sim, ...lists: BuildAction[][]): string {

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseLabIssues } from '../../electron/labs/parse';
 import { labYaml } from '../../renderer/src/editor/lab-yaml';
-import { picture } from './build-fixtures';
+import { picture } from './editor-fixtures';
 
 const valid = (text: string) => {
   const r = parseLabIssues(text);

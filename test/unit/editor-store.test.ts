@@ -1,16 +1,16 @@
-// The building slice (log, undo/redo stacks), Delete's plan (what it removes, when it asks), input
+// The editor's slice (log, undo/redo stacks), Delete's plan (what it removes, when it asks), input
 // checks and default names. Pure: no DOM, no engine.
 import { describe, expect, it } from 'vitest';
-import { addLog, createBuildStore, emptyBuild, MAX_LOG, MAX_UNDO, stepDone, stepRedone, stepUndone, updateLog, type Step } from '../../renderer/src/editor/build-store';
+import { addLog, createEditorStore, emptyEditor, MAX_LOG, MAX_UNDO, stepDone, stepRedone, stepUndone, updateLog, type Step } from '../../renderer/src/editor/editor-store';
 import { deletionPlan } from '../../renderer/src/editor/gestures';
 import { cidrError, ifnameError, macError, mtuError, namesIn, nsKey, nsnameError, routeToError, uniqueName } from '../../renderer/src/editor/model';
-import { picture } from './build-fixtures';
+import { picture } from './editor-fixtures';
 
 const step = (title: string): Step => ({ title, actions: [{ op: 'ns-add', ns: title }], inverse: [{ op: 'ns-del', ns: title }] });
 
-describe('build store', () => {
+describe('editor store', () => {
   it('a new step joins the undo stack and clears redo; undo and redo move it between them', () => {
-    let s = emptyBuild();
+    let s = emptyEditor();
     s = stepDone(s, step('a'));
     s = stepDone(s, step('b'));
     expect(s.undo.map((x) => x.title)).toEqual(['a', 'b']);
@@ -24,11 +24,11 @@ describe('build store', () => {
     s = stepUndone(s);
     s = stepDone(s, step('c'));
     expect(s.redo).toEqual([]);              // a new step forgets what could be redone
-    expect(stepUndone(emptyBuild())).toEqual(emptyBuild());
+    expect(stepUndone(emptyEditor())).toEqual(emptyEditor());
   });
 
   it('keeps at most MAX_UNDO steps and MAX_LOG log entries (the oldest go)', () => {
-    let s = emptyBuild();
+    let s = emptyEditor();
     for (let i = 0; i < MAX_UNDO + 5; i++) s = stepDone(s, step(`s${i}`));
     expect(s.undo.length).toBe(MAX_UNDO);
     expect(s.undo[0].title).toBe('s5');
@@ -38,10 +38,10 @@ describe('build store', () => {
   });
 
   it('log entries get ids and are updated in place', () => {
-    const r = addLog(emptyBuild(), { kind: 'do', title: 'x', commands: [], status: 'running', error: null });
+    const r = addLog(emptyEditor(), { kind: 'do', title: 'x', commands: [], status: 'running', error: null });
     const s = updateLog(r.state, r.id, { status: 'ok', commands: ['ip netns add x'] });
     expect(s.log[0]).toMatchObject({ id: r.id, status: 'ok', commands: ['ip netns add x'] });
-    const store = createBuildStore();
+    const store = createEditorStore();
     const id = store.getState().log_({ kind: 'undo', title: 'y', commands: [], status: 'running', error: null });
     store.getState().patchLog(id, { status: 'error', error: 'refused' });
     expect(store.getState().log[0]).toMatchObject({ kind: 'undo', status: 'error', error: 'refused' });

@@ -2,14 +2,14 @@
 // its default names (free, lab-style port names), its inline checks and the actions it sends.
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { EngineStatus } from '../../electron/contract';
-import { buildStore, type Dialog } from '../../renderer/src/editor/build-store';
+import { editorStore, type Dialog } from '../../renderer/src/editor/editor-store';
 import { canConnect, connect, dropPalette } from '../../renderer/src/editor/gestures';
 import { connectionStore, topologyStore } from '../../renderer/src/store';
-import { picture } from './build-fixtures';
+import { picture } from './editor-fixtures';
 
 const status = (privileged: boolean): EngineStatus => ({ version: 't', pid: 1, privileged, limitation: null, sampleHz: 10, namespaces: 4, interfaces: 10 });
 const form = (): Extract<Dialog, { kind: 'form' }> => {
-  const d = buildStore.getState().dialog;
+  const d = editorStore.getState().dialog;
   if (!d || d.kind !== 'form') throw new Error(`expected a form dialog, got ${JSON.stringify(d)}`);
   return d;
 };
@@ -18,7 +18,7 @@ const values = (d: Extract<Dialog, { kind: 'form' }>) => Object.fromEntries(d.fi
 beforeEach(() => {
   topologyStore.setState(picture());
   connectionStore.setState({ connected: true, engineConnected: true, status: status(true) });
-  buildStore.setState({ dialog: null, refusedUnprivileged: false });
+  editorStore.setState({ dialog: null, refusedUnprivileged: false });
 });
 
 describe('palette drops', () => {
@@ -42,15 +42,15 @@ describe('palette drops', () => {
 
   it('outside a box, or in a process namespace, it explains instead', () => {
     dropPalette('tun', null);
-    expect(buildStore.getState().dialog).toMatchObject({ kind: 'confirm', info: true, text: expect.stringMatching(/into a namespace box/) });
+    expect(editorStore.getState().dialog).toMatchObject({ kind: 'confirm', info: true, text: expect.stringMatching(/into a namespace box/) });
     dropPalette('tun', 'ns:4');
-    expect(buildStore.getState().dialog).toMatchObject({ kind: 'confirm', text: expect.stringMatching(/belongs to a process/) });
+    expect(editorStore.getState().dialog).toMatchObject({ kind: 'confirm', text: expect.stringMatching(/belongs to a process/) });
   });
 
   it('with an unprivileged engine nothing opens but the reason and what to do', () => {
     connectionStore.setState({ status: status(false) });
     dropPalette('bridge', 'ns:1');
-    expect(buildStore.getState().dialog).toMatchObject({ kind: 'confirm', text: expect.stringMatching(/without privileges[\s\S]*sudo vnet-studio serve/) });
+    expect(editorStore.getState().dialog).toMatchObject({ kind: 'confirm', text: expect.stringMatching(/without privileges[\s\S]*sudo vnet-studio serve/) });
   });
 });
 

@@ -1,5 +1,5 @@
-// Vite build of the renderer: root renderer/, output dist/renderer/, relative base so Electron can
-// load the build from file:// and the web host can serve it under any path.
+// Vite build of the renderer: root renderer/, output dist/renderer/, relative asset paths so the same
+// build loads in the Electron window (vnet://app/) and from the web host under any path.
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 import { fileURLToPath } from 'node:url';

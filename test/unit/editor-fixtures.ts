@@ -1,4 +1,4 @@
-// A small picture for the building tests: host (lo, eth0 physical, br0 app-made bridge with
+// A small picture for the editor tests: host (lo, eth0 physical, br0 app-made bridge with
 // address, veth-red port of br0), red (lo, eth0 veth peer of veth-red, address, default route),
 // blue (lo), and a process namespace with one veth whose peer is docker0's port.
 import type { Interface, Model, Namespace, Route, Stats } from '../../electron/contract';

@@ -1,8 +1,8 @@
-// What the kernel would look like after a list of actions, computed without touching it. Used by
-// the canvas to preview a plan, and by the planner's unit tests (apply, re-plan: nothing left to do).
-// It models only what the planner reads; the kernel tests check the real thing.
-import type { Action } from './actions';
-import { key, type Actual, type ActualLink } from './state';
+// For the planner's unit tests (apply, re-plan: nothing left to do): what the kernel would look like
+// after a list of actions, computed without touching it. It models only what the planner reads; the
+// kernel tests (test/kernel/lab-apply.test.ts) check the real thing.
+import type { Action } from '../../electron/labs/actions';
+import { key, type Actual, type ActualLink } from '../../electron/labs/state';
 
 export function cloneActual(a: Actual): Actual {
   return {
@@ -17,7 +17,7 @@ export function simulate(before: Actual, actions: Action[]): Actual {
   const a = cloneActual(before);
   let next = 1000;
   const link = (ns: string, name: string, kind: ActualLink['kind']): ActualLink =>
-    ({ ns, name, index: next++, kind, alias: null, group: null, mtu: kind === 'tun' ? 1500 : 1500, mac: kind === 'tun' ? null : '02:00:00:00:00:01', up: false, master: null, peer: null, addresses: [] });
+    ({ ns, name, index: next++, kind, alias: null, group: null, mtu: 1500, mac: kind === 'tun' ? null : '02:00:00:00:00:01', up: false, master: null, peer: null, addresses: [] });
   const get = (ns: string, name: string) => {
     const l = a.links.get(key(ns, name));
     if (!l) throw new Error(`simulate: no ${ns}/${name}`);

@@ -1,5 +1,5 @@
-// The building slice: the command log (what ran, as `ip`/`bridge` lines), the undo and redo stacks
-// of canvas steps, the dialog being shown, and whether building is possible (a privileged engine).
+// The editor's slice: the command log (what ran, as `ip`/`bridge` lines), the undo and redo stacks
+// of canvas steps, the dialog being shown, and whether editing is possible (a privileged engine).
 // Pure transitions first (tested in node), then a vanilla zustand store over them.
 import { createStore } from 'zustand/vanilla';
 import { useStore } from 'zustand';
@@ -34,13 +34,13 @@ export type Dialog =
       /** Only tells something: one OK button. */
       info?: boolean };
 
-export interface BuildState {
+export interface EditorState {
   log: LogEntry[];
   undo: Step[];
   redo: Step[];
   busy: boolean;
   dialog: Dialog | null;
-  /** Set when the engine said 1001 (not privileged) although the status said otherwise. */
+  /** Set when the engine said NotPrivileged (1001) although the status said otherwise. */
   refusedUnprivileged: boolean;
   /** Namespaces the app made (the 'canvas' pseudo-lab and labs), from labList. */
   ownNamespaces: string[];
@@ -52,40 +52,40 @@ export interface BuildState {
 export const MAX_LOG = 500;
 export const MAX_UNDO = 100;
 
-export function emptyBuild(): BuildState {
+export function emptyEditor(): EditorState {
   return { log: [], undo: [], redo: [], busy: false, dialog: null, refusedUnprivileged: false, ownNamespaces: [], labs: [], nextId: 1 };
 }
 
-export function addLog(s: BuildState, e: Omit<LogEntry, 'id' | 'time'>): { state: BuildState; id: number } {
+export function addLog(s: EditorState, e: Omit<LogEntry, 'id' | 'time'>): { state: EditorState; id: number } {
   const entry: LogEntry = { ...e, id: s.nextId, time: Date.now() };
   const log = [...s.log, entry];
   return { state: { ...s, log: log.length > MAX_LOG ? log.slice(log.length - MAX_LOG) : log, nextId: s.nextId + 1 }, id: entry.id };
 }
 
-export function updateLog(s: BuildState, id: number, patch: Partial<LogEntry>): BuildState {
+export function updateLog(s: EditorState, id: number, patch: Partial<LogEntry>): EditorState {
   return { ...s, log: s.log.map((e) => (e.id === id ? { ...e, ...patch } : e)) };
 }
 
 /** A new step done: it can be undone, and what was undone before can no longer be redone. */
-export function stepDone(s: BuildState, step: Step): BuildState {
+export function stepDone(s: EditorState, step: Step): EditorState {
   const undo = [...s.undo, step];
   return { ...s, undo: undo.length > MAX_UNDO ? undo.slice(undo.length - MAX_UNDO) : undo, redo: [] };
 }
 
 /** The last step undone: it moves to the redo stack. */
-export function stepUndone(s: BuildState): BuildState {
+export function stepUndone(s: EditorState): EditorState {
   if (!s.undo.length) return s;
   const step = s.undo[s.undo.length - 1];
   return { ...s, undo: s.undo.slice(0, -1), redo: [...s.redo, step] };
 }
 
 /** The last undone step done again (with its inverse computed anew against the kernel of now). */
-export function stepRedone(s: BuildState, again: Step): BuildState {
+export function stepRedone(s: EditorState, again: Step): EditorState {
   if (!s.redo.length) return s;
   return { ...s, redo: s.redo.slice(0, -1), undo: [...s.undo, again] };
 }
 
-export interface BuildStore extends BuildState {
+export interface EditorStore extends EditorState {
   log_(e: Omit<LogEntry, 'id' | 'time'>): number;
   patchLog(id: number, patch: Partial<LogEntry>): void;
   clearLog(): void;
@@ -96,9 +96,9 @@ export interface BuildStore extends BuildState {
   open(d: Dialog | null): void;
 }
 
-export function createBuildStore() {
-  return createStore<BuildStore>()((set, get) => ({
-    ...emptyBuild(),
+export function createEditorStore() {
+  return createStore<EditorStore>()((set, get) => ({
+    ...emptyEditor(),
     log_: (e) => { const r = addLog(get(), e); set(r.state); return r.id; },
     patchLog: (id, patch) => set(updateLog(get(), id, patch)),
     clearLog: () => set({ log: [] }),
@@ -110,5 +110,5 @@ export function createBuildStore() {
   }));
 }
 
-export const buildStore = createBuildStore();
-export const useBuild = <T,>(sel: (s: BuildStore) => T) => useStore(buildStore, sel);
+export const editorStore = createEditorStore();
+export const useEditor = <T,>(sel: (s: EditorStore) => T) => useStore(editorStore, sel);

@@ -1,0 +1,46 @@
+// The Electron preload's API (window.vnet): one narrow, typed function per protocol method and one
+// subscription per notification — no generic send/invoke/on. The renderer adapts it to the same
+// client interface it uses over the web host's WebSocket.
+import type { CounterFrame } from './counter-frame';
+import type { DeltaBatch } from './deltas';
+import { ProtocolError, rpcErrorOf, type RpcErrorObject } from './errors';
+import type { BuildAction, LabMethods, LabProgress, LabResult } from './labs';
+import type { Methods } from './rpc';
+import { isObject } from './rpc';
+import type { EngineStatus, HostNotice } from './status';
+
+/** How the preload answers the lab methods: Electron's IPC and contextBridge keep only the message
+ *  of a thrown Error (its code would be lost, e.g. 1001 NotPrivileged), so engine errors cross them
+ *  as data and the renderer turns them back into a ProtocolError (`outcomeResult`). */
+export type RpcOutcome<T> = { ok: true; result: T } | { ok: false; error: RpcErrorObject };
+
+/** The result of an RpcOutcome, or its error thrown as a ProtocolError with the engine's code. */
+export function outcomeResult<T>(outcome: RpcOutcome<T>): T {
+  if (isObject(outcome) && outcome.ok === true) return outcome.result;
+  const e = rpcErrorOf(isObject(outcome) ? outcome.error : undefined, 'malformed answer from the host');
+  throw new ProtocolError(e.message, e.code, e.data);
+}
+
+export interface VnetPreloadApi {
+  hello(): Promise<EngineStatus>;
+  snapshot(): Promise<Methods['snapshot']['result']>;
+  setSampleRate(hz: number): Promise<Methods['setSampleRate']['result']>;
+  /** Restart the engine with privileges (pkexec). */
+  enableEditing(): Promise<{ ok: boolean; message: string }>;
+  // Lab and building methods. They resolve with an RpcOutcome instead of rejecting, so the engine's
+  // error code (ErrorCodes: not privileged, kernel refused, conflict, bad params) reaches the page
+  // intact; they reject only when the host itself refuses the call.
+  labValidate(text: string, file?: string): Promise<RpcOutcome<LabMethods['labValidate']['result']>>;
+  labPlan(text: string, file?: string): Promise<RpcOutcome<LabResult>>;
+  labApply(text: string, file?: string): Promise<RpcOutcome<LabResult>>;
+  labDestroy(name: string): Promise<RpcOutcome<LabResult>>;
+  labExport(text: string, file?: string): Promise<RpcOutcome<LabMethods['labExport']['result']>>;
+  labList(): Promise<RpcOutcome<LabMethods['labList']['result']>>;
+  buildCommands(actions: BuildAction[]): Promise<RpcOutcome<LabMethods['buildCommands']['result']>>;
+  build(actions: BuildAction[]): Promise<RpcOutcome<LabMethods['build']['result']>>;
+  onDelta(cb: (batch: DeltaBatch) => void): () => void;
+  onCounters(cb: (frame: CounterFrame) => void): () => void;
+  onStatus(cb: (status: EngineStatus) => void): () => void;
+  onHostNotice(cb: (notice: HostNotice) => void): () => void;
+  onLabProgress(cb: (progress: LabProgress) => void): () => void;
+}
