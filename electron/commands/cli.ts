@@ -1,8 +1,13 @@
 // `vnet-studio <command>`: one entry point, a table of subcommands. Each command lives in its own
-// module, loaded only when used (so `inspect` never loads the web host, and a command whose module
-// is not in this build says so). To add one: a module exporting `main(argv): Promise<number>` and
-// `usage`, and a line in COMMANDS.
-interface Command { main(argv: string[]): Promise<number>; usage?: string }
+// module, loaded only when used (so `inspect` never loads the web host). To add one: a module
+// exporting `main(argv): Promise<number>` and `usage`, and a line in COMMANDS. How commands treat
+// --help and bad usage: usage.ts.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { APP_ROOT } from '../paths';
+import { badUsage, showUsage, usageProblem, UsageError } from './usage';
+
+interface Command { main(argv: string[]): Promise<number>; usage: string }
 
 const COMMANDS: Record<string, { load: () => Command; summary: string }> = {
   inspect: { load: () => require('./inspect') as Command, summary: 'print the machine\'s virtual network (--json, --watch)' },
@@ -11,31 +16,38 @@ const COMMANDS: Record<string, { load: () => Command; summary: string }> = {
   lab: { load: () => require('./lab') as Command, summary: 'lab files: validate | plan | apply | destroy | export | list | recover' },
 };
 
-function help(): string {
+function usage(): string {
   const w = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
   return ['usage: vnet-studio <command> [options]', '',
     ...Object.entries(COMMANDS).map(([k, c]) => `  ${k.padEnd(w)}  ${c.summary}`), '',
-    'vnet-studio <command> --help for a command\'s options'].join('\n');
+    '  -h, --help     this text; vnet-studio <command> --help: that command\'s own',
+    '  -V, --version  the version of VNet Studio'].join('\n');
+}
+
+/** The version in package.json, read at run time so a checkout always tells its own. */
+function version(): string {
+  return (JSON.parse(fs.readFileSync(path.join(APP_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 }
 
 export async function run(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(`${help()}\n`);
-    return name ? 0 : 2;
-  }
+  if (name === undefined) { process.stderr.write(`${usage()}\n`); return 2; }
+  if (name === '--help' || name === '-h') return showUsage(usage());
+  if (name === 'help') return rest.length ? run([rest[0], '--help']) : showUsage(usage());
+  if (name === '--version' || name === '-V') { process.stdout.write(`vnet-studio ${version()}\n`); return 0; }
+  if (name.startsWith('-')) return badUsage('', usage(), `unknown option '${name}'`);
   const entry = Object.prototype.hasOwnProperty.call(COMMANDS, name) ? COMMANDS[name] : undefined;
-  if (!entry) { process.stderr.write(`vnet-studio: unknown command "${name}"\n${help()}\n`); return 2; }
-  let cmd: Command;
-  try { cmd = entry.load(); } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === 'MODULE_NOT_FOUND' && /serve-cli|lab-cli/.test(e.message)) {
-      process.stderr.write(`vnet-studio: "${name}" is not available in this build\n`);
-      return 2;
-    }
-    throw err;
+  if (!entry) return badUsage('', usage(), `unknown command '${name}'`);
+  const cmd = entry.load();
+  try {
+    return await cmd.main(rest);
+  } catch (err) {
+    // bad usage a command threw (or a parseArgs error it let through): said in the one style
+    const problem = usageProblem(err);
+    if (problem === null) throw err;
+    const sub = err instanceof UsageError ? err : null;
+    return badUsage(sub?.command ?? name, sub?.usage ?? cmd.usage, problem);
   }
-  return cmd.main(rest);
 }
 
 // Run when executed directly (node dist/electron/commands/cli.js) or through bin/vnet-studio.

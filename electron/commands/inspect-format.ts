@@ -1,7 +1,11 @@
 // Human-readable text for `vnet-studio inspect`: the model as a tree of namespace boxes, and one
 // line per delta for `--watch`. Pure (tests call it with hand-made models).
-import type { Delta, Interface, Model, Namespace, Route } from '../contract';
+import { addressText, type Delta, type Interface, type Model, type Namespace, type Route } from '../contract';
 import { applyDelta, cloneModel, findInterface } from '../engine/apply';
+import { counted } from './usage';
+
+/** The addresses as `ip addr` writes them: a point-to-point one as `10.8.0.1 peer 10.8.0.2/32`. */
+const addrTexts = (i: Interface): string[] => i.addresses.map((a) => addressText(a, i.peers));
 
 /** Models an id is looked up in, first match wins. A delta's line names things as its own change
  *  left them, else as the rest of its batch did (a veth's peer may arrive later in the batch). */
@@ -53,7 +57,7 @@ function interfaceLines(m: Names, ns: Namespace, i: Interface): string[] {
   const out = [`│ ${head.join(' ')}`];
   const sub = (s: string) => out.push(`│     ${s}`);
   if (i.flags.length) sub(`flags ${i.flags.join(',')}`);
-  if (i.addresses.length) sub(`addr ${i.addresses.join(' ')}`);
+  if (i.addresses.length) sub(`addr ${addrTexts(i).join(' ')}`);
   if (i.master) sub(`master ${ref(m, i.master, ns.id)}`);
   if (i.peer) sub(`peer → ${ref(m, i.peer, ns.id)}`);
   if (i.tun) sub(owners(i));
@@ -75,7 +79,7 @@ export function formatModel(m: Model): string {
   const names = [m];
   const out: string[] = [];
   for (const ns of m.namespaces) {
-    const pids = ns.pids.length ? `  pids ${ns.pids.slice(0, 8).join(' ')}${ns.pids.length > 8 ? ` (+${ns.pids.length - 8})` : ''}` : '';
+    const pids = ns.pids.length ? `  ${ns.pids.length === 1 ? 'pid' : 'pids'} ${ns.pids.slice(0, 8).join(' ')}${ns.pids.length > 8 ? ` (+${ns.pids.length - 8})` : ''}` : '';
     out.push(`┌─ ${nsLabel(ns)}  [${ns.kind}, ${ns.id}]${pids}`);
     if (ns.error) out.push(`│ ! ${ns.error}`);
     for (const i of ns.interfaces) out.push(...interfaceLines(names, ns, i));
@@ -86,6 +90,11 @@ export function formatModel(m: Model): string {
     out.push('└─');
   }
   return out.join('\n');
+}
+
+/** The line under the picture: "1 namespace, 3 interfaces". */
+export function summaryLine(c: { namespaces: number; interfaces: number }): string {
+  return `${counted(c.namespaces, 'namespace')}, ${counted(c.interfaces, 'interface')}`;
 }
 
 function where(names: Names, nsId: string): string {
@@ -106,9 +115,9 @@ function ifaceChanges(m: Names, a: Interface, b: Interface, nsId: string): strin
   if (fAdd.length || fDel.length) ch.push(`flags ${[...fAdd.map((f) => `+${f}`), ...fDel.map((f) => `-${f}`)].join(' ')}`);
   if (a.mtu !== b.mtu) ch.push(`mtu ${a.mtu} → ${b.mtu}`);
   if (a.mac !== b.mac) ch.push(`mac ${b.mac}`);
-  const aa = new Set(a.addresses); const ab = new Set(b.addresses);
-  for (const x of b.addresses) if (!aa.has(x)) ch.push(`+addr ${x}`);
-  for (const x of a.addresses) if (!ab.has(x)) ch.push(`-addr ${x}`);
+  const aa = new Set(addrTexts(a)); const ab = new Set(addrTexts(b));
+  for (const x of ab) if (!aa.has(x)) ch.push(`+addr ${x}`);
+  for (const x of aa) if (!ab.has(x)) ch.push(`-addr ${x}`);
   if (a.master !== b.master) ch.push(b.master ? `master ${ref(m, b.master, nsId)}` : 'no master');
   if (a.peer !== b.peer) ch.push(b.peer ? `peer → ${ref(m, b.peer, nsId)}` : 'no peer');
   if (JSON.stringify(a.tun) !== JSON.stringify(b.tun) && b.tun) ch.push(owners(b));
@@ -136,13 +145,13 @@ export function describeDelta(before: Model, afterDelta: Model, d: Delta, batchE
       const old = before.namespaces.find((n) => n.id === d.id);
       if (!old) return `- namespace ${d.id}`;
       const k = old.interfaces.length;
-      return `- namespace ${nsLabel(old)}${k ? ` (with ${k} interface${k > 1 ? 's' : ''}: ${old.interfaces.map((i) => i.name).join(', ')})` : ''}`;
+      return `- namespace ${nsLabel(old)}${k ? ` (with ${counted(k, 'interface')}: ${old.interfaces.map((i) => i.name).join(', ')})` : ''}`;
     }
     case 'interface': {
       const old = findInterface(before, d.iface.id);
       const i = d.iface;
       if (!old) {
-        const extra = [i.state, ...i.addresses];
+        const extra = [i.state, ...addrTexts(i)];
         if (i.peer) extra.push(`peer → ${ref(after, i.peer, d.namespaceId)}`);
         if (i.master) extra.push(`master ${ref(after, i.master, d.namespaceId)}`);
         return `+ ${i.name} (${i.kind}) in ${where(after, d.namespaceId)}: ${extra.join(', ')}`;

@@ -1,29 +1,24 @@
 // `vnet-studio inspect [--json] [--watch]`: the machine's virtual network, once or live.
-import { parseArgs } from 'node:util';
 import type { Model } from '../contract';
 import { Engine } from '../engine';
 import { cloneModel } from '../engine/apply';
-import { describeBatch, formatModel } from './inspect-format';
+import { describeBatch, formatModel, summaryLine } from './inspect-format';
+import { parseOptions, showUsage } from './usage';
 
 export const usage = `usage: vnet-studio inspect [--json] [--watch]
   Prints every network namespace (host, named, process-held) with its interfaces, addresses,
   bridge ports, veth peers, tun/tap holders, routes and counters.
-  --json    print the model as JSON (the shape of DESIGN.md / electron/contract/index.ts)
-  --watch   after the picture, print each change as it happens (kernel events, not polling);
-            with --json, one delta batch per line. Ctrl-C to stop.`;
+  --json      print the model as JSON (its shape: README "The model")
+  --watch     after the picture, print each change as it happens (kernel events, not polling);
+              with --json, one delta batch per line. Ctrl-C to stop.
+  -h, --help  this text`;
 
 export async function main(argv: string[]): Promise<number> {
-  let opts;
-  try {
-    opts = parseArgs({ args: argv, options: {
-      json: { type: 'boolean', default: false }, watch: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    }, strict: true, allowPositionals: false }).values;
-  } catch (err) {
-    process.stderr.write(`inspect: ${(err as Error).message}\n${usage}\n`);
-    return 2;
-  }
-  if (opts.help) { process.stdout.write(`${usage}\n`); return 0; }
+  const opts = parseOptions({ args: argv, options: {
+    json: { type: 'boolean', default: false }, watch: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  }, strict: true, allowPositionals: false }).values;
+  if (opts.help) return showUsage(usage);
 
   // Counters come with the link dump; no sampling is needed to print them once.
   const engine = await Engine.start({ sampleHz: 0, log: (m) => process.stderr.write(`engine: ${m}\n`) });
@@ -32,8 +27,7 @@ export async function main(argv: string[]): Promise<number> {
   if (opts.json) process.stdout.write(`${JSON.stringify(model, null, opts.watch ? undefined : 2)}\n`);
   else {
     process.stdout.write(`${formatModel(model)}\n`);
-    const c = engine.status();
-    process.stdout.write(`${c.namespaces} namespaces, ${c.interfaces} interfaces\n`);
+    process.stdout.write(`${summaryLine(engine.status())}\n`);
   }
   if (status.limitation) process.stderr.write(`NOTE: ${status.limitation}\n`);
   if (!opts.watch) { await engine.stop(); return 0; }

@@ -14,22 +14,77 @@ import { NativeLabKernel } from '../labs/native-kernel';
 import { labPrivilegeError } from '../labs/privilege';
 import { printable } from '../labs/names';
 import { SHIPPED_LABS_DIR } from '../paths';
+import { counted, parseOptions, showUsage, UsageError } from './usage';
 
-export const usage = `usage: vnet-studio lab <command> [options]
+/** One lab command: its arguments and options, and the lines of its own --help. */
+interface Sub {
+  args: string;                          // as shown in the usage ('' = none)
+  operand: string | null;                // the one argument it takes ("lab FILE"), or none
+  options: Record<string, { type: 'boolean' | 'string'; short?: string }>;
+  summary: string;                       // one line, for `lab --help`
+  help: string[];                        // what `lab CMD --help` says besides the summary
+}
 
-  apply FILE [--dry-run]   make the kernel match the lab (only the difference); prints the ip commands
-  destroy FILE|NAME        remove exactly what the lab made (also after a crash)
-  export FILE [-o OUT]     the lab as a shell script of ip commands (sh OUT; sh OUT down)
-  plan FILE [--offline]    the ip commands apply would run (--offline: as on a clean machine)
-  validate FILE            check a lab file; errors name the line and the thing
-  list                     labs this machine has applied (journal: ${'$'}VNET_STATE_DIR or /var/lib/vnet-studio)
-  recover                  clean up after every lab run that was interrupted (kill -9, crash)
-  --quiet                  no progress line
-`;
+// Every lab command takes --quiet, so one can be passed to any of them (scripts, the tests).
+const QUIET = { quiet: { type: 'boolean', short: 'q' } } as const;
+const QUIET_HELP = '-q, --quiet    no progress lines';
+const QUIET_NONE = '-q, --quiet    taken, and nothing to quiet: this command shows no progress';
 
+const SUBS: Record<string, Sub> = {
+  apply: { args: 'FILE [--dry-run]', operand: 'lab FILE', options: { 'dry-run': { type: 'boolean' }, ...QUIET },
+    summary: 'make the kernel match the lab (only the difference); prints the ip commands',
+    help: ['Needs root.', '--dry-run      print the ip commands, change nothing (as lab plan)', QUIET_HELP] },
+  destroy: { args: 'FILE|NAME', operand: 'lab FILE or NAME', options: { ...QUIET },
+    summary: 'remove exactly what the lab made (also after a crash)',
+    help: ['NAME: the lab\'s name (lab list shows them); a FILE is read for its name. Needs root.', QUIET_HELP] },
+  export: { args: 'FILE [-o OUT]', operand: 'lab FILE', options: { out: { type: 'string', short: 'o' }, ...QUIET },
+    summary: 'the lab as a shell script of ip commands (sh OUT; sh OUT down)',
+    help: ['-o, --out OUT  write the script to OUT (mode 755) instead of stdout', QUIET_NONE] },
+  plan: { args: 'FILE [--offline]', operand: 'lab FILE', options: { offline: { type: 'boolean' }, ...QUIET },
+    summary: 'the ip commands apply would run (--offline: as on a clean machine)',
+    help: ['--offline      as on a clean machine: read no kernel state', QUIET_HELP] },
+  validate: { args: 'FILE', operand: 'lab FILE', options: { ...QUIET },
+    summary: 'check a lab file: every problem, in line order, as FILE:LINE: PATH: MESSAGE',
+    help: ['Exit 0 when the file is valid, 1 when it is not. Touches nothing.', QUIET_NONE] },
+  list: { args: '', operand: null, options: { ...QUIET },
+    summary: `labs this machine has applied (journal: ${'$'}VNET_STATE_DIR or /var/lib/vnet-studio)`,
+    help: [QUIET_NONE] },
+  recover: { args: '', operand: null, options: { ...QUIET },
+    summary: 'clean up after every lab run that was interrupted (kill -9, crash)',
+    help: ['Needs root.', QUIET_HELP] },
+};
+
+function subUsage(name: string): string {
+  const s = SUBS[name];
+  return [`usage: vnet-studio lab ${name}${s.args ? ` ${s.args}` : ''} [--quiet]`, `  ${s.summary}`,
+    ...s.help.map((h) => `  ${h}`), '  -h, --help     this text'].join('\n');
+}
+
+export const usage = (() => {
+  const rows = Object.entries(SUBS).map(([k, s]) => [`${k}${s.args ? ` ${s.args}` : ''}`, s.summary]);
+  rows.push(['-q, --quiet', 'no progress lines (every lab command takes it)'],
+    ['-h, --help', 'this text; vnet-studio lab <command> --help: that command\'s own']);
+  const w = Math.max(...rows.map(([a]) => a.length));
+  return ['usage: vnet-studio lab <command> [options]', '', ...rows.map(([a, b]) => `  ${a.padEnd(w)}  ${b}`)].join('\n');
+})();
+
+/** Why a lab file cannot be read, in one line (not Node's "EISDIR: illegal operation ..."). */
+function unreadable(file: string, err: NodeJS.ErrnoException): string {
+  switch (err.code) {
+    case 'EISDIR': return `${file} is a directory, not a lab file`;
+    case 'ENOENT': return `${file} does not exist`;
+    case 'ENOTDIR': return `${file} does not exist (a part of the path is not a directory)`;
+    case 'EACCES': case 'EPERM': return `${file} is not readable (permission denied)`;
+    default: return `cannot read ${file}: ${err.message}`;
+  }
+}
+
+/** Reads and parses a lab file; its problems are named by the path as given (an editor can jump
+ *  to them), and a file that cannot be read says why in one line. */
 function readLab(file: string) {
-  const text = fs.readFileSync(file, 'utf8');
-  return parseLab(text, path.basename(file));
+  let text: string;
+  try { text = fs.readFileSync(file, 'utf8'); } catch (e) { throw new Error(unreadable(file, e as NodeJS.ErrnoException)); }
+  return parseLab(text, file);
 }
 
 function progressPrinter(quiet: boolean): ((p: Progress) => void) | undefined {
@@ -59,50 +114,65 @@ async function kernel() {
   return new NativeLabKernel();
 }
 
+/** `lab list | head`: a closed pipe ends the command quietly. Added once, however often main runs
+ *  in one process (tests call it hundreds of times). */
+function exitOnEpipe(e: NodeJS.ErrnoException): void { if (e.code === 'EPIPE') process.exit(0); }
+
 export async function main(argv: string[]): Promise<number> {
   // `vnet-studio lab plan FILE | head`: a closed pipe is not an error
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); });
+  process.stdout.off('error', exitOnEpipe).on('error', exitOnEpipe);
   const [cmd, ...rest] = argv;
-  const flags = new Set(rest.filter((a) => a.startsWith('-')));
-  const args = rest.filter((a, i) => !a.startsWith('-') && rest[i - 1] !== '-o');
-  const out = rest.includes('-o') ? rest[rest.indexOf('-o') + 1] : null;
-  const quiet = flags.has('--quiet') || flags.has('-q');
-  if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') { process.stdout.write(usage); return cmd ? 0 : 2; }
+  if (cmd === undefined) { process.stderr.write(`${usage}\n`); return 2; }
+  if (cmd === '--help' || cmd === '-h') return showUsage(usage);
+  if (cmd === 'help') return rest.length ? main([rest[0], '--help']) : showUsage(usage);
+  if (!Object.prototype.hasOwnProperty.call(SUBS, cmd)) {
+    throw new UsageError(cmd.startsWith('-') ? `a command must come before options ('${cmd}')` : `unknown command '${cmd}'`, 'lab', usage);
+  }
+  const sub = SUBS[cmd];
+  const bad = (problem: string) => new UsageError(problem, `lab ${cmd}`, subUsage(cmd));
+  let parsed;
+  try {
+    parsed = parseOptions({ args: rest, options: { ...sub.options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: true });
+  } catch (e) { throw e instanceof UsageError ? bad(e.message) : e; }
+  const flags = parsed.values as Record<string, string | boolean | undefined>;
+  if (flags.help) return showUsage(subUsage(cmd));
+  const args = parsed.positionals;
+  if (sub.operand && args.length === 0) throw bad(`missing the ${sub.operand}`);
+  const most = sub.operand ? 1 : 0;
+  if (args.length > most) throw bad(`unexpected argument '${args[most]}'${sub.operand ? ` (one ${sub.operand} at a time)` : ''}`);
+  const quiet = flags.quiet === true;
+  const out = typeof flags.out === 'string' ? flags.out : null;
   try {
     switch (cmd) {
       case 'validate': {
-        if (args.length !== 1) break;
         const lab = readLab(args[0]);
         process.stdout.write(`${args[0]}: lab ${lab.name} is valid\n`);
         return 0;
       }
       case 'export': {
-        if (args.length !== 1) break;
         const script = exportScript(readLab(args[0]), path.basename(args[0]));
         if (out) { fs.writeFileSync(out, script, { mode: 0o755 }); process.stderr.write(`wrote ${out}\n`); } else process.stdout.write(script);
         return 0;
       }
       case 'plan': case 'apply': {
-        if (args.length !== 1) break;
         const lab = readLab(args[0]);
-        if (cmd === 'plan' && flags.has('--offline')) {
+        if (cmd === 'plan' && flags.offline) {
           for (const l of commandLines(buildActions(lab), lab.name)) process.stdout.write(`${l}\n`);
           return 0;
         }
-        const dryRun = cmd === 'plan' || flags.has('--dry-run');
+        const dryRun = cmd === 'plan' || flags['dry-run'] === true;
         if (!dryRun) needRoot('apply');
         const k = await kernel();
         try {
           const r = await applyLab(lab, k, { file: path.resolve(args[0]), dryRun, onProgress: progressPrinter(quiet) });
           for (const n of r.notes) process.stderr.write(`note: ${n}\n`);
           for (const l of r.commands) process.stdout.write(`${l}\n`);
-          const verb = cmd === 'plan' || flags.has('--dry-run') ? 'would make' : 'made';
-          process.stderr.write(r.actions.length ? `lab ${lab.name}: ${verb} ${r.actions.length} changes\n` : `lab ${lab.name}: already as the file says; nothing to do\n`);
+          const verb = dryRun ? 'would make' : 'made';
+          process.stderr.write(r.actions.length ? `lab ${lab.name}: ${verb} ${counted(r.actions.length, 'change')}\n` : `lab ${lab.name}: already as the file says; nothing to do\n`);
           return 0;
         } finally { k.close(); }
       }
       case 'destroy': {
-        if (args.length !== 1) break;
         const name = fs.existsSync(args[0]) ? readLab(args[0]).name : args[0];
         needRoot('destroy');
         const k = await kernel();
@@ -110,7 +180,7 @@ export async function main(argv: string[]): Promise<number> {
           const r = await destroyLab(name, k, { onProgress: progressPrinter(quiet) });
           for (const n of r.notes) process.stderr.write(`note: ${n}\n`);
           for (const l of r.commands) process.stdout.write(`${l}\n`);
-          process.stderr.write(`lab ${name}: removed ${r.actions.length} objects\n`);
+          process.stderr.write(`lab ${name}: removed ${counted(r.actions.length, 'object')}\n`);
           return 0;
         } finally { k.close(); }
       }
@@ -130,7 +200,7 @@ export async function main(argv: string[]): Promise<number> {
           // the journal keeps what a client sent as the file name: printed only made printable
           const lab = printable(j.lab);
           const state = j.state === 'applied' ? '' : `  [${printable(j.state)}: interrupted; run: vnet-studio lab destroy ${lab}]`;
-          process.stdout.write(`${lab}  ${j.namespaces.length} namespaces, ${j.links.length} interfaces  ${printable(j.file ?? '')}${state}\n`);
+          process.stdout.write(`${lab}  ${counted(j.namespaces.length, 'namespace')}, ${counted(j.links.length, 'interface')}  ${printable(j.file ?? '')}${state}\n`);
         }
         const shipped = SHIPPED_LABS_DIR;
         if (fs.existsSync(shipped)) {
@@ -146,6 +216,5 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`vnet-studio lab ${cmd}: ${err.message}\n`);
     return 1;
   }
-  process.stderr.write(usage);
-  return 2;
+  return 0;
 }

@@ -10,42 +10,47 @@ import type { ConnectionOptions, EngineConnection } from '../engine/server';
 
 export const usage = `usage: vnet-studio engine --stdio [--sample-hz HZ] [--rescan-ms MS] [--reconcile-ms MS]
   Runs the engine, speaking JSON-RPC 2.0 (newline-delimited) on stdin/stdout.
-  --sample-hz HZ   counter sample rate, 0.5..50 (default 10, or $VNET_SAMPLE_HZ)
-  --rescan-ms MS   /proc rescan period for process namespaces (default 1000; 0 = events only)
+  --stdio            the transport (required: the only one the engine process speaks)
+  --sample-hz HZ     counter sample rate, 0.5..50 (default 10, or $VNET_SAMPLE_HZ)
+  --rescan-ms MS     /proc rescan period for process namespaces (default 1000; 0 = events only)
   --reconcile-ms MS  period in which every namespace is re-read once, for changes the kernel
-                   never announces (default 3000, or $VNET_RECONCILE_MS; 0 = off)`;
+                     never announces (default 3000, or $VNET_RECONCILE_MS; 0 = off)
+  -h, --help         this text`;
+
+/** Bad usage: thrown, not printed, so the command line (electron/commands/cli.ts) says it in the
+ *  one style of every command (electron/commands/usage.ts), which this layer may not import; the
+ *  code marks it. node:util parseArgs's own errors are thrown as they are, for the same reason. */
+function usageError(message: string): Error {
+  return Object.assign(new Error(message), { code: 'ERR_USAGE' });
+}
 
 function num(name: string, v: string | undefined, min: number, max: number): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw new Error(`--${name} must be a number from ${min} to ${max}, got "${v}"`);
+  if (v.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw usageError(`--${name} must be a number from ${min} to ${max}, got "${v}"`);
   return n;
 }
 
 /** Builds the protocol connection for the engine process (createEngineConnection plus extensions). */
 export type ConnectEngine = (engine: Engine, send: (msg: object) => void, opts: ConnectionOptions) => EngineConnection;
 
+/** Runs the engine process; resolves to its exit code. Bad usage rejects (see usageError). */
 export async function runEngineProcess(argv: string[], connect: ConnectEngine): Promise<number> {
-  let sampleHz: number | undefined; let rescanMs: number | undefined; let reconcileMs: number | undefined;
-  try {
-    const { values } = parseArgs({ args: argv, options: {
-      stdio: { type: 'boolean', default: false }, 'sample-hz': { type: 'string' }, 'rescan-ms': { type: 'string' }, 'reconcile-ms': { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    }, strict: true, allowPositionals: false });
-    if (values.help) { process.stdout.write(`${usage}\n`); return 0; }
-    if (!values.stdio) throw new Error('--stdio is required (the only transport the engine process speaks)');
-    sampleHz = num('sample-hz', values['sample-hz'], 0.5, 50) ?? defaultSampleHz();
-    rescanMs = num('rescan-ms', values['rescan-ms'], 0, 3_600_000);
-    reconcileMs = num('reconcile-ms', values['reconcile-ms'], 0, 3_600_000);
-  } catch (err) {
-    process.stderr.write(`engine: ${(err as Error).message}\n${usage}\n`);
-    return 2;
-  }
+  const { values } = parseArgs({ args: argv, options: {
+    stdio: { type: 'boolean', default: false }, 'sample-hz': { type: 'string' }, 'rescan-ms': { type: 'string' }, 'reconcile-ms': { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+  }, strict: true, allowPositionals: false });
+  if (values.help) { process.stdout.write(`${usage}\n`); return 0; }
+  if (!values.stdio) throw usageError('--stdio is required (the only transport the engine process speaks)');
+  const sampleHz = num('sample-hz', values['sample-hz'], 0.5, 50) ?? defaultSampleHz();
+  const rescanMs = num('rescan-ms', values['rescan-ms'], 0, 3_600_000);
+  const reconcileMs = num('reconcile-ms', values['reconcile-ms'], 0, 3_600_000);
 
   const log = (m: string) => process.stderr.write(`engine[${process.pid}]: ${m}\n`);
   const engine = await Engine.start({ sampleHz, rescanMs, reconcileMs, log });
   const st = engine.status();
-  log(`started: ${st.namespaces} namespaces, ${st.interfaces} interfaces${st.limitation ? `; ${st.limitation}` : ''}`);
+  const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+  log(`started: ${count(st.namespaces, 'namespace')}, ${count(st.interfaces, 'interface')}${st.limitation ? `; ${st.limitation}` : ''}`);
 
   let resolveDone: (code: number) => void = () => {};
   const done = new Promise<number>((r) => { resolveDone = r; });

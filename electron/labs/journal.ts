@@ -34,8 +34,12 @@ export function writerAlive(j: JournalFile): boolean {
   return j.pid !== process.pid && processStart(j.pid) === j.pidStart;
 }
 
+/** Where the labs' state lives unless $VNET_STATE_DIR names another directory. Inside a throwaway
+ *  world, scripts/world.sh mounts a private tmpfs here (keep the two in step). */
+export const DEFAULT_STATE_DIR = '/var/lib/vnet-studio';
+
 export function stateDir(): string {
-  return process.env.VNET_STATE_DIR ?? '/var/lib/vnet-studio';
+  return process.env.VNET_STATE_DIR || DEFAULT_STATE_DIR;
 }
 export function journalDir(): string {
   return path.join(stateDir(), 'journal');

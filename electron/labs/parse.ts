@@ -1,13 +1,15 @@
 // Lab file (YAML) → Lab. Shape and value checks happen here, each with the file line and path;
-// cross references (dangling ends, duplicates across sections) are checked in validate.ts.
-// The format is documented in /work/notes/lab-readme.md (README section "Lab files").
-import { LineCounter, parseDocument } from 'yaml';
+// cross references (dangling ends, duplicates across sections) are checked in validate.ts. Both
+// passes run on every file, so one run lists every problem, in line order: a part that does not
+// parse is left out of the cross-checks (as a Gap), the rest is still checked.
+// The format is documented in README.md, section "Lab files".
+import { isScalar, LineCounter, parseDocument } from 'yaml';
 import {
-  HOST_NS, MTU_MAX, MTU_MIN, ifnameError, isNetwork, labnameError, macError, nsnameError, parseCidr, parseIp,
+  HOST_NS, MTU_MAX, MTU_MIN, ifnameError, isNetwork, labnameError, macError, nsnameError, parseCidr, parseIp, networkOf,
 } from './names';
-import { LabError, type Lab, type LabBridge, type LabInterface, type LabNamespace, type LabNat, type LabRoute, type LabTuntap, type LabVeth, type LabVethEnd } from './types';
+import { LabError, type Lab, type LabIssue, type LabBridge, type LabInterface, type LabNamespace, type LabNat, type LabRoute, type LabTuntap, type LabVeth, type LabVethEnd } from './types';
 import { Reader, join, type Entry, type YNode } from './yaml-reader';
-import { validateLab } from './validate';
+import { noGaps, validateLab, type Gaps } from './validate';
 
 const TOP_KEYS = ['name', 'description', 'namespaces', 'bridges', 'veths', 'tuntaps'] as const;
 const NS_KEYS = ['interfaces', 'routes', 'forwarding', 'nat'] as const;
@@ -25,8 +27,14 @@ export function parseLab(text: string, file = 'lab.yaml'): Lab {
   return lab;
 }
 
-/** Like parseLab, but returns the problems instead of throwing (the canvas shows them). */
-export function parseLabIssues(text: string): { lab: Lab | null; issues: Reader['issues'] } {
+/** Like parseLab, but returns the problems instead of throwing (the canvas shows them): every
+ *  one found, sorted by line (then path), each once. */
+export function parseLabIssues(text: string): { lab: Lab | null; issues: LabIssue[] } {
+  const { lab, issues } = readLab(text);
+  return issues.length ? { lab: null, issues: ordered(issues) } : { lab, issues: [] };
+}
+
+function readLab(text: string): { lab: Lab | null; issues: LabIssue[] } {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: false, strict: true });
   const r = new Reader(lc);
@@ -34,10 +42,15 @@ export function parseLabIssues(text: string): { lab: Lab | null; issues: Reader[
     const line = lc.linePos(e.pos[0]).line;
     r.err(line, '', `YAML syntax: ${firstLine(e.message)}`);
   }
+  // past a syntax error the structure the parser recovered is a guess: nothing more is said
   if (r.issues.length) return { lab: null, issues: r.issues };
   const root = doc.contents as YNode;
+  if (root == null || (isScalar(root) && root.value === null)) {
+    return { lab: null, issues: [{ line: 1, path: '', message: "the file is empty (a lab needs at least 'name: …')" }] };
+  }
   const top = r.map(root, '', 'the lab file', 1, false);
   if (!top) return { lab: null, issues: r.issues };
+  const gaps = noGaps();
   r.onlyKeys(top, TOP_KEYS, '');
   const get = (k: string) => top.find((e) => e.key === k);
 
@@ -57,39 +70,58 @@ export function parseLabIssues(text: string): { lab: Lab | null; issues: Reader[
 
   const namespaces: LabNamespace[] = [];
   const nsE = get('namespaces');
-  if (nsE) for (const e of r.map(nsE.value, 'namespaces', 'namespaces', nsE.line) ?? []) {
+  const nsEntries = nsE ? r.map(nsE.value, 'namespaces', 'namespaces', nsE.line) : [];
+  if (!nsEntries) gaps.namespaces = true;
+  for (const e of nsEntries ?? []) {
     const ns = parseNamespace(r, e);
     if (ns) namespaces.push(ns);
   }
 
   const bridges: LabBridge[] = [];
   const brE = get('bridges');
-  if (brE) for (const e of r.map(brE.value, 'bridges', 'bridges', brE.line) ?? []) {
-    const b = parseBridge(r, e);
+  const brEntries = brE ? r.map(brE.value, 'bridges', 'bridges', brE.line) : [];
+  if (!brEntries) { gaps.bridges = 'all'; gaps.made = 'all'; }
+  for (const e of brEntries ?? []) {
+    const b = parseBridge(r, e, gaps);
     if (b) bridges.push(b);
   }
 
   const tuntaps: LabTuntap[] = [];
   const ttE = get('tuntaps');
-  if (ttE) for (const e of r.map(ttE.value, 'tuntaps', 'tuntaps', ttE.line) ?? []) {
-    const t = parseTuntap(r, e);
+  const ttEntries = ttE ? r.map(ttE.value, 'tuntaps', 'tuntaps', ttE.line) : [];
+  if (!ttEntries) gaps.made = 'all';
+  for (const e of ttEntries ?? []) {
+    const t = parseTuntap(r, e, gaps);
     if (t) tuntaps.push(t);
   }
 
   const veths: LabVeth[] = [];
   const vE = get('veths');
-  if (vE) {
-    const items = r.seq(vE.value, 'veths', 'veths', vE.line) ?? [];
-    items.forEach((item, i) => {
-      const v = parseVethEnds(r, item, `veths[${i}]`, r.line(item, vE.line));
-      if (v) veths.push(v);
-    });
-  }
+  const items = vE ? r.seq(vE.value, 'veths', 'veths', vE.line) : [];
+  if (!items) gaps.made = 'all';
+  (items ?? []).forEach((item, i) => {
+    const v = parseVethEnds(r, item, `veths[${i}]`, r.line(item, vE?.line), gaps);
+    if (v) veths.push(v);
+  });
 
+  // With problems found so far this is what parsed, less the gaps: only the cross-checks see it.
   const lab: Lab = { name, description, namespaces, bridges, veths, tuntaps };
-  if (r.issues.length) return { lab: null, issues: r.issues };
-  validateLab(lab, r);
-  return r.issues.length ? { lab: null, issues: r.issues } : { lab, issues: [] };
+  validateLab(lab, r, gaps);
+  return { lab: r.issues.length ? null : lab, issues: r.issues };
+}
+
+/** By line, then path (a stable sort: one line's problems about one thing keep their order); a
+ *  problem found twice is listed once. */
+function ordered(issues: LabIssue[]): LabIssue[] {
+  const seen = new Set<string>();
+  return [...issues]
+    .sort((a, b) => a.line - b.line || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+    .filter((i) => {
+      const key = `${i.line}\n${i.path}\n${i.message}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
 }
 
 function firstLine(s: string): string {
@@ -100,10 +132,11 @@ function parseNamespace(r: Reader, e: Entry): LabNamespace | null {
   const path = join('namespaces', e.key);
   const why = nsnameError(e.key);
   if (why) { r.err(e.line, path, why); return null; }
-  const entries = r.map(e.value, path, `namespace '${e.key}'`, e.line);
-  if (!entries) return null;
-  r.onlyKeys(entries, NS_KEYS, path);
   const ns: LabNamespace = { name: e.key, forwarding: null, interfaces: new Map(), routes: [], nat: [], line: e.line };
+  // not a mapping: still listed (references to it are not dangling), with nothing in it to check
+  const entries = r.map(e.value, path, `namespace '${e.key}'`, e.line);
+  if (!entries) return ns;
+  r.onlyKeys(entries, NS_KEYS, path);
   for (const f of entries) {
     const p = join(path, f.key);
     if (f.key === 'forwarding') ns.forwarding = r.bool(f.value, p, 'forwarding', f.line);
@@ -132,10 +165,10 @@ function parseNamespace(r: Reader, e: Entry): LabNamespace | null {
 
 interface LinkConf { addresses: string[]; mtu: number | null; mac: string | null; up: boolean }
 
-/** addresses / mtu / mac / up, shared by interfaces, bridges and tun/taps. */
-function parseLinkConf(r: Reader, entries: Entry[], path: string): LinkConf | null {
+/** addresses / mtu / mac / up, shared by interfaces, bridges and tun/taps: what parsed (a bad
+ *  value is reported and left out; the device it belongs to is still there for the cross-checks). */
+function parseLinkConf(r: Reader, entries: Entry[], path: string): LinkConf {
   const out: LinkConf = { addresses: [], mtu: null, mac: null, up: true };
-  const before = r.issues.length;
   for (const f of entries) {
     const p = join(path, f.key);
     if (f.key === 'addresses') {
@@ -165,15 +198,14 @@ function parseLinkConf(r: Reader, entries: Entry[], path: string): LinkConf | nu
       if (v !== null) out.up = v;
     }
   }
-  return r.issues.length === before ? out : null;
+  return out;
 }
 
 function parseInterfaceConf(r: Reader, e: Entry, path: string): LabInterface | null {
   const entries = r.map(e.value, path, `interface '${e.key}'`, e.line);
   if (!entries) return null;
   r.onlyKeys(entries, IF_KEYS, path);
-  const c = parseLinkConf(r, entries, path);
-  return c && { ...c, line: e.line };
+  return { ...parseLinkConf(r, entries, path), line: e.line };
 }
 
 function parseRoute(r: Reader, node: YNode, path: string, line: number): LabRoute | null {
@@ -191,7 +223,7 @@ function parseRoute(r: Reader, node: YNode, path: string, line: number): LabRout
     else if (s !== null) {
       const c = parseCidr(s);
       if (!c) r.err(r.line(toE.value, toE.line), join(path, 'to'), `'${s}' is not 'default' nor a valid CIDR network`);
-      else if (!isNetwork(c)) r.err(r.line(toE.value, toE.line), join(path, 'to'), `'${s}' has host bits set; a route goes to a network (e.g. ${s.split('/')[0].split('.').slice(0, 3).join('.')}.0/${c.prefix})`);
+      else if (!isNetwork(c)) r.err(r.line(toE.value, toE.line), join(path, 'to'), `'${s}' has host bits set; a route goes to a network (e.g. ${networkOf(c).text})`);
       else { to = c.text; toFamily = c.family; }
     }
   }
@@ -261,37 +293,42 @@ function parseNat(r: Reader, node: YNode, path: string, line: number): LabNat | 
   return { masquerade: { from, out }, line };
 }
 
-function parseBridge(r: Reader, e: Entry): LabBridge | null {
+/** A bridge (null: a bad name, or where it is is unknown: then it is a gap). */
+function parseBridge(r: Reader, e: Entry, gaps: Gaps): LabBridge | null {
   const path = join('bridges', e.key);
   const why = ifnameError(e.key);
   if (why) { r.err(e.line, path, why); return null; }
+  const unknown = () => { if (gaps.bridges !== 'all') gaps.bridges.add(e.key); addMade(gaps, `*:${e.key}`); return null; };
   const entries = r.map(e.value, path, `bridge '${e.key}'`, e.line);
-  if (!entries) return null;
+  if (!entries) return unknown();
   r.onlyKeys(entries, BRIDGE_KEYS, path);
   const conf = parseLinkConf(r, entries, path);
   const namespace = parseNsRef(r, entries, path);
   let external = false;
   const ex = entries.find((x) => x.key === 'external');
   if (ex) {
-    const v = r.bool(ex.value, join(path, 'external'), 'external', ex.line);
-    if (v === null) return null;
-    external = v;
+    external = r.bool(ex.value, join(path, 'external'), 'external', ex.line) ?? false;
     if (external) {
-      const set = entries.filter((x) => ['addresses', 'mtu', 'mac', 'up'].includes(x.key));
-      for (const s of set) r.err(s.line, join(path, s.key), `an external bridge is not configured by the lab (it only gets ports); remove '${s.key}'`);
-      if (set.length) return null;
+      for (const s of entries.filter((x) => ['addresses', 'mtu', 'mac', 'up'].includes(x.key))) {
+        r.err(s.line, join(path, s.key), `an external bridge is not configured by the lab (it only gets ports); remove '${s.key}'`);
+      }
     }
   }
-  if (!conf || namespace === null) return null;
+  if (namespace === null) return unknown();
   return { name: e.key, namespace, ...conf, external, line: e.line };
 }
 
-function parseTuntap(r: Reader, e: Entry): LabTuntap | null {
+function addMade(gaps: Gaps, what: string): void {
+  if (gaps.made !== 'all') gaps.made.add(what);
+}
+
+/** A tun/tap (null: a bad name, or where it is is unknown: then what it makes is a gap). */
+function parseTuntap(r: Reader, e: Entry, gaps: Gaps): LabTuntap | null {
   const path = join('tuntaps', e.key);
   const why = ifnameError(e.key);
   if (why) { r.err(e.line, path, why); return null; }
   const entries = r.map(e.value, path, `tun/tap '${e.key}'`, e.line, false);
-  if (!entries) return null;
+  if (!entries) { addMade(gaps, `*:${e.key}`); return null; }
   r.onlyKeys(entries, TUNTAP_KEYS, path);
   const conf = parseLinkConf(r, entries, path);
   const namespace = parseNsRef(r, entries, path);
@@ -307,15 +344,15 @@ function parseTuntap(r: Reader, e: Entry): LabTuntap | null {
   const bE = entries.find((x) => x.key === 'bridge');
   if (bE) {
     const s = r.str(bE.value, join(path, 'bridge'), 'bridge', bE.line);
-    if (s !== null) {
-      const bad = ifnameError(s);
-      if (bad) { r.err(r.line(bE.value, bE.line), join(path, 'bridge'), bad); return null; }
-      bridge = s;
-    } else return null;
+    const bad = s === null ? null : ifnameError(s);
+    if (bad) r.err(r.line(bE.value, bE.line), join(path, 'bridge'), bad);
+    else if (s !== null && mode === 'tun') r.err(bE.line, join(path, 'bridge'), 'a tun device carries IP packets, not frames: only a tap can be a bridge port');
+    else bridge = s;
   }
-  if (!conf || namespace === null || mode === null) return null;
-  if (mode === 'tun' && bridge) { r.err(bE!.line, join(path, 'bridge'), 'a tun device carries IP packets, not frames: only a tap can be a bridge port'); return null; }
-  return { name: e.key, namespace, ...conf, mode, bridge, line: e.line };
+  if (namespace === null) { addMade(gaps, `*:${e.key}`); return null; }
+  // a bad or missing mode is reported above; the device is still made by the lab for the
+  // cross-checks (a lab with problems is never returned, so the stand-in mode goes nowhere)
+  return { name: e.key, namespace, ...conf, mode: mode ?? 'tap', bridge, line: e.line };
 }
 
 /** The `namespace:` key of a bridge or tun/tap ('host' when absent). */
@@ -329,12 +366,17 @@ function parseNsRef(r: Reader, entries: Entry[], path: string): string | null {
   return s;
 }
 
-/** `[red:eth0, br-rooms]`: ends are resolved (bridge or NAMESPACE:IFNAME) in validate.ts. */
-function parseVethEnds(r: Reader, node: YNode, path: string, line: number): LabVeth | null {
+/** `[red:eth0, br-rooms]`: ends are resolved (bridge or NAMESPACE:IFNAME) in validate.ts. A veth
+ *  that does not parse leaves gaps: the interfaces its ends name (or, for an end with a bad name,
+ *  anything in that end's namespace) may be made by it. */
+function parseVethEnds(r: Reader, node: YNode, path: string, line: number, gaps: Gaps): LabVeth | null {
   const items = r.seq(node, path, 'a veth (a list of its two ends)', line);
-  if (!items) return null;
-  if (items.length !== 2) { r.err(line, path, `a veth has exactly 2 ends, not ${items.length}`); return null; }
+  if (!items) { gaps.made = 'all'; return null; }
   const ends: LabVethEnd[] = [];
+  const broken = () => {
+    for (const end of ends) if (end.bridge === null) addMade(gaps, `${end.namespace}:${end.name}`);
+    return null;
+  };
   items.forEach((it, i) => {
     const p = `${path}[${i}]`;
     const s = r.str(it, p, 'a veth end (NAMESPACE:IFNAME or a bridge name)', r.line(it, line));
@@ -345,7 +387,7 @@ function parseVethEnds(r: Reader, node: YNode, path: string, line: number): LabV
       const ns = s.slice(0, colon); const name = s.slice(colon + 1);
       const nsWhy = nsnameError(ns); const ifWhy = ifnameError(name);
       if (nsWhy) { r.err(l, p, `in '${s}': ${nsWhy}`); return; }
-      if (ifWhy) { r.err(l, p, `in '${s}': ${ifWhy}`); return; }
+      if (ifWhy) { r.err(l, p, `in '${s}': ${ifWhy}`); addMade(gaps, `${ns}:*`); return; }
       ends.push({ namespace: ns, name, bridge: null, spec: s, line: l });
     } else {
       const why = ifnameError(s);
@@ -354,6 +396,7 @@ function parseVethEnds(r: Reader, node: YNode, path: string, line: number): LabV
       ends.push({ namespace: '', name: '', bridge: s, spec: s, line: l });
     }
   });
-  if (ends.length !== 2) return null;
+  if (items.length !== 2) { r.err(line, path, `a veth has exactly 2 ends, not ${items.length}`); return broken(); }
+  if (ends.length !== 2) return broken();
   return { ends: [ends[0], ends[1]], line };
 }

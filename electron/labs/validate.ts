@@ -1,6 +1,8 @@
 // Cross-reference checks of a parsed lab: namespaces that are not listed, veth ends that name no
 // bridge, interface names made twice in one namespace, interface settings for interfaces nothing
 // makes, routes through unknown devices. Resolves bridge-port veth ends to their generated names.
+// Runs also on a file with parsing problems (parse.ts): what did not parse is a Gap, and a check
+// whose answer depends on a gap is skipped rather than reported as a second, made-up problem.
 import { HOST_NS, bridgePortName } from './names';
 import type { Lab } from './types';
 
@@ -8,9 +10,26 @@ interface IssueSink { err(line: number, path: string, message: string): void }
 
 interface Made { what: string; line: number; kind: 'veth' | 'bridge' | 'tuntap' }
 
-export function validateLab(lab: Lab, r: IssueSink): void {
+/** What parse.ts could not make out. */
+export interface Gaps {
+  /** The namespaces: section is not a mapping: no namespace can be said to be unlisted. */
+  namespaces: boolean;
+  /** Bridges named in the file but not understood (where they are, what they are); 'all': the bridges: section. */
+  bridges: Set<string> | 'all';
+  /** Interfaces a part that did not parse may make: 'NS:NAME', 'NS:*' or '*:NAME'; 'all': cannot tell. */
+  made: Set<string> | 'all';
+}
+
+export function noGaps(): Gaps {
+  return { namespaces: false, bridges: new Set(), made: new Set() };
+}
+
+export function validateLab(lab: Lab, r: IssueSink, gaps: Gaps = noGaps()): void {
   const listed = new Set(lab.namespaces.map((n) => n.name));
-  const known = (ns: string) => ns === HOST_NS || listed.has(ns);
+  const known = (ns: string) => ns === HOST_NS || listed.has(ns) || gaps.namespaces;
+  const unsureBridge = (name: string) => gaps.bridges === 'all' || gaps.bridges.has(name);
+  const mayBeMade = (ns: string, name: string) => gaps.made === 'all' ||
+    gaps.made.has(`${ns}:${name}`) || gaps.made.has(`${ns}:*`) || gaps.made.has(`*:${name}`);
   const nsWord = (ns: string) => (ns === HOST_NS ? 'the host namespace' : `namespace '${ns}'`);
   const notListed = (ns: string) => `namespace '${ns}' is not listed under namespaces: (add '${ns}: {}' there, or use 'host')`;
 
@@ -39,6 +58,7 @@ export function validateLab(lab: Lab, r: IssueSink): void {
     claim(t.namespace, t.name, { what: path, line: t.line, kind: 'tuntap' }, path);
     if (t.bridge !== null) {
       const b = bridges.get(t.bridge);
+      if (!b && unsureBridge(t.bridge)) continue;
       if (!b) r.err(t.line, `${path}.bridge`, `'${t.bridge}' is not a bridge of this lab (list it under bridges:, with 'external: true' if it exists already)`);
       else if (b.namespace !== t.namespace) r.err(t.line, `${path}.bridge`, `bridge '${t.bridge}' is in ${nsWord(b.namespace)} but the tap is in ${nsWord(t.namespace)}; a port must be in its bridge's namespace`);
     }
@@ -54,14 +74,24 @@ export function validateLab(lab: Lab, r: IssueSink): void {
       }
       const b = bridges.get(end.bridge);
       if (!b) {
-        r.err(end.line, `${path}[${j}]`, `'${end.spec}' is neither NAMESPACE:IFNAME nor a bridge of this lab (bridges: ${[...bridges.keys()].join(', ') || 'none'})`);
+        if (!unsureBridge(end.bridge)) r.err(end.line, `${path}[${j}]`, `'${end.spec}' is neither NAMESPACE:IFNAME nor a bridge of this lab (bridges: ${[...bridges.keys()].join(', ') || 'none'})`);
         ok = false;
       }
     });
-    if (!ok) return;
+    // A veth in error still names its NAMESPACE:IFNAME ends: their interface settings are not
+    // reported again as "made by nothing".
+    const claimNamed = () => {
+      const done = new Set<string>();
+      v.ends.forEach((end, j) => {
+        if (end.bridge !== null || !known(end.namespace) || done.has(end.spec)) return;
+        done.add(end.spec);
+        claim(end.namespace, end.name, { what: `${path} ('${end.spec}')`, line: end.line, kind: 'veth' }, `${path}[${j}]`);
+      });
+    };
+    if (!ok) { claimNamed(); return; }
     const [a, b] = v.ends;
     if (a.bridge !== null && a.bridge === b.bridge) { r.err(v.line, path, `both ends are on bridge '${a.bridge}' (that makes a loop)`); return; }
-    if (a.spec === b.spec) { r.err(v.line, path, `both ends are '${a.spec}'`); return; }
+    if (a.spec === b.spec) { r.err(v.line, path, `both ends are '${a.spec}'`); claimNamed(); return; }
     for (const [end, other] of [[a, b], [b, a]] as const) {
       if (end.bridge === null) continue;
       const br = bridges.get(end.bridge)!;
@@ -82,11 +112,12 @@ export function validateLab(lab: Lab, r: IssueSink): void {
         continue;
       }
       const m = names.get(ifname);
+      if (!m && mayBeMade(ns.name, ifname)) continue;
       if (!m) r.err(conf.line, path, `no veth in this lab makes '${ns.name}:${ifname}' (add it to veths:, e.g. [${ns.name}:${ifname}, BRIDGE])`);
       else if (m.kind !== 'veth') r.err(conf.line, path, `'${ifname}' is made by ${m.what} (line ${m.line}); set its addresses, mtu, mac and up there`);
     }
     ns.routes.forEach((rt, i) => {
-      if (rt.dev !== null && rt.dev !== 'lo' && !names.has(rt.dev)) {
+      if (rt.dev !== null && rt.dev !== 'lo' && !names.has(rt.dev) && !mayBeMade(ns.name, rt.dev)) {
         r.err(rt.line, `namespaces.${ns.name}.routes[${i}].dev`, `'${rt.dev}' is not an interface this lab makes in ${nsWord(ns.name)}`);
       }
     });
@@ -95,7 +126,7 @@ export function validateLab(lab: Lab, r: IssueSink): void {
         r.err(n.line, `namespaces.${ns.name}.nat[${i}]`, 'nat is only made inside a namespace of the lab: VNet Studio never changes the host\'s firewall (put the "outside" in a namespace too)');
         return;
       }
-      if (!names.has(n.masquerade.out)) {
+      if (!names.has(n.masquerade.out) && !mayBeMade(ns.name, n.masquerade.out)) {
         r.err(n.line, `namespaces.${ns.name}.nat[${i}].masquerade.out`, `'${n.masquerade.out}' is not an interface this lab makes in ${nsWord(ns.name)}`);
       }
     });

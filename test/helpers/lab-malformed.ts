@@ -168,7 +168,8 @@ export function malformedCases(): MalformedCase[] {
   add('missing name', BASE.slice(1).join('\n'), 1, 'name');
   add('top-level list', '- name: x\n', 1, 'mapping');
   add('top-level scalar', 'two-rooms\n', 1, 'mapping');
-  add('empty file', '', 1, 'missing');
+  add('empty file', '', 1, 'empty');
+  add('comment-only file', '# a lab, some day\n\n# name: x\n', 1, 'empty');
   // --- duplicates
   add('duplicate namespace key', insertAfter(10, '  blue:'), 11, 'namespaces.blue', 'twice', 'lines 8 and 11');
   add('duplicate bridge key', insertAfter(12, '  br-rooms: {}'), 13, 'bridges.br-rooms', 'twice');
