@@ -1,20 +1,23 @@
 // Bench scripts make devices: they must run inside a throwaway world (scripts/world.sh). This
-// re-runs the calling script there unless it already is — judged by the tmpfs only world.sh mounts
-// on /run/netns, not by the VNET_WORLD variable alone (a stray variable must not let it loose on
-// the real machine).
+// re-runs the calling script there unless it already is — judged by the tmpfs mounts only world.sh
+// makes (on /run/netns and on the labs' state directory), not by the VNET_WORLD variable alone (a
+// stray variable must not let it loose on the real machine).
 'use strict';
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
+/** The mount points world.sh covers with its private tmpfs mounts (source "vnet-world"). */
+const WORLD_MOUNTS = ['/run/netns', '/var/lib/vnet-studio'];
+
 function inWorld() {
   if (process.env.VNET_WORLD !== '1') return false;
+  let mounts;
   try {
-    return fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((line) => {
-      const f = line.split(' ');
-      return f[4] === '/run/netns' && f[f.length - 2] === 'vnet-world';
-    });
+    mounts = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((line) => line.split(' '))
+      .filter((f) => f[f.length - 2] === 'vnet-world').map((f) => f[4]);
   } catch { return false; }
+  return WORLD_MOUNTS.every((m) => mounts.includes(m));
 }
 
 /** Returns when already in a world; otherwise runs `script` with the same arguments in one and exits. */
@@ -24,4 +27,4 @@ function ensureWorld(script) {
   process.exit(r.status ?? 1);
 }
 
-module.exports = { ensureWorld, inWorld };
+module.exports = { ensureWorld, inWorld, WORLD_MOUNTS };

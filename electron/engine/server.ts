@@ -80,7 +80,7 @@ export function createEngineConnection(engine: Engine, send: (msg: object) => vo
       let msg: unknown = message;
       if (typeof message === 'string') {
         try { msg = JSON.parse(message); } catch {
-          send(createJSONRPCErrorResponse(null, -32700, 'Parse error: the message is not valid JSON'));
+          send(createJSONRPCErrorResponse(null, ErrorCodes.ParseError, 'Parse error: the message is not valid JSON'));
           return;
         }
       }
@@ -88,7 +88,7 @@ export function createEngineConnection(engine: Engine, send: (msg: object) => vo
       const shapeError = jsonRpcShapeError(msg);
       if (shapeError) {
         const id = isObject(msg) && (typeof msg.id === 'number' || typeof msg.id === 'string') ? msg.id : null;
-        send(createJSONRPCErrorResponse(id, -32600, `Invalid request: ${shapeError}`));
+        send(createJSONRPCErrorResponse(id, ErrorCodes.InvalidRequest, `Invalid request: ${shapeError}`));
         return;
       }
       const req = msg as Record<string, unknown>;

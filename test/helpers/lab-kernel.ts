@@ -1,15 +1,13 @@
 // Helpers for the lab kernel tests: read the world with iproute2's JSON, wait for asynchronous
 // namespace cleanup, and give each test its own journal directory.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ipJson } from './ip';
+import { ip, ipJson } from './ip';
+import { isLinkLocal6 } from '../../electron/contract';
 
-export function ipj(args: string[]): any[] {
-  return ipJson<any[]>(...args);
-}
-
+/** Runs a command (argv, no shell); throws on failure. For `ip` itself, use ip() from ./ip. */
 export function sh(argv: string[]): string {
   return execFileSync(argv[0], argv.slice(1), { encoding: 'utf8' });
 }
@@ -20,29 +18,30 @@ export function netnsList(): string[] {
 
 /** Links of a namespace ('host' = the test's own), as `ip -j -d link` reports them. */
 export function links(ns = 'host'): any[] {
-  return ipj([...(ns === 'host' ? [] : ['-n', ns]), '-d', 'link', 'show']);
+  return ipJson<any[]>(...(ns === 'host' ? [] : ['-n', ns]), '-d', 'link', 'show');
 }
 
 export function addrs(ns: string, dev: string): string[] {
-  const j = ipj([...(ns === 'host' ? [] : ['-n', ns]), 'addr', 'show', 'dev', dev]);
+  const j = ipJson<any[]>(...(ns === 'host' ? [] : ['-n', ns]), 'addr', 'show', 'dev', dev);
   return (j[0]?.addr_info ?? []).map((a: any) => `${a.local}/${a.prefixlen}`);
 }
 
 export function ping(ns: string, addr: string): boolean {
-  const r = spawnSync('ip', ['netns', 'exec', ns, 'ping', '-c', '1', '-W', '2', addr], { encoding: 'utf8' });
-  return r.status === 0;
+  try { ip('netns', 'exec', ns, 'ping', '-c', '1', '-W', '2', addr); return true; } catch { return false; }
 }
 
 /** A fingerprint of the kernel state the lab code could touch: links (name, kind, alias, master,
- *  addresses) of the host and every named namespace. */
+ *  addresses) of the host and every named namespace. IPv6 link-local addresses are left out: the
+ *  kernel makes them itself, some time after a link comes up, so they would make a fingerprint
+ *  taken right after an apply differ from one taken a moment later though nothing touched it. */
 export function kernelState(): string {
   const out: string[] = [];
   for (const ns of ['host', ...netnsList()]) {
     out.push(`[${ns}]`);
     let list: any[];
-    try { list = ipj([...(ns === 'host' ? [] : ['-n', ns]), '-d', 'addr', 'show']); } catch { out.push('(a file in /run/netns that is not a namespace)'); continue; }
+    try { list = ipJson<any[]>(...(ns === 'host' ? [] : ['-n', ns]), '-d', 'addr', 'show'); } catch { out.push('(a file in /run/netns that is not a namespace)'); continue; }
     // sorted by name: a link made again (after a rollback) has a new ifindex but is the same
-    out.push(...list.map((l) => `${l.ifname} ${l.linkinfo?.info_kind ?? ''} ${l.ifalias ?? ''} ${l.master ?? ''} ${(l.addr_info ?? []).map((a: any) => `${a.local}/${a.prefixlen}`).join(',')}`).sort());
+    out.push(...list.map((l) => `${l.ifname} ${l.linkinfo?.info_kind ?? ''} ${l.ifalias ?? ''} ${l.master ?? ''} ${(l.addr_info ?? []).filter((a: any) => !isLinkLocal6(a.local)).map((a: any) => `${a.local}/${a.prefixlen}`).join(',')}`).sort());
   }
   return out.join('\n');
 }

@@ -1,9 +1,9 @@
 // A client's copy of the engine's model, kept the way the renderer keeps one: a snapshot, then every
 // delta batch (in seq order) and every counter frame applied on top. Written independently of the
-// renderer's stores, from electron/contract/index.ts alone, so a test can hold the delta stream itself
+// renderer's stores, from electron/contract/model.ts alone, so a test can hold the delta stream itself
 // against iproute2 and against the engine's own model.
 import type { CounterFrame, DeltaBatch, Interface, Model, Namespace } from '../../electron/contract';
-import { STATS_FIELDS } from '../../electron/contract';
+import { decodeCounterFrame } from '../../electron/contract';
 
 export class ModelMirror {
   model: Model;
@@ -68,10 +68,9 @@ export class ModelMirror {
   applyCounters(f: CounterFrame): void {
     const byId = new Map<string, Interface>();
     for (const n of this.model.namespaces) for (const i of n.interfaces) byId.set(i.id, i);
-    f.ids.forEach((id, k) => {
+    for (const { id, stats } of decodeCounterFrame(f)) {
       const i = byId.get(id);
-      if (!i) return; // an interface whose delta is still queued: its delta carries its stats
-      STATS_FIELDS.forEach((field, j) => { i.stats[field] = f.stats[k * 8 + j]; });
-    });
+      if (i) i.stats = stats; // else an interface whose delta is still queued: its delta carries its stats
+    }
   }
 }

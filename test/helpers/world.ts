@@ -3,20 +3,25 @@
 // are skipped and `npm test` says that they need root.
 import { readFileSync } from 'node:fs';
 import { describe } from 'vitest';
+import { DEFAULT_STATE_DIR } from '../../electron/labs/journal';
 
 export const isRoot = process.getuid?.() === 0;
-/** Inside scripts/world.sh's world: the variable AND the tmpfs only that script mounts on /run/netns
- *  (a stray VNET_WORLD=1 must never let kernel tests loose on the real machine). */
-export const inWorld = process.env.VNET_WORLD === '1' && worldMountPresent();
 
-function worldMountPresent(): boolean {
+/** The mount points scripts/world.sh covers with a private tmpfs (mount source "vnet-world"):
+ *  `ip netns` names, and the labs' state (so a lab applied in a test journals in the world). */
+export const WORLD_MOUNTS = ['/run/netns', DEFAULT_STATE_DIR];
+
+/** Mount points of this process's mount namespace whose source is world.sh's "vnet-world". */
+export function worldMounts(): string[] {
   try {
-    return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((line) => {
-      const f = line.split(' ');
-      return f[4] === '/run/netns' && f[f.length - 2] === 'vnet-world';
-    });
-  } catch { return false; }
+    return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((line) => line.split(' '))
+      .filter((f) => f[f.length - 2] === 'vnet-world').map((f) => f[4]);
+  } catch { return []; }
 }
+
+/** Inside scripts/world.sh's world: the variable AND the mounts only that script makes (a stray
+ *  VNET_WORLD=1 must never let kernel tests loose on the real machine). */
+export const inWorld = process.env.VNET_WORLD === '1' && WORLD_MOUNTS.every((m) => worldMounts().includes(m));
 
 if (isRoot && !inWorld) {
   throw new Error('kernel tests must run inside the throwaway world: run `npm test` (or scripts/world.sh npx vitest ...)');

@@ -3,9 +3,9 @@
 // must notice, re-read the namespace, and end up exactly equal to what `ip` says. Addresses and
 // their prefix routes churn on the links that stay.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { describeKernel } from '../helpers/world';
-import { ip, listWorldNamespaces } from '../helpers/iproute';
+import { ip, ipAsync } from '../helpers/ip';
+import { listWorldNamespaces } from '../helpers/iproute';
 import { diffModels, formatDifferences } from '../helpers/model-diff';
 import { compareSettled } from '../helpers/settle';
 import { startEngine, type EngineUnderTest } from '../helpers/engine-under-test';
@@ -18,15 +18,8 @@ const ADDRS_PER_KEPT = 10; // and gets 10 IPv4 addresses (each with its prefix r
 const RCVBUF = 4096;
 
 /** `ip -n NS -batch -` fed from stdin, asynchronously, so both namespaces churn at once. */
-function churn(ns: string, lines: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const p = spawn('ip', ['-n', ns, '-batch', '-'], { stdio: ['pipe', 'ignore', 'pipe'] });
-    let err = '';
-    p.stderr.on('data', (d) => { err += d; });
-    p.on('error', reject);
-    p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`ip -n ${ns} -batch failed (${code}): ${err}`))));
-    p.stdin.end(lines.join('\n') + '\n');
-  });
+async function churn(ns: string, lines: string[]): Promise<void> {
+  await ipAsync({ input: lines.join('\n') + '\n' }, '-n', ns, '-batch', '-');
 }
 
 function churnLines(prefix: string): string[] {
@@ -50,13 +43,13 @@ function churnLines(prefix: string): string[] {
 describeKernel('churn: thousands of link events through a tiny socket buffer', () => {
   let engine: EngineUnderTest;
   beforeAll(async () => {
-    for (const n of NAMESPACES) ip({ kind: 'host' }, ['netns', 'add', n]);
+    for (const n of NAMESPACES) ip('netns', 'add', n);
     engine = await startEngine({ rcvbuf: RCVBUF });
     await engine.engine?.waitFor((m) => NAMESPACES.every((n) => m.namespaces.some((x) => x.name === n)));
   });
   afterAll(async () => {
     await engine?.close();
-    for (const n of NAMESPACES) { try { ip({ kind: 'host' }, ['netns', 'del', n]); } catch { /* gone */ } }
+    for (const n of NAMESPACES) { try { ip('netns', 'del', n); } catch { /* gone */ } }
   });
 
   it(`${NAMESPACES.length} x ${PAIRS} veth pairs added and deleted: resync happens and the model ends exact`, async () => {

@@ -8,7 +8,9 @@ import { describeKernel } from '../helpers/world';
 import { Engine } from '../../electron/engine';
 import { applyDelta } from '../../electron/engine/apply';
 import type { CounterFrame, Model } from '../../electron/contract';
-import { holdTun, hostNs, iface, ip, ipIn, nsNamed, nsOfPid, quiet, runAsync, startContainer } from './engine-helpers';
+import { ip } from '../helpers/ip';
+import { hostNs, iface, nsNamed, nsOfPid } from '../helpers/model-lookup';
+import { holdTun, quiet, runAsync, startContainer } from '../helpers/processes';
 
 describeKernel('engine: the article\'s pictures', () => {
   let e: Engine;
@@ -114,10 +116,10 @@ describeKernel('engine: the article\'s pictures', () => {
     c.forEach((p, i) => {
       ip('link', 'add', `vc${i}`, 'type', 'veth', 'peer', 'name', `ceth${i}`);
       ip('link', 'set', `ceth${i}`, 'netns', String(p.pid));
-      ipIn(p.pid, 'link', 'set', `ceth${i}`, 'name', 'eth0');
-      ipIn(p.pid, 'addr', 'add', `10.10.0.1${i + 1}/24`, 'dev', 'eth0');
-      ipIn(p.pid, 'link', 'set', 'eth0', 'up');
-      ipIn(p.pid, 'link', 'set', 'lo', 'up');
+      ip({ pid: p.pid }, 'link', 'set', `ceth${i}`, 'name', 'eth0');
+      ip({ pid: p.pid }, 'addr', 'add', `10.10.0.1${i + 1}/24`, 'dev', 'eth0');
+      ip({ pid: p.pid }, 'link', 'set', 'eth0', 'up');
+      ip({ pid: p.pid }, 'link', 'set', 'lo', 'up');
       ip('link', 'set', `vc${i}`, 'master', 'br0');
       ip('link', 'set', `vc${i}`, 'up');
     });

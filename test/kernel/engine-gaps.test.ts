@@ -1,5 +1,5 @@
 // Where the kernel is silent or its events arrive out of order with a dump, the model must still end
-// right (notes/bugs.md #5, #2, #1b):
+// right:
 // - a veth end moved next to its peer: the kernel sends no event for the end that did not move;
 // - an alias set on a DOWN link: no RTM_NEWLINK at all (the periodic reconciliation finds it);
 // - events that were already on their way when a re-dump started and are replayed after it.
@@ -11,7 +11,9 @@ import { Engine } from '../../electron/engine';
 import type { NamespaceHandle, NativeAddon, RawEvent } from '../../native/types';
 import { loadNative } from '../../native';
 import type { Interface } from '../../electron/contract';
-import { hostNs, iface, ip, nsNamed, quiet } from './engine-helpers';
+import { ip, ipBatch } from '../helpers/ip';
+import { hostNs, iface, nsNamed } from '../helpers/model-lookup';
+import { quiet } from '../helpers/processes';
 
 /** Both ends exist and name each other. */
 const paired = (a: Interface | undefined, b: Interface | undefined) => !!a && !!b && a.peer === b.id && b.peer === a.id;
@@ -72,7 +74,7 @@ describeKernel('engine: kernel silence and late events', () => {
     await e?.stop(); e = undefined;
   });
 
-  it('#5 a veth end moved next to its peer: the end that did not move points at the new place', async () => {
+  it('a veth end moved next to its peer: the end that did not move points at the new place', async () => {
     // Events only (no /proc rescan, no reconciliation): the moved end's newlink must fix its peer.
     e = await Engine.start({ sampleHz: 0, rescanMs: 0, reconcileMs: 0 });
     cleanup.push(['netns', 'del', 'gap-a'], ['netns', 'del', 'gap-b'], ['link', 'del', 'gx5']);
@@ -89,7 +91,7 @@ describeKernel('engine: kernel silence and late events', () => {
     expect({ x4: x4?.peer, x5: x5?.peer }).toEqual({ x4: x5?.id, x5: x4?.id });
   });
 
-  it('#2 an alias set on a DOWN link (no kernel event at all) is found by the reconciliation pass', async () => {
+  it('an alias set on a DOWN link (no kernel event at all) is found by the reconciliation pass', async () => {
     e = await Engine.start({ sampleHz: 0, rescanMs: 0, reconcileMs: 200 });
     cleanup.push(['link', 'del', 'gva']);
     ip('link', 'add', 'gva', 'type', 'veth', 'peer', 'name', 'gvb');
@@ -115,7 +117,7 @@ describeKernel('engine: kernel silence and late events', () => {
     expect(gate.keptNames).toEqual(expect.arrayContaining(names));
   };
 
-  it.each(['during', 'after'] as const)('#1b a half-built veth record arriving %s a re-dump does not wipe the peer', async (when) => {
+  it.each(['during', 'after'] as const)('a half-built veth record arriving %s a re-dump does not wipe the peer', async (when) => {
     const gate: Gate = { closed: false, release: when, keptNames: [] };
     e = await Engine.start({ sampleHz: 0, rescanMs: 0, reconcileMs: 0, native: delayingAddon(gate) });
     cleanup.push(['link', 'del', 'gra']);
@@ -131,7 +133,7 @@ describeKernel('engine: kernel silence and late events', () => {
     expect(iface(hostNs(m), 'gra')?.peer).toBe(iface(hostNs(m), 'grb')?.id);
   });
 
-  it.each(['during', 'after'] as const)('#1b events older than a re-dump, arriving %s it, do not turn back what it read (a silent alias change)', async (when) => {
+  it.each(['during', 'after'] as const)('events older than a re-dump, arriving %s it, do not turn back what it read (a silent alias change)', async (when) => {
     const gate: Gate = { closed: false, release: when, keptNames: [] };
     e = await Engine.start({ sampleHz: 0, rescanMs: 0, reconcileMs: 0, native: delayingAddon(gate) });
     cleanup.push(['link', 'del', 'gsa']);
@@ -147,15 +149,14 @@ describeKernel('engine: kernel silence and late events', () => {
   });
 
   it('resync signals are public: a counter and a "resync" event', async () => {
-    // A tiny buffer and one batch allowed to wait for JS, while execFileSync below keeps JS busy:
+    // A tiny buffer and one batch allowed to wait for JS, while the synchronous ipBatch below keeps JS busy:
     // the reader must stop and the kernel overflow (without the queue limit the reader may keep up).
     e = await Engine.start({ sampleHz: 0, rescanMs: 0, reconcileMs: 0, rcvbuf: 1024, maxQueuedBatches: 1 });
     const events: { nsId: string; reason: string }[] = [];
     e.on('resync', (r) => events.push(r));
     cleanup.push(['link', 'del', 'group', '9']);
     // 1,000 pairs in one `ip -batch`: far more than a 2 KiB socket buffer holds.
-    const { execFileSync } = await import('node:child_process');
-    execFileSync('ip', ['-batch', '-'], { input: Array.from({ length: 1000 }, (_, i) => `link add gq${i} group 9 type veth peer name gr${i} group 9`).join('\n') + '\n' });
+    ipBatch(Array.from({ length: 1000 }, (_, i) => `link add gq${i} group 9 type veth peer name gr${i} group 9`));
     await e.waitFor((m) => hostNs(m).interfaces.filter((i) => /^g[qr]\d/.test(i.name)).length === 2000, 20_000);
     await e.waitIdle(50);
     expect(e.resyncs).toBeGreaterThan(0);

@@ -6,9 +6,10 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeKernel } from '../helpers/world';
 import { Engine } from '../../electron/engine';
-import { execFileSync } from 'node:child_process';
 import type { Delta, DeltaBatch, Model } from '../../electron/contract';
-import { hostNs, iface, ip, nsNamed, quiet } from './engine-helpers';
+import { ip, ipBatch } from '../helpers/ip';
+import { hostNs, iface, nsNamed } from '../helpers/model-lookup';
+import { quiet } from '../helpers/processes';
 
 describeKernel('engine: live changes arrive as deltas', () => {
   let e: Engine;
@@ -154,8 +155,3 @@ describeKernel('engine: live changes arrive as deltas', () => {
     }
   });
 });
-
-/** One `ip -batch` from stdin: the commands are the test's own, one per line. */
-function ipBatch(lines: string[]): void {
-  execFileSync('ip', ['-batch', '-'], { input: `${lines.join('\n')}\n` });
-}

@@ -6,7 +6,8 @@ import * as readline from 'node:readline';
 import { expect, it } from 'vitest';
 import { describeKernel } from '../helpers/world';
 import type { Model } from '../../electron/contract';
-import { cli, EngineProc, ip, useBuiltCliWithProcBlue } from './engine-helpers';
+import { cli, EngineProc, useBuiltCliWithProcBlue } from '../helpers/engine-proc';
+import { ip } from '../helpers/ip';
 
 describeKernel('engine process', () => {
   useBuiltCliWithProcBlue();
@@ -61,7 +62,7 @@ describeKernel('engine process', () => {
     const w = spawn(process.execPath, [cli, 'inspect', '--watch'], { stdio: ['ignore', 'pipe', 'pipe'] });
     const lines: string[] = [];
     let started = false;
-    readline.createInterface({ input: w.stdout }).on('line', (l) => { if (started) lines.push(l); else if (/ interfaces$/.test(l)) started = true; });
+    readline.createInterface({ input: w.stdout }).on('line', (l) => { if (started) lines.push(l); else if (/ interfaces?$/.test(l)) started = true; });
     const waitLine = async (re: RegExp) => {
       for (let i = 0; i < 300; i++) { if (lines.some((l) => re.test(l))) return; await new Promise((r) => setTimeout(r, 50)); }
       throw new Error(`no line ${re}; got:\n${lines.join('\n')}`);

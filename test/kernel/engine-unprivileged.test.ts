@@ -4,7 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { expect, it } from 'vitest';
 import { describeKernel } from '../helpers/world';
 import type { Model } from '../../electron/contract';
-import { cli, EngineProc, NOBODY, useBuiltCliWithProcBlue } from './engine-helpers';
+import { cli, EngineProc, useBuiltCliWithProcBlue } from '../helpers/engine-proc';
+import { NOBODY } from '../helpers/processes';
 
 function spawnSyncText(argv: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8' });

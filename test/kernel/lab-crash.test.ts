@@ -7,7 +7,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { describeKernel } from '../helpers/world';
-import { ipj, kernelState, markedLinks, netnsList, sh, until } from '../helpers/lab-kernel';
+import { ip, ipJson } from '../helpers/ip';
+import { kernelState, markedLinks, netnsList, until } from '../helpers/lab-kernel';
+import { quiet } from '../helpers/processes';
 import { bigLab } from '../helpers/lab-big';
 import { malformedCases } from '../helpers/lab-malformed';
 import { main as labCli } from '../../electron/commands/lab';
@@ -26,15 +28,15 @@ describeKernel('labs: crashes and malformed files', () => {
     if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: build first (npm run build)`);
     fs.writeFileSync(file, bigLab('crash', 60));
     // what the lab did not make: a user's bridge with a docker-like veth, and a user's namespace
-    sh(['ip', 'link', 'add', 'br-user', 'type', 'bridge']);
-    sh(['ip', 'link', 'add', 'vethdock0', 'type', 'veth', 'peer', 'name', 'vethdock1']);
-    sh(['ip', 'link', 'set', 'vethdock0', 'master', 'br-user']);
-    sh(['ip', 'netns', 'add', 'user-ns']);
+    ip('link', 'add', 'br-user', 'type', 'bridge');
+    ip('link', 'add', 'vethdock0', 'type', 'veth', 'peer', 'name', 'vethdock1');
+    ip('link', 'set', 'vethdock0', 'master', 'br-user');
+    ip('netns', 'add', 'user-ns');
   });
   afterAll(() => {
-    spawnSync('ip', ['link', 'del', 'br-user']);
-    spawnSync('ip', ['link', 'del', 'vethdock0']);
-    spawnSync('ip', ['netns', 'del', 'user-ns']);
+    quiet(() => ip('link', 'del', 'br-user'));
+    quiet(() => ip('link', 'del', 'vethdock0'));
+    quiet(() => ip('netns', 'del', 'user-ns'));
   });
 
   const interrupted: string[] = [];
@@ -123,20 +125,20 @@ describeKernel('labs: crashes and malformed files', () => {
       env: { ...env, VNET_LAB_TEST_CRASH: 'after-create' }, encoding: 'utf8',
     });
     expect(crashed.signal, crashed.stderr).toBe('SIGKILL');
-    const host = new Map(ipj(['-d', 'link', 'show']).map((l: any) => [l.ifname, l]));
+    const host = new Map(ipJson<any[]>('-d', 'link', 'show').map((l: any) => [l.ifname, l]));
     // the state of the window: made, no alias (the tap got its alias before it was made persistent)
     for (const n of ['br-gap', 'br-gap2', 'gap-h', 'gap-a-eth0']) expect(host.get(n)?.ifalias, n).toBeUndefined();
     expect(host.get('tap-gap')?.ifalias).toBe('vnet-studio:gap');
-    expect(ipj(['-n', 'user-ns', 'link', 'show', 'gap-u'])[0]?.ifalias).toBeUndefined();
+    expect(ipJson<any[]>('-n', 'user-ns', 'link', 'show', 'gap-u')[0]?.ifalias).toBeUndefined();
     // someone else's bridge of a journaled name, not in the lab's group: must stay
-    sh(['ip', 'link', 'del', 'br-gap2']);
-    sh(['ip', 'link', 'add', 'br-gap2', 'type', 'bridge']);
+    ip('link', 'del', 'br-gap2');
+    ip('link', 'add', 'br-gap2', 'type', 'bridge');
     const r = cli(['destroy', gap]);
     expect(r.status, r.stderr).toBe(0);
-    await until(() => !netnsList().includes('gap-a') && !ipj(['link', 'show']).some((l: any) => /^(br-gap|gap-h|gap-a-eth0|tap-gap)$/.test(l.ifname)), 'cleanup of lab gap');
-    expect(ipj(['-n', 'user-ns', 'link', 'show']).map((l: any) => l.ifname)).toEqual(['lo']);
-    expect(ipj(['link', 'show', 'br-gap2'])[0]?.ifname).toBe('br-gap2');
-    sh(['ip', 'link', 'del', 'br-gap2']);
+    await until(() => !netnsList().includes('gap-a') && !ipJson<any[]>('link', 'show').some((l: any) => /^(br-gap|gap-h|gap-a-eth0|tap-gap)$/.test(l.ifname)), 'cleanup of lab gap');
+    expect(ipJson<any[]>('-n', 'user-ns', 'link', 'show').map((l: any) => l.ifname)).toEqual(['lo']);
+    expect(ipJson<any[]>('link', 'show', 'br-gap2')[0]?.ifname).toBe('br-gap2');
+    ip('link', 'del', 'br-gap2');
     expect(kernelState()).toBe(before);
   });
 

@@ -12,7 +12,7 @@ import { describeKernel } from '../helpers/world';
 import { startServe, stopServe, type Served } from '../helpers/serve-process';
 import { addrs, kernelState, links, markedLinks, netnsList, ping, until } from '../helpers/lab-kernel';
 import { ErrorCodes, type LabProgress, type LabResult } from '../../electron/contract';
-import { NOBODY } from './engine-helpers';
+import { NOBODY } from '../helpers/processes';
 import { CLI_PATH } from '../../electron/paths';
 
 const root = path.resolve(__dirname, '../..');

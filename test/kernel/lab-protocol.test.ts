@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { describeKernel } from '../helpers/world';
-import { links, markedLinks, ping, sh, tmpStateDir, until } from '../helpers/lab-kernel';
+import { ip } from '../helpers/ip';
+import { links, markedLinks, ping, tmpStateDir, until } from '../helpers/lab-kernel';
 import { Engine } from '../../electron/engine';
 import type { EngineConnection } from '../../electron/engine/server';
 import { createEngineProcessConnection } from '../../electron/engine-process';
@@ -69,16 +70,16 @@ describeKernel('lab methods over the protocol', () => {
   });
 
   test('a conflict comes back as Conflict naming the object', async () => {
-    sh(['ip', 'link', 'add', 'br-rooms', 'type', 'bridge']);
+    ip('link', 'add', 'br-rooms', 'type', 'bridge');
     try {
       const r = await call('labApply', { text: example });
       expect(r.error.code).toBe(1004);
       expect(r.error.message).toContain('br-rooms already exists in the host namespace');
-    } finally { sh(['ip', 'link', 'del', 'br-rooms']); }
+    } finally { ip('link', 'del', 'br-rooms'); }
   });
 
   test('canvas actions: a veth into a bridge the app did not make (docker0), each with its ip commands', async () => {
-    sh(['ip', 'link', 'add', 'docker0', 'type', 'bridge']);
+    ip('link', 'add', 'docker0', 'type', 'bridge');
     try {
       const cmds = await call('buildCommands', { actions: [{ op: 'ns-add', ns: 'c1' }] });
       expect(cmds.result.commands).toEqual(['ip netns add c1']);
@@ -110,7 +111,7 @@ describeKernel('lab methods over the protocol', () => {
       expect(d.result.commands).toEqual(['ip netns del c1']);
       await until(() => !links().some((l) => l.ifname === 'vethc1'), 'vethc1 to go');
       expect(links().map((l) => l.ifname)).toContain('docker0');
-    } finally { sh(['ip', 'link', 'del', 'docker0']); }
+    } finally { ip('link', 'del', 'docker0'); }
   });
 
   test('the model shows the mark of links the app made that stay down (the kernel sends no event for it)', async () => {
