@@ -149,7 +149,7 @@ async function main() {
   // ---- the engine process: RSS at N=1000 and latency through its JSON-RPC stdout -------------
   await engine.stop();
   handle.close();
-  const child = spawn(process.execPath, [path.join(root, 'dist', 'electron', 'cli.js'), 'engine', '--stdio'], { stdio: ['pipe', 'pipe', 'ignore'] });
+  const child = spawn(process.execPath, [require(path.join(root, 'dist', 'electron', 'paths.js')).CLI_PATH, 'engine', '--stdio'], { stdio: ['pipe', 'pipe', 'ignore'] });
   let buf = ''; const waiting = new Map(); const deltaListeners = new Set();
   child.stdout.setEncoding('utf8');
   child.stdout.on('data', (d) => {

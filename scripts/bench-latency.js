@@ -40,7 +40,7 @@ async function main() {
   const opts = parseArgs(process.argv.slice(2));
   if (process.getuid() !== 0) { console.error('bench-latency: needs root (it makes devices in a throwaway world)'); process.exit(77); }
   require('./in-world').ensureWorld(__filename); // devices only in a throwaway world
-  const cli = path.join(root, 'dist', 'electron', 'cli.js');
+  const cli = require(path.join(root, 'dist', 'electron', 'paths.js')).CLI_PATH;
   for (const f of [cli, path.join(root, 'dist', 'renderer', 'index.html')]) {
     if (!fs.existsSync(f)) { console.error(`bench-latency: ${path.relative(root, f)} missing: run \`npm run build\``); process.exit(1); }
   }

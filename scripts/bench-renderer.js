@@ -128,7 +128,7 @@ function articleModel() {
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json' };
 
 function cspHeader() {
-  try { return require(path.join(root, 'dist', 'electron', 'csp.js')).contentSecurityPolicy('web'); } catch { return null; }
+  try { return require(path.join(root, 'dist', 'electron', 'hosts', 'csp.js')).contentSecurityPolicy('web'); } catch { return null; }
 }
 
 function startFeed({ model, hz, port, busy }) {

@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // `npm start`: opens the Electron app (dist/electron/hosts/desktop/main.js) with the project's own Electron.
-// If Electron's binary is not installed (e.g. installed with ELECTRON_SKIP_BINARY_DOWNLOAD=1, or a
-// headless machine), say so and point at the browser version instead of failing obscurely.
+// If Electron's binary is not there (its download failed during `npm install`, or was skipped with
+// ELECTRON_SKIP_BINARY_DOWNLOAD=1), try the download once more, and if that fails too say what to
+// run instead: the web app, which needs no Electron.
 'use strict';
-const { spawn, spawnSync } = require('node:child_process');
+const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
+const { downloadElectron, electronBinary, WEB_APP } = require('./install-electron');
 
 const root = path.resolve(__dirname, '..');
 const main = path.join(root, 'dist', 'electron', 'hosts', 'desktop', 'main.js');
@@ -14,29 +16,23 @@ if (!fs.existsSync(main)) {
   process.exit(1);
 }
 
-// node_modules/electron/index.js resolves the binary's path, and throws when it was never downloaded.
-function findElectron() {
-  try {
-    const bin = require(path.join(root, 'node_modules', 'electron'));
-    return typeof bin === 'string' && fs.existsSync(bin) ? bin : null;
-  } catch { return null; /* not installed or no binary */ }
-}
-let electronBin = findElectron();
-// npm may not have run Electron's own install script (npm 11 asks before running dependencies'
-// scripts), so the binary was never downloaded: fetch it once now, so `npm start` is one command.
-const installer = path.join(root, 'node_modules', 'electron', 'install.js');
-if (!electronBin && !process.env.ELECTRON_SKIP_BINARY_DOWNLOAD && fs.existsSync(installer)) {
-  console.error('vnet-studio: the Electron binary is not installed yet; downloading it (once)…');
-  spawnSync(process.execPath, [installer], { stdio: 'inherit', timeout: 300_000 });
-  delete require.cache[require.resolve(path.join(root, 'node_modules', 'electron'))];
-  electronBin = findElectron();
+const instead = `Use the web app instead: ${WEB_APP}   (it prints a URL to open in a browser)`;
+let electronBin = electronBinary();
+if (!electronBin && fs.existsSync(path.join(root, 'node_modules', 'electron', 'install.js'))) {
+  if (process.env.ELECTRON_SKIP_BINARY_DOWNLOAD) {
+    console.error(`vnet-studio: Electron's desktop binary is not installed (ELECTRON_SKIP_BINARY_DOWNLOAD is set). ${instead}`);
+    process.exit(1);
+  }
+  console.error("vnet-studio: Electron's desktop binary is not installed; downloading it…");
+  const r = downloadElectron();
+  if (!r.ok) {
+    console.error(`vnet-studio: the download failed (${r.reason}). ${instead}`);
+    process.exit(1);
+  }
+  electronBin = electronBinary();
 }
 if (!electronBin) {
-  console.error([
-    'vnet-studio: the Electron binary is not installed, so the desktop window cannot open.',
-    '  To get it:        node node_modules/electron/install.js   (downloads Electron)',
-    '  Or use a browser: npm run serve   (prints a http://127.0.0.1:PORT/?token=… URL to open)',
-  ].join('\n'));
+  console.error(`vnet-studio: Electron is not installed (no node_modules/electron: run \`npm install\`). ${instead}`);
   process.exit(1);
 }
 
@@ -51,7 +47,7 @@ const env = { ...process.env };
 delete env.ELECTRON_RUN_AS_NODE; // would make the binary a plain node and the window never open
 const child = spawn(electronBin, args, { stdio: 'inherit', env });
 child.on('error', (err) => {
-  console.error(`vnet-studio: could not start Electron (${err.message}). Try \`npm run serve\` and a browser.`);
+  console.error(`vnet-studio: could not start Electron (${err.message}). The web app: ${WEB_APP}`);
   process.exit(1);
 });
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
