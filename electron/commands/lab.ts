@@ -28,7 +28,7 @@ interface Sub {
 // Every lab command takes --quiet, so one can be passed to any of them (scripts, the tests).
 const QUIET = { quiet: { type: 'boolean', short: 'q' } } as const;
 const QUIET_HELP = '-q, --quiet    no progress lines';
-const QUIET_NONE = '-q, --quiet    taken, and nothing to quiet: this command shows no progress';
+const QUIET_NONE = '-q, --quiet    accepted as by the other lab commands; this one prints no progress anyway';
 
 const SUBS: Record<string, Sub> = {
   apply: { args: 'FILE [--dry-run]', operand: 'lab FILE', options: { 'dry-run': { type: 'boolean' }, ...QUIET },

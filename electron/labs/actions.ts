@@ -3,7 +3,6 @@
 import { HOST_NS, type BuildAction } from '../contract';
 
 export type Action = BuildAction;
-export type ActionOp = Action['op'];
 
 /** Words naming the object an action is about, for progress lines and kernel refusals. */
 export function actionObject(a: Action): string {
