@@ -103,8 +103,8 @@ export interface SubscribeOptions {
   /** SO_RCVBUF for the event socket, bytes (small values force ENOBUFS in tests). Default: 4 MiB. */
   rcvbuf?: number;
   /** Batches that may wait for the JS thread (default 64, ~0.3 s of a busy stream). Past that the
-   *  event thread stops reading, so a stalled JS side ends in ENOBUFS -> 'resync' rather than
-   *  unbounded memory. */
+   *  event thread stops reading this namespace's socket (others go on), so a stalled JS side ends
+   *  in ENOBUFS -> 'resync' rather than unbounded memory. */
   maxQueuedBatches?: number;
 }
 
@@ -121,10 +121,11 @@ export interface NamespaceHandle {
   /** The nsid this namespace uses for the namespace at `nsPath` (RTM_GETNSID with NETNSA_FD); -1 if none assigned. */
   getNsid(nsPath: string): Promise<number>;
   /** Start delivering kernel events (link, addr v4/v6, route v4/v6, nsid, neigh), batched,
-   *  from a background thread. One subscription per handle. */
+   *  from the addon's one event thread (shared by every subscription, however many namespaces).
+   *  One subscription per handle. */
   subscribe(onEvents: (events: RawEvent[]) => void, options?: SubscribeOptions): void;
   unsubscribe(): void;
-  /** Closes sockets and stops the event thread. The handle is unusable afterwards. */
+  /** Ends the subscription and closes the sockets. The handle is unusable afterwards. */
   close(): void;
 }
 

@@ -23,6 +23,8 @@ namespace {
 
 struct AddonData {
   Napi::FunctionReference handleCtor;
+  // The environment's one event thread and what it watches, shared with every subscription.
+  std::shared_ptr<EventHub> events;
 };
 
 class Handle : public Napi::ObjectWrap<Handle> {
@@ -193,7 +195,7 @@ class Handle : public Napi::ObjectWrap<Handle> {
       }
     }
     try {
-      sub_.reset(new Subscription(env, st_, info[0].As<Napi::Function>(), rcvbuf, maxQueued));
+      sub_.reset(new Subscription(env.GetInstanceData<AddonData>()->events, st_, info[0].As<Napi::Function>(), rcvbuf, maxQueued));
     } catch (const SysError& e) {
       throw PromiseWorker::MakeError(env, e.what(), e.err(), e.extack());
     }
@@ -357,6 +359,7 @@ Napi::Object InitImpl(Napi::Env env, Napi::Object exports) {
   RaiseFdLimit();
   auto* data = new AddonData();
   data->handleCtor = Napi::Persistent(Handle::Define(env));
+  data->events = std::make_shared<EventHub>(env);
   env.SetInstanceData(data);
   exports.Set("openNamespace", Napi::Function::New(env, OpenNamespaceJs, "openNamespace"));
   exports.Set("createNamedNamespace", Napi::Function::New(env, CreateNamedNamespaceJs, "createNamedNamespace"));

@@ -1,40 +1,108 @@
-// Kernel notifications for one namespace: a background thread reads the handle's multicast socket
-// (link, IPv4/IPv6 address and route, nsid, neighbour groups), batches what arrives close together
-// and hands the bytes to JS through a ThreadSafeFunction. Overflows (ENOBUFS) become 'resync'.
+// Kernel notifications. Every subscribed namespace has a multicast socket (link, IPv4/IPv6
+// address and route, nsid, neighbour groups); ONE event thread per Node environment watches all
+// of them with epoll, batches what arrives close together on each socket and hands the bytes to JS
+// through ONE ThreadSafeFunction, each batch tagged with its subscription. So the thread count does
+// not grow with the number of namespaces (a host with 1,000 pod namespaces needs one thread, not
+// 1,000). Overflows (ENOBUFS) become 'resync'.
 #pragma once
 
 #include <napi.h>
 
-#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 #include "netns.h"
 
 namespace vnet {
 
+// The event thread and what it watches. One per environment (AddonData holds it). The thread,
+// its epoll and eventfd descriptors and the ThreadSafeFunction exist only while at least one
+// subscription does: with none left nothing lingers and nothing keeps Node's loop alive.
+class EventHub {
+ public:
+  struct Sub;
+  explicit EventHub(napi_env env) : env_(env) {}
+  ~EventHub();
+  EventHub(const EventHub&) = delete;
+  EventHub& operator=(const EventHub&) = delete;
+
+  // Main thread. Starts watching st's event socket (the groups already joined) and delivering its
+  // batches to onEvents; starts the thread if this is the first subscription. Returns its id.
+  uint64_t Add(std::shared_ptr<NsState> st, Napi::Function onEvents, size_t maxQueued);
+  // Main thread. After it returns the event thread no longer reads that socket and nothing more
+  // reaches the callback (batches already queued for JS are dropped). Stops the thread when it was
+  // the last. Unknown ids (already removed, or the environment is gone) are ignored.
+  void Remove(uint64_t id);
+
+ private:
+  struct Cmd {
+    enum Kind { kAdd, kRemove, kQuit } kind;
+    std::shared_ptr<Sub> sub;
+  };
+  struct Delivery;
+  static void CallJs(Napi::Env env, Napi::Function unused, std::nullptr_t* context, Delivery* d);
+  using Tsfn = Napi::TypedThreadSafeFunction<std::nullptr_t, Delivery, &EventHub::CallJs>;
+
+  void Start();
+  void StopThread();  // main thread: quit, join, release the TSFN, close the descriptors
+  void Post(Cmd cmd);  // main thread: queue a command, wake the thread and wait until it is done
+  void Wake();
+  static void CleanupHook(void* self);
+
+  // Event thread.
+  void Run();
+  bool TakeCommands();  // false on kQuit
+  void Read(Sub& s, std::vector<uint8_t>& buf);
+  void Deliver(const std::shared_ptr<Sub>& s);
+  void Watch(Sub& s, bool on);
+
+  napi_env env_;
+  bool gone_ = false;  // the environment is being torn down: no new subscriptions
+  uint64_t nextId_ = 1;
+  std::map<uint64_t, std::shared_ptr<Sub>> live_;  // main thread's view of the subscriptions
+  // Present while the thread runs.
+  int epoll_ = -1;
+  int wake_ = -1;
+  std::thread thread_;
+  Tsfn tsfn_;
+
+  // Commands from the main thread; done_ counts the ones the event thread has carried out.
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<Cmd> cmds_;
+  uint64_t posted_ = 0, done_ = 0;
+  bool exited_ = false;
+
+  // Event thread only.
+  std::map<uint64_t, std::shared_ptr<Sub>> watched_;  // subscriptions it knows (in epoll or paused)
+  std::vector<std::shared_ptr<Sub>> pending_;           // those with a batch not yet delivered
+  std::vector<std::shared_ptr<Sub>> paused_;            // taken out of epoll: too many batches wait for JS
+};
+
+// One handle's subscription: joins the groups, sizes the receive buffer (bytes; <= 0 = 4 MiB) and
+// registers with the hub. At most maxQueued batches wait for Node's main thread; past that the
+// hub stops reading this socket (so a stalled JS side turns into a kernel overflow and a 'resync',
+// not unbounded memory).
 class Subscription {
  public:
-  // Joins the groups, sizes the receive buffer (bytes; <= 0 = 4 MiB) and starts the thread.
-  // At most maxQueued batches wait for Node's main thread; past that the thread stops reading
-  // (so a stalled JS side turns into a kernel overflow and a 'resync', not unbounded memory).
-  Subscription(Napi::Env env, std::shared_ptr<NsState> st, Napi::Function onEvents, int rcvbuf, size_t maxQueued);
+  Subscription(std::shared_ptr<EventHub> hub, std::shared_ptr<NsState> st, Napi::Function onEvents, int rcvbuf,
+               size_t maxQueued);
   ~Subscription();
-  // Stops the thread promptly (an eventfd wakes its poll), leaves the groups and releases the
-  // ThreadSafeFunction so Node can exit. Idempotent; main thread only.
+  // Prompt (the hub's thread lets go before it returns), leaves the groups. Idempotent; main thread only.
   void Stop();
 
  private:
-  void Run();
-  static void CleanupHook(void* self);
+  void LeaveGroups();
 
-  napi_env env_;
+  std::shared_ptr<EventHub> hub_;
   std::shared_ptr<NsState> st_;
-  int wake_ = -1;
-  std::thread thread_;
-  Napi::ThreadSafeFunction tsfn_;
-  // Shared with queued deliveries: after Stop() nothing more reaches the JS callback.
-  std::shared_ptr<std::atomic<bool>> active_;
+  uint64_t id_ = 0;
   bool stopped_ = false;
 };
 

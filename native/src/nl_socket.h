@@ -56,8 +56,9 @@ class NlSocket {
 
  private:
   void Send(const void* data, size_t len, const std::string& what);
-  // Receives one datagram into buf_; returns its length.
-  size_t Recv(const std::string& what);
+  // Receives one datagram into the calling thread's buffer; returns it (valid until that
+  // thread's next Recv) and its length in *len.
+  const uint8_t* Recv(size_t* len, const std::string& what);
   // The one request/reply loop of Dump and Request: sends `req` with NLM_F_REQUEST | `flags` and
   // collects the reply messages of its sequence number up to the closing NLMSG_DONE or
   // NLMSG_ERROR (ack); throws SysError if that carries an error. Sets *interrupted if any reply
@@ -67,7 +68,6 @@ class NlSocket {
 
   int fd_;
   uint32_t seq_;
-  std::vector<uint8_t> buf_;
 };
 
 // Reads an NLMSG_ERROR's (or NLMSG_DONE's) error code and the extended-ack message if any.

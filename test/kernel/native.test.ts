@@ -1,6 +1,7 @@
 // The native addon against the real kernel, in the throwaway world: every record is compared with
 // what iproute2 reports for the same devices. Each test makes its own named namespaces.
 import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { describeKernel } from '../helpers/world';
@@ -26,6 +27,16 @@ afterEach(() => {
   for (const h of handles.splice(0)) h.close();
   for (const n of made.splice(0)) spawnSync('ip', ['netns', 'del', n]);
 });
+
+/** This process's thread count and open descriptors, as the kernel counts them. */
+const threadCount = () => Number(/^Threads:\s+(\d+)/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))![1]);
+const fdCount = () => fs.readdirSync('/proc/self/fd').length;
+
+/** Waits (bounded) until `pred` holds; a thread that was joined may still be counted for a moment. */
+async function eventually(pred: () => boolean, what: string) {
+  for (let i = 0; i < 200 && !pred(); i++) await new Promise((r) => setTimeout(r, 25));
+  if (!pred()) throw new Error(`never: ${what}`);
+}
 
 /** Waits (bounded) until `pred` holds over the events received so far. */
 async function until(events: RawEvent[], pred: (e: RawEvent[]) => boolean, what: string) {
@@ -315,5 +326,39 @@ describeKernel('native addon (real kernel)', () => {
     execFileSync('bridge', ['-n', a.name, 'fdb', 'del', '02:00:00:00:00:77', 'dev', 'p0', 'master', 'static']);
     await until(events, (e) => e.some((x) => x.type === 'delneigh' && x.fdb.mac === '02:00:00:00:00:77'), 'delneigh (fdb)');
     expect(events.some((x) => (x.type === 'newneigh' || x.type === 'delneigh') && x.fdb.mac === '02:00:00:00:00:99')).toBe(false);
+  });
+
+  it('one event thread serves any number of subscriptions; unsubscribing all leaves no thread or descriptor behind', async () => {
+    const N = 200;
+    const names = Array.from({ length: N }, (_, i) => `nm${process.pid % 1000}-${i}`);
+    // Start the libuv pool's threads (openNamespace runs there) so the baseline already counts them.
+    for (const h of await Promise.all(Array.from({ length: 8 }, () => native.openNamespace(null)))) h.close();
+    const threads0 = threadCount();
+    const fds0 = fdCount();
+    await native.createNamedNamespace(names);
+    const hs: NamespaceHandle[] = [];
+    try {
+      hs.push(...(await Promise.all(names.map((n) => native.openNamespace(`/run/netns/${n}`)))));
+      const got: RawEvent[][] = hs.map(() => []);
+      hs.forEach((h, i) => h.subscribe((batch) => got[i].push(...batch)));
+      // A thread per subscription would be N more; the hub is one.
+      await eventually(() => threadCount() <= threads0 + 2, `threads <= ${threads0} + 2 with ${N} subscriptions (now ${threadCount()})`);
+      ip('-n', names[N - 1], 'link', 'add', 'last0', 'type', 'bridge');
+      ip('-n', names[0], 'link', 'add', 'first0', 'type', 'bridge');
+      const linkNamed = (name: string) => (e: RawEvent[]) => e.some((x) => x.type === 'newlink' && x.link.name === name);
+      await until(got[N - 1], linkNamed('last0'), 'newlink in the last namespace');
+      await until(got[0], linkNamed('first0'), 'newlink in the first namespace');
+      // Each batch reached its own namespace's callback only.
+      expect(linkNamed('first0')(got[N - 1])).toBe(false);
+      expect(got.slice(1, N - 1).every((g) => g.length === 0)).toBe(true);
+      expect(threadCount()).toBeLessThanOrEqual(threads0 + 2);
+      for (const h of hs) h.unsubscribe();
+      for (const h of hs.splice(0)) h.close();
+      await eventually(() => threadCount() <= threads0, `threads back to ${threads0} (now ${threadCount()})`);
+      await eventually(() => fdCount() <= fds0, `descriptors back to ${fds0} (now ${fdCount()})`);
+    } finally {
+      for (const h of hs) h.close();
+      await native.deleteNamedNamespace(names);
+    }
   });
 });
