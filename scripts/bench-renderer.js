@@ -6,7 +6,10 @@
 //
 //   node scripts/bench-renderer.js                       the bench (1,000 interfaces / 100 namespaces, 10 s)
 //   node scripts/bench-renderer.js --seconds 5 --namespaces 50 --per-ns 10
-//   node scripts/bench-renderer.js --serve [--model article|bench] [--port 5174]
+//   node scripts/bench-renderer.js --model pods --namespaces 1000 [--grouping off]
+//                                                          a dense host: 1,000 pods on cni0 (drawn as one
+//                                                          group node unless grouping is off)
+//   node scripts/bench-renderer.js --serve [--model article|bench|pods] [--port 5174]
 //                                                          just serve the synthetic feed (prints the URL)
 //   node scripts/bench-renderer.js --shot out.png [--model article] [--theme light] [--select NAME]
 //                                                          take a screenshot of the synthetic picture
@@ -25,7 +28,7 @@ const distDir = path.join(root, 'dist', 'renderer');
 // Arguments
 
 function parseArgs(argv) {
-  const o = { seconds: 10, namespaces: 100, perNs: 10, hz: 10, model: 'bench', serve: false, port: 0, shot: null, theme: null, select: null, selectNs: null, search: null, fit: false, disconnect: false };
+  const o = { seconds: 10, namespaces: 100, perNs: 10, hz: 10, model: 'bench', serve: false, port: 0, shot: null, theme: null, select: null, selectNs: null, search: null, fit: false, disconnect: false, grouping: 'on' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i], next = () => { if (i + 1 >= argv.length) throw new Error(`${a} needs a value`); return argv[++i]; };
     switch (a) {
@@ -43,11 +46,13 @@ function parseArgs(argv) {
       case '--search': o.search = next(); break;
       case '--fit': o.fit = true; break;
       case '--disconnect': o.disconnect = true; break;
+      case '--grouping': o.grouping = next(); break;
       default: throw new Error(`unknown argument ${a}`);
     }
   }
   for (const k of ['seconds', 'namespaces', 'perNs', 'hz']) if (!(o[k] > 0)) throw new Error(`--${k} must be a positive number`);
-  if (!['bench', 'article'].includes(o.model)) throw new Error('--model must be bench or article');
+  if (!['bench', 'article', 'pods'].includes(o.model)) throw new Error('--model must be bench, article or pods');
+  if (!['on', 'off'].includes(o.grouping)) throw new Error('--grouping must be on or off');
   return o;
 }
 
@@ -86,6 +91,31 @@ function benchModel(namespaces, perNs) {
   }
   return { namespaces: out };
 }
+
+/** A dense host as a CNI leaves it: the host (lo, a physical eth0, the bridge cni0) and `pods`
+ *  process namespaces, each lo + eth0 (10.88.x.y/16) whose veth peer vh<i> is a port of cni0. */
+function podsModel(pods) {
+  const H = 'ns:4026531840';
+  const host = {
+    id: H, inode: 4026531840, kind: 'host', name: 'host', label: 'host', pids: [1],
+    interfaces: [iface(H, 1, 'lo', 'loopback', { addresses: ['127.0.0.1/8'] }), iface(H, 2, 'eth0', 'physical', { addresses: ['192.168.1.10/24'] }),
+      iface(H, 3, 'cni0', 'bridge', { addresses: ['10.88.0.1/16'] })],
+    routes: [route('10.88.0.0/16', null, `${H}/if:3`)],
+  };
+  const out = [host];
+  for (let i = 0; i < pods; i++) {
+    const id = `ns:${4026540000 + i}`, pid = 2000 + i, a = i + 2;
+    host.interfaces.push(iface(H, 10 + i, `vh${i}`, 'veth', { master: `${H}/if:3`, peer: `${id}/if:2` }));
+    out.push({
+      id, inode: 4026540000 + i, kind: 'process', name: null, label: `pid ${pid} (pause)`, pids: [pid],
+      interfaces: [iface(id, 1, 'lo', 'loopback', { addresses: ['127.0.0.1/8'] }), iface(id, 2, 'eth0', 'veth', { peer: `${H}/if:${10 + i}`, addresses: [`10.88.${a >> 8}.${a & 255}/16`] })],
+      routes: [route('default', '10.88.0.1', `${id}/if:2`)],
+    });
+  }
+  return { namespaces: out };
+}
+
+const modelOf = (o) => (o.model === 'article' ? articleModel() : o.model === 'pods' ? podsModel(o.namespaces) : benchModel(o.namespaces, o.perNs));
 
 /** The article's pictures in one: a bridge joining two namespaces, a container-like namespace,
  *  a tun held by a VPN process, a tap held by qemu on the bridge, and the host's uplink. */
@@ -246,7 +276,7 @@ function frameLine(name, f, seconds) {
 
 async function bench(o) {
   if (!fs.existsSync(path.join(distDir, 'index.html'))) throw new Error('dist/renderer is not built: run `npm run build` first');
-  const model = benchModel(o.namespaces, o.perNs);
+  const model = modelOf(o);
   const nIf = model.namespaces.reduce((a, n) => a + n.interfaces.length, 0);
   const feed = await startFeed({ model, hz: o.hz, port: o.port });
   const { ctx, cleanup } = await launch();
@@ -254,6 +284,8 @@ async function bench(o) {
     const page = ctx.pages()[0] ?? await ctx.newPage();
     const errors = [];
     page.on('pageerror', (e) => errors.push(String(e)));
+    // The grouping preference, as the UI store keeps it.
+    if (o.grouping === 'off') await page.addInitScript(() => localStorage.setItem('vnet-studio.ui.v1', JSON.stringify({ grouping: { enabled: false, minMembers: 8 } })));
     await page.goto(feed.url);
     // First render: the picture is on screen (interface nodes drawn) and the whole model is in.
     await page.waitForFunction((n) => document.querySelector('[data-if-id]') && document.querySelector('[data-testid="status"]')?.getAttribute('data-interfaces') === String(n),
@@ -274,10 +306,12 @@ async function bench(o) {
     await page.waitForTimeout(1500);
     const domA = await domNow();
     const ifA = await page.evaluate(() => document.querySelectorAll('[data-if-id]').length);
+    const groupsA = await page.evaluate(() => [...document.querySelectorAll('[data-testid="group-title"]')].map((e) => e.textContent));
     const fA = await measureFrames(page, o.seconds);
 
     // B: readable zoom: search an interface and press Enter (focuses it), counters visible as text.
-    await page.fill('[data-testid="search"]', `br${Math.floor(o.namespaces / 2)}`);
+    // (the pods model: the bridge, beside the group node of the pods)
+    await page.fill('[data-testid="search"]', o.model === 'pods' ? 'cni0' : `br${Math.floor(o.namespaces / 2)}`);
     await page.press('[data-testid="search"]', 'Enter');
     await page.waitForTimeout(1500);
     const ifB = await page.evaluate(() => document.querySelectorAll('[data-if-id]').length);
@@ -293,6 +327,7 @@ async function bench(o) {
 
     console.log('VNet Studio renderer bench — SYNTHETIC FEED (scripts/bench-renderer.js serves dist/renderer and a fake engine;');
     console.log('no kernel, no real engine: kernel-to-screen latency is measured separately with the real engine)');
+    console.log(`  model ${o.model}, grouping ${o.grouping}${groupsA.length ? ` (drawn as: ${groupsA.join('; ')})` : ''}`);
     console.log(`  ${nIf} interfaces in ${model.namespaces.length} namespaces, every counter changing at ${o.hz} Hz, headless Chromium ${ctx.browser()?.version() ?? ''} (software rendering), ${os.cpus().length} cores`);
     console.log(`  machine load average during the run: ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')} (1/5/15 min) — frame times on a busy machine are noisy`);
     console.log('');
@@ -311,7 +346,7 @@ async function bench(o) {
 }
 
 async function shot(o) {
-  const model = o.model === 'article' ? articleModel() : benchModel(o.namespaces, o.perNs);
+  const model = modelOf(o);
   const feed = await startFeed({ model, hz: o.hz, port: o.port, busy: o.model === 'article' ? (i) => /red|blue|br0|eth0|tap-vm|tun0/.test(i.name) && i.kind !== 'loopback' : null });
   const { ctx, cleanup } = await launch();
   try {
@@ -338,7 +373,7 @@ async function shot(o) {
 async function main() {
   const o = parseArgs(process.argv.slice(2));
   if (o.serve) {
-    const model = o.model === 'article' ? articleModel() : benchModel(o.namespaces, o.perNs);
+    const model = modelOf(o);
     const feed = await startFeed({ model, hz: o.hz, port: o.port, busy: o.model === 'article' ? (i) => /red|blue|br0|eth0/.test(i.name) : null });
     console.log(`synthetic feed (no kernel, no engine): Open ${feed.url}`);
     return;
@@ -348,4 +383,4 @@ async function main() {
 }
 
 if (require.main === module) main().catch((e) => { console.error(`bench-renderer: ${e.message}`); process.exit(1); });
-module.exports = { benchModel, articleModel, startFeed };
+module.exports = { benchModel, articleModel, podsModel, startFeed };

@@ -175,6 +175,26 @@ describe('ui', () => {
     expect(matchesSearch('br', 'eth0', ['fe80::1/64'])).toBe(false);
   });
 
+  it('groups alike namespaces by default from 8; opens and closes groups; folds and unfolds one namespace', () => {
+    const ui = createUiStore(false);
+    expect(ui.getState().grouping).toEqual({ enabled: true, minMembers: 8 });
+    ui.getState().setGrouping({ minMembers: 20 });
+    expect(ui.getState().grouping).toEqual({ enabled: true, minMembers: 20 });
+    ui.getState().expandGroup('group:a');
+    ui.getState().expandGroup('group:a');
+    expect(ui.getState().expandedGroups).toEqual(['group:a']);
+    ui.getState().collapseGroup('group:a');
+    expect(ui.getState().expandedGroups).toEqual([]);
+    ui.getState().foldNamespace('ns:5');
+    expect(ui.getState().foldedNs).toEqual(['ns:5']);
+    ui.getState().expandGroup('fold:ns:5'); // opening a folded namespace's node unfolds it
+    expect([ui.getState().foldedNs, ui.getState().expandedGroups]).toEqual([[], []]);
+    ui.getState().requestFocus(['x']);
+    expect(ui.getState().focus).toEqual({ ids: ['x'] });
+    ui.getState().requestFocus([]);
+    expect(ui.getState().focus).toBeNull();
+  });
+
   it('remembers dragged positions and hidden namespaces', () => {
     const ui = createUiStore(false);
     ui.getState().rememberPosition('n1', { x: 5, y: 6 });

@@ -1,4 +1,5 @@
-// The canvas: topology → graph (build.ts) → placement (instant grid, then ELK in a worker) → xyflow.
+// The canvas: topology → groups of alike namespaces (graph/groups.ts) → graph (build.ts) →
+// placement (instant grid, then ELK in a worker) → xyflow.
 // Counters never pass through here: nodes and edges read them from the counters slice themselves.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import {
@@ -7,15 +8,17 @@ import {
 } from '@xyflow/react';
 import { useShallow } from 'zustand/react/shallow';
 import { buildGraph, type Graph } from '../graph/build';
+import { groupsOf } from '../graph/groups';
 import { fitTransform, gridLayout, placeNodes, runElk, type Placements } from '../graph/layout';
 import type { FlowNode } from '../graph/types';
 import { counterPump, topologyStore, uiStore, useConnection, useTopology, useUi } from '../store';
 import { DETAIL_ZOOM, IfaceNode } from './IfaceNode';
 import { CloudNode, NamespaceNode, ProcessNode } from './OtherNodes';
+import { GroupNode } from './GroupNode';
 import { TrafficEdge } from './TrafficEdge';
 import { useEditorCanvas } from '../editor/drag-drop';
 
-const nodeTypes: NodeTypes = { iface: IfaceNode, namespace: NamespaceNode, process: ProcessNode, cloud: CloudNode };
+const nodeTypes: NodeTypes = { iface: IfaceNode, namespace: NamespaceNode, process: ProcessNode, cloud: CloudNode, group: GroupNode };
 const edgeTypes: EdgeTypes = { traffic: TrafficEdge };
 
 /** What the layout depends on: node ids, parents and sizes, and edge ends. */
@@ -32,7 +35,7 @@ const RENDER_VISIBLE_ONLY_ABOVE = 300;
 
 const miniColor = (n: FlowNode) => {
   switch (n.type) {
-    case 'namespace': return 'var(--mm-ns)';
+    case 'namespace': case 'group': return 'var(--mm-ns)';
     case 'iface': return n.data.state === 'up' ? 'var(--mm-up)' : 'var(--mm-down)';
     default: return 'var(--mm-other)';
   }
@@ -51,6 +54,10 @@ function reuse(prev: Map<string, FlowNode>, next: FlowNode[]): FlowNode[] {
 export function FlowCanvas({ onLayoutDone }: { onLayoutDone?: (ms: number) => void }) {
   const topo = useTopology(useShallow((s) => ({ namespaces: s.namespaces, interfaces: s.interfaces, nsOrder: s.nsOrder, seq: s.seq })));
   const filters = useUi((s) => s.filters);
+  const grouping = useUi((s) => s.grouping);
+  const expandedList = useUi((s) => s.expandedGroups);
+  const foldedNs = useUi((s) => s.foldedNs);
+  const focus = useUi((s) => s.focus);
   const userPositions = useUi((s) => s.positions);
   const selection = useUi((s) => s.selection);
   const theme = useUi((s) => s.theme);
@@ -61,8 +68,10 @@ export function FlowCanvas({ onLayoutDone }: { onLayoutDone?: (ms: number) => vo
   const viewportSet = useRef(false);
   const editor = useEditorCanvas();
 
-  const graph = useMemo(() => buildGraph(topologyStore.getState(), filters),
-    [topo.namespaces, topo.interfaces, topo.nsOrder, filters]);
+  const graph = useMemo(() => {
+    const t = topologyStore.getState();
+    return buildGraph(t, filters, groupsOf(t, filters, grouping, foldedNs), new Set(expandedList));
+  }, [topo.namespaces, topo.interfaces, topo.nsOrder, filters, grouping, expandedList, foldedNs]);
 
   // ELK's placements (as they came) over an instant grid placement for nodes ELK has not seen yet:
   // derived in render, so no node is ever shown unplaced.
@@ -154,10 +163,28 @@ export function FlowCanvas({ onLayoutDone }: { onLayoutDone?: (ms: number) => vo
   }, [editor.onIfaceDragStop]);
 
   const onNodeClick = useCallback((_e: unknown, n: FlowNode) => {
+    if (n.type === 'group') {
+      // Open the group and bring its members into view (a huge one: its first few).
+      const ui = uiStore.getState();
+      ui.expandGroup(n.id);
+      ui.requestFocus(n.data.members.slice(0, 24).map((m) => m.nsId));
+      return;
+    }
     const kind = n.type === 'iface' ? 'iface' : n.type === 'namespace' ? 'namespace' : n.type === 'process' ? 'process' : 'cloud';
     uiStore.getState().select({ kind, id: n.id });
   }, []);
   const onPaneClick = useCallback(() => uiStore.getState().select(null), []);
+
+  // A focus asked for (search, a group's top talker): once those nodes are on the canvas and the
+  // layout has settled, bring them into view.
+  useEffect(() => {
+    if (!focus || layoutBusy) return;
+    const present = new Set(nodes.map((n) => n.id));
+    if (!focus.ids.every((id) => present.has(id))) return;
+    uiStore.getState().requestFocus(null);
+    requestAnimationFrame(() => requestAnimationFrame(() =>
+      void fitView({ nodes: focus.ids.map((id) => ({ id })), duration: 400, maxZoom: 1.4, padding: focus.ids.length > 1 ? 0.1 : 0.6 })));
+  }, [focus, layoutBusy, nodes, fitView]);
 
   return (
     <div ref={boxRef} className={`canvas${graph.edges.length > ANIMATE_EDGES_UP_TO ? ' many-edges' : ''}${live ? '' : ' stale'}`} data-testid="canvas" data-layout={layoutBusy ? 'running' : 'done'} data-seq={topo.seq ?? ''}>

@@ -7,7 +7,7 @@ import { MAX_SHOWN_ADDRESSES } from '../graph/types';
 import { KindIcon } from '../icons';
 import { ConnectHandle } from '../editor/ConnectHandle';
 import { useCounters, useIfCounters, useUi } from '../store';
-import { matchesSearch } from '../store/ui';
+import { ifaceMatches } from '../graph/search';
 import { fmtBytesRate, fmtPps, trafficLevel } from '../format';
 
 const IfaceCounters = memo(function IfaceCounters({ id }: { id: string }) {
@@ -47,7 +47,7 @@ const zoomedOut = (s: { transform: [number, number, number] }) => s.transform[2]
 function IfaceNodeView({ data, selected }: NodeProps<IfaceNodeT>) {
   const { faults, level } = useLiveFlags(data.ifId);
   const far = useFlowStore(zoomedOut);
-  const hit = useUi((s) => matchesSearch(s.search, data.name, data.addresses));
+  const hit = useUi((s) => ifaceMatches(s.search, { name: data.name, addresses: data.addresses, kind: data.ifKind }, data.nsLabel));
   const shown = data.shownAddresses.slice(0, MAX_SHOWN_ADDRESSES);
   const more = data.shownAddresses.length - shown.length;
   return (

@@ -1,6 +1,7 @@
 // An edge that shows traffic: width and dash speed by the packet rate of the interface it reports
 // (quiet when idle). Floating: it joins the two nodes' borders wherever the nodes are, so dragged
-// nodes keep tidy edges. Subscribes to one number (the traffic level) of one interface.
+// nodes keep tidy edges. Subscribes to one number: the traffic level of one interface (or, for a
+// group's edge, of its members' interfaces together).
 import { memo } from 'react';
 import { getBezierPath, Position, useInternalNode, type EdgeProps, type InternalNode } from '@xyflow/react';
 import type { TrafficEdge as TrafficEdgeT } from '../graph/types';
@@ -25,8 +26,13 @@ function borderPoint(n: InternalNode, to: { x: number; y: number }): { x: number
 function TrafficEdgeView({ id, source, target, data }: EdgeProps<TrafficEdgeT>) {
   const s = useInternalNode(source), t = useInternalNode(target);
   const rateOf = data?.rateOf ?? '';
-  const level = useCounters((st) => { const c = st.byId[rateOf]; return c ? trafficLevel(c.rxPps + c.txPps) : 0; });
-  const faults = useCounters((st) => (st.byId[rateOf]?.faults ?? 0) > 0);
+  const all = data?.rateOfAll;
+  // A group's edge: the members' packet rates added up (still one number to subscribe to).
+  const level = useCounters((st) => {
+    if (all) { let pps = 0; for (const id of all) { const c = st.byId[id]; if (c) pps += c.rxPps + c.txPps; } return trafficLevel(pps); }
+    const c = st.byId[rateOf]; return c ? trafficLevel(c.rxPps + c.txPps) : 0;
+  });
+  const faults = useCounters((st) => (all ? all.some((id) => (st.byId[id]?.faults ?? 0) > 0) : (st.byId[rateOf]?.faults ?? 0) > 0));
   if (!s || !t) return null;
   const a = borderPoint(s, center(t)), b = borderPoint(t, center(s));
   const [path] = getBezierPath({ sourceX: a.x, sourceY: a.y, sourcePosition: a.pos, targetX: b.x, targetY: b.y, targetPosition: b.pos, curvature: 0.3 });

@@ -5,7 +5,8 @@ import type { TopologyState, IfaceEntry } from '../store/topology';
 import type { Filters } from '../store/ui';
 import { addressText, ALIAS_PREFIX, isLinkLocal6 } from '../../../electron/contract';
 import { connectHandle } from '../editor/handles';
-import { SIZE, ifaceHeight, type CloudNode, type EdgeKind, type FlowEdge, type FlowNode, type IfaceNode, type NamespaceNode, type ProcessNode } from './types';
+import { SIZE, ifaceHeight, type CloudNode, type EdgeKind, type FlowEdge, type FlowNode, type GroupNode, type IfaceNode, type NamespaceNode, type ProcessNode } from './types';
+import { collapsedGroups, FOLD_PREFIX, groupTitle, hiddenBy, type NsGroup } from './groups';
 
 export interface Graph { nodes: FlowNode[]; edges: FlowEdge[] }
 
@@ -39,12 +40,22 @@ function visibleIface(t: TopologyState, ifc: IfaceEntry, f: Filters): boolean {
   return true;
 }
 
-export function buildGraph(t: TopologyState, f: Filters): Graph {
+/** `groups` (graph/groups.ts): alike namespaces and namespaces folded one by one; those not in
+ *  `expanded` are drawn as one node each, their members' boxes and the far ends of their veths left
+ *  out. */
+export function buildGraph(t: TopologyState, f: Filters, groups: readonly NsGroup[] = [], expanded: ReadonlySet<string> = new Set()): Graph {
   const nodes: FlowNode[] = [];
   const edges: FlowEdge[] = [];
+  const folded = hiddenBy(groups, expanded);
+  const drawn = collapsedGroups(groups, expanded);
+  const collapsedOfNs = new Map<string, string>();
+  for (const g of drawn) for (const m of g.members) collapsedOfNs.set(m.nsId, g.id);
+  // The group of alike namespaces a box belongs to (its header then offers to collapse it).
+  const alikeOfNs = new Map<string, NsGroup>();
+  for (const g of groups) if (!g.id.startsWith(FOLD_PREFIX)) for (const m of g.members) alikeOfNs.set(m.nsId, g);
   const byNs = new Map<string, IfaceEntry[]>();
   for (const ifc of Object.values(t.interfaces)) {
-    if (!(ifc.namespaceId in t.namespaces) || !visibleIface(t, ifc, f)) continue;
+    if (!(ifc.namespaceId in t.namespaces) || !visibleIface(t, ifc, f) || folded.has(ifc.id)) continue;
     let list = byNs.get(ifc.namespaceId);
     if (!list) byNs.set(ifc.namespaceId, (list = []));
     list.push(ifc);
@@ -55,11 +66,15 @@ export function buildGraph(t: TopologyState, f: Filters): Graph {
   for (const nsId of t.nsOrder) {
     const ns = t.namespaces[nsId];
     if (!ns || f.hiddenNs.includes(nsId)) continue;
+    if (collapsedOfNs.has(nsId)) continue;
+    const group = alikeOfNs.get(nsId);
     const ifaces = (byNs.get(nsId) ?? []).sort((a, b) => a.index - b.index);
     const nsNode: NamespaceNode = {
       id: nsNodeId(nsId), type: 'namespace', position: { x: 0, y: 0 },
-      data: { nsId, label: ns.label, nsKind: ns.kind, ifCount: ifaces.length, error: ns.error ?? null },
-      style: { width: 300, height: 200 }, selectable: true, dragHandle: '.ns-header', handles: ns.kind === 'process' ? [] : [connectHandle('namespace', 300)],
+      data: { nsId, label: ns.label, nsKind: ns.kind, ifCount: ifaces.length, error: ns.error ?? null, group: group ? { id: group.id, count: group.members.length } : null },
+      style: { width: 300, height: 200 }, selectable: true, dragHandle: '.ns-header',
+      // The centre handle: a group's edge may end on a box (the far ends of its veths, on no bridge).
+      handles: [...centreHandle(300, 200), ...(ns.kind === 'process' ? [] : [connectHandle('namespace', 300)])],
     };
     nodes.push(nsNode);
     const procs = new Map<number, ProcessNode>();
@@ -100,6 +115,30 @@ export function buildGraph(t: TopologyState, f: Filters): Graph {
     }
   }
   nodes.push(...clouds);
+  // What shows a link's target (a bridge, a box, a far end): a collapsed group holding it, or itself.
+  const showAt = (to: string) => folded.get(to) ?? collapsedOfNs.get(to) ?? collapsedOfNs.get(t.interfaces[to]?.namespaceId ?? '') ?? to;
+  const groupNodes = new Set(drawn.map((g) => g.id));
+  const groupEdges = new Set<string>();
+  for (const g of drawn) {
+    const { w, h } = g.id.startsWith(FOLD_PREFIX) ? SIZE.fold : SIZE.group;
+    const n: GroupNode = {
+      id: g.id, type: 'group', position: { x: 0, y: 0 }, width: w, height: h, handles: centreHandle(w, h), selectable: false,
+      data: { groupId: g.id, title: groupTitle(g), nsKind: g.nsKind, count: g.members.length, shape: g.shape, members: g.members, single: g.id.startsWith(FOLD_PREFIX) },
+    };
+    nodes.push(n);
+    for (const l of g.links) {
+      // The target must be on the canvas: a shown interface (a bridge), a shown box, a collapsed group.
+      const to = showAt(l.to);
+      if (to === g.id) continue;
+      if (!shown.has(to) && !groupNodes.has(to) && !nodes.some((x) => x.id === to && x.type === 'namespace')) continue;
+      const id = `group:${[g.id, to].sort().join('|')}`;
+      if (groupEdges.has(id)) continue; // two groups joined: one edge (the same veths from either side)
+      groupEdges.add(id);
+      const e = edge('group', g.id, to, l.ifIds[0], id);
+      e.data!.rateOfAll = l.ifIds;
+      edges.push(e);
+    }
+  }
   for (const ifc of Object.values(t.interfaces)) {
     if (!shown.has(ifc.id)) continue;
     if (ifc.peer && shown.has(ifc.peer) && ifc.kind === 'veth') {

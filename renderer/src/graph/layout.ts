@@ -136,7 +136,8 @@ export function positionsFromElk(root: ElkNode): Placements {
   return out;
 }
 
-/** An instant placement: namespace boxes in rows, their nodes in a grid inside; clouds below. */
+/** An instant placement: namespace boxes (and group nodes) in rows, their nodes in a grid inside;
+ *  clouds below. */
 export function gridLayout(g: Graph): Placements {
   const out: Placements = {};
   const children = new Map<string, FlowNode[]>();
@@ -145,7 +146,8 @@ export function gridLayout(g: Graph): Placements {
     if (!l) children.set(n.parentId, (l = []));
     l.push(n);
   }
-  const boxes = g.nodes.filter((n) => n.type === 'namespace');
+  // Namespace boxes and group nodes share the rows.
+  const boxes = g.nodes.filter((n) => n.type === 'namespace' || n.type === 'group');
   const perRow = Math.max(1, Math.ceil(Math.sqrt(boxes.length * 1.2)));
   let x = 0, y = 0, rowH = 0, col = 0;
   for (const box of boxes) {
@@ -159,7 +161,8 @@ export function gridLayout(g: Graph): Placements {
       cx += w + 24; lineH = Math.max(lineH, h); i++;
       maxW = Math.max(maxW, cx - 24 + P.side);
     }
-    const bw = maxW, bh = Math.max(90, cy + lineH + P.bottom);
+    const own = box.type === 'group' ? sizeOf(box) : null;
+    const bw = own ? own.w : maxW, bh = own ? own.h : Math.max(90, cy + lineH + P.bottom);
     if (col === perRow) { col = 0; x = 0; y += rowH + 40; rowH = 0; }
     out[box.id] = { x, y, w: bw, h: bh };
     x += bw + 40; rowH = Math.max(rowH, bh); col++;

@@ -1,38 +1,38 @@
-// Finding your way: search (name or address; Enter focuses the next match), filters, namespaces to
-// hide, fit view, theme.
+// Finding your way: search (name, address, namespace label or pid; Enter focuses the next match,
+// opening the group it is folded into), filters, grouping of alike namespaces, namespaces to hide,
+// fit view, theme.
 import { useMemo, useRef, useState } from 'react';
 import { useReactFlow } from '@xyflow/react';
-import { uiStore, useTopology, useUi } from '../store';
-import { matchesSearch } from '../store/ui';
+import { topologyStore, uiStore, useTopology, useUi } from '../store';
+import { findMatches } from '../graph/search';
+import { groupsOf, hiddenBy } from '../graph/groups';
 
 export function Toolbar() {
   const search = useUi((s) => s.search);
   const filters = useUi((s) => s.filters);
   const theme = useUi((s) => s.theme);
+  const grouping = useUi((s) => s.grouping);
   const namespaces = useTopology((s) => s.namespaces);
   const nsOrder = useTopology((s) => s.nsOrder);
   const interfaces = useTopology((s) => s.interfaces);
   const { fitView } = useReactFlow();
   const [nsOpen, setNsOpen] = useState(false);
   const hitIdx = useRef(0);
+  // The threshold as typed (e.g. "1" on the way to "12"); the store takes it once it is a valid one.
+  const [minDraft, setMinDraft] = useState<string | null>(null);
 
-  const matches = useMemo(() => {
-    if (!search.trim()) return [] as string[];
-    // Only what is on the canvas: the same filters as the graph.
-    const hidden = new Set(filters.hiddenNs);
-    const shown = (i: (typeof interfaces)[string]) => !hidden.has(i.namespaceId)
-      && !(filters.hideLoopback && i.kind === 'loopback')
-      && !(filters.hidePhysical && i.kind === 'physical' && namespaces[i.namespaceId]?.kind === 'host');
-    return Object.values(interfaces)
-      .filter((i) => shown(i) && matchesSearch(search, i.name, i.addresses))
-      .map((i) => i.id);
-  }, [search, interfaces, namespaces, filters]);
+  // What the filters show, folded groups included (the match opens its group).
+  const matches = useMemo(() => findMatches(topologyStore.getState(), filters, search), [search, interfaces, namespaces, filters]);
 
   const focusNext = () => {
     if (!matches.length) return;
     const id = matches[hitIdx.current++ % matches.length];
-    uiStore.getState().select({ kind: 'iface', id });
-    void fitView({ nodes: [{ id }], duration: 400, maxZoom: 1.4, padding: 0.6 });
+    const ui = uiStore.getState();
+    const folded = hiddenBy(groupsOf(topologyStore.getState(), filters, grouping, ui.foldedNs), new Set(ui.expandedGroups)).get(id);
+    if (folded) ui.expandGroup(folded);
+    ui.select({ kind: 'iface', id });
+    // The canvas brings it into view once it is drawn and laid out.
+    ui.requestFocus([id]);
   };
 
   return (
@@ -40,7 +40,7 @@ export function Toolbar() {
       <div className="brand"><span className="logo">◈</span> VNet Studio</div>
       <div className="search">
         <input
-          aria-label="Search interfaces by name or address" data-testid="search" type="search" placeholder="Search name or address…" value={search}
+          aria-label="Search interfaces by name, address, namespace or pid" data-testid="search" type="search" placeholder="Search name, address, pid…" value={search}
           onChange={(e) => { hitIdx.current = 0; uiStore.getState().setSearch(e.target.value); }}
           onKeyDown={(e) => { if (e.key === 'Enter') focusNext(); if (e.key === 'Escape') uiStore.getState().setSearch(''); }}
         />
@@ -50,6 +50,18 @@ export function Toolbar() {
         onChange={(e) => uiStore.getState().setFilters({ hideLoopback: e.target.checked })} /> hide loopbacks</label>
       <label className="toggle"><input type="checkbox" data-testid="hide-physical" checked={filters.hidePhysical}
         onChange={(e) => uiStore.getState().setFilters({ hidePhysical: e.target.checked })} /> hide host's physical side</label>
+      <label className="toggle" title="Draw alike namespaces (same kind and interfaces, veths to the same bridge) as one node">
+        <input type="checkbox" data-testid="grouping" checked={grouping.enabled}
+          onChange={(e) => uiStore.getState().setGrouping({ enabled: e.target.checked })} /> group alike, from
+        <input type="number" className="group-min" data-testid="group-min" min={2} max={10000} value={minDraft ?? grouping.minMembers}
+          aria-label="Group alike namespaces once there are at least this many" title="at least this many alike (2 to 10,000)"
+          onChange={(e) => {
+            setMinDraft(e.target.value);
+            const n = Number(e.target.value);
+            if (Number.isInteger(n) && n >= 2 && n <= 10000) uiStore.getState().setGrouping({ minMembers: n });
+          }}
+          onBlur={() => setMinDraft(null)} />
+      </label>
       <div className="dropdown">
         <button data-testid="ns-filter" onClick={() => setNsOpen(!nsOpen)}>
           namespaces{filters.hiddenNs.length ? ` (${filters.hiddenNs.length} hidden)` : ''} ▾

@@ -118,12 +118,11 @@ export function applyFrame(state: CountersState, frame: CounterFrame): CountersS
     listed.add(id);
     byId[id] = { stats, ...rates, faults: faultsOf(stats) };
   }
-  for (const [id, c] of Object.entries(byId)) {
-    if (listed.has(id)) continue;
-    if (c.rxPps || c.txPps || c.rxBps || c.txBps) byId[id] = { ...c, rxPps: 0, txPps: 0, rxBps: 0, txBps: 0 };
-  }
-  // History: a ring per interface we know of, one sample per frame.
-  for (const [id, c] of Object.entries(byId)) {
+  // One pass over every interface we know of (a dense host has thousands): unlisted ones go quiet,
+  // and each ring gains a sample.
+  for (const id in byId) {
+    let c = byId[id];
+    if (!listed.has(id) && (c.rxPps || c.txPps || c.rxBps || c.txBps)) byId[id] = c = { ...c, rxPps: 0, txPps: 0, rxBps: 0, txBps: 0 };
     let ring = history.get(id);
     if (!ring) { ring = new HistoryRing(cap); history.set(id, ring); }
     else if (ring.capacity !== cap) { ring = ring.resized(cap); history.set(id, ring); }

@@ -1,6 +1,7 @@
 // The UI slice: what the user chose (theme, filters, selection, search) and where they put nodes.
 // Dragged positions and preferences persist in localStorage when there is one (not in node tests).
 import { createStore } from 'zustand/vanilla';
+import { DEFAULT_GROUPING, FOLD_PREFIX, type GroupingPrefs } from '../graph/groups';
 
 export type Theme = 'dark' | 'light';
 export type Selection = { kind: 'iface' | 'namespace' | 'process' | 'cloud'; id: string } | null;
@@ -19,6 +20,13 @@ export interface UiState {
   search: string;
   /** Positions the user dragged nodes to, by node id (relative to the parent box, as xyflow keeps them). */
   positions: Record<string, { x: number; y: number }>;
+  /** Alike namespaces drawn as one node (graph/groups.ts), and the groups the user opened. */
+  grouping: GroupingPrefs;
+  expandedGroups: string[];
+  /** Namespaces folded one by one into a small node. */
+  foldedNs: string[];
+  /** Nodes to bring into view once they are on the canvas and laid out (FlowCanvas does it). */
+  focus: { ids: string[] } | null;
 }
 
 export interface UiStore extends UiState {
@@ -29,11 +37,17 @@ export interface UiStore extends UiState {
   setSearch(q: string): void;
   rememberPosition(id: string, pos: { x: number; y: number }): void;
   forgetPositions(): void;
+  setGrouping(g: Partial<GroupingPrefs>): void;
+  /** Opens a group node: a group of alike namespaces expands, a folded namespace unfolds. */
+  expandGroup(id: string): void;
+  collapseGroup(id: string): void;
+  requestFocus(ids: string[] | null): void;
+  foldNamespace(nsId: string): void;
 }
 
 const KEY = 'vnet-studio.ui.v1';
 
-interface Persisted { theme?: Theme; filters?: Filters; positions?: UiState['positions'] }
+interface Persisted { theme?: Theme; filters?: Filters; positions?: UiState['positions']; grouping?: GroupingPrefs }
 
 function storage(): Storage | null {
   try { return typeof localStorage === 'undefined' ? null : localStorage; } catch { return null; }
@@ -51,6 +65,10 @@ export function defaultUi(): UiState {
     selection: null,
     search: '',
     positions: {},
+    grouping: DEFAULT_GROUPING,
+    expandedGroups: [],
+    foldedNs: [],
+    focus: null,
   };
 }
 
@@ -62,6 +80,7 @@ export function createUiStore(persist = true) {
     theme: saved.theme ?? init.theme,
     filters: { ...init.filters, ...saved.filters },
     positions: saved.positions ?? {},
+    grouping: { ...init.grouping, ...saved.grouping },
     setTheme: (theme) => set({ theme }),
     setFilters: (f) => set({ filters: { ...get().filters, ...f } }),
     toggleNamespace: (id) => {
@@ -72,15 +91,23 @@ export function createUiStore(persist = true) {
     setSearch: (search) => set({ search }),
     rememberPosition: (id, pos) => set({ positions: { ...get().positions, [id]: pos } }),
     forgetPositions: () => set({ positions: {} }),
+    setGrouping: (g) => set({ grouping: { ...get().grouping, ...g } }),
+    expandGroup: (id) => {
+      if (id.startsWith(FOLD_PREFIX)) { const ns = id.slice(FOLD_PREFIX.length); set({ foldedNs: get().foldedNs.filter((x) => x !== ns) }); return; }
+      if (!get().expandedGroups.includes(id)) set({ expandedGroups: [...get().expandedGroups, id] });
+    },
+    foldNamespace: (nsId) => { if (!get().foldedNs.includes(nsId)) set({ foldedNs: [...get().foldedNs, nsId] }); },
+    collapseGroup: (id) => { if (get().expandedGroups.includes(id)) set({ expandedGroups: get().expandedGroups.filter((x) => x !== id) }); },
+    requestFocus: (ids) => set({ focus: ids && ids.length ? { ids } : null }),
   }));
   if (persist) {
     let timer: ReturnType<typeof setTimeout> | null = null;
     store.subscribe((s, prev) => {
-      if (s.theme === prev.theme && s.filters === prev.filters && s.positions === prev.positions) return;
+      if (s.theme === prev.theme && s.filters === prev.filters && s.positions === prev.positions && s.grouping === prev.grouping) return;
       if (timer) clearTimeout(timer);
       timer = setTimeout(() => {
-        const { theme, filters, positions } = store.getState();
-        try { storage()?.setItem(KEY, JSON.stringify({ theme, filters, positions })); } catch { /* quota: not fatal */ }
+        const { theme, filters, positions, grouping } = store.getState();
+        try { storage()?.setItem(KEY, JSON.stringify({ theme, filters, positions, grouping })); } catch { /* quota: not fatal */ }
       }, 200);
     });
   }
