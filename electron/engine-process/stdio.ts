@@ -7,14 +7,18 @@ import { parseArgs } from 'node:util';
 import * as readline from 'node:readline';
 import { Engine, defaultSampleHz } from '../engine';
 import type { ConnectionOptions, EngineConnection } from '../engine/server';
+import { MAX_RECONCILE_PER_SEC } from '../engine/options';
 
-export const usage = `usage: vnet-studio engine --stdio [--sample-hz HZ] [--rescan-ms MS] [--reconcile-ms MS]
+export const usage = `usage: vnet-studio engine --stdio [--sample-hz HZ] [--rescan-ms MS] [--reconcile-ms MS] [--reconcile-per-sec N]
   Runs the engine, speaking JSON-RPC 2.0 (newline-delimited) on stdin/stdout.
   --stdio            the transport (required: the only one the engine process speaks)
   --sample-hz HZ     counter sample rate, 0.5..50 (default 10, or $VNET_SAMPLE_HZ)
   --rescan-ms MS     /proc rescan period for process namespaces (default 1000; 0 = events only)
   --reconcile-ms MS  period in which every namespace is re-read once, for changes the kernel
                      never announces (default 3000, or $VNET_RECONCILE_MS; 0 = off)
+  --reconcile-per-sec N  at most N namespaces re-read a second, so the cost does not grow with
+                     the machine (default 10, or $VNET_RECONCILE_PER_SEC): with more namespaces
+                     than fit in one period, a round takes namespaces / N seconds
   -h, --help         this text`;
 
 /** Bad usage: thrown, not printed, so the command line (electron/commands/cli.ts) says it in the
@@ -38,16 +42,17 @@ export type ConnectEngine = (engine: Engine, send: (msg: object) => void, opts: 
 export async function runEngineProcess(argv: string[], connect: ConnectEngine): Promise<number> {
   const { values } = parseArgs({ args: argv, options: {
     stdio: { type: 'boolean', default: false }, 'sample-hz': { type: 'string' }, 'rescan-ms': { type: 'string' }, 'reconcile-ms': { type: 'string' },
-    help: { type: 'boolean', short: 'h', default: false },
+    'reconcile-per-sec': { type: 'string' }, help: { type: 'boolean', short: 'h', default: false },
   }, strict: true, allowPositionals: false });
   if (values.help) { process.stdout.write(`${usage}\n`); return 0; }
   if (!values.stdio) throw usageError('--stdio is required (the only transport the engine process speaks)');
   const sampleHz = num('sample-hz', values['sample-hz'], 0.5, 50) ?? defaultSampleHz();
   const rescanMs = num('rescan-ms', values['rescan-ms'], 0, 3_600_000);
   const reconcileMs = num('reconcile-ms', values['reconcile-ms'], 0, 3_600_000);
+  const reconcilePerSec = num('reconcile-per-sec', values['reconcile-per-sec'], 0.1, MAX_RECONCILE_PER_SEC);
 
   const log = (m: string) => process.stderr.write(`engine[${process.pid}]: ${m}\n`);
-  const engine = await Engine.start({ sampleHz, rescanMs, reconcileMs, log });
+  const engine = await Engine.start({ sampleHz, rescanMs, reconcileMs, reconcilePerSec, log });
   const st = engine.status();
   const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
   log(`started: ${count(st.namespaces, 'namespace')}, ${count(st.interfaces, 'interface')}${st.limitation ? `; ${st.limitation}` : ''}`);

@@ -14,8 +14,15 @@
 // events. Events stay the primary path; the answers to that silence are: the model points veth
 // peers back symmetrically (model.ts), a dump whose replayed events disagree with it is confirmed
 // by one more read shortly after (namespace-reader.ts), and a low-rate reconciliation pass
-// (`reconcileMs`) re-dumps each namespace's links, addresses and routes every few seconds,
-// staggered across namespaces, counting what it had to correct (`stats()`).
+// (`reconcileMs`, within a budget of `reconcilePerSec` namespaces a second) re-dumps each
+// namespace's links, addresses and routes every few seconds (on a host with many namespaces, every
+// N / budget seconds), staggered across namespaces, counting what it had to correct (`stats()`).
+//
+// Cost on a host with many namespaces: work follows what changed. Opening N namespaces costs
+// O(N) (each resolves its veths' nsids with a query or two, not one per namespace: see
+// refreshNsids), a flush looks only at the namespaces touched since the last one (model.ts), and
+// nothing periodic walks every namespace except discovery (/proc, once a second) and the counter
+// sweep at the sample rate.
 //
 // This file keeps the set of namespaces (discovery, opening, closing), hands out the follow-up
 // work the model asks for, and emits deltas and status. The timing rules that decide when work
@@ -28,7 +35,7 @@ import type { CounterFrame, DeltaBatch, EngineStatus, Model } from '../contract'
 import type { NamespaceHandle, NativeAddon } from '../../native/types';
 import { loadNative } from '../../native';
 import { LiveModel } from './model';
-import { discover, type NsInfo } from './namespaces';
+import { Discovery, type NsInfo } from './namespaces';
 import { NamespaceReader, type ReaderHost } from './namespace-reader';
 import { FrameClock } from './rates';
 import { assignOwners, scanTunHolders } from './tunowners';
@@ -37,7 +44,9 @@ import { CounterSampler } from './counter-sampler';
 import { sweepCounters } from './counter-sweep';
 import { ReconcileTurns } from './reconcile-turns';
 import { RescanTriggers } from './rescan-triggers';
-import { MAX_HZ, MIN_HZ, defaultReconcileMs, defaultSampleHz, type EngineOptions } from './options';
+import {
+  MAX_HZ, MAX_RECONCILE_PER_SEC, MIN_HZ, defaultReconcileMs, defaultReconcilePerSec, defaultSampleHz, type EngineOptions,
+} from './options';
 
 // Re-exported for the engine's callers (the options and their limits live in options.ts).
 export { MAX_HZ, MIN_HZ, defaultSampleHz, type EngineOptions };
@@ -85,10 +94,12 @@ export class Engine extends EventEmitter {
   private readonly host: ReaderHost;
   /** Namespaces we could not open, with the path we tried (retried only if the path changes). */
   private readonly failed = new Map<string, string | null>();
-  private readonly opening = new Map<string, Promise<void>>();
+  private readonly opening = new Map<string, Promise<boolean>>();
   private readonly clock = new FrameClock();
   private readonly log: (msg: string) => void;
   private readonly netnsDir: string;
+  /** Discovery passes (namespaces.ts), which keep what they found from one to the next. */
+  private readonly discoveryPasses: Discovery;
   private readonly rescanTriggers: RescanTriggers;
   private readonly reconcileTurns: ReconcileTurns<NamespaceReader>;
   private readonly counters: EngineStats = { resyncSignals: 0, resyncDumps: 0, reconcilePasses: 0, reconcileFixes: 0, confirmDumps: 0 };
@@ -101,6 +112,8 @@ export class Engine extends EventEmitter {
   private hostKnown = true;
   private unreadableProcs = 0;
   private stopped = false;
+  /** init() is done (the first discovery pass and its reads are in). */
+  private started = false;
   private flushQueued = false;
   /** Discovery passes: at most one running and one queued. */
   private readonly discovery: Coalesced;
@@ -115,9 +128,14 @@ export class Engine extends EventEmitter {
     this.native = opts.native ?? loadNative();
     this.log = opts.log ?? (() => {});
     this.netnsDir = opts.netnsDir ?? '/run/netns';
+    this.discoveryPasses = new Discovery(this.netnsDir);
     this.rescanTriggers = new RescanTriggers(this.netnsDir, opts.rescanMs ?? 1000, () => { void this.rescan(); });
     const reconcileMs = opts.reconcileMs ?? defaultReconcileMs();
     if (!Number.isFinite(reconcileMs) || reconcileMs < 0) throw new RangeError(`reconcileMs must be 0 or more, got ${reconcileMs}`);
+    const reconcilePerSec = opts.reconcilePerSec ?? defaultReconcilePerSec();
+    if (!Number.isFinite(reconcilePerSec) || reconcilePerSec <= 0 || reconcilePerSec > MAX_RECONCILE_PER_SEC) {
+      throw new RangeError(`reconcilePerSec must be above 0 and at most ${MAX_RECONCILE_PER_SEC}, got ${reconcilePerSec}`);
+    }
     this.rcvbuf = opts.rcvbuf;
     this.maxQueuedBatches = opts.maxQueuedBatches;
     const hz = opts.sampleHz ?? defaultSampleHz();
@@ -137,10 +155,11 @@ export class Engine extends EventEmitter {
         }
       },
       afterApply: () => this.afterApply(),
-      namespaces: () => [...this.recs.values()].map((r) => r.info),
+      namespaces: () => (function* (recs) { for (const r of recs) yield r.info; })(this.recs.values()),
+      namespace: (nsId) => this.recs.get(nsId)?.info,
     };
-    this.reconcileTurns = new ReconcileTurns<NamespaceReader>(reconcileMs, () => [...this.recs.values()],
-      () => this.stopped || this.discovery.current !== null, (r) => r.requestReconcile());
+    this.reconcileTurns = new ReconcileTurns<NamespaceReader>(reconcileMs, reconcilePerSec, () => this.recs.values(),
+      () => this.recs.size, () => this.stopped || this.discovery.current !== null, (r) => r.requestReconcile());
     this.discovery = new Coalesced(() => this.rescanOnce(), () => !this.stopped, (err) => this.log(`rescan failed: ${errText(err)}`));
     this.tunScan = new Coalesced(() => this.scanTunOwnersOnce(), () => !this.stopped, () => { /* scanTunOwnersOnce logs */ });
     this.sampler = new CounterSampler(() => this.sampleOnce(), this.log);
@@ -165,6 +184,7 @@ export class Engine extends EventEmitter {
       this.privilegeReason = errText(err);
     }
     await this.rescan();
+    this.started = true;
     this.rescanTriggers.start();
     this.reconcileTurns.start();
     this.flushNow();
@@ -246,20 +266,22 @@ export class Engine extends EventEmitter {
   }
 
   /**
-   * Re-reads the links of every namespace, for the engine's own changes (labs, canvas builds): the
-   * kernel announces an alias set on a DOWN link with no event at all, and those changes mark their
-   * links with an alias. The change's own events (a link's creation, without its alias yet) must
-   * be taken in first: one still on its way when a dump runs is held and replayed over the dump.
-   * They are in the kernel's socket when the change returns, and the addon delivers them in
-   * batches of at most a few ms: so read after 25 ms of calm, and once more later for a busy
-   * machine. Resolves when the dumps are in.
+   * Re-reads the links of the namespaces that have a link that is not up, for the engine's own
+   * changes (labs, canvas builds): the kernel announces an alias set on a DOWN link with no event
+   * at all (on an UP link it does), and those changes mark their links with an alias. A namespace
+   * whose links are all up cannot hide such a change, so on a host of a thousand pods a lab costs
+   * the reads of its own namespaces, not a thousand. The change's own events (a link's creation,
+   * without its alias yet) must be taken in first: one still on its way when a dump runs is held
+   * and replayed over the dump. They are in the kernel's socket when the change returns, and the
+   * addon delivers them in batches of at most a few ms: so read after 25 ms of calm, and once more
+   * later for a busy machine. Resolves when the dumps are in.
    */
   async recheckLinks(): Promise<void> {
     for (const delay of [25, 250]) {
       await new Promise((res) => setTimeout(res, delay).unref?.());
       if (this.stopped) return;
       try { await this.waitIdle(10, 2_000); } catch { /* still busy: read anyway */ }
-      for (const r of this.recs.values()) r.request({ links: true });
+      for (const r of this.recs.values()) if (this.m.hasLinkDown(r.id)) r.request({ links: true });
       try { await this.waitIdle(0, 5_000); } catch { /* the jobs finish on their own */ }
     }
   }
@@ -297,7 +319,7 @@ export class Engine extends EventEmitter {
 
   private async rescanOnce(): Promise<void> {
     if (this.stopped) return;
-    const d = discover(this.netnsDir);
+    const d = this.discoveryPasses.pass();
     this.hostKnown = d.hostKnown;
     this.unreadableProcs = d.unreadable;
     const ids = new Set(d.namespaces.map((n) => n.id));
@@ -308,7 +330,7 @@ export class Engine extends EventEmitter {
       this.failed.delete(id);
       this.m.removeNamespace(id);
     }
-    const opens: Promise<void>[] = [];
+    const opens: Promise<boolean>[] = [];
     for (const info of d.namespaces) {
       this.m.upsertNamespace(info);
       const r = this.recs.get(info.id);
@@ -322,12 +344,22 @@ export class Engine extends EventEmitter {
     this.m.reorder(d.namespaces.map((n) => n.id));
     this.rescanTriggers.watch();
     this.rescanTriggers.pendingNamed(d.pending.length);
-    await Promise.all(opens);
+    if ((await Promise.all(opens)).some((opened) => opened)) {
+      // Namespaces whose veths point at one just opened through an nsid unknown so far can
+      // resolve it now (once for all the namespaces this pass opened, not once per namespace).
+      const nudged: NamespaceReader[] = [];
+      for (const r of this.recs.values()) {
+        if (this.m.hasUnresolvedPeers(r.id)) { r.request({ nsids: true }); nudged.push(r); }
+      }
+      // The first pass waits for them, so that the first snapshot has every peer it can have.
+      if (!this.started) await Promise.all(nudged.map((r) => r.settled()));
+    }
     this.scanTunOwners(true);
     this.scheduleFlush();
   }
 
-  private async open(info: NsInfo): Promise<void> {
+  /** Opens and reads a namespace; resolves true when a reader for it was added. */
+  private async open(info: NsInfo): Promise<boolean> {
     let handle: NamespaceHandle;
     try {
       handle = await this.native.openNamespace(info.openPath);
@@ -336,13 +368,13 @@ export class Engine extends EventEmitter {
       this.m.setError(info.id, this.privileged ? `cannot read this namespace: ${errText(err)}`
         : 'cannot read this namespace: not privileged');
       this.scheduleFlush();
-      return;
+      return false;
     }
     if (handle.inode !== info.inode || this.stopped || !this.m.has(info.id)) {
       // The process we went through exited and its pid was reused, or the namespace went away.
       handle.close();
       if (!this.stopped && this.m.has(info.id)) this.rescanTriggers.soon(10);
-      return;
+      return false;
     }
     this.failed.delete(info.id);
     this.m.setError(info.id, undefined);
@@ -350,10 +382,7 @@ export class Engine extends EventEmitter {
     this.recs.set(info.id, reader);
     // (Its nsid map is asked for only if one of its veths names a peer namespace by nsid.)
     await reader.start({ rcvbuf: this.rcvbuf, maxQueuedBatches: this.maxQueuedBatches });
-    // A namespace whose veth points at this one through a yet unknown nsid can resolve it now.
-    for (const other of this.recs.values()) {
-      if (other !== reader && this.m.hasUnresolvedPeers(other.id)) other.request({ nsids: true });
-    }
+    return true;
   }
 
   // ---- the follow-up work the model asks for -------------------------------------------------

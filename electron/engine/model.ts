@@ -5,7 +5,9 @@
 //
 // Changes are coalesced: an event marks an interface dirty; `takeDeltas()` recomputes dirty
 // interfaces once and emits only what differs from what was last emitted (counters excluded:
-// those travel in counter frames).
+// those travel in counter frames). It looks only at the namespaces something touched since the
+// last call (`touched`), so a flush costs what changed, not the size of the machine: a host with
+// a thousand namespaces flushes after every event and every re-read.
 import { ifaceId, nsOfIface, type Delta, type Interface, type Model, type Namespace, type Route, type Stats, type TunOwner } from '../contract';
 import type { RawAddr, RawEvent, RawLink, RawRoute } from '../../native/types';
 import type { NsInfo } from './namespaces';
@@ -35,6 +37,10 @@ interface NsState {
   dirty: Set<number>;
   routesEmitted: string;
   nsEmitted: string;
+  /** Position in the namespace order (reorder), for emitting deltas in that order. */
+  order: number;
+  /** The inverse of nsidToInode: this namespace's nsid for a namespace inode. */
+  inodeToNsid: Map<number, number>;
 }
 
 const ZERO_STATS: Stats = {
@@ -70,8 +76,25 @@ function nsPublic(s: NsState): Omit<Namespace, 'interfaces' | 'routes'> {
   return n;
 }
 
+/** Whether two descriptions of a namespace say the same in what clients see (nsPublic). */
+function samePublicInfo(a: NsInfo, b: NsInfo): boolean {
+  if (a.kind !== b.kind || a.name !== b.name || a.label !== b.label || a.pids.length !== b.pids.length) return false;
+  for (let i = 0; i < a.pids.length; i++) if (a.pids[i] !== b.pids[i]) return false;
+  return true;
+}
+
 export class LiveModel {
   private readonly ns = new Map<string, NsState>();
+  /** Namespaces with something to look at in the next takeDeltas (see the top of this file). */
+  private readonly touched = new Set<NsState>();
+  private nextOrder = 0;
+  /** Links in all namespaces, and how many of them are tun/tap (kept as links come and go, so
+   *  the status and the periodic tun check cost nothing on a large host). */
+  private linkCount = 0;
+  private tunCount = 0;
+  /** inode → the namespaces whose nsid map names it (candidates when resolving an nsid: a
+   *  namespace that knows ours is the likeliest one behind an nsid we do not know yet). */
+  private readonly knownBy = new Map<number, Set<string>>();
   private readonly removed: string[] = [];
   private readonly needs = new Map<string, NsNeeds>();
   private owners = new Map<number, Map<string, TunOwner[]>>();
@@ -91,31 +114,63 @@ export class LiveModel {
   /** Adds a namespace or updates its description (kind, label, pids, paths). */
   upsertNamespace(info: NsInfo): void {
     const s = this.ns.get(info.id);
-    if (s) { s.info = info; return; }
-    this.ns.set(info.id, {
+    if (s) {
+      if (!samePublicInfo(s.info, info)) this.touched.add(s);
+      s.info = info;
+      return;
+    }
+    const fresh: NsState = {
       info, error: undefined, links: new Map(), addrs: new Map(), stats: new Map(), routes: [],
       nsidToInode: new Map(), emitted: new Map(), current: new Map(), dirty: new Set(),
-      routesEmitted: '[]', nsEmitted: '',
-    });
+      routesEmitted: '[]', nsEmitted: '', order: this.nextOrder++, inodeToNsid: new Map(),
+    };
+    this.ns.set(info.id, fresh);
+    this.touched.add(fresh);
     const i = this.removed.indexOf(info.id);
     if (i >= 0) this.removed.splice(i, 1);
   }
 
   setError(nsId: string, error: string | undefined): void {
     const s = this.ns.get(nsId);
-    if (s) s.error = error;
+    if (s && s.error !== error) { s.error = error; this.touched.add(s); }
+  }
+
+  /** An interface of `s` to recompute in the next takeDeltas. */
+  private mark(s: NsState, idx: number): void {
+    s.dirty.add(idx);
+    this.touched.add(s);
+  }
+
+  /** Every link record goes in and out of a namespace's table through here (the counts). */
+  private putLink(s: NsState, l: RawLink): void {
+    const old = s.links.get(l.index);
+    if (!old) this.linkCount++;
+    if (old?.kind === 'tun') this.tunCount--;
+    if (l.kind === 'tun') this.tunCount++;
+    s.links.set(l.index, l);
+  }
+
+  private dropLink(s: NsState, idx: number): void {
+    const old = s.links.get(idx);
+    if (!old) return;
+    this.linkCount--;
+    if (old.kind === 'tun') this.tunCount--;
+    s.links.delete(idx);
   }
 
   /** A namespace that is gone takes its interfaces with it: one `namespace-removed` delta. */
   removeNamespace(nsId: string): void {
     if (!this.ns.has(nsId)) return;
     const s = this.ns.get(nsId)!;
+    for (const idx of [...s.links.keys()]) this.dropLink(s, idx);
+    this.setNsidEntries(s, new Map());
     this.ns.delete(nsId);
+    this.touched.delete(s);
     this.needs.delete(nsId);
     if (s.nsEmitted !== '') this.removed.push(nsId);
     // Interfaces elsewhere whose peer was in there change (their peer is gone).
     for (const other of this.ns.values()) {
-      for (const [idx, iface] of other.current) if (iface.peer?.startsWith(`${nsId}/`)) other.dirty.add(idx);
+      for (const [idx, iface] of other.current) if (iface.peer?.startsWith(`${nsId}/`)) this.mark(other, idx);
     }
   }
 
@@ -147,7 +202,7 @@ export class LiveModel {
     for (const idx of new Set([...s.addrs.keys(), ...fresh.keys()])) {
       const before = [...(s.addrs.get(idx)?.values() ?? [])].map(addrContent).join(',');
       const after = [...(fresh.get(idx)?.values() ?? [])].map(addrContent).join(',');
-      if (before !== after) { s.dirty.add(idx); changed++; }
+      if (before !== after) { this.mark(s, idx); changed++; }
     }
     s.addrs = fresh;
     return changed;
@@ -159,27 +214,75 @@ export class LiveModel {
     if (!s) return false;
     const before = JSON.stringify(s.routes);
     s.routes = translateRoutes(raw, nsId);
-    return JSON.stringify(s.routes) !== before;
+    if (JSON.stringify(s.routes) === before) return false;
+    this.touched.add(s);
+    return true;
   }
 
-  /** This namespace's view of other namespaces' ids (RTM_GETNSID). Re-resolves veth peers. */
+  /** The namespace's routes were just read by a full dump, together with its links and
+   *  addresses: the route re-read those links and addresses ask for (routes follow them) is
+   *  already done. Events replayed after the dump still ask for their own. */
+  routesRead(nsId: string): void {
+    const n = this.needs.get(nsId);
+    if (n) n.routes = false;
+  }
+
+  /** This namespace's view of other namespaces' ids (RTM_GETNSID). Re-resolves the veth peers
+   *  whose nsid now means something else (or something at all). */
   setNsidMap(nsId: string, map: ReadonlyMap<number, number>): void {
     const s = this.ns.get(nsId);
     if (!s) return;
     const same = map.size === s.nsidToInode.size && [...map].every(([k, v]) => s.nsidToInode.get(k) === v);
     if (same) return;
-    s.nsidToInode = new Map(map);
+    const old = s.nsidToInode;
+    this.setNsidEntries(s, map);
     for (const [idx, l] of s.links) {
-      if (l.linkNetnsid >= 0) {
-        s.dirty.add(idx);
-        // The peer's own record may predate the change too (a move): look at it again.
-        const peer = resolvePeer(l, nsId, s.nsidToInode);
-        if (peer && interfaceKind(l) === 'veth') this.need(nsOfIface(peer)).links = true;
-      }
+      if (l.linkNetnsid < 0 || old.get(l.linkNetnsid) === s.nsidToInode.get(l.linkNetnsid)) continue;
+      this.mark(s, idx);
+      // The peer's own record may predate the change too (a move): look at it again, unless it
+      // already points back here (the usual case: both ends just learned each other's nsid).
+      const peer = resolvePeer(l, nsId, s.nsidToInode);
+      if (!peer || interfaceKind(l) !== 'veth') continue;
+      const pr = this.peerRecord(s, l);
+      if (pr && pr.rec.link === l.index && pr.rec.linkNetnsid >= 0 && pr.rec.linkNetnsid === this.nsidFor(pr.p, s)) continue;
+      this.need(nsOfIface(peer)).links = true;
+    }
+  }
+
+  /** Replaces s's nsid map, keeping its inverse and `knownBy` in step. */
+  private setNsidEntries(s: NsState, map: ReadonlyMap<number, number>): void {
+    for (const inode of s.inodeToNsid.keys()) {
+      const by = this.knownBy.get(inode);
+      by?.delete(s.info.id);
+      if (by && by.size === 0) this.knownBy.delete(inode);
+    }
+    s.nsidToInode = new Map(map);
+    s.inodeToNsid = new Map();
+    for (const [nsid, inode] of s.nsidToInode) {
+      if (!s.inodeToNsid.has(inode)) s.inodeToNsid.set(inode, nsid);
+      let by = this.knownBy.get(inode);
+      if (!by) this.knownBy.set(inode, (by = new Set()));
+      by.add(s.info.id);
     }
   }
 
   nsidMap(nsId: string): ReadonlyMap<number, number> { return this.ns.get(nsId)?.nsidToInode ?? new Map(); }
+
+  /** The nsids this namespace's links name that its map (`map`, default its own) does not know. */
+  unresolvedNsids(nsId: string, map?: ReadonlyMap<number, number>): Set<number> {
+    const out = new Set<number>();
+    const s = this.ns.get(nsId);
+    if (!s) return out;
+    const m = map ?? s.nsidToInode;
+    for (const l of s.links.values()) if (l.linkNetnsid >= 0 && !m.has(l.linkNetnsid)) out.add(l.linkNetnsid);
+    return out;
+  }
+
+  /** The namespaces whose nsid maps name namespace `nsId` (likely peers of its veths). */
+  namespacesKnowing(nsId: string): string[] {
+    const inode = this.ns.get(nsId)?.info.inode;
+    return inode === undefined ? [] : [...(this.knownBy.get(inode) ?? [])];
+  }
 
   /** Whether a veth here names its peer's namespace by an nsid we cannot resolve yet. */
   hasUnresolvedPeers(nsId: string): boolean {
@@ -193,14 +296,16 @@ export class LiveModel {
 
   setTunOwners(owners: Map<number, Map<string, TunOwner[]>>): void {
     this.owners = owners;
+    if (this.tunCount === 0) return;
     for (const s of this.ns.values()) {
-      for (const [idx, l] of s.links) if (l.kind === 'tun') s.dirty.add(idx);
+      for (const [idx, l] of s.links) if (l.kind === 'tun') this.mark(s, idx);
     }
   }
 
   /** Names of the tun/tap devices per namespace inode (for the owner heuristic). */
   tunNames(): Map<number, Set<string>> {
     const out = new Map<number, Set<string>>();
+    if (this.tunCount === 0) return out;
     for (const s of this.ns.values()) {
       const names = new Set<string>();
       for (const l of s.links.values()) if (l.kind === 'tun') names.add(l.name);
@@ -209,12 +314,19 @@ export class LiveModel {
     return out;
   }
 
-  hasTuns(): boolean {
-    for (const s of this.ns.values()) for (const l of s.links.values()) if (l.kind === 'tun') return true;
-    return false;
-  }
+  hasTuns(): boolean { return this.tunCount > 0; }
 
   linksOf(nsId: string): ReadonlyMap<number, RawLink> | undefined { return this.ns.get(nsId)?.links; }
+
+  /** Whether a link here is not up (or the namespace has no links yet): the kernel announces
+   *  changes to such a link's attributes (alias, group) with no event at all. */
+  hasLinkDown(nsId: string): boolean {
+    const s = this.ns.get(nsId);
+    if (!s) return false;
+    if (s.links.size === 0) return true;
+    for (const l of s.links.values()) if (!(l.flags & IFF_UP)) return true;
+    return false;
+  }
 
   hasLink(nsId: string, index: number): boolean { return this.ns.get(nsId)?.links.has(index) ?? false; }
 
@@ -263,7 +375,7 @@ export class LiveModel {
           m.delete(addrKey(a));
           if (m.size === 0) s.addrs.delete(a.index);
         }
-        s.dirty.add(a.index);
+        this.mark(s, a.index);
         this.need(nsId).routes = true; // prefix and local routes follow addresses
         break;
       }
@@ -298,12 +410,12 @@ export class LiveModel {
     if (old && old.link > 0 && l.link <= 0 && l.kind === 'veth' && old.kind === 'veth') {
       l = { ...l, link: old.link, linkNetnsid: old.linkNetnsid };
     }
-    s.links.set(l.index, l);
+    this.putLink(s, l);
     if (!s.stats.has(l.index)) s.stats.set(l.index, toStats(l.stats));
     // Unchanged (a re-dump, a repeated notification): nothing follows from it. This also ends the
     // peer refresh chain below: a namespace re-read because of its neighbour causes no further reads.
     if (old && rawKey(old) === rawKey(l)) return false;
-    s.dirty.add(l.index);
+    this.mark(s, l.index);
     if (!old || (old.flags & IFF_UP) !== (l.flags & IFF_UP) || old.operstate !== l.operstate) {
       this.need(s.info.id).routes = true;
     }
@@ -319,10 +431,10 @@ export class LiveModel {
   }
 
   private linkGone(s: NsState, idx: number, old: RawLink): void {
-    s.links.delete(idx);
+    this.dropLink(s, idx);
     s.addrs.delete(idx);
     s.stats.delete(idx);
-    s.dirty.add(idx);
+    this.mark(s, idx);
     this.need(s.info.id).routes = true;
     this.peerTouched(s, old);
     this.forgetAsPeer(s, idx, old);
@@ -332,8 +444,7 @@ export class LiveModel {
    *  for s; undefined when p's nsid map does not know s yet. */
   private nsidFor(p: NsState, s: NsState): number | undefined {
     if (p === s) return -1;
-    for (const [nsid, inode] of p.nsidToInode) if (inode === s.info.inode) return nsid;
-    return undefined;
+    return p.inodeToNsid.get(s.info.inode);
   }
 
   /** The record of the veth that `l` names as its peer, with its namespace. */
@@ -360,8 +471,8 @@ export class LiveModel {
     const nsid = this.nsidFor(p, s);
     if (nsid === undefined) { this.need(p.info.id).links = true; return; }
     if (rec.link === l.index && rec.linkNetnsid === nsid) return;
-    p.links.set(rec.index, { ...rec, link: l.index, linkNetnsid: nsid });
-    p.dirty.add(rec.index);
+    this.putLink(p, { ...rec, link: l.index, linkNetnsid: nsid });
+    this.mark(p, rec.index);
   }
 
   /** A veth end left this namespace (moved or deleted): its peer must not keep pointing here. A
@@ -414,6 +525,7 @@ export class LiveModel {
    *  without any event (see takeNeeds), so the periodic scan re-reads their links. */
   namespacesWithTransientTuns(): string[] {
     const out: string[] = [];
+    if (this.tunCount === 0) return out;
     for (const s of this.ns.values()) {
       for (const l of s.links.values()) if (l.kind === 'tun' && !l.tun?.persist) { out.push(s.info.id); break; }
     }
@@ -438,7 +550,10 @@ export class LiveModel {
    *  first, then their interfaces, then routes, then removed namespaces. */
   takeDeltas(): Delta[] {
     const nsDeltas: Delta[] = []; const ifDeltas: Delta[] = []; const routeDeltas: Delta[] = [];
-    for (const s of this.ns.values()) {
+    // The touched namespaces, in namespace order (as a walk over all of them would give them).
+    const touched = [...this.touched].sort((a, b) => a.order - b.order);
+    this.touched.clear();
+    for (const s of touched) {
       const pub = nsPublic(s);
       const key = JSON.stringify(pub);
       if (key !== s.nsEmitted) { s.nsEmitted = key; nsDeltas.push({ op: 'namespace', namespace: pub }); }
@@ -482,17 +597,22 @@ export class LiveModel {
   }
 
   counts(): { namespaces: number; interfaces: number } {
-    let interfaces = 0;
-    for (const s of this.ns.values()) interfaces += s.links.size;
-    return { namespaces: this.ns.size, interfaces };
+    return { namespaces: this.ns.size, interfaces: this.linkCount };
   }
 
   /** Namespace order as discovery gives it (host, named by name, processes by pid). */
   reorder(ids: readonly string[]): void {
-    const entries = ids.filter((id) => this.ns.has(id)).map((id) => [id, this.ns.get(id)!] as const);
-    for (const id of [...this.ns.keys()]) if (!ids.includes(id)) entries.push([id, this.ns.get(id)!] as const);
+    // Usually nothing moved (a periodic rescan): then the map is left as it is.
+    const wanted = ids.filter((id) => this.ns.has(id));
+    const listed = new Set(wanted);
+    for (const id of this.ns.keys()) if (!listed.has(id)) wanted.push(id);
+    let i = 0; let same = true;
+    for (const id of this.ns.keys()) if (wanted[i++] !== id) { same = false; break; }
+    if (same) return;
+    const entries = wanted.map((id) => [id, this.ns.get(id)!] as const);
     this.ns.clear();
-    for (const [id, s] of entries) this.ns.set(id, s);
+    this.nextOrder = 0;
+    for (const [id, s] of entries) { s.order = this.nextOrder++; this.ns.set(id, s); }
   }
 
   inodeOf(nsId: string): number | undefined { return this.ns.get(nsId)?.info.inode; }

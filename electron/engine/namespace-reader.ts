@@ -16,7 +16,8 @@
 //      from the model are counted: what no event brought).
 //      While it runs, the namespace's events are HELD, not applied. When it returns, its records
 //      replace the model's and the held events are REPLAYED on top of them.
-//   2. nsids: the namespace's nsid map, asked for only the namespaces not in it yet.
+//   2. nsids: the namespace's nsid map, looked up only for the nsids its links name and it does
+//      not know yet (refreshNsids).
 //   3. routes, unless the dump read them already.
 //
 // Why hold and replay: a dump cannot be ordered against events (events carry nlmsg_seq 0 and no
@@ -35,6 +36,7 @@
 import type { NamespaceHandle, RawEvent, RawLink, SubscribeOptions } from '../../native/types';
 import { sameLinkState, type LiveModel, type NsNeeds } from './model';
 import type { NsInfo } from './namespaces';
+import { nsIdOf } from './translate';
 import { RateTracker } from './rates';
 import type { ReconcileCandidate } from './reconcile-turns';
 
@@ -59,9 +61,16 @@ export interface ReaderHost {
   eventsArrived(nsId: string, resyncs: string[]): void;
   /** The model changed: hand out the follow-up work it asks for, queue the deltas. */
   afterApply(): void;
-  /** Every namespace with an open reader (this one included), for the nsid map. */
-  namespaces(): NsInfo[];
+  /** Every namespace with an open reader (this one included), in discovery order, for the nsid
+   *  map; iterated lazily (a lookup usually stops after a few). */
+  namespaces(): Iterable<NsInfo>;
+  /** The namespace with an open reader by id, if any. */
+  namespace(nsId: string): NsInfo | undefined;
 }
+
+/** getNsid queries run side by side in one step of an nsid lookup's sweep at most (steps double
+ *  from one up to this; the sweep stops between steps once every nsid it looked for is found). */
+const NSID_STEP = 256;
 
 const noNeeds = (): NsNeeds => ({ links: false, routes: false, nsids: false, resync: false });
 
@@ -106,6 +115,8 @@ export class NamespaceReader implements ReconcileCandidate {
   /** The last links dump, for a short while after it: events arriving then may still predate it. */
   private lastDump: { at: number; byIndex: Map<number, RawLink>; confirming: boolean } | null = null;
   private running = false;
+  /** The job loop in progress (or the last one, settled). */
+  private loop: Promise<void> | null = null;
 
   constructor(info: NsInfo, handle: NamespaceHandle, private readonly host: ReaderHost) {
     this.id = info.id;
@@ -122,7 +133,8 @@ export class NamespaceReader implements ReconcileCandidate {
       this.host.log(`subscribe ${this.id}: ${errText(err)}`);
     }
     this.needs.resync = true;
-    await this.runJobs();
+    this.loop = this.runJobs();
+    await this.loop;
   }
 
   /** Asks for jobs; the loop runs them (started now if it is not running). */
@@ -130,8 +142,11 @@ export class NamespaceReader implements ReconcileCandidate {
     if (this.closed) return;
     this.needs.links ||= !!n.links; this.needs.routes ||= !!n.routes;
     this.needs.nsids ||= !!n.nsids; this.needs.resync ||= !!n.resync;
-    if (!this.running) void this.runJobs();
+    if (!this.running) this.loop = this.runJobs();
   }
+
+  /** Resolves when the job loop has nothing left (now, if it is not running). */
+  settled(): Promise<void> { return this.running && this.loop ? this.loop : Promise.resolve(); }
 
   /** Asks for a reconciliation pass (its turn came: reconcile-turns.ts). */
   requestReconcile(): void {
@@ -223,6 +238,7 @@ export class NamespaceReader implements ReconcileCandidate {
         dumped = links;
         const changed = m.replaceLinks(this.id, links) + m.replaceAddrs(this.id, addrs)
           + (m.setRoutes(this.id, routes) ? 1 : 0);
+        m.routesRead(this.id);
         if (what === 'resync') {
           if (this.dumpedOnce) this.host.count('resyncDumps');
           this.dumpedOnce = true;
@@ -264,25 +280,47 @@ export class NamespaceReader implements ReconcileCandidate {
     this.confirmTimer.unref?.();
   }
 
-  /** Step 2: this namespace's nsid → inode map (RTM_GETNSID). Incremental: only namespaces not yet
-   *  in the map are asked about (an nsid stays bound to its namespace until a delnsid event, which
-   *  the model applies itself), so a new namespace costs one query per namespace that needs it,
-   *  not a full n×n refresh. */
+  /** Step 2: this namespace's nsid → inode map (RTM_GETNSID), for the nsids its links name and
+   *  the map does not know. An nsid stays bound to its namespace until a delnsid event (which the
+   *  model applies itself), so known entries are kept and only the unknown ones are looked up: one
+   *  getNsid query per namespace that might be behind them, first those that know this one (the
+   *  other end of a veth pair has usually learned our nsid already: one query), then the others
+   *  in discovery order, a few at a time, stopping once all are found. A new namespace thus
+   *  costs a query or two, not one per namespace of the machine. */
   private async refreshNsids(): Promise<void> {
     const m = this.host.model;
     const map = new Map(m.nsidMap(this.id));
-    const known = new Set(map.values());
-    const all = this.host.namespaces();
     // Entries for namespaces that are gone are dropped (their nsid will be released).
-    const live = new Set(all.map((x) => x.inode));
-    for (const [nsid, inode] of map) if (!live.has(inode)) map.delete(nsid);
-    await Promise.all(all.map(async (other) => {
-      if (other.id === this.id || !other.refPath || known.has(other.inode)) return;
-      try {
-        const nsid = await this.handle.getNsid(other.refPath);
-        if (nsid >= 0) map.set(nsid, other.inode);
-      } catch { /* the path's process exited: the next rescan gives another */ }
-    }));
+    for (const [nsid, inode] of map) if (!this.host.namespace(nsIdOf(inode))) map.delete(nsid);
+    const wanted = m.unresolvedNsids(this.id, map);
+    if (wanted.size) {
+      const asked = new Set<string>(map.size ? [...map.values()].map(nsIdOf) : []);
+      asked.add(this.id);
+      const ask = async (batch: NsInfo[]) => {
+        await Promise.all(batch.map(async (other) => {
+          try {
+            const nsid = await this.handle.getNsid(other.refPath);
+            if (nsid >= 0) { map.set(nsid, other.inode); wanted.delete(nsid); }
+          } catch { /* the path's process exited: the next rescan gives another */ }
+        }));
+      };
+      // Those that know this namespace, all at once (each is likely behind one of the nsids); then
+      // the rest, in steps that double up to NSID_STEP.
+      const sweep = async (infos: Iterable<NsInfo>, first: number) => {
+        let batch: NsInfo[] = []; let size = first;
+        for (const other of infos) {
+          if (!wanted.size || this.closed) return;
+          if (asked.has(other.id) || !other.refPath) continue;
+          asked.add(other.id);
+          batch.push(other);
+          if (batch.length >= size) { await ask(batch); batch = []; size = Math.min(NSID_STEP, size * 2); }
+        }
+        if (batch.length && wanted.size) await ask(batch);
+      };
+      const knowing = m.namespacesKnowing(this.id).map((id) => this.host.namespace(id)).filter((x): x is NsInfo => !!x);
+      await sweep(knowing, Math.max(1, knowing.length));
+      await sweep(this.host.namespaces(), 1);
+    }
     m.setNsidMap(this.id, map);
   }
 }

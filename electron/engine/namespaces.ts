@@ -49,6 +49,52 @@ function readComm(pid: number): string {
   try { return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim(); } catch { return '?'; }
 }
 
+/** Commands read again per discovery pass at most, beyond those of processes not seen before. */
+const COMM_READS_PER_PASS = 100;
+
+/**
+ * The command names that label process namespaces, kept from one discovery pass to the next: the
+ * label is the lowest pid's command, and reading a thousand /proc/PID/comm files every second was
+ * the largest part of a pass on a host of a thousand pods. A process not seen before (a pid in a
+ * namespace it was not in) is read at once; a known one is read again every
+ * ceil(lookups / COMM_READS_PER_PASS) passes (staggered by pid), so a command changed by exec
+ * shows in the label within that many passes: every pass while there are at most
+ * COMM_READS_PER_PASS process namespaces.
+ */
+export class CommCache {
+  private entries = new Map<string, string>();
+  private seen = new Map<string, string>();
+  private pass = 0;
+  private period = 1;
+  /** A command read again this pass differs from the one kept (a label changes). */
+  changed = false;
+
+  constructor(private readonly read: (pid: number) => string = readComm) {}
+
+  /** Starts a pass that will ask for about `lookups` commands. */
+  begin(lookups: number): void {
+    this.pass++;
+    this.period = Math.max(1, Math.ceil(lookups / COMM_READS_PER_PASS));
+    this.seen = new Map();
+    this.changed = false;
+  }
+
+  /** The command of `pid`, which lives in namespace `inode` (the same answer all through a pass). */
+  comm(pid: number, inode: number): string {
+    const key = `${pid}:${inode}`;
+    let c = this.seen.get(key);
+    if (c !== undefined) return c;
+    const kept = this.entries.get(key);
+    c = kept === undefined || (this.pass + pid) % this.period === 0 ? this.read(pid) : kept;
+    if (kept !== undefined && c !== kept) this.changed = true;
+    this.seen.set(key, c);
+    return c;
+  }
+
+  /** Ends the pass: processes not asked about are forgotten. */
+  end(): void { this.entries = this.seen; }
+}
+
 /** /run/netns entries that are mounted namespaces. `pending` lists files that exist but are not
  *  (yet) namespace mounts: `ip netns add` creates the file, then bind-mounts onto it, and the mount
  *  makes no inotify event, so the caller looks again shortly. */
@@ -94,7 +140,8 @@ export interface GroupInput {
   ownInode: number;
   named: NamedNs[];
   procs: ProcNs[];
-  comm: (pid: number) => string;
+  /** The command of `pid`, a process in namespace `inode`. */
+  comm: (pid: number, inode: number) => string;
 }
 
 /** Turns what the scans found into one entry per namespace. Pure (tests feed it by hand).
@@ -147,7 +194,7 @@ export function groupNamespaces(input: GroupInput): NsInfo[] {
     const lowest = pids[0];
     out.push({
       id: nsIdOf(inode), inode, kind: 'process', name: null,
-      label: `pid ${lowest} (${input.comm(lowest)})`, pids: pids.slice(0, MAX_PIDS),
+      label: `pid ${lowest} (${input.comm(lowest, inode)})`, pids: pids.slice(0, MAX_PIDS),
       openPath: inode === input.ownInode ? null : `/proc/${lowest}/ns/net`,
       refPath: refOf(inode, `/proc/${lowest}/ns/net`),
     });
@@ -155,13 +202,48 @@ export function groupNamespaces(input: GroupInput): NsInfo[] {
   return out;
 }
 
-/** One full discovery pass. */
-export function discover(netnsDir = '/run/netns'): { namespaces: NsInfo[]; pending: string[]; unreadable: number; hostKnown: boolean } {
-  const ownInode = nsInode(`/proc/${process.pid}/ns/net`);
-  if (ownInode === null) throw new Error(`cannot stat /proc/${process.pid}/ns/net: is /proc mounted?`);
-  const hostInode = nsInode('/proc/1/ns/net');
-  const { named, pending } = scanNamed(netnsDir);
-  const { procs, unreadable } = scanProc();
-  const namespaces = groupNamespaces({ hostInode, ownInode, named, procs, comm: readComm });
-  return { namespaces, pending, unreadable, hostKnown: hostInode !== null };
+export interface DiscoveryResult { namespaces: NsInfo[]; pending: string[]; unreadable: number; hostKnown: boolean }
+
+const sameProcs = (a: readonly ProcNs[], b: readonly ProcNs[]) =>
+  a.length === b.length && a.every((p, i) => p.pid === b[i].pid && p.inode === b[i].inode);
+const sameNamed = (a: readonly NamedNs[], b: readonly NamedNs[]) =>
+  a.length === b.length && a.every((n, i) => n.name === b[i].name && n.inode === b[i].inode && n.path === b[i].path);
+
+/**
+ * Discovery passes, one after another (the engine runs one about once a second). Kept between
+ * passes: the command names (CommCache) and the last pass's namespaces, which a pass that finds
+ * the same processes in the same namespaces, the same names and no changed command returns again
+ * as they are — the usual case, in which the engine then has nothing to compare.
+ */
+export class Discovery {
+  private readonly comms: CommCache;
+  private last: { hostInode: number | null; ownInode: number; named: NamedNs[]; procs: ProcNs[]; namespaces: NsInfo[] } | null = null;
+
+  constructor(private readonly netnsDir = '/run/netns', readCommand?: (pid: number) => string) {
+    this.comms = new CommCache(readCommand);
+  }
+
+  pass(): DiscoveryResult {
+    const ownInode = nsInode(`/proc/${process.pid}/ns/net`);
+    if (ownInode === null) throw new Error(`cannot stat /proc/${process.pid}/ns/net: is /proc mounted?`);
+    const hostInode = nsInode('/proc/1/ns/net');
+    const { named, pending } = scanNamed(this.netnsDir);
+    const { procs, unreadable } = scanProc();
+    const comms = this.comms;
+    comms.begin(new Set(procs.map((p) => p.inode)).size);
+    let namespaces: NsInfo[] | null = null;
+    const last = this.last;
+    if (last && last.hostInode === hostInode && last.ownInode === ownInode && sameNamed(last.named, named) && sameProcs(last.procs, procs)) {
+      // Same processes: only a command read again this pass can change a label.
+      for (const n of last.namespaces) if (n.kind === 'process') comms.comm(n.pids[0], n.inode);
+      if (!comms.changed) namespaces = last.namespaces;
+    }
+    namespaces ??= groupNamespaces({ hostInode, ownInode, named, procs, comm: (pid, inode) => comms.comm(pid, inode) });
+    comms.end();
+    this.last = { hostInode, ownInode, named, procs, namespaces };
+    return { namespaces, pending, unreadable, hostKnown: hostInode !== null };
+  }
 }
+
+/** One discovery pass on its own (nothing kept: see Discovery). */
+export function discover(netnsDir = '/run/netns'): DiscoveryResult { return new Discovery(netnsDir).pass(); }

@@ -12,9 +12,16 @@ export interface EngineOptions {
   /** /proc rescan period, ms (0 = only on events: /run/netns changes, nsid events, links leaving). Default 1000. */
   rescanMs?: number;
   /** Reconciliation period, ms: each namespace's links, addresses and routes are re-dumped once per
-   *  period (one namespace at a time, spread over the period), for what the kernel never announces.
-   *  0 = off (events only). Default 3000 or $VNET_RECONCILE_MS. */
+   *  period (one namespace at a time, spread over the period), for what the kernel never announces,
+   *  within the budget `reconcilePerSec`. 0 = off (events only). Default 3000 or $VNET_RECONCILE_MS. */
   reconcileMs?: number;
+  /** The reconciliation budget: namespaces re-dumped per second at most (> 0), so its cost does
+   *  not grow with the number of namespaces. With more than reconcilePerSec × reconcileMs / 1000
+   *  namespaces a round takes longer than reconcileMs: N / reconcilePerSec seconds, the time an
+   *  unannounced change may stay unseen (1,000 namespaces at the default: 100 s; a pass costs
+   *  about a millisecond of CPU, so the default budget is about 1 % of a core).
+   *  Default 10 or $VNET_RECONCILE_PER_SEC. */
+  reconcilePerSec?: number;
   /** SO_RCVBUF for the event sockets (small values force ENOBUFS, for tests). */
   rcvbuf?: number;
   /** Event batches that may wait for the JS thread before the reader stops (native default 64);
@@ -46,4 +53,16 @@ export function defaultReconcileMs(): number {
     throw new Error(`VNET_RECONCILE_MS must be a number from 0 to 3600000, got ${JSON.stringify(env)}`);
   }
   return ms;
+}
+
+export const MAX_RECONCILE_PER_SEC = 1000;
+
+export function defaultReconcilePerSec(): number {
+  const env = process.env.VNET_RECONCILE_PER_SEC;
+  if (env === undefined || env === '') return 10;
+  const n = Number(env);
+  if (!Number.isFinite(n) || n <= 0 || n > MAX_RECONCILE_PER_SEC) {
+    throw new Error(`VNET_RECONCILE_PER_SEC must be a number above 0 and at most ${MAX_RECONCILE_PER_SEC}, got ${JSON.stringify(env)}`);
+  }
+  return n;
 }

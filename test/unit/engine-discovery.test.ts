@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { groupNamespaces } from '../../electron/engine/namespaces';
+import { CommCache, groupNamespaces } from '../../electron/engine/namespaces';
 import { assignOwners, parseFdinfoIff } from '../../electron/engine/tunowners';
 
 const comm = (pid: number) => ({ 1: 'init', 50: 'sleep', 51: 'sh', 60: 'nginx' } as Record<number, string>)[pid] ?? '?';
@@ -31,6 +31,48 @@ describe('engine namespace grouping', () => {
     const ns = groupNamespaces({ hostInode: 10, ownInode: 10, comm, procs: [],
       named: [{ name: 'a', inode: 20, path: '/run/netns/a' }, { name: 'b', inode: 20, path: '/run/netns/b' }] });
     expect(ns.map((n) => n.label)).toEqual(['host', 'a']);
+  });
+});
+
+describe('engine command-name cache (labels of process namespaces)', () => {
+  /** One discovery pass over pids 1000.. (one namespace each); returns the labels' commands. */
+  function pass(n: number, cache: CommCache): string[] {
+    cache.begin(n);
+    const labels = Array.from({ length: n }, (_, i) => cache.comm(1000 + i, 5000 + i));
+    cache.end();
+    return labels;
+  }
+
+  it('few namespaces: every command is read on every pass', () => {
+    const reads: number[] = [];
+    const cache = new CommCache((pid) => { reads.push(pid); return `c${pid}`; });
+    const perPass: number[] = [];
+    for (let p = 0; p < 3; p++) {
+      const before = reads.length;
+      expect(pass(20, cache)).toEqual(Array.from({ length: 20 }, (_, i) => `c${1000 + i}`));
+      perPass.push(reads.length - before);
+    }
+    expect(perPass).toEqual([20, 20, 20]);
+  });
+
+  it('a thousand namespaces: new processes at once, known ones within ten passes, a bounded number a pass', () => {
+    let name = 'sleep';
+    const read: number[] = [];
+    const cache = new CommCache((pid) => { read.push(pid); return `${name}${pid}`; });
+    const count = (f: () => void) => { const b = read.length; f(); return read.length - b; };
+    expect(count(() => pass(1000, cache))).toBe(1000);
+    // Later passes re-read about a tenth each, and every process within ten passes.
+    name = 'nginx';
+    const perPass: number[] = [];
+    let labels: string[] = [];
+    for (let p = 0; p < 10; p++) perPass.push(count(() => { labels = pass(1000, cache); }));
+    expect(Math.max(...perPass)).toBeLessThanOrEqual(100);
+    expect(labels.every((l) => l.startsWith('nginx'))).toBe(true);
+    // A pid seen in another namespace (reused) is read at once.
+    cache.begin(1000);
+    const b = read.length;
+    expect(cache.comm(1000, 9999)).toBe('nginx1000');
+    expect(read.length - b).toBe(1);
   });
 });
 
