@@ -83,6 +83,28 @@ export interface StatsFrame {
   values: Float64Array;
 }
 
+/** dumpStatsMany's answer for handles h[0..n-1]: one frame of every namespace's rows, in handle
+ *  order. Handle i's rows are start[i] .. start[i+1]-1 (`ifindex[r]`, `values[r*8 .. r*8+7]`, as in
+ *  StatsFrame); t[i] is the CLOCK_MONOTONIC time in ms just before its dump was asked for (for
+ *  intervals between reads of one namespace: rates divide by each namespace's own interval), NaN
+ *  when it failed. A failed handle (EBADF when closed) has no rows and is listed in `failed`. */
+export interface StatsSweep {
+  ifindex: Int32Array;
+  values: Float64Array;
+  start: Int32Array;
+  t: Float64Array;
+  failed: { index: number; error: NativeError }[];
+}
+
+/** The counter sweep of many namespaces in one native call. */
+export interface StatsSweeper {
+  /** Every handle's RTM_GETSTATS dump, one after another on ONE pool thread (one worker round trip
+   *  per sweep, however many namespaces). A closed handle or a failed dump fails its own entry
+   *  only. Rejects (EINVAL) only when an entry is not a handle made by openNamespace() (a Proxy of
+   *  one is not). */
+  dumpStatsMany(handles: readonly NamespaceHandle[]): Promise<StatsSweep>;
+}
+
 /** One kernel notification from the multicast groups. */
 export type RawEvent =
   | { type: 'newlink'; link: RawLink }
@@ -129,7 +151,8 @@ export interface NamespaceHandle {
   close(): void;
 }
 
-export interface NativeAddon {
+/** What the engine reads through: handles bound to namespaces, and the counter sweep over them. */
+export interface NativeAddon extends StatsSweeper {
   /** Opens a handle bound to the network namespace at `nsPath` (e.g. /run/netns/blue,
    *  /proc/123/ns/net); null = the calling process's own namespace. Rejects with an Error whose
    *  message names the path and the errno text. */

@@ -2,7 +2,6 @@
 // for all of them: a dense host has 1,000s), turned into one counter frame (which interfaces are in
 // it, and their rates: rates.ts), and the model's current counters updated (snapshots show them).
 // When sweeps run is counter-sampler.ts's business.
-import { loadNative } from '../../native';
 import type { StatsSweeper } from '../../native/types';
 import { decodeCounterFrame, ifaceId, parseIfaceId, type CounterFrame } from '../contract';
 import type { LiveModel } from './model';
@@ -12,25 +11,25 @@ import type { FrameClock } from './rates';
 /** The frame of one sweep, or null when nothing changed (or the engine stopped meanwhile).
  *  `stats`: the addon that reads the handles (the one that opened them). */
 export async function sweepCounters(readers: readonly NamespaceReader[], model: LiveModel, clock: FrameClock,
-  stopped: () => boolean, stats: StatsSweeper = loadNative()): Promise<CounterFrame | null> {
+  stopped: () => boolean, stats: StatsSweeper): Promise<CounterFrame | null> {
   const open = readers.filter((r) => !r.closed);
   const t = performance.now();
-  const reads = await stats.dumpStatsMany(open.map((r) => r.handle));
+  const sweep = await stats.dumpStatsMany(open.map((r) => r.handle));
   if (stopped()) return null;
   const { parts, intervalMs } = clock.begin(t);
+  const { ifindex, values, start } = sweep;
   for (let n = 0; n < open.length; n++) {
-    const r = open[n]; const x = reads[n];
-    // A failed read (the namespace went away, its handle closed) leaves that namespace out of this
-    // frame; its rates are then timed from its last good read.
-    if (!x.ok || r.closed) continue;
-    const { ifindex, values } = x.frame;
+    const r = open[n];
+    // A failed read (t NaN: the namespace went away, its handle closed) leaves that namespace out
+    // of this frame; its rates are then timed from its last good read.
+    if (Number.isNaN(sweep.t[n]) || r.closed) continue;
     // Only interfaces the model knows (a brand-new one waits for its newlink to be applied).
     const known = model.linksOf(r.id);
     if (!known) continue;
     const idOf = (index: number) => ifaceId(r.id, index);
     // Timed from this namespace's own read (the reads of one sweep follow each other).
-    r.rates.begin(parts, x.t);
-    for (let i = 0; i < ifindex.length; i++) {
+    r.rates.begin(parts, sweep.t[n]);
+    for (let i = start[n]; i < start[n + 1]; i++) {
       if (known.has(ifindex[i])) r.rates.add(ifindex[i], values, i * 8, idOf);
     }
     r.rates.end();

@@ -311,7 +311,7 @@ export class Engine extends EventEmitter {
   /** One counter sweep now, one frame emitted if anything changed. The sampler calls it at the
    *  sample rate; benches call it directly. */
   async sampleOnce(): Promise<void> {
-    const frame = await sweepCounters([...this.recs.values()], this.m, this.clock, () => this.stopped);
+    const frame = await sweepCounters([...this.recs.values()], this.m, this.clock, () => this.stopped, this.native);
     if (frame) this.emit('counters', frame);
   }
 

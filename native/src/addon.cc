@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <memory>
 
 #include "events.h"
@@ -26,6 +27,21 @@ struct AddonData {
   // The environment's one event thread and what it watches, shared with every subscription.
   std::shared_ptr<EventHub> events;
 };
+
+// A StatsFrame: JS-owned memory (Electron refuses external array buffers), allocated, then copied.
+Napi::Object StatsFrameToJs(Napi::Env env, const StatsColumns& cols) {
+  size_t n = cols.ifindex.size();
+  Napi::Int32Array idx = Napi::Int32Array::New(env, n);
+  Napi::Float64Array vals = Napi::Float64Array::New(env, n * 8);
+  if (n) {
+    std::memcpy(idx.Data(), cols.ifindex.data(), n * sizeof(int32_t));
+    std::memcpy(vals.Data(), cols.values.data(), n * 8 * sizeof(double));
+  }
+  Napi::Object frame = Napi::Object::New(env);
+  frame.Set("ifindex", idx);
+  frame.Set("values", vals);
+  return frame;
+}
 
 class Handle : public Napi::ObjectWrap<Handle> {
  public:
@@ -58,6 +74,9 @@ class Handle : public Napi::ObjectWrap<Handle> {
   }
 
   ~Handle() override { StopSubscription(); }
+
+  // The state a sweep of many reads; null once closed.
+  std::shared_ptr<NsState> State() const { return st_; }
 
  private:
   Napi::Value Inode(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), inode_); }
@@ -133,20 +152,7 @@ class Handle : public Napi::ObjectWrap<Handle> {
           if (st->closed) throw SysError(EBADF, "namespace handle is closed");
           *cols = SweepStats(*st->req);
         },
-        [cols](Napi::Env env) -> Napi::Value {
-          // JS-owned memory (Electron refuses external array buffers): allocate, then copy.
-          size_t n = cols->ifindex.size();
-          Napi::Int32Array idx = Napi::Int32Array::New(env, n);
-          Napi::Float64Array vals = Napi::Float64Array::New(env, n * 8);
-          if (n) {
-            std::memcpy(idx.Data(), cols->ifindex.data(), n * sizeof(int32_t));
-            std::memcpy(vals.Data(), cols->values.data(), n * 8 * sizeof(double));
-          }
-          Napi::Object frame = Napi::Object::New(env);
-          frame.Set("ifindex", idx);
-          frame.Set("values", vals);
-          return frame;
-        });
+        [cols](Napi::Env env) -> Napi::Value { return StatsFrameToJs(env, *cols); });
   }
 
   Napi::Value GetNsid(const Napi::CallbackInfo& info) {
@@ -267,6 +273,72 @@ class Handle : public Napi::ObjectWrap<Handle> {
   std::string path_;
 };
 
+// The Handle behind `obj`, or null when it is not one (napi_unwrap, so a failure does not throw).
+Handle* UnwrapHandle(Napi::Object obj) {
+  void* p = nullptr;
+  return napi_unwrap(obj.Env(), obj, &p) == napi_ok ? static_cast<Handle*>(p) : nullptr;
+}
+
+// dumpStatsMany(handles[]): Promise<StatsSweep> — every handle's counter sweep on one pool thread
+// (a dense host's 1,000 namespaces are one worker round trip, not 1,000), answered as one frame with
+// per-handle offsets (a handful of JS objects however many namespaces); a closed handle or a failed
+// dump fails its own entry only.
+Napi::Value DumpStatsManyJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsArray())
+    return PromiseWorker::Rejected(env, InvalidArg("dumpStatsMany: expected an array of namespace handles"));
+  Napi::Array list = info[0].As<Napi::Array>();
+  Napi::Function ctor = env.GetInstanceData<AddonData>()->handleCtor.Value();
+  auto states = std::make_shared<std::vector<std::shared_ptr<NsState>>>();
+  states->reserve(list.Length());
+  for (uint32_t i = 0; i < list.Length(); i++) {
+    Napi::Value v = list.Get(i);
+    // A Proxy passes instanceof but carries no native object: hence the unwrap check too.
+    Handle* h = v.IsObject() && v.As<Napi::Object>().InstanceOf(ctor) ? UnwrapHandle(v.As<Napi::Object>()) : nullptr;
+    if (!h) return PromiseWorker::Rejected(env, InvalidArg("dumpStatsMany: entry " + std::to_string(i) + " is not a NamespaceHandle made by openNamespace()"));
+    states->push_back(h->State());
+  }
+  auto reads = std::make_shared<std::vector<StatsRead>>();
+  return PromiseWorker::Start(env, [states, reads] { *reads = SweepStatsEach(*states); },
+      [reads](Napi::Env env) -> Napi::Value {
+        size_t n = reads->size(), rows = 0;
+        for (const StatsRead& r : *reads) rows += r.cols.ifindex.size();
+        // JS-owned memory (Electron refuses external array buffers): allocate, then copy.
+        Napi::Int32Array idx = Napi::Int32Array::New(env, rows);
+        Napi::Float64Array vals = Napi::Float64Array::New(env, rows * 8);
+        Napi::Int32Array start = Napi::Int32Array::New(env, n + 1);
+        Napi::Float64Array t = Napi::Float64Array::New(env, n);
+        Napi::Array failed = Napi::Array::New(env);
+        size_t row = 0;
+        for (size_t i = 0; i < n; i++) {
+          const StatsRead& r = (*reads)[i];
+          start[i] = static_cast<int32_t>(row);
+          t[i] = r.err ? std::nan("") : r.t;
+          if (r.err) {
+            Napi::Object f = Napi::Object::New(env);
+            f.Set("index", Napi::Number::New(env, static_cast<double>(i)));
+            f.Set("error", PromiseWorker::MakeError(env, r.message, r.err, "").Value());
+            failed.Set(failed.Length(), f);
+            continue;
+          }
+          size_t k = r.cols.ifindex.size();
+          if (k) {
+            std::memcpy(idx.Data() + row, r.cols.ifindex.data(), k * sizeof(int32_t));
+            std::memcpy(vals.Data() + row * 8, r.cols.values.data(), k * 8 * sizeof(double));
+          }
+          row += k;
+        }
+        start[n] = static_cast<int32_t>(row);
+        Napi::Object out = Napi::Object::New(env);
+        out.Set("ifindex", idx);
+        out.Set("values", vals);
+        out.Set("start", start);
+        out.Set("t", t);
+        out.Set("failed", failed);
+        return out;
+      });
+}
+
 // openNamespace(path | null): Promise<NamespaceHandle>
 Napi::Value OpenNamespaceJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -362,6 +434,7 @@ Napi::Object InitImpl(Napi::Env env, Napi::Object exports) {
   data->events = std::make_shared<EventHub>(env);
   env.SetInstanceData(data);
   exports.Set("openNamespace", Napi::Function::New(env, OpenNamespaceJs, "openNamespace"));
+  exports.Set("dumpStatsMany", Napi::Function::New(env, DumpStatsManyJs, "dumpStatsMany"));
   exports.Set("createNamedNamespace", Napi::Function::New(env, CreateNamedNamespaceJs, "createNamedNamespace"));
   exports.Set("deleteNamedNamespace", Napi::Function::New(env, DeleteNamedNamespaceJs, "deleteNamedNamespace"));
   exports.Set("setSysctl", Napi::Function::New(env, SetSysctlJs, "setSysctl"));

@@ -1,6 +1,7 @@
 #include "stats.h"
 
 #include <sys/socket.h>
+#include <time.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 
@@ -28,6 +29,34 @@ StatsColumns SweepStats(NlSocket& sock) {
     out.ifindex.push_back(static_cast<int32_t>(s->ifindex));
     for (uint64_t x : v) out.values.push_back(static_cast<double>(x));
   });
+  return out;
+}
+
+static double MonotonicMs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
+}
+
+std::vector<StatsRead> SweepStatsEach(const std::vector<std::shared_ptr<NsState>>& states) {
+  std::vector<StatsRead> out(states.size());
+  for (size_t i = 0; i < states.size(); i++) {
+    const std::shared_ptr<NsState>& st = states[i];
+    StatsRead& r = out[i];
+    try {
+      if (!st) throw SysError(EBADF, "namespace handle is closed");
+      std::lock_guard<std::mutex> lock(st->req->mu);
+      if (st->closed) throw SysError(EBADF, "namespace handle is closed");
+      r.t = MonotonicMs();
+      r.cols = SweepStats(*st->req);
+    } catch (const SysError& e) {
+      r.err = e.err();
+      r.message = st ? st->Name() + ": " + e.what() : e.what();
+    } catch (const std::exception& e) {
+      r.err = EIO;
+      r.message = st ? st->Name() + ": " + e.what() : e.what();
+    }
+  }
   return out;
 }
 

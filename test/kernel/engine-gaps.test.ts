@@ -31,6 +31,7 @@ interface Gate {
  *  delivered (all of them, in order) when the next link dump has read the kernel. */
 function delayingAddon(gate: Gate): NativeAddon {
   const real = loadNative();
+  const realOf = new WeakMap<NamespaceHandle, NamespaceHandle>();
   return {
     async openNamespace(nsPath: string | null): Promise<NamespaceHandle> {
       const h = await real.openNamespace(nsPath);
@@ -55,14 +56,18 @@ function delayingAddon(gate: Gate): NativeAddon {
           return links;
         },
       };
-      return new Proxy(h, {
+      const wrapped = new Proxy(h, {
         get(target, prop) {
           if (prop in own) return own[prop as keyof NamespaceHandle];
           const v = Reflect.get(target, prop, target);
           return typeof v === 'function' ? v.bind(target) : v;
         },
       });
+      realOf.set(wrapped, h);
+      return wrapped;
     },
+    // the addon takes only its own handles, not these wrappers
+    dumpStatsMany: (hs) => real.dumpStatsMany(hs.map((x) => realOf.get(x) ?? x)),
   };
 }
 

@@ -27,6 +27,7 @@ const sum = (calls: PodCalls, what: keyof Calls, only?: (i: number) => boolean) 
 /** The real addon, counting two of the pods' handles' calls. */
 function countingAddon(calls: PodCalls): NativeAddon {
   const real = loadNative();
+  const realOf = new WeakMap<NamespaceHandle, NamespaceHandle>();
   return {
     async openNamespace(nsPath: string | null): Promise<NamespaceHandle> {
       const h = await real.openNamespace(nsPath);
@@ -38,14 +39,18 @@ function countingAddon(calls: PodCalls): NativeAddon {
         getNsid: (p) => { c.getNsid++; return h.getNsid(p); },
         dumpLinks: () => { c.dumpLinks++; return h.dumpLinks(); },
       };
-      return new Proxy(h, {
+      const wrapped = new Proxy(h, {
         get(target, prop) {
           if (prop in own) return own[prop as keyof NamespaceHandle];
           const v = Reflect.get(target, prop, target);
           return typeof v === 'function' ? v.bind(target) : v;
         },
       });
+      realOf.set(wrapped, h);
+      return wrapped;
     },
+    // the addon takes only its own handles, not these wrappers
+    dumpStatsMany: (hs) => real.dumpStatsMany(hs.map((x) => realOf.get(x) ?? x)),
   };
 }
 

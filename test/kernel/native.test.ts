@@ -185,6 +185,41 @@ describeKernel('native addon (real kernel)', () => {
     }
   });
 
+  it('dumpStatsMany reads every namespace as its own dumpStats does; a closed handle fails alone', async () => {
+    const all = [await ns(), await ns(), await ns(), await ns()];
+    // Down bridges and an idle lo: nothing moves, so both reads see the same counters.
+    all.forEach(({ name }, i) => { for (let k = 0; k <= i; k++) ip('-n', name, 'link', 'add', `sm${k}`, 'type', 'bridge'); });
+    const many = await native.dumpStatsMany(all.map((x) => x.h));
+    expect(many.ifindex).toBeInstanceOf(Int32Array);
+    expect(many.values).toBeInstanceOf(Float64Array);
+    expect(many.failed).toEqual([]);
+    expect(many.start.length).toBe(all.length + 1);
+    expect(many.start[all.length]).toBe(many.ifindex.length);
+    expect(many.values.length).toBe(many.ifindex.length * 8);
+    for (let i = 0; i < all.length; i++) {
+      const rows = [many.start[i], many.start[i + 1]];
+      const one = await all[i].h.dumpStats();
+      expect(rows[1] - rows[0]).toBe(i + 2); // lo and i+1 bridges
+      expect(Array.from(many.ifindex.slice(rows[0], rows[1]))).toEqual(Array.from(one.ifindex));
+      expect(Array.from(many.values.slice(rows[0] * 8, rows[1] * 8))).toEqual(Array.from(one.values));
+      if (i > 0) expect(many.t[i]).toBeGreaterThanOrEqual(many.t[i - 1]); // read in order, each timed
+    }
+    all[1].h.close();
+    const again = await native.dumpStatsMany(all.map((x) => x.h));
+    expect(again.failed.map((f) => [f.index, f.error.code])).toEqual([[1, 'EBADF']]);
+    expect(again.failed[0].error.message).toMatch(/closed/);
+    expect(Number.isNaN(again.t[1])).toBe(true);
+    expect(again.start[2] - again.start[1]).toBe(0);
+    for (const i of [0, 2, 3]) {
+      expect(again.t[i]).toBeGreaterThan(many.t[3]);
+      const one = await all[i].h.dumpStats();
+      expect(Array.from(again.ifindex.slice(again.start[i], again.start[i + 1]))).toEqual(Array.from(one.ifindex));
+    }
+    const none = await native.dumpStatsMany([]);
+    expect([none.ifindex.length, Array.from(none.start), none.failed]).toEqual([0, [0], []]);
+    await expect(native.dumpStatsMany([all[0].h, {} as NamespaceHandle])).rejects.toMatchObject({ code: 'EINVAL', message: expect.stringMatching(/entry 1 is not a NamespaceHandle/) });
+  });
+
   it('events arrive for link add/del, address and route changes', async () => {
     const { name, h } = await ns();
     const events: RawEvent[] = [];
