@@ -8,8 +8,8 @@
 import { afterEach, expect, it } from 'vitest';
 import { describeKernel } from '../helpers/world';
 import { Engine } from '../../electron/engine';
-import type { NamespaceHandle, NativeAddon, RawEvent } from '../../native/types';
-import { loadNative } from '../../native';
+import type { NativeAddon, RawEvent } from '../../native/types';
+import { wrappedAddon } from '../helpers/wrapped-addon';
 import type { Interface } from '../../electron/contract';
 import { ip, ipBatch } from '../helpers/ip';
 import { hostNs, iface, nsNamed } from '../helpers/model-lookup';
@@ -30,45 +30,29 @@ interface Gate {
 /** The real addon; while `gate.closed`, every namespace's kernel events are kept back, and they are
  *  delivered (all of them, in order) when the next link dump has read the kernel. */
 function delayingAddon(gate: Gate): NativeAddon {
-  const real = loadNative();
-  const realOf = new WeakMap<NamespaceHandle, NamespaceHandle>();
-  return {
-    async openNamespace(nsPath: string | null): Promise<NamespaceHandle> {
-      const h = await real.openNamespace(nsPath);
-      let deliver: ((evs: RawEvent[]) => void) | null = null;
-      const kept: RawEvent[] = [];
-      const release = () => { if (kept.length && deliver) deliver(kept.splice(0)); };
-      const own: Partial<NamespaceHandle> = {
-        subscribe: (cb, opts) => {
-          deliver = cb;
-          h.subscribe((evs) => {
-            if (!gate.closed) { release(); cb(evs); return; }
-            kept.push(...evs);
-            for (const e of evs) if (e.type === 'newlink') gate.keptNames.push(e.link.name);
-          }, opts);
-        },
-        dumpLinks: async () => {
-          const links = await h.dumpLinks();
-          if (gate.closed) {
-            gate.closed = false;
-            if (gate.release === 'during') release(); else setTimeout(release, 1);
-          }
-          return links;
-        },
-      };
-      const wrapped = new Proxy(h, {
-        get(target, prop) {
-          if (prop in own) return own[prop as keyof NamespaceHandle];
-          const v = Reflect.get(target, prop, target);
-          return typeof v === 'function' ? v.bind(target) : v;
-        },
-      });
-      realOf.set(wrapped, h);
-      return wrapped;
-    },
-    // the addon takes only its own handles, not these wrappers
-    dumpStatsMany: (hs) => real.dumpStatsMany(hs.map((x) => realOf.get(x) ?? x)),
-  };
+  return wrappedAddon((h) => {
+    let deliver: ((evs: RawEvent[]) => void) | null = null;
+    const kept: RawEvent[] = [];
+    const release = () => { if (kept.length && deliver) deliver(kept.splice(0)); };
+    return {
+      subscribe: (cb, opts) => {
+        deliver = cb;
+        h.subscribe((evs) => {
+          if (!gate.closed) { release(); cb(evs); return; }
+          kept.push(...evs);
+          for (const e of evs) if (e.type === 'newlink') gate.keptNames.push(e.link.name);
+        }, opts);
+      },
+      dumpLinks: async () => {
+        const links = await h.dumpLinks();
+        if (gate.closed) {
+          gate.closed = false;
+          if (gate.release === 'during') release(); else setTimeout(release, 1);
+        }
+        return links;
+      },
+    };
+  });
 }
 
 describeKernel('engine: kernel silence and late events', () => {

@@ -7,8 +7,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeKernel } from '../helpers/world';
 import { Engine } from '../../electron/engine';
-import type { NamespaceHandle, NativeAddon } from '../../native/types';
-import { loadNative } from '../../native';
+import type { NativeAddon } from '../../native/types';
+import { wrappedAddon } from '../helpers/wrapped-addon';
 import type { Model } from '../../electron/contract';
 import { ip, ipBatch } from '../helpers/ip';
 import { hostNs, iface, nsNamed } from '../helpers/model-lookup';
@@ -24,34 +24,18 @@ type PodCalls = Map<number, Calls>;
 const sum = (calls: PodCalls, what: keyof Calls, only?: (i: number) => boolean) =>
   [...calls].filter(([i]) => !only || only(i)).reduce((a, [, c]) => a + c[what], 0);
 
-/** The real addon, counting two of the pods' handles' calls. */
+/** The real addon, counting the nsid queries and link dumps each pod's handle makes. */
 function countingAddon(calls: PodCalls): NativeAddon {
-  const real = loadNative();
-  const realOf = new WeakMap<NamespaceHandle, NamespaceHandle>();
-  return {
-    async openNamespace(nsPath: string | null): Promise<NamespaceHandle> {
-      const h = await real.openNamespace(nsPath);
-      const m = /^\/run\/netns\/scale-(\d+)$/.exec(nsPath ?? '');
-      if (!m) return h;
-      const c: Calls = calls.get(Number(m[1])) ?? { getNsid: 0, dumpLinks: 0 };
-      calls.set(Number(m[1]), c);
-      const own: Partial<NamespaceHandle> = {
-        getNsid: (p) => { c.getNsid++; return h.getNsid(p); },
-        dumpLinks: () => { c.dumpLinks++; return h.dumpLinks(); },
-      };
-      const wrapped = new Proxy(h, {
-        get(target, prop) {
-          if (prop in own) return own[prop as keyof NamespaceHandle];
-          const v = Reflect.get(target, prop, target);
-          return typeof v === 'function' ? v.bind(target) : v;
-        },
-      });
-      realOf.set(wrapped, h);
-      return wrapped;
-    },
-    // the addon takes only its own handles, not these wrappers
-    dumpStatsMany: (hs) => real.dumpStatsMany(hs.map((x) => realOf.get(x) ?? x)),
-  };
+  return wrappedAddon((h, nsPath) => {
+    const m = /^\/run\/netns\/scale-(\d+)$/.exec(nsPath ?? '');
+    if (!m) return null;
+    const c: Calls = calls.get(Number(m[1])) ?? { getNsid: 0, dumpLinks: 0 };
+    calls.set(Number(m[1]), c);
+    return {
+      getNsid: (p) => { c.getNsid++; return h.getNsid(p); },
+      dumpLinks: () => { c.dumpLinks++; return h.dumpLinks(); },
+    };
+  });
 }
 
 /** Pod i's eth0 and the bridge port on the host side name each other. */

@@ -1,0 +1,28 @@
+// The real native addon with some methods of some handles replaced, for tests that watch or hold
+// back what the engine asks the kernel. `replace(handle, nsPath)` gives one handle's replacements
+// (null: leave that handle as it is); every other method goes to the real handle. The addon's
+// own calls that take handles (dumpStatsMany) get the real handles back: it accepts no wrapper.
+import { loadNative } from '../../native';
+import type { NamespaceHandle, NativeAddon } from '../../native/types';
+
+export function wrappedAddon(replace: (h: NamespaceHandle, nsPath: string | null) => Partial<NamespaceHandle> | null): NativeAddon {
+  const real = loadNative();
+  const realOf = new WeakMap<NamespaceHandle, NamespaceHandle>();
+  return {
+    async openNamespace(nsPath: string | null): Promise<NamespaceHandle> {
+      const h = await real.openNamespace(nsPath);
+      const own = replace(h, nsPath);
+      if (!own) return h;
+      const wrapped = new Proxy(h, {
+        get(target, prop) {
+          if (prop in own) return own[prop as keyof NamespaceHandle];
+          const v = Reflect.get(target, prop, target);
+          return typeof v === 'function' ? v.bind(target) : v;
+        },
+      });
+      realOf.set(wrapped, h);
+      return wrapped;
+    },
+    dumpStatsMany: (hs) => real.dumpStatsMany(hs.map((x) => realOf.get(x) ?? x)),
+  };
+}
