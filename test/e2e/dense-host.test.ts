@@ -11,7 +11,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeKernel } from '../helpers/world';
 import { ip } from '../helpers/ip';
-import { launchChromium, startServe, stopServe, type Browser, type Served } from '../helpers/serve-process';
+import { launchChromium, openApp, startServe, stopServe, type Browser, type Served } from '../helpers/serve-process';
 
 const N = 40;
 const artifacts = path.resolve(__dirname, '../../test-artifacts');
@@ -73,13 +73,7 @@ describeKernel('a dense host in the browser: alike pods drawn as one group (serv
     serve = await startServe();
     browser = await launchChromium();
     page = browser.page;
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
-    expect((await page.goto(serve.url))?.status()).toBe(200);
-    await page.locator('[data-testid="status"][data-engine="true"]').waitFor({ timeout: 30_000 });
-    await page.locator('[data-testid="ns-host"]').waitFor({ timeout: 30_000 });
-    await page.locator('[data-testid="canvas"][data-layout="done"]').waitFor({ timeout: 30_000 });
-    expect(errors).toEqual([]);
+    expect(await openApp(page, serve.url)).toEqual([]);
   });
 
   afterAll(async () => {

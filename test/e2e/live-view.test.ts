@@ -11,7 +11,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { describeKernel } from '../helpers/world';
 import { ip } from '../helpers/ip';
-import { launchChromium, startServe, stopServe, type Browser, type Served } from '../helpers/serve-process';
+import { launchChromium, openApp, startServe, stopServe, type Browser, type Served } from '../helpers/serve-process';
 
 const root = path.resolve(__dirname, '../..');
 const artifacts = path.join(root, 'test-artifacts');
@@ -53,16 +53,8 @@ describeKernel('live view in the browser (serve + engine + renderer, real kernel
     url = serve.url;
     browser = await launchChromium();
     page = browser.page;
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
-    // The strict CSP must not get in the renderer's way (a violation is logged as a console error).
-    page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) errors.push(m.text()); });
-    const res = await page.goto(url);
-    expect(res?.status()).toBe(200);
-    await page.locator('[data-testid="status"][data-engine="true"]').waitFor({ timeout: 30_000 });
-    await page.locator('[data-testid="ns-host"]').waitFor({ timeout: 30_000 });
-    await page.locator('[data-testid="canvas"][data-layout="done"]').waitFor({ timeout: 30_000 });
-    expect(errors).toEqual([]);
+    // The strict CSP must not get in the renderer's way: openApp counts a violation as an error.
+    expect(await openApp(page, url)).toEqual([]);
   });
 
   afterAll(async () => {

@@ -71,3 +71,18 @@ export async function launchChromium(opts: { viewport?: { width: number; height:
     },
   };
 }
+
+/** Opens the app at `url` and waits until it is connected, has drawn the host box and laid out the
+ *  canvas. Returns the page errors seen until then (a thrown error, or a Content-Security-Policy
+ *  violation, which the page logs as a console error): a test expects none. */
+export async function openApp(page: Page, url: string): Promise<string[]> {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) errors.push(m.text()); });
+  const res = await page.goto(url);
+  if (res?.status() !== 200) errors.push(`GET ${url}: HTTP ${res?.status()}`);
+  await page.locator('[data-testid="status"][data-engine="true"]').waitFor({ timeout: 30_000 });
+  await page.locator('[data-testid="ns-host"]').waitFor({ timeout: 30_000 });
+  await page.locator('[data-testid="canvas"][data-layout="done"]').waitFor({ timeout: 30_000 });
+  return errors;
+}
