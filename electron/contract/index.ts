@@ -7,6 +7,7 @@ export * from './counter-frame';
 export * from './status';
 export * from './labs';
 export * from './rpc';
+export * from './interest';
 export * from './errors';
 export * from './preload-api';
 export * from './ids';
