@@ -7,11 +7,12 @@
 // in a fresh world state it prints:
 //   - the time to a first snapshot (engine process spawned → its complete `snapshot` response
 //     line) beside plotnetcfg reading the same machine (spawned → exit);
-//   - the engine process's steady state after that snapshot, one client connected that asks for
-//     nothing else: CPU (% of one core), RSS, threads, open fds;
-//   - the floor: scripts/bench-scale-floor.c doing only the engine's counter sweeps (one
-//     RTM_GETSTATS dump per namespace per sweep, at the engine's default sample rate) for the same
-//     window, and the engine/floor CPU ratio;
+//   - the engine process's steady state after that snapshot, one client connected that looks at one
+//     pod (setInterest: that namespace's counters at the full rate, the rest at the low rate) and
+//     asks for nothing else: CPU (% of one core), RSS, threads, open fds;
+//   - the floor: scripts/bench-scale-floor.c doing only the same counter reads (one RTM_GETSTATS
+//     dump per namespace read: the one pod at the engine's sample rate, every namespace at the low
+//     rate) for the same window, and the engine/floor CPU ratio;
 //   - change → delta latency: an address added inside one pod (by a waiting `ip -batch` in that
 //     pod's namespace) until the engine's delta notification carrying it arrives.
 // Prints numbers; asserts nothing.
@@ -32,6 +33,8 @@ const WINDOW_S = 10; // the steady window (and the floor's run)
 const CHANGES = 20;
 const CHANGE_TIMEOUT_MS = 5_000;
 const LATENCY_PHASE_CAP_MS = 30_000; // the latency phase stops making changes after this
+const LOW_HZ = 1; // the engine's default low sample rate
+const HOT = 1; // namespaces the bench's client looks at
 const TARGETS = { snapshotMs: 1000, rssMiB: 200, threads: 16, cpuPct: 5 };
 
 // ---- arguments --------------------------------------------------------------------------------
@@ -225,8 +228,8 @@ function buildFloor() {
   return bin;
 }
 
-function runFloor(bin, hz, seconds, pids) {
-  const r = spawnSync(bin, [String(hz), String(seconds), ...pids.map(String)], { encoding: 'utf8' });
+function runFloor(bin, hz, lowHz, hot, seconds, pids) {
+  const r = spawnSync(bin, [String(hz), String(lowHz), String(hot), String(seconds), ...pids.map(String)], { encoding: 'utf8' });
   if (r.status !== 0) { console.log(`  floor failed: ${(r.stderr || '').trim()}`); return null; }
   const [setupUs, cpuUs, wallUs, sweeps, sockets, ifaces] = r.stdout.trim().split(/\s+/).map(Number);
   return { setupMs: setupUs / 1000, cpuPct: (cpuUs / wallUs) * 100, sweeps, sockets, ifaces, perSweepMs: cpuUs / sweeps / 1000 };
@@ -250,7 +253,7 @@ async function runSize(n, hz, floorBin) {
   const plotNs = (plotOut.match(/subgraph/g) || []).length;
 
   // The floor, also with no engine running, for as long as the engine's window below.
-  res.floor = floorBin ? runFloor(floorBin, hz, WINDOW_S, pods.pids) : null;
+  res.floor = floorBin ? runFloor(floorBin, hz, LOW_HZ, HOT, WINDOW_S, pods.pids) : null;
 
   // The engine: spawn → complete snapshot line.
   const eng = startEngine();
@@ -275,7 +278,10 @@ async function runSize(n, hz, floorBin) {
 
   if (eng.exited) { await removePods(pods); return res; }
 
-  // Steady state: the window right after the first snapshot, the client only reading.
+  // Steady state: the window right after the first snapshot, the client looking at one pod.
+  const podNs = snap.msg.result.model.namespaces.find((ns) => ns.pids.includes(pods.pids[0]));
+  const asked = podNs ? await eng.call('setInterest', { namespaces: [podNs.id] }) : null;
+  if (!asked || asked.msg.error) console.log(`  setInterest failed: ${asked ? JSON.stringify(asked.msg.error) : 'the first pod is not in the snapshot'}`);
   const c0 = cpuTicks(eng.child.pid); const w0 = performance.now(); const k0 = eng.counters;
   await sleep(WINDOW_S * 1000);
   const c1 = cpuTicks(eng.child.pid); const w1 = performance.now();
@@ -283,12 +289,12 @@ async function runSize(n, hz, floorBin) {
   res.cpuPct = ((c1 - c0) / CLK_TCK) / ((w1 - w0) / 1000) * 100;
   Object.assign(res, st);
   const frames = (eng.counters - k0) / ((w1 - w0) / 1000);
-  console.log(`  engine steady (${WINDOW_S} s after it): CPU ${res.cpuPct.toFixed(1)} % of a core, RSS ${st.rssMiB.toFixed(0)} MiB ` +
+  console.log(`  engine steady (${WINDOW_S} s after it, looking at ${HOT} pod): CPU ${res.cpuPct.toFixed(1)} % of a core, RSS ${st.rssMiB.toFixed(0)} MiB ` +
     `(peak ${st.hwmMiB.toFixed(0)}), ${st.threads} threads, ${st.fds} fds, ${frames.toFixed(1)} counter frames/s`);
   if (res.floor) {
     res.ratioCpu = res.cpuPct / res.floor.cpuPct;
-    console.log(`  floor (C, ${res.floor.sockets} netlink sockets, ${hz} Hz, ${res.floor.sweeps} sweeps of ${res.floor.ifaces} interfaces): ` +
-      `CPU ${res.floor.cpuPct.toFixed(2)} % of a core (${res.floor.perSweepMs.toFixed(3)} ms per sweep), sockets opened in ${msStr(res.floor.setupMs)}; ` +
+    console.log(`  floor (C, ${res.floor.sockets} netlink sockets, ${HOT} at ${hz} Hz and all at ${LOW_HZ} Hz, ${res.floor.sweeps} ticks): ` +
+      `CPU ${res.floor.cpuPct.toFixed(2)} % of a core (${res.floor.perSweepMs.toFixed(3)} ms per tick), sockets opened in ${msStr(res.floor.setupMs)}; ` +
       `engine/floor ${res.ratioCpu.toFixed(1)}`);
   }
 
