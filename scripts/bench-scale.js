@@ -176,7 +176,10 @@ const COUNTERS_PREFIX = '{"jsonrpc":"2.0","method":"counters"';
 
 function startEngine() {
   const t0 = performance.now();
-  const child = spawn(process.execPath, [CLI, 'engine', '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  // $VNET_BENCH_CPU_PROF=DIR: the engine writes a V8 CPU profile there when it exits (for finding
+  // where its time goes; the numbers printed are then those of a profiled engine).
+  const prof = process.env.VNET_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.VNET_BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...prof, CLI, 'engine', '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
   const e = { child, t0, startedAt: null, counters: 0, waiting: new Map(), deltaListeners: new Set(), errors: [], exited: false };
   child.on('exit', () => { e.exited = true; for (const w of e.waiting.values()) w(null); e.waiting.clear(); });
   readline.createInterface({ input: child.stderr, crlfDelay: Infinity }).on('line', (l) => {
@@ -237,7 +240,33 @@ function runFloor(bin, hz, lowHz, hot, seconds, pids) {
 
 // ---- one size -----------------------------------------------------------------------------
 
-async function runSize(n, hz, floorBin) {
+/** The renderer in Chromium against the real engine (`vnet-studio serve`) on this host of pods, two
+ *  of them pinging each other: bench-renderer.js's measures (first picture, frame times fitted and
+ *  at a readable zoom). */
+async function rendererRun(n, nNs, nIfs, pods) {
+  if (!fs.existsSync('/usr/bin/chromium')) { console.log('  (renderer run skipped: no /usr/bin/chromium)'); return; }
+  const serve = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--no-open'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = ''; serve.stderr.on('data', (d) => { err += d; });
+  const ping = spawn('nsenter', [`--net=/proc/${pods.pids[0]}/ns/net`, 'ping', '-q', '-i', '0.05', podAddr(1)], { stdio: 'ignore' });
+  try {
+    const url = await new Promise((resolve, reject) => {
+      let out = '';
+      serve.stdout.on('data', (d) => { out += d; const m = /^Open (\S+)\n/.exec(out); if (m) resolve(m[1]); });
+      serve.once('exit', (code) => reject(new Error(`serve exited (${code}): ${err.trim()}`)));
+    });
+    console.log('');
+    await require('./bench-renderer').bench({ seconds: 5, model: 'pods', grouping: 'on', hz: 10,
+      real: { url, interfaces: nIfs, namespaces: nNs, what: `${n} pods, two of them pinging each other 20 times a second` } });
+  } catch (e) {
+    console.log(`  renderer run failed: ${e.message}`);
+  } finally {
+    ping.kill('SIGKILL');
+    serve.kill('SIGTERM');
+    await new Promise((r) => (serve.exitCode !== null ? r() : serve.once('exit', r)));
+  }
+}
+
+async function runSize(n, hz, floorBin, withRenderer) {
   const res = { n };
   const tb = performance.now();
   const pods = await makePods(n);
@@ -329,6 +358,7 @@ async function runSize(n, hz, floorBin) {
   await eng.stop();
   const stopMs = performance.now() - ts;
   await Promise.all(ips.map((p) => (p.exitCode !== null ? null : new Promise((r) => p.once('exit', r)))));
+  if (withRenderer) await rendererRun(n, snapNs, snapIfs, pods);
   const tr = performance.now();
   await removePods(pods);
   console.log(`  (engine stopped in ${secs(stopMs)}; pods gone in ${secs(performance.now() - tr)})`);
@@ -348,7 +378,8 @@ async function main() {
     `RSS ≤ ${TARGETS.rssMiB} MiB, threads ≤ ${TARGETS.threads}, steady CPU ≤ ${TARGETS.cpuPct} % of a core; engine sample rate ${hz} Hz; ` +
     `${os.cpus().length} cores, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} at the start`);
   const results = [];
-  for (const n of sizes) results.push(await runSize(n, hz, floorBin));
+  // The renderer against the real engine at the largest size only (it takes half a minute).
+  for (const n of sizes) results.push(await runSize(n, hz, floorBin, n === Math.max(...sizes)));
   if (floorBin) fs.rmSync(path.dirname(floorBin), { recursive: true, force: true });
 
   console.log('\nsummary');
@@ -368,4 +399,5 @@ async function main() {
   console.log(`ratio engine/floor sweep cpu at ${last.n} namespaces: ${num(last.ratioCpu, 1)}`);
 }
 
-main().then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });
+if (require.main === module) main().then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });
+module.exports = { makePods, removePods };

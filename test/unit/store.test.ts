@@ -156,6 +156,19 @@ describe('counters', () => {
     expect(store.getState().historyTick).toBe(700);
   });
 
+  it('rings only grow: frames at irregular intervals do not resize them back and forth', () => {
+    const store = createCountersStore();
+    store.getState().applyFrame({ ...frame(0, [['a', [1, 1, 1, 1, 0, 0, 0, 0], [0, 0, 0, 0]]]), intervalMs: 3000 });
+    const small = store.getState().history.get('a')!;
+    expect(small.capacity).toBe(historyCapacity(3000));
+    store.getState().applyFrame({ ...frame(100, []), intervalMs: 100 });
+    const grown = store.getState().history.get('a')!;
+    expect(grown.capacity).toBe(historyCapacity(100));
+    store.getState().applyFrame({ ...frame(3100, []), intervalMs: 3000 });
+    store.getState().applyFrame({ ...frame(3200, []), intervalMs: 100 });
+    expect(store.getState().history.get('a')).toBe(grown);
+  });
+
   it('resizes the ring when the sample rate changes, keeping the newest samples', () => {
     const r = new HistoryRing(5);
     for (let i = 1; i <= 7; i++) r.push(i * 1000, i, i, i, i);

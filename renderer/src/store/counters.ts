@@ -127,7 +127,10 @@ export function applyFrame(state: CountersState, frame: CounterFrame): CountersS
     if (!listed.has(id) && (!read || read.has(nsOfIface(id))) && (c.rxPps || c.txPps || c.rxBps || c.txBps)) byId[id] = c = { ...c, rxPps: 0, txPps: 0, rxBps: 0, txBps: 0 };
     let ring = history.get(id);
     if (!ring) { ring = new HistoryRing(cap); history.set(id, ring); }
-    else if (ring.capacity !== cap) { ring = ring.resized(cap); history.set(id, ring); }
+    // Rings only grow: frames come at irregular intervals (only when something changed; namespaces
+    // nobody looks at are read at a lower rate), and resizing thousands of rings back and forth on
+    // every frame once froze the page of a 1,000-pod host.
+    else if (ring.capacity < cap) { ring = ring.resized(cap); history.set(id, ring); }
     ring.push(frame.t, c.rxBps, c.txBps, c.rxPps, c.txPps);
   }
   return { byId, lastT: frame.t, intervalMs: frame.intervalMs, history, historyTick: state.historyTick + 1 };
