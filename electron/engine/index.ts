@@ -120,6 +120,8 @@ export class Engine extends EventEmitter {
   /** init() is done (the first discovery pass and its reads are in). */
   private started = false;
   private flushQueued = false;
+  /** The flush that sends FDB changes held back (LiveModel.fdbDueIn). */
+  private fdbTimer: NodeJS.Timeout | null = null;
   /** Discovery passes: at most one running and one queued. */
   private readonly discovery: Coalesced;
   /** tun/tap owner scans: one at a time, one more if asked meanwhile. */
@@ -254,6 +256,7 @@ export class Engine extends EventEmitter {
     if (this.tunScan.current) out.push('tun owners');
     for (const id of this.opening.keys()) out.push(`opening ${id}`);
     if (this.flushQueued) out.push('flush');
+    if (this.fdbTimer) out.push('fdb flush');
     for (const r of this.recs.values()) out.push(...r.busy());
     return out;
   }
@@ -320,6 +323,7 @@ export class Engine extends EventEmitter {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    if (this.fdbTimer) { clearTimeout(this.fdbTimer); this.fdbTimer = null; }
     this.rescanTriggers.stop();
     this.reconcileTurns.stop();
     const sweep = this.sampler.stop();
@@ -474,6 +478,12 @@ export class Engine extends EventEmitter {
     if (deltas.length) {
       this.seq++;
       this.emit('delta', { seq: this.seq, deltas } satisfies DeltaBatch);
+    }
+    // FDB changes held back by the model's coalescing go out in a flush when they are due.
+    const due = this.m.fdbDueIn();
+    if (due !== null && !this.fdbTimer) {
+      this.fdbTimer = setTimeout(() => { this.fdbTimer = null; this.scheduleFlush(); }, due);
+      this.fdbTimer.unref?.();
     }
     this.emitStatus();
   }
