@@ -456,8 +456,10 @@ export class Engine extends EventEmitter {
   /** Who holds each tun/tap (async, coalesced: one scan at a time, one more if asked meanwhile).
    *  Asked for when a tun/tap appears or its flags or carrier change (model.ts), when a holder
    *  exits or forks (process events), and after every full discovery pass: the backstop for what
-   *  makes neither (a second program attaching to a multi-queue tun whose carrier is already on,
-   *  a descriptor passed over a unix socket), and, without process events, how exits are seen.
+   *  makes neither (a program attaching to a tun that is down: the kernel announces carrier
+   *  changes of running devices only; a second one attaching to a multi-queue tun whose carrier
+   *  is already on; a descriptor passed over a unix socket), and, without process events, how
+   *  exits are seen.
    *  That call also re-reads the links of namespaces with a transient tun: its persist flag can
    *  be switched on without any event. */
   private scanTunOwners(periodic = false): void {
