@@ -224,7 +224,7 @@ export class Engine extends EventEmitter {
     if (!this.procTriggers.active) this.log(`process events not used (${this.procTriggers.unavailable}); rescanning /proc every ${this.procOpts.rescanMs} ms`);
     await this.rescan();
     this.started = true;
-    // With process events, full passes are a backstop, and "soon" ones keep 250 ms apart.
+    // With process events, full passes are a backstop, and "soon" ones keep 250 ms from the last.
     if (this.procTriggers.active) this.rescanTriggers.start(this.procOpts.procRescanMs, 250);
     else this.rescanTriggers.start(this.procOpts.rescanMs);
     this.reconcileTurns.start();
@@ -408,7 +408,7 @@ export class Engine extends EventEmitter {
       // The first pass waits for them, so that the first snapshot has every peer it can have.
       if (!this.started) await Promise.all(nudged.map((r) => r.settled()));
     }
-    if (full) this.scanTunOwners(true);
+    if (full) { this.rescanTriggers.passDone(); this.scanTunOwners(true); }
     this.scheduleFlush();
   }
 

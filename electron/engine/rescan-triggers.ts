@@ -52,13 +52,16 @@ export class RescanTriggers {
     } catch { /* no /run/netns yet: the periodic rescan tries again */ }
   }
 
-  /** A rescan after `delayMs`, or later to keep the minimum gap (one at a time: a request while
-   *  one is waiting joins it). */
+  /** A rescan after `delayMs`, or later to keep the minimum gap after the last full pass (one at
+   *  a time: a request while one is waiting joins it). */
   soon(delayMs: number): void {
     if (this.stopped || this.quick) return;
     const wait = Math.max(delayMs, this.lastQuickAt + this.minGapMs - Date.now());
-    this.quick = setTimeout(() => { this.quick = null; this.lastQuickAt = Date.now(); this.rescan(); }, wait);
+    this.quick = setTimeout(() => { this.quick = null; this.rescan(); }, wait);
   }
+
+  /** A full pass ended: the next "soon" one keeps the minimum gap from now. */
+  passDone(): void { this.lastQuickAt = Date.now(); }
 
   /** After a discovery pass: how many named namespaces were not mounted yet. `ip netns add` mounts
    *  onto the file after creating it, and the mount makes no inotify event: look again shortly. */
