@@ -16,7 +16,7 @@ export function diffSample(actual: Model, namespaces: WorldNs[], peerNamespaces:
     for (const i of ns.interfaces) {
       if (typeof i.peer !== 'string' || !i.peer.startsWith('?nsid')) continue;
       const a = actualIfs.get(i.id)?.peer ?? null;
-      const into = a === null ? null : a.slice(0, a.lastIndexOf(':'));
+      const into = a === null || !a.includes('/if:') ? null : a.slice(0, a.indexOf('/if:'));
       if (into === null || !peerNamespaces.has(into)) out.push({ path: `${i.id}/peer`, expected: `a peer in one of ${peerNamespaces.size} namespaces`, actual: a });
       i.peer = a;
     }
