@@ -8,6 +8,9 @@ export interface EngineStatus {
   /** Plain words on what the engine cannot see or do, and why; null when it has full access. */
   limitation: string | null;
   sampleHz: number;
+  /** How namespaces held by processes are found, in plain words: through the kernel's process
+   *  events, or by rescanning /proc periodically, and then why process events are not used. */
+  discovery?: string;
   namespaces: number;
   interfaces: number;
 }

@@ -260,7 +260,8 @@ export class Engine extends EventEmitter {
     const c = this.m.counts();
     return {
       version: ENGINE_VERSION, pid: process.pid, privileged: this.privileged,
-      limitation: this.limitation(), sampleHz: this.hz, namespaces: c.namespaces, interfaces: c.interfaces,
+      limitation: this.limitation(), sampleHz: this.hz, discovery: this.discoveryText(),
+      namespaces: c.namespaces, interfaces: c.interfaces,
     };
   }
 
@@ -511,6 +512,12 @@ export class Engine extends EventEmitter {
     if (key === this.statusKey) return;
     this.statusKey = key;
     this.emit('status', s);
+  }
+
+  private discoveryText(): string {
+    const o = this.procOpts;
+    if (this.procTriggers.active) return `process events (full /proc rescan every ${o.procRescanMs / 1000} s as a backstop)`;
+    return `rescanning /proc every ${o.rescanMs / 1000} s; process events not used: ${this.procTriggers.unavailable ?? 'not started yet'}`;
   }
 
   private limitation(): string | null {

@@ -53,6 +53,7 @@ describeKernel('process events (proc connector) drive discovery', () => {
     it('a process-held namespace shows up on exec and goes on exit within ~1 s, with no full rescan', async () => {
       e = await Engine.start({ sampleHz: 0, reconcileMs: 0, rescanMs: HOUR, procRescanMs: HOUR, procEventsNetns: initNetns });
       expect(e.discoveryMode()).toEqual({ procEvents: true, reason: null });
+      expect(e.status().discovery).toBe('process events (full /proc rescan every 3600 s as a backstop)');
       const full0 = e.stats().fullPasses;
       const c = await startContainer();
       const inode = netInode(c.pid);
@@ -100,6 +101,7 @@ describeKernel('process events (proc connector) drive discovery', () => {
       expect(mode.procEvents).toBe(false);
       expect(mode.reason).toMatch(/initial network namespace|initial pid and user namespaces/);
       expect(logs.join('\n')).toMatch(/process events not used \(.*\); rescanning \/proc every 200 ms/);
+      expect(e.status().discovery).toMatch(/^rescanning \/proc every 0.2 s; process events not used: process events: the kernel/);
       const c = await startContainer();
       try {
         const inode = netInode(c.pid);
