@@ -54,22 +54,33 @@ describeKernel('process events (proc connector) drive discovery', () => {
       e = await Engine.start({ sampleHz: 0, reconcileMs: 0, rescanMs: HOUR, procRescanMs: HOUR, procEventsNetns: initNetns });
       expect(e.discoveryMode()).toEqual({ procEvents: true, reason: null });
       expect(e.status().discovery).toBe('process events (full /proc rescan every 3600 s as a backstop)');
-      const full0 = e.stats().fullPasses;
-      const c = await startContainer();
-      const inode = netInode(c.pid);
-      let t = Date.now();
-      await e.waitFor((m) => hasNs(m, inode), 1500);
-      const appeared = Date.now() - t;
-      const ns = e.model().namespaces.find((n) => n.inode === inode)!;
-      expect(ns.kind).toBe('process');
-      expect(ns.label).toBe(`pid ${c.pid} (sleep)`);
-      t = Date.now();
-      c.kill('SIGKILL');
-      await e.waitFor((m) => !hasNs(m, inode), 1500);
-      const went = Date.now() - t;
-      console.log(`proc events: namespace appeared ${appeared} ms after its holder ran, went ${went} ms after the kill`);
-      expect(e.stats().fullPasses).toBe(full0);
-      expect(e.stats().targetedPasses).toBeGreaterThan(0);
+      // In the machine's pid namespace the engine also watches other programs' namespaces, whose
+      // changes may ask for a full pass; a round that saw one proves nothing and is run again.
+      const round = async (): Promise<boolean> => {
+        const full0 = e!.stats().fullPasses;
+        const targeted0 = e!.stats().targetedPasses;
+        const c = await startContainer();
+        try {
+          const inode = netInode(c.pid);
+          let t = Date.now();
+          await e!.waitFor((m) => hasNs(m, inode), 1500);
+          const appeared = Date.now() - t;
+          const ns = e!.model().namespaces.find((n) => n.inode === inode)!;
+          expect(ns.kind).toBe('process');
+          expect(ns.label).toBe(`pid ${c.pid} (sleep)`);
+          t = Date.now();
+          c.kill('SIGKILL');
+          await e!.waitFor((m) => !hasNs(m, inode), 1500);
+          const went = Date.now() - t;
+          const full = e!.stats().fullPasses - full0;
+          console.log(`proc events: namespace appeared ${appeared} ms after its holder ran, went ${went} ms after the kill (${full} full passes meanwhile)`);
+          expect(e!.stats().targetedPasses).toBeGreaterThan(targeted0);
+          return full === 0;
+        } finally { quiet(() => c.kill('SIGKILL')); }
+      };
+      let clean = false;
+      for (let i = 0; i < 5 && !clean; i++) clean = await round();
+      expect(clean, 'a round with no full pass in it').toBe(true);
     });
 
     it('tun owners follow a program attaching (carrier on) and its exit, with no timer scan', async () => {
@@ -81,11 +92,17 @@ describeKernel('process events (proc connector) drive discovery', () => {
         e = await Engine.start({ sampleHz: 0, reconcileMs: 0, rescanMs: HOUR, procRescanMs: HOUR, procEventsNetns: initNetns });
         const owners = (m: Model) => m.namespaces.flatMap((n) => n.interfaces).find((i) => i.name === 'pe-tun0')?.tun?.owners.map((o) => o.pid);
         await e.waitFor((m) => owners(m)?.length === 0, 3000);
-        holder = await holdTun('pe-tun0', 'tun');
-        await e.waitFor((m) => owners(m)?.[0] === holder!.pid, 1500);
-        holder.kill('SIGKILL');
-        await e.waitFor((m) => owners(m)?.length === 0, 1500);
-        expect(e.stats().fullPasses).toBe(1);
+        // As above: a round during which a full pass (which scans owners too) ran is run again.
+        let clean = false;
+        for (let i = 0; i < 5 && !clean; i++) {
+          const full0 = e.stats().fullPasses;
+          const h = holder = await holdTun('pe-tun0', 'tun');
+          await e.waitFor((m) => owners(m)?.[0] === h.pid, 1500);
+          h.kill('SIGKILL');
+          await e.waitFor((m) => owners(m)?.length === 0, 1500);
+          clean = e.stats().fullPasses === full0;
+        }
+        expect(clean, 'a round with no full pass in it').toBe(true);
       } finally {
         if (holder) quiet(() => holder!.kill('SIGKILL'));
         quiet(() => ip('link', 'del', 'pe-tun0'));
