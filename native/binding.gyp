@@ -12,6 +12,7 @@
         "src/translate.cc",
         "src/stats.cc",
         "src/events.cc",
+        "src/proc_events.cc",
         "src/link_table.cc",
         "src/mutate_request.cc",
         "src/tuntap.cc",

@@ -159,12 +159,38 @@ export interface NamespaceHandle {
   close(): void;
 }
 
+/** One batch of the kernel's process events (proc connector), as they arrived within ~10 ms (or
+ *  longer while the JS thread was busy). Pids are thread-group ids (processes), as /proc names them. */
+export interface ProcEvents {
+  /** New processes, as (child, parent) pairs: [child0, parent0, child1, parent1, ...]. New
+   *  threads are left out. */
+  forks: Int32Array;
+  /** Processes that called exec. */
+  execs: Int32Array;
+  /** Processes that exited (their leader thread did; the exits of other threads are left out). */
+  exits: Int32Array;
+  /** The kernel dropped events (socket buffer full) or too many waited for JS: what changed is
+   *  not all here, so look at everything again. */
+  lost: boolean;
+}
+
+/** A running watch of process events; close() stops its thread and socket (idempotent). */
+export interface ProcessWatch { close(): void }
+
 /** What the engine reads through: handles bound to namespaces, and the counter sweep over them. */
 export interface NativeAddon extends StatsSweeper {
   /** Opens a handle bound to the network namespace at `nsPath` (e.g. /run/netns/blue,
    *  /proc/123/ns/net); null = the calling process's own namespace. Rejects with an Error whose
    *  message names the path and the errno text. */
   openNamespace(nsPath: string | null): Promise<NamespaceHandle>;
+  /** Follows process fork/exec/exit through the kernel's proc connector: one socket, one thread,
+   *  batches to `onEvents`. `nsPath`: the network namespace to open the socket in (the connector
+   *  answers only in the initial one; default the own). Resolves once the kernel acknowledged the
+   *  listen request; rejects with an Error that says why it is not available: no CAP_NET_ADMIN,
+   *  a kernel without the connector, a socket outside the initial network namespace, or a
+   *  process outside the initial pid namespace (the kernel ignores those listeners). Optional:
+   *  an addon without it means periodic discovery. */
+  watchProcesses?(onEvents: (e: ProcEvents) => void, options?: { nsPath?: string | null }): Promise<ProcessWatch>;
 }
 
 // ---------------------------------------------------------------------------------------------

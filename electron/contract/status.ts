@@ -10,6 +10,9 @@ export interface EngineStatus {
   /** Counters of namespaces a client looks at are read at sampleHz, the others at lowSampleHz. */
   sampleHz: number;
   lowSampleHz: number;
+  /** How namespaces held by processes are found, in plain words: through the kernel's process
+   *  events, or by rescanning /proc periodically, and then why process events are not used. */
+  discovery?: string;
   namespaces: number;
   interfaces: number;
 }

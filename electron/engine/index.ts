@@ -21,13 +21,18 @@
 // Cost on a host with many namespaces: work follows what changed. Opening N namespaces costs
 // O(N) (each resolves its veths' nsids with a query or two, not one per namespace: see
 // refreshNsids), a flush looks only at the namespaces touched since the last one (model.ts), and
-// nothing periodic walks every namespace except discovery (/proc, once a second) and the counter
-// sweep, which reads what clients look at at the sample rate and the rest at the low rate
-// (interest.ts).
+// nothing periodic walks every namespace except the counter sweep (what clients look at at the
+// sample rate, the rest at the low rate: interest.ts) and the backstop discovery pass. Discovery
+// follows processes through the kernel's process events when it can (proc-triggers.ts: a fork, exec or exit makes a targeted pass over those pids, gathered
+// for 50 ms), with a full /proc pass every 10 s as the backstop; without them (not root, outside
+// the initial pid namespace) it rescans /proc once a second. Who holds a tun/tap (tunowners.ts,
+// every fd of every process) is scanned after full passes, when a tun/tap appears or its
+// flags/carrier change (a program attaching turns the carrier on) and when a holder exits or forks.
 //
 // This file keeps the set of namespaces (discovery, opening, closing), hands out the follow-up
 // work the model asks for, and emits deltas and status. The timing rules that decide when work
-// runs each live in a file of their own: rescan-triggers.ts (when discovery runs),
+// runs each live in a file of their own: rescan-triggers.ts (when full discovery passes run),
+// proc-triggers.ts (process events, targeted passes),
 // reconcile-turns.ts (whose reconciliation turn it is), counter-sampler.ts (the counter clock; one
 // sweep is counter-sweep.ts; interest.ts picks what a tick reads), coalesced.ts (discovery and tun-owner scans never overlap nor miss a
 // request); options.ts holds the options and their limits.
@@ -46,6 +51,7 @@ import { sweepCounters } from './counter-sweep';
 import { InterestPlan } from './interest';
 import { ReconcileTurns } from './reconcile-turns';
 import { RescanTriggers } from './rescan-triggers';
+import { ProcTriggers } from './proc-triggers';
 import {
   MAX_HZ, MAX_RECONCILE_PER_SEC, MIN_HZ, defaultLowSampleHz, defaultReconcileMs, defaultReconcilePerSec, defaultSampleHz,
   type EngineOptions,
@@ -69,6 +75,12 @@ export interface EngineStats {
   reconcileFixes: number;
   /** Extra link reads because events replayed after a dump disagreed with it. */
   confirmDumps: number;
+  /** Full discovery passes (all of /proc and /run/netns). */
+  fullPasses: number;
+  /** Targeted discovery passes (only the processes named by process events). */
+  targetedPasses: number;
+  /** tun/tap owner scans (every fd of every process). */
+  tunScans: number;
 }
 
 function checkHz(hz: unknown): number {
@@ -105,7 +117,16 @@ export class Engine extends EventEmitter {
   private readonly discoveryPasses: Discovery;
   private readonly rescanTriggers: RescanTriggers;
   private readonly reconcileTurns: ReconcileTurns<NamespaceReader>;
-  private readonly counters: EngineStats = { resyncSignals: 0, resyncDumps: 0, reconcilePasses: 0, reconcileFixes: 0, confirmDumps: 0 };
+  private readonly counters: EngineStats = {
+    resyncSignals: 0, resyncDumps: 0, reconcilePasses: 0, reconcileFixes: 0, confirmDumps: 0, fullPasses: 0, targetedPasses: 0, tunScans: 0,
+  };
+  /** Process events (proc connector) and the targeted discovery passes they ask for. */
+  private readonly procTriggers: ProcTriggers;
+  private readonly procOpts: { enabled: boolean; netns: string | null; rescanMs: number; procRescanMs: number };
+  /** The next discovery pass must be a full one (a rescan() was asked for). */
+  private fullWanted = true;
+  /** Pids that held a tun/tap at the last owner scan. */
+  private tunHolders = new Set<number>();
   private readonly rcvbuf: number | undefined;
   private readonly maxQueuedBatches: number | undefined;
   private seq = 0;
@@ -136,7 +157,20 @@ export class Engine extends EventEmitter {
     this.log = opts.log ?? (() => {});
     this.netnsDir = opts.netnsDir ?? '/run/netns';
     this.discoveryPasses = new Discovery(this.netnsDir);
-    this.rescanTriggers = new RescanTriggers(this.netnsDir, opts.rescanMs ?? 1000, () => { void this.rescan(); });
+    this.rescanTriggers = new RescanTriggers(this.netnsDir, () => { void this.rescan(); });
+    for (const [k, v] of [['rescanMs', opts.rescanMs], ['procRescanMs', opts.procRescanMs]] as const) {
+      if (v !== undefined && (!Number.isFinite(v) || v < 0)) throw new RangeError(`${k} must be 0 or more, got ${v}`);
+    }
+    this.procOpts = {
+      enabled: opts.procEvents ?? true, netns: opts.procEventsNetns ?? null,
+      rescanMs: opts.rescanMs ?? 1000, procRescanMs: opts.procRescanMs ?? 10_000,
+    };
+    this.procTriggers = new ProcTriggers(this.native, {
+      targeted: () => { void this.discovery.run(); },
+      lost: () => this.rescanTriggers.soon(0),
+      isTunHolder: (pid) => this.tunHolders.has(pid),
+      tunHolderChanged: () => this.scanTunOwners(),
+    });
     const reconcileMs = opts.reconcileMs ?? defaultReconcileMs();
     if (!Number.isFinite(reconcileMs) || reconcileMs < 0) throw new RangeError(`reconcileMs must be 0 or more, got ${reconcileMs}`);
     const reconcilePerSec = opts.reconcilePerSec ?? defaultReconcilePerSec();
@@ -191,9 +225,15 @@ export class Engine extends EventEmitter {
       this.privileged = false;
       this.privilegeReason = errText(err);
     }
+    // Process events first, so that nothing falls between them and the first full pass.
+    if (this.procOpts.enabled) await this.procTriggers.start(this.procOpts.netns);
+    else this.procTriggers.unavailable = 'turned off (procEvents: false)';
+    if (!this.procTriggers.active) this.log(`process events not used (${this.procTriggers.unavailable}); rescanning /proc every ${this.procOpts.rescanMs} ms`);
     await this.rescan();
     this.started = true;
-    this.rescanTriggers.start();
+    // With process events, full passes are a backstop, and "soon" ones keep 250 ms from the last.
+    if (this.procTriggers.active) this.rescanTriggers.start(this.procOpts.procRescanMs, 250);
+    else this.rescanTriggers.start(this.procOpts.rescanMs);
     this.reconcileTurns.start();
     this.flushNow();
     this.setSampleRate(this.hz);
@@ -245,7 +285,8 @@ export class Engine extends EventEmitter {
     const c = this.m.counts();
     return {
       version: ENGINE_VERSION, pid: process.pid, privileged: this.privileged,
-      limitation: this.limitation(), sampleHz: this.hz, lowSampleHz: Math.min(this.lowHz, this.hz || this.lowHz), namespaces: c.namespaces, interfaces: c.interfaces,
+      limitation: this.limitation(), sampleHz: this.hz, lowSampleHz: Math.min(this.lowHz, this.hz || this.lowHz), discovery: this.discoveryText(),
+      namespaces: c.namespaces, interfaces: c.interfaces,
     };
   }
 
@@ -325,6 +366,7 @@ export class Engine extends EventEmitter {
     this.stopped = true;
     if (this.fdbTimer) { clearTimeout(this.fdbTimer); this.fdbTimer = null; }
     this.rescanTriggers.stop();
+    this.procTriggers.stop();
     this.reconcileTurns.stop();
     const sweep = this.sampler.stop();
     await Promise.allSettled([this.discovery.current, sweep, ...this.opening.values()]);
@@ -333,8 +375,14 @@ export class Engine extends EventEmitter {
     this.removeAllListeners();
   }
 
-  /** One discovery pass (coalesced: at most one running and one queued). */
-  rescan(): Promise<void> { return this.discovery.run(); }
+  /** One full discovery pass (coalesced: at most one running and one queued). */
+  rescan(): Promise<void> { this.fullWanted = true; return this.discovery.run(); }
+
+  /** How discovery learns of processes: by the kernel's process events, or by rescanning /proc
+   *  (and why process events are not used). */
+  discoveryMode(): { procEvents: boolean; reason: string | null } {
+    return { procEvents: this.procTriggers.active, reason: this.procTriggers.unavailable };
+  }
 
   /** One counter sweep of every namespace now, one frame emitted if anything changed (benches,
    *  tests; the sampler's ticks are sampleTick). */
@@ -359,7 +407,13 @@ export class Engine extends EventEmitter {
 
   private async rescanOnce(): Promise<void> {
     if (this.stopped) return;
-    const d = this.discoveryPasses.pass();
+    // Full when asked for (or without process events), else targeted at the pids events named.
+    const full = this.fullWanted || !this.procTriggers.active;
+    const pids = this.procTriggers.take(); // a full pass covers them too
+    if (!full && !pids.length) return;
+    this.fullWanted = false;
+    this.counters[full ? 'fullPasses' : 'targetedPasses']++;
+    const d = full ? this.discoveryPasses.pass() : this.discoveryPasses.update(pids);
     this.hostKnown = d.hostKnown;
     this.unreadableProcs = d.unreadable;
     const ids = new Set(d.namespaces.map((n) => n.id));
@@ -383,7 +437,7 @@ export class Engine extends EventEmitter {
     }
     this.m.reorder(d.namespaces.map((n) => n.id));
     this.rescanTriggers.watch();
-    this.rescanTriggers.pendingNamed(d.pending.length);
+    if (full) this.rescanTriggers.pendingNamed(d.pending.length);
     if ((await Promise.all(opens)).some((opened) => opened)) {
       // Namespaces whose veths point at one just opened through an nsid unknown so far can
       // resolve it now (once for all the namespaces this pass opened, not once per namespace).
@@ -394,7 +448,7 @@ export class Engine extends EventEmitter {
       // The first pass waits for them, so that the first snapshot has every peer it can have.
       if (!this.started) await Promise.all(nudged.map((r) => r.settled()));
     }
-    this.scanTunOwners(true);
+    if (full) { this.rescanTriggers.passDone(); this.scanTunOwners(true); }
     this.scheduleFlush();
   }
 
@@ -440,8 +494,14 @@ export class Engine extends EventEmitter {
   }
 
   /** Who holds each tun/tap (async, coalesced: one scan at a time, one more if asked meanwhile).
-   *  The periodic call (after discovery) also re-reads the links of namespaces with a transient
-   *  tun: its persist flag can be switched on without any event. */
+   *  Asked for when a tun/tap appears or its flags or carrier change (model.ts), when a holder
+   *  exits or forks (process events), and after every full discovery pass: the backstop for what
+   *  makes neither (a program attaching to a tun that is down: the kernel announces carrier
+   *  changes of running devices only; a second one attaching to a multi-queue tun whose carrier
+   *  is already on; a descriptor passed over a unix socket), and, without process events, how
+   *  exits are seen.
+   *  That call also re-reads the links of namespaces with a transient tun: its persist flag can
+   *  be switched on without any event. */
   private scanTunOwners(periodic = false): void {
     if (this.stopped) return;
     if (!this.m.hasTuns()) return;
@@ -454,8 +514,10 @@ export class Engine extends EventEmitter {
   private async scanTunOwnersOnce(): Promise<void> {
     if (!this.m.hasTuns()) return; // (a scan asked for meanwhile, and the tuns are gone)
     try {
+      this.counters.tunScans++;
       const holds = await scanTunHolders();
       if (this.stopped) return;
+      this.tunHolders = new Set(holds.map((h) => h.pid));
       this.m.setTunOwners(assignOwners(holds, this.m.tunNames()));
       this.scheduleFlush();
     } catch (err) {
@@ -495,6 +557,12 @@ export class Engine extends EventEmitter {
     if (key === this.statusKey) return;
     this.statusKey = key;
     this.emit('status', s);
+  }
+
+  private discoveryText(): string {
+    const o = this.procOpts;
+    if (this.procTriggers.active) return `process events (full /proc rescan every ${o.procRescanMs / 1000} s as a backstop)`;
+    return `rescanning /proc every ${o.rescanMs / 1000} s; process events not used: ${this.procTriggers.unavailable ?? 'not started yet'}`;
   }
 
   private limitation(): string | null {

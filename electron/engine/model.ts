@@ -533,7 +533,9 @@ export class LiveModel {
     if (!old || (old.flags & IFF_UP) !== (l.flags & IFF_UP) || old.operstate !== l.operstate) {
       this.need(s.info.id).routes = true;
     }
-    if (l.kind === 'tun' && (!old || old.name !== l.name)) this.tunScanWanted = true;
+    // Who holds it may have changed: the kernel turns a tun's carrier on when a program attaches
+    // and off when the last one lets go (flags and operstate change with it).
+    if (l.kind === 'tun' && (!old || old.name !== l.name || old.flags !== l.flags || old.operstate !== l.operstate)) this.tunScanWanted = true;
     // Records the kernel sends before the device is complete, with no event once it is:
     // a new tun/tap (TUNSETPERSIST follows TUNSETIFF, silently while the device is down) and the
     // first end of a new veth pair (announced before its peer exists: IFLA_LINK 0).

@@ -2,10 +2,13 @@
 // (/run/netns/*), and the ones that exist only because processes live in them (containers), found
 // through /proc/<pid>/ns/net and grouped by inode — one entry per namespace, not per process.
 //
-// Why a periodic /proc scan: the kernel has no event for "a process entered a new network
-// namespace" short of the proc connector (CAP_NET_ADMIN, netlink, and still no setns events), so
-// the engine rescans /proc about once a second (a readdir and one readlink per process: cheap) and
-// immediately whenever netlink says something namespace-shaped happened (nsid events, links leaving).
+// Two kinds of pass. A full pass reads /proc whole (a readdir and one readlink per process). A
+// targeted pass (Discovery.update) looks again only at the processes the kernel's process events
+// named (fork, exec, exit: proc-triggers.ts) and at the other holders of a namespace that lost
+// one, and keeps the rest of what the last pass found. The kernel has no event for
+// unshare(CLONE_NEWNET) or setns, so full passes still run: as a slow backstop when process
+// events drive discovery, about once a second when they are not available, and soon whenever
+// netlink or /run/netns say something namespace-shaped happened (rescan-triggers.ts).
 import * as fs from 'node:fs';
 import type { NamespaceKind } from '../contract';
 import { nsIdOf } from './translate';
@@ -71,10 +74,11 @@ export class CommCache {
 
   constructor(private readonly read: (pid: number) => string = readComm) {}
 
-  /** Starts a pass that will ask for about `lookups` commands. */
-  begin(lookups: number): void {
+  /** Starts a pass that will ask for about `lookups` commands; `reread` false: read only the
+   *  commands not known (a targeted pass, which forgot those of the processes it looked at). */
+  begin(lookups: number, reread = true): void {
     this.pass++;
-    this.period = Math.max(1, Math.ceil(lookups / COMM_READS_PER_PASS));
+    this.period = reread ? Math.max(1, Math.ceil(lookups / COMM_READS_PER_PASS)) : Infinity;
     this.seen = new Map();
     this.changed = false;
   }
@@ -93,6 +97,9 @@ export class CommCache {
 
   /** Ends the pass: processes not asked about are forgotten. */
   end(): void { this.entries = this.seen; }
+
+  /** Forgets what is kept of `pid` in namespace `inode` (it exec'd: its command may have changed). */
+  forget(pid: number, inode: number): void { this.entries.delete(`${pid}:${inode}`); }
 }
 
 /** /run/netns entries that are mounted namespaces. `pending` lists files that exist but are not
@@ -218,6 +225,9 @@ const sameNamed = (a: readonly NamedNs[], b: readonly NamedNs[]) =>
 export class Discovery {
   private readonly comms: CommCache;
   private last: { hostInode: number | null; ownInode: number; named: NamedNs[]; procs: ProcNs[]; namespaces: NsInfo[] } | null = null;
+  private lastResult: DiscoveryResult | null = null;
+  /** pid → namespace inode of every process the last pass found (what a targeted pass updates). */
+  private procMap = new Map<number, number>();
 
   constructor(private readonly netnsDir = '/run/netns', readCommand?: (pid: number) => string) {
     this.comms = new CommCache(readCommand);
@@ -241,7 +251,62 @@ export class Discovery {
     namespaces ??= groupNamespaces({ hostInode, ownInode, named, procs, comm: (pid, inode) => comms.comm(pid, inode) });
     comms.end();
     this.last = { hostInode, ownInode, named, procs, namespaces };
-    return { namespaces, pending, unreadable, hostKnown: hostInode !== null };
+    this.procMap = new Map(procs.map((p) => [p.pid, p.inode]));
+    this.lastResult = { namespaces, pending, unreadable, hostKnown: hostInode !== null };
+    return this.lastResult;
+  }
+
+  /**
+   * A targeted pass: looks again only at the processes `pids` (new, exec'd or exited) and, for a
+   * namespace that lost one of them, at its other recorded processes (one may have left it with
+   * setns, which makes no event; the host's namespace is spared this: it has most processes and
+   * never goes away). Everything else is what the last pass found; a full pass if there was none.
+   * Returns the last result itself when nothing changed.
+   */
+  update(pids: Iterable<number>): DiscoveryResult {
+    const last = this.last;
+    if (!last || !this.lastResult) return this.pass();
+    const map = this.procMap;
+    const labelPids = new Set<number>();
+    for (const n of last.namespaces) if (n.kind === 'process') labelPids.add(n.pids[0]);
+    let changed = false;
+    const lost = new Set<number>();
+    const look = (pid: number): void => {
+      const before = map.get(pid);
+      const inode = readlinkInode(`/proc/${pid}/ns/net`);
+      if (inode === (before ?? null)) return;
+      changed = true;
+      if (inode === null) map.delete(pid); else map.set(pid, inode);
+      if (before !== undefined) lost.add(before);
+    };
+    for (const pid of pids) {
+      const before = map.get(pid);
+      look(pid);
+      const now = map.get(pid);
+      // Its command may have changed (exec): read again if it labels a namespace.
+      if (now !== undefined) {
+        this.comms.forget(pid, now);
+        if (labelPids.has(pid)) changed = true;
+      }
+      if (before !== undefined && before !== now) this.comms.forget(pid, before);
+    }
+    lost.delete(last.hostInode ?? last.ownInode);
+    lost.delete(last.ownInode);
+    if (lost.size) {
+      const holders: number[] = [];
+      for (const [pid, inode] of map) if (lost.has(inode)) holders.push(pid);
+      for (const pid of holders) look(pid);
+    }
+    if (!changed) return this.lastResult;
+    const procs = [...map].map(([pid, inode]) => ({ pid, inode })).sort((a, b) => a.pid - b.pid);
+    const comms = this.comms;
+    comms.begin(0, false);
+    const namespaces = groupNamespaces({ hostInode: last.hostInode, ownInode: last.ownInode, named: last.named, procs,
+      comm: (pid, inode) => comms.comm(pid, inode) });
+    comms.end();
+    this.last = { ...last, procs, namespaces };
+    this.lastResult = { ...this.lastResult, namespaces };
+    return this.lastResult;
   }
 }
 

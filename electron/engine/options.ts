@@ -12,8 +12,19 @@ export interface EngineOptions {
   /** The low rate, Hz (0.5..sampleHz): counters of namespaces no client looks at (setInterest)
    *  are read this often. Default 1 or $VNET_LOW_SAMPLE_HZ. */
   lowSampleHz?: number;
-  /** /proc rescan period, ms (0 = only on events: /run/netns changes, nsid events, links leaving). Default 1000. */
+  /** Full /proc rescan period, ms, when the kernel's process events are not available (0 = only
+   *  on events: /run/netns changes, nsid events, links leaving). Default 1000. */
   rescanMs?: number;
+  /** Full /proc rescan period, ms, while process events drive discovery: the backstop for
+   *  unshare(CLONE_NEWNET) and setns, which make no process event (0 = none). Default 10000. */
+  procRescanMs?: number;
+  /** Follow processes through the kernel's process events (proc connector) when available.
+   *  Default true; false = periodic full rescans only (every `rescanMs`). */
+  procEvents?: boolean;
+  /** The network namespace to open the process-event socket in: the kernel's proc connector
+   *  answers only in the initial one. Default null (the engine's own, which is the initial one
+   *  unless the engine runs in a namespace of its own). */
+  procEventsNetns?: string | null;
   /** Reconciliation period, ms: each namespace's links, addresses and routes are re-dumped once per
    *  period (one namespace at a time, spread over the period), for what the kernel never announces,
    *  within the budget `reconcilePerSec`. 0 = off (events only). Default 3000 or $VNET_RECONCILE_MS. */

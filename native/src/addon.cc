@@ -15,6 +15,7 @@
 #include "events.h"
 #include "mutate.h"
 #include "netns.h"
+#include "proc_events.h"
 #include "stats.h"
 #include "translate.h"
 #include "worker.h"
@@ -439,6 +440,7 @@ Napi::Object InitImpl(Napi::Env env, Napi::Object exports) {
   exports.Set("deleteNamedNamespace", Napi::Function::New(env, DeleteNamedNamespaceJs, "deleteNamedNamespace"));
   exports.Set("setSysctl", Napi::Function::New(env, SetSysctlJs, "setSysctl"));
   exports.Set("createTunTap", Napi::Function::New(env, CreateTunTapJs, "createTunTap"));
+  RegisterProcEvents(env, exports);
   return exports;
 }
 

@@ -32,3 +32,10 @@ export const describeKernel: typeof describe = isRoot
   ? describe
   : (((name: string, ...rest: unknown[]) =>
       (describe.skip as (...a: unknown[]) => void)(`${name} (needs root: run sudo npm test)`, ...rest)) as unknown as typeof describe);
+
+/** In the world of `VNET_WORLD_PIDS=host scripts/world.sh`: the machine's pid namespace, where the
+ *  kernel's process events can be had (checked by the mount only that mode makes). */
+export const hostPidsWorld = inWorld && process.env.VNET_WORLD_PIDS === 'host' && worldMounts().includes('/run/vnet-world');
+
+/** Where that world keeps the initial network namespace (for the process-event socket); else null. */
+export const initNetns: string | null = hostPidsWorld ? process.env.VNET_WORLD_INIT_NETNS ?? null : null;
