@@ -25,7 +25,16 @@ const readline = require('node:readline');
 const { performance } = require('node:perf_hooks');
 
 const root = path.resolve(__dirname, '..');
-require('./in-world').ensureWorld(__filename); // devices only in a throwaway world
+// Devices only in a throwaway world. With --host-pids, one in the machine's pid namespace, so the
+// engine follows the pods' processes through the kernel's process events as on a real host (the
+// default world has a pid namespace of its own, where the kernel sends none: the engine then rescans
+// /proc every second). There plotnetcfg may fail (it opens pid 1's namespace, which needs
+// CAP_SYS_PTRACE over the machine's init), and the pods' holders are this script's to end.
+require('./in-world').ensureWorld(__filename, { hostPids: process.argv.includes('--host-pids') });
+if (process.env.VNET_WORLD_INIT_NETNS) process.env.VNET_PROC_EVENTS_NETNS = process.env.VNET_WORLD_INIT_NETNS;
+const livePods = new Set();
+process.on('exit', () => { for (const pid of livePods) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } } });
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => process.exit(130));
 
 const CLI = path.join(root, 'dist', 'electron', 'commands', 'cli.js');
 const SNAPSHOT_CAP_MS = 60_000;
@@ -43,8 +52,9 @@ function parseSizes(argv) {
   let sizes = [100, 300, 1000];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
+    if (a === '--host-pids') continue; // the world's kind (see ensureWorld above)
     const v = a === '--sizes' ? argv[++i] : a.startsWith('--sizes=') ? a.slice(8) : undefined;
-    if (v === undefined) throw new Error(`unknown argument "${a}" (usage: bench-scale.js [--sizes 100,300,1000])`);
+    if (v === undefined) throw new Error(`unknown argument "${a}" (usage: bench-scale.js [--sizes 100,300,1000] [--host-pids])`);
     sizes = v.split(',').map((s) => {
       const n = Number(s);
       if (!/^\d+$/.test(s.trim()) || n < 1 || n > 5000) throw new Error(`--sizes: "${s}" is not a whole number from 1 to 5000`);
@@ -153,12 +163,13 @@ async function makePods(n) {
   await configurePods(pids, Math.max(2, os.cpus().length));
   t.push(performance.now());
   const phases = `holders ${secs(t[1] - t[0])}, veths ${secs(t[2] - t[1])}, inside ${secs(t[3] - t[2])}`;
+  for (const pid of pids) livePods.add(pid);
   return { pids, ended, phases };
 }
 
 /** Ends the pods and waits until the kernel has taken their veths away (a fresh state for the next N). */
 async function removePods(pods) {
-  for (const pid of pods.pids) { try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ } }
+  for (const pid of pods.pids) { livePods.delete(pid); try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ } }
   await pods.ended;
   spawnSync('ip', ['link', 'del', 'cni0']);
   const until = Date.now() + 120_000;
@@ -310,6 +321,8 @@ async function runSize(n, hz, floorBin, withRenderer) {
   // Steady state: the window right after the first snapshot, the client looking at one pod.
   const podNs = snap.msg.result.model.namespaces.find((ns) => ns.pids.includes(pods.pids[0]));
   const asked = podNs ? await eng.call('setInterest', { namespaces: [podNs.id] }) : null;
+  const hello = await eng.call('hello');
+  if (hello && hello.msg.result?.discovery) console.log(`  engine discovery: ${hello.msg.result.discovery}`);
   if (!asked || asked.msg.error) console.log(`  setInterest failed: ${asked ? JSON.stringify(asked.msg.error) : 'the first pod is not in the snapshot'}`);
   const c0 = cpuTicks(eng.child.pid); const w0 = performance.now(); const k0 = eng.counters;
   await sleep(WINDOW_S * 1000);

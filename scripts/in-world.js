@@ -20,10 +20,14 @@ function inWorld() {
   return WORLD_MOUNTS.every((m) => mounts.includes(m));
 }
 
-/** Returns when already in a world; otherwise runs `script` with the same arguments in one and exits. */
-function ensureWorld(script) {
+/** Returns when already in a world; otherwise runs `script` with the same arguments in one and exits.
+ *  `opts.hostPids`: the world that keeps the machine's pid namespace (world.sh VNET_WORLD_PIDS=host),
+ *  where the kernel's process events reach the engine as on a real host; the script must then end
+ *  the processes it starts itself. */
+function ensureWorld(script, opts = {}) {
   if (inWorld()) return;
-  const r = spawnSync(path.join(__dirname, 'world.sh'), [process.execPath, script, ...process.argv.slice(2)], { stdio: 'inherit' });
+  const env = opts.hostPids ? { ...process.env, VNET_WORLD_PIDS: 'host' } : process.env;
+  const r = spawnSync(path.join(__dirname, 'world.sh'), [process.execPath, script, ...process.argv.slice(2)], { stdio: 'inherit', env });
   process.exit(r.status ?? 1);
 }
 

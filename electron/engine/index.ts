@@ -162,7 +162,7 @@ export class Engine extends EventEmitter {
       if (v !== undefined && (!Number.isFinite(v) || v < 0)) throw new RangeError(`${k} must be 0 or more, got ${v}`);
     }
     this.procOpts = {
-      enabled: opts.procEvents ?? true, netns: opts.procEventsNetns ?? null,
+      enabled: opts.procEvents ?? true, netns: opts.procEventsNetns ?? (process.env.VNET_PROC_EVENTS_NETNS || null),
       rescanMs: opts.rescanMs ?? 1000, procRescanMs: opts.procRescanMs ?? 10_000,
     };
     this.procTriggers = new ProcTriggers(this.native, {

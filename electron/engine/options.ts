@@ -22,8 +22,9 @@ export interface EngineOptions {
    *  Default true; false = periodic full rescans only (every `rescanMs`). */
   procEvents?: boolean;
   /** The network namespace to open the process-event socket in: the kernel's proc connector
-   *  answers only in the initial one. Default null (the engine's own, which is the initial one
-   *  unless the engine runs in a namespace of its own). */
+   *  answers only in the initial one. Default $VNET_PROC_EVENTS_NETNS (scripts/world.sh's
+   *  host-pid world hands the initial one to what runs in it), else null: the engine's own, which
+   *  is the initial one unless the engine runs in a namespace of its own. */
   procEventsNetns?: string | null;
   /** Reconciliation period, ms: each namespace's links, addresses and routes are re-dumped once per
    *  period (one namespace at a time, spread over the period), for what the kernel never announces,
