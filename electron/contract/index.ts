@@ -6,6 +6,7 @@ export * from './deltas';
 export * from './counter-frame';
 export * from './status';
 export * from './labs';
+export * from './capture';
 export * from './rpc';
 export * from './errors';
 export * from './preload-api';
