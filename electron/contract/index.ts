@@ -7,6 +7,7 @@ export * from './counter-frame';
 export * from './status';
 export * from './labs';
 export * from './capture';
+export * from './packet-summary';
 export * from './rpc';
 export * from './errors';
 export * from './preload-api';
