@@ -59,11 +59,11 @@ export function sectionHeader(application: string): Buffer {
   });
 }
 
-export interface IdbFields { name: string; comment: string; linkType: number; snaplen: number }
+export interface IdbFields { name: string; description: string; comment: string; linkType: number; snaplen: number }
 
 export function interfaceDescription(f: IdbFields): Buffer {
   const tsresol = { code: 9, value: Buffer.from([9]) }; // 10^-9 s
-  return block(IDB, 8, [text(2, f.name), text(1, f.comment), tsresol], (b, at) => {
+  return block(IDB, 8, [text(2, f.name), text(3, f.description), text(1, f.comment), tsresol], (b, at) => {
     b.writeUInt16LE(f.linkType, at); b.writeUInt16LE(0, at + 2);
     b.writeUInt32LE(f.snaplen, at + 4);
   });

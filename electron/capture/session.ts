@@ -81,7 +81,7 @@ export class CaptureSession extends EventEmitter<SessionEvents> {
     this.fd = fs.openSync(o.file, 'wx', 0o600);
     this.write(sectionHeader('vnet-studio'));
     for (const i of o.interfaces) {
-      this.write(interfaceDescription({ name: i.name, comment: `namespace ${i.nsLabel}`, linkType: i.linkType === 'raw' ? LINKTYPE_RAW : LINKTYPE_ETHERNET, snaplen: o.snaplen }));
+      this.write(interfaceDescription({ name: i.name, description: `${i.name} in namespace ${i.nsLabel}`, comment: `namespace ${i.nsLabel}`, linkType: i.linkType === 'raw' ? LINKTYPE_RAW : LINKTYPE_ETHERNET, snaplen: o.snaplen }));
     }
   }
 
