@@ -123,8 +123,14 @@ void RegisterCapture(Napi::Env env, Napi::Object exports, std::shared_ptr<Captur
     Napi::Env env = info.Env();
     if (info.Length() < 3 || !info[0].IsString() || !info[2].IsNumber())
       throw Napi::TypeError::New(env, "compileFilter(filter, linkType, snaplen): wrong argument types");
+    int linkType;
     try {
-      CompileFilter(info[0].As<Napi::String>(), ParseLinkType(info[1]), info[2].As<Napi::Number>().Int32Value());
+      linkType = ParseLinkType(info[1]);
+    } catch (const SysError&) {
+      throw Napi::TypeError::New(env, "compileFilter: linkType must be \"ethernet\" or \"raw\"");
+    }
+    try {
+      CompileFilter(info[0].As<Napi::String>(), linkType, info[2].As<Napi::Number>().Int32Value());
     } catch (const SysError& e) {
       return Napi::String::New(env, e.what());
     }
