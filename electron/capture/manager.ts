@@ -152,8 +152,14 @@ export class CaptureManager extends EventEmitter<ManagerEvents> {
   discard(id: string): void {
     const s = this.get(id);
     if (s.running) throw new CaptureError(`captureDiscard: capture "${id}" is running; stop it first`, ErrorCodes.Conflict);
+    this.forget(s);
+  }
+
+  private forget(s: CaptureSession): void {
     s.discard();
-    this.sessions.delete(id);
+    this.sessions.delete(s.id);
+    this.lastStats.delete(s.id);
+    this.lastFlush.delete(s.id);
   }
 
   /** Ends every capture (the engine is going away) and removes the files. */
@@ -192,7 +198,7 @@ export class CaptureManager extends EventEmitter<ManagerEvents> {
     this.emit('ended', { id: s.id, reason: info.reason ?? 'stopped', message: info.message, stats: info.stats });
     // The ended ones kept: the newest CAPTURE_MAX_KEPT.
     const ended = [...this.sessions.values()].filter((x) => !x.running);
-    for (const old of ended.slice(0, Math.max(0, ended.length - CAPTURE_MAX_KEPT))) { old.discard(); this.sessions.delete(old.id); }
+    for (const old of ended.slice(0, Math.max(0, ended.length - CAPTURE_MAX_KEPT))) this.forget(old);
     if (![...this.sessions.values()].some((x) => x.running) && this.timer) { clearInterval(this.timer); this.timer = null; }
   }
 
