@@ -1,15 +1,16 @@
 // Captures against the real kernel: the docker-like lab (two process-held "containers" with eth0
 // veths into a bridge), real pings, ARP, a tun; the pcapng read back by tshark.
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { describeKernel } from '../helpers/world';
 import { Engine } from '../../electron/engine';
 import { CaptureManager } from '../../electron/capture/manager';
 import type { CaptureSession, HeldPacket } from '../../electron/capture/session';
-import type { CaptureEnded, CaptureInfo, Model } from '../../electron/contract';
+import { CAPTURE_MAX_RUNNING, ErrorCodes, type CaptureEnded, type CaptureInfo, type Model } from '../../electron/contract';
 import { ip } from '../helpers/ip';
 import { hostNs, iface, nsOfPid } from '../helpers/model-lookup';
-import { holdTun, quiet } from '../helpers/processes';
+import { holdTun } from '../helpers/processes';
 import { buildCaptureLab, capinfos, inPidNs, tsharkFields, type CaptureLab } from '../helpers/capture-lab';
 
 describeKernel('capture: packets of the docker-like lab', () => {
@@ -102,7 +103,6 @@ describeKernel('capture: packets of the docker-like lab', () => {
       const model = await e.waitFor((x) => iface(hostNs(x), 'ctun0')?.flags.includes('UP') ?? false);
       const info = await m.start({ interfaces: [id(model, 'host', 'ctun0')] });
       expect(info.interfaces[0].linkType).toBe('raw');
-      quiet(() => ip('route', 'get', '10.78.0.2'));
       try { execPing('10.78.0.2'); } catch { /* no one answers on a tun nobody reads */ }
       await new Promise((r) => setTimeout(r, 200));
       m.stop(info.id);
@@ -122,6 +122,21 @@ describeKernel('capture: packets of the docker-like lab', () => {
     await expect(m.start({ interfaces: [cv1], filter: 'tcp port' })).rejects.toThrow(/filter "tcp port" does not compile: .*syntax error/);
     await expect(m.start({ interfaces: [cv1], filter: 'ether host 1:2:3' })).rejects.toThrow(/does not compile/);
     expect(m.list().length).toBe(before);
+  });
+
+  it('runs at most CAPTURE_MAX_RUNNING captures, and will not discard a running one', async () => {
+    const lo = id(e.model(), 'host', 'lo');
+    const started: CaptureInfo[] = [];
+    try {
+      for (let k = 0; k < CAPTURE_MAX_RUNNING; k++) started.push(await m.start({ interfaces: [lo] }));
+      await expect(m.start({ interfaces: [lo] })).rejects.toMatchObject({ code: ErrorCodes.Conflict, message: expect.stringMatching(/8 captures are running/) });
+      expect(() => m.discard(started[0].id)).toThrow(/is running; stop it first/);
+    } finally {
+      for (const c of started) m.stop(c.id);
+    }
+    m.discard(started[0].id);
+    expect(m.list().some((c) => c.id === started[0].id)).toBe(false);
+    expect(fs.existsSync(session(started[1]).file)).toBe(true);
   });
 
   it('ends with a reason when its interface is deleted during the capture', async () => {
@@ -158,7 +173,5 @@ describeKernel('capture: packets of the docker-like lab', () => {
 });
 
 function execPing(dst: string): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  require('node:child_process').execFileSync('ping', ['-n', '-c', '2', '-i', '0.2', '-W', '1', dst], { stdio: 'ignore' });
+  execFileSync('ping', ['-n', '-c', '2', '-i', '0.2', '-W', '1', dst], { stdio: 'ignore' });
 }
-void fs;
