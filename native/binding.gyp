@@ -1,6 +1,6 @@
 # Builds native/build/Release/vnet_native.node: rtnetlink from C++ with node-addon-api.
-# Only the kernel's uapi headers are used (no libnl/libmnl), so `npm install` builds anywhere a
-# compiler and Node's headers are.
+# Netlink uses only the kernel's uapi headers (no libnl/libmnl); captures link libpcap for its
+# filter compiler, so a build needs libpcap's headers (Debian: libpcap-dev).
 {
   "targets": [
     {
@@ -19,8 +19,12 @@
         "src/mutate_batch.cc",
         "src/mutate_results.cc",
         "src/mutate_parse.cc",
+        "src/capture_socket.cc",
+        "src/capture_hub.cc",
+        "src/capture_js.cc",
         "src/addon.cc"
       ],
+      "libraries": ["-lpcap"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "_GNU_SOURCE"],
       "cflags!": ["-fno-exceptions", "-fno-rtti"],

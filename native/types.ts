@@ -177,6 +177,69 @@ export interface ProcEvents {
 /** A running watch of process events; close() stops its thread and socket (idempotent). */
 export interface ProcessWatch { close(): void }
 
+// ---------------------------------------------------------------------------------------------
+// Captures (native/src/capture_*.cc).
+
+/** pcap link type of a capture socket: 'ethernet' (LINKTYPE_ETHERNET 1) or 'raw' (LINKTYPE_RAW 101, tun). */
+export type CaptureLink = 'ethernet' | 'raw';
+
+export interface CaptureOptions {
+  ifindex: number;
+  /** pcap-filter expression, compiled by libpcap for the interface's link type ('' = all). */
+  filter?: string;
+  /** 64..262144, default 262144. */
+  snaplen?: number;
+  /** Ring blocks of 1 MiB, 2..256 (default 4). */
+  ringBlocks?: number;
+  /** Packet bytes that may wait for the JS thread; past that packets are dropped natively and
+   *  counted in appDropped. 65536..2^30, default 16 MiB. */
+  maxQueuedBytes?: number;
+  /** Promiscuous mode while the socket is open (default true, as tcpdump: a bridge shows the
+   *  frames it forwards between its ports only so). */
+  promisc?: boolean;
+}
+
+/** A batch of one capture socket's packets, in the order the kernel gave them. Packet i:
+ *  kernel time sec[i] s + nsec[i] ns, wire length len[i], captured bytes
+ *  data[offset[i] .. offset[i]+caplen[i]), sll_pkttype pkttype[i] (4 = PACKET_OUTGOING). On
+ *  loopback, outgoing copies are left out (each packet is also seen coming in). JS-owned buffers. */
+export interface CaptureBatch {
+  count: number;
+  sec: Float64Array;
+  nsec: Uint32Array;
+  len: Uint32Array;
+  caplen: Uint32Array;
+  offset: Uint32Array;
+  pkttype: Uint8Array;
+  data: Uint8Array;
+  /** Packets dropped natively so far (JS was behind). */
+  appDropped: number;
+  /** Set once when the socket failed (ENETDOWN: its interface was deleted or moved); the last batch. */
+  error?: NativeError;
+}
+
+export interface CaptureSocket {
+  readonly ifname: string;
+  readonly linkType: CaptureLink;
+  /** ARPHRD_* of the interface. */
+  readonly arphrd: number;
+  /** kernelPackets: what passed the filter (PACKET_STATISTICS tp_packets, drops included);
+   *  kernelDrops: tp_drops (the ring was full); appDropped as in CaptureBatch. After close() the
+   *  last counts. */
+  stats(): { kernelPackets: number; kernelDrops: number; appDropped: number };
+  /** Stops delivery (nothing reaches onPackets after it returns) and closes the socket. */
+  close(): void;
+}
+
+export interface CaptureAddon {
+  /** A packet socket on interface `ifindex` of the handle's namespace, opened on a thread that
+   *  entered it; its batches come from the addon's one capture thread. Rejects with EPERM without
+   *  CAP_NET_RAW, ENODEV for an unknown ifindex, EINVAL with libpcap's message for a bad filter. */
+  openCapture(handle: NamespaceHandle, options: CaptureOptions, onPackets: (batch: CaptureBatch) => void): Promise<CaptureSocket>;
+  /** null when `filter` compiles for that link type, else libpcap's message. */
+  compileFilter(filter: string, linkType: CaptureLink, snaplen: number): string | null;
+}
+
 /** What the engine reads through: handles bound to namespaces, and the counter sweep over them. */
 export interface NativeAddon extends StatsSweeper {
   /** Opens a handle bound to the network namespace at `nsPath` (e.g. /run/netns/blue,
@@ -272,7 +335,7 @@ export interface MutatingHandle extends NamespaceHandle {
 /** Sysctls the addon may set (an allow-list: the addon is the privileged boundary). */
 export type SysctlKey = 'net.ipv4.ip_forward' | 'net.ipv6.conf.all.forwarding' | 'net.ipv4.conf.all.forwarding';
 
-export interface MutatingAddon extends NativeAddon {
+export interface MutatingAddon extends NativeAddon, CaptureAddon {
   openNamespace(nsPath: string | null): Promise<MutatingHandle>;
   /** What `ip netns add` does, for one name or many (made side by side on a few threads):
    *  /run/netns made a shared mount, a file per name bind-mounted from a fresh namespace.

@@ -6,6 +6,8 @@ export * from './deltas';
 export * from './counter-frame';
 export * from './status';
 export * from './labs';
+export * from './capture';
+export * from './packet-summary';
 export * from './rpc';
 export * from './interest';
 export * from './errors';

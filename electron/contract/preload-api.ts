@@ -1,6 +1,7 @@
 // The Electron preload's API (window.vnet): one narrow, typed function per protocol method and one
 // subscription per notification — no generic send/invoke/on. The renderer adapts it to the same
 // client interface it uses over the web host's WebSocket.
+import type { CaptureEnded, CaptureMethods, CapturePacketsBatch, CaptureStartParams } from './capture';
 import type { CounterFrame } from './counter-frame';
 import type { DeltaBatch } from './deltas';
 import { ProtocolError, rpcErrorOf, type RpcErrorObject } from './errors';
@@ -39,9 +40,20 @@ export interface VnetPreloadApi {
   labList(): Promise<RpcOutcome<LabMethods['labList']['result']>>;
   buildCommands(actions: BuildAction[]): Promise<RpcOutcome<LabMethods['buildCommands']['result']>>;
   build(actions: BuildAction[]): Promise<RpcOutcome<LabMethods['build']['result']>>;
+  // Capture methods (answers as RpcOutcome, like the lab methods).
+  captureStart(params: CaptureStartParams): Promise<RpcOutcome<CaptureMethods['captureStart']['result']>>;
+  captureStop(id: string): Promise<RpcOutcome<CaptureMethods['captureStop']['result']>>;
+  captureList(): Promise<RpcOutcome<CaptureMethods['captureList']['result']>>;
+  captureRead(id: string, offset: number, length?: number): Promise<RpcOutcome<CaptureMethods['captureRead']['result']>>;
+  captureDiscard(id: string): Promise<RpcOutcome<CaptureMethods['captureDiscard']['result']>>;
+  /** Desktop only: the capture's pcapng (as it is now) copied to a private temporary file and
+   *  opened in Wireshark; ok false with the reason when Wireshark cannot be started. */
+  captureOpenInWireshark(id: string): Promise<{ ok: boolean; message: string }>;
   onDelta(cb: (batch: DeltaBatch) => void): () => void;
   onCounters(cb: (frame: CounterFrame) => void): () => void;
   onStatus(cb: (status: EngineStatus) => void): () => void;
   onHostNotice(cb: (notice: HostNotice) => void): () => void;
   onLabProgress(cb: (progress: LabProgress) => void): () => void;
+  onCapturePackets(cb: (batch: CapturePacketsBatch) => void): () => void;
+  onCaptureEnded(cb: (ended: CaptureEnded) => void): () => void;
 }

@@ -2,6 +2,7 @@
 // 2.0. On the engine's stdio (`vnet-studio engine --stdio`) one message per line (newline-delimited
 // JSON); over the web host's WebSocket one message per text frame. Methods are client → engine
 // requests; notifications go engine (or host) → client.
+import { CAPTURE_METHOD_NAMES, CAPTURE_NOTIFICATION_NAMES, type CaptureMethods, type CaptureNotifications } from './capture';
 import type { CounterFrame } from './counter-frame';
 import type { DeltaBatch } from './deltas';
 import type { SetInterestParams, SetInterestResult } from './interest';
@@ -9,8 +10,8 @@ import { LAB_METHOD_NAMES, type LabMethods, type LabProgress } from './labs';
 import type { Model } from './model';
 import type { EngineStatus, HostNotice } from './status';
 
-/** Every method a client may call: the model's own, plus the lab and building methods. */
-export interface Methods extends LabMethods {
+/** Every method a client may call: the model's own, plus the lab, building and capture methods. */
+export interface Methods extends LabMethods, CaptureMethods {
   /** Status and capabilities. */
   hello: { params: Record<string, never> | undefined; result: EngineStatus };
   /** The whole model; deltas with seq > result.seq follow it. */
@@ -23,14 +24,14 @@ export interface Methods extends LabMethods {
 export type MethodName = keyof Methods;
 /** Every method a client may call, at run time: the hosts' allow-list comes from here and nowhere
  * else. The type check below fails the build if this list and `Methods` ever disagree. */
-export const METHOD_NAMES = ['hello', 'snapshot', 'setSampleRate', 'setInterest', ...LAB_METHOD_NAMES] as const satisfies readonly MethodName[];
+export const METHOD_NAMES = ['hello', 'snapshot', 'setSampleRate', 'setInterest', ...LAB_METHOD_NAMES, ...CAPTURE_METHOD_NAMES] as const satisfies readonly MethodName[];
 type _MethodNamesComplete = Exclude<MethodName, (typeof METHOD_NAMES)[number]> extends never ? true : never;
 const _methodNamesComplete: _MethodNamesComplete = true; void _methodNamesComplete;
 export function isMethodName(name: unknown): name is MethodName {
   return typeof name === 'string' && (METHOD_NAMES as readonly string[]).includes(name);
 }
 
-export interface Notifications {
+export interface Notifications extends CaptureNotifications {
   delta: DeltaBatch;
   counters: CounterFrame;
   status: EngineStatus;
@@ -41,7 +42,7 @@ export interface Notifications {
 }
 export type NotificationName = keyof Notifications;
 /** Every notification, at run time (same completeness check as METHOD_NAMES). */
-export const NOTIFICATION_NAMES = ['delta', 'counters', 'status', 'host', 'labProgress'] as const satisfies readonly NotificationName[];
+export const NOTIFICATION_NAMES = ['delta', 'counters', 'status', 'host', 'labProgress', ...CAPTURE_NOTIFICATION_NAMES] as const satisfies readonly NotificationName[];
 type _NotificationNamesComplete = Exclude<NotificationName, (typeof NOTIFICATION_NAMES)[number]> extends never ? true : never;
 const _notificationNamesComplete: _NotificationNamesComplete = true; void _notificationNamesComplete;
 

@@ -12,6 +12,7 @@
 #include <cmath>
 #include <memory>
 
+#include "capture.h"
 #include "events.h"
 #include "mutate.h"
 #include "netns.h"
@@ -441,6 +442,12 @@ Napi::Object InitImpl(Napi::Env env, Napi::Object exports) {
   exports.Set("setSysctl", Napi::Function::New(env, SetSysctlJs, "setSysctl"));
   exports.Set("createTunTap", Napi::Function::New(env, CreateTunTapJs, "createTunTap"));
   RegisterProcEvents(env, exports);
+  // Captures enter a namespace through the handle the engine already holds for it.
+  RegisterCapture(env, exports, std::make_shared<CaptureHub>(env), [](Napi::Value v) -> std::shared_ptr<NsState> {
+    Napi::Function ctor = v.Env().GetInstanceData<AddonData>()->handleCtor.Value();
+    Handle* h = v.IsObject() && v.As<Napi::Object>().InstanceOf(ctor) ? UnwrapHandle(v.As<Napi::Object>()) : nullptr;
+    return h ? h->State() : nullptr;
+  });
   return exports;
 }
 

@@ -63,6 +63,7 @@ function setup(answer: (method: string, params?: unknown) => Promise<unknown> = 
   registerIpc(fake as never, makeSenderCheck({ webContentsId: () => WINDOW_ID }), {
     request: async (method, params) => { calls.push({ method, params }); return answer(method, params); },
     enableEditing: async () => { editing++; return { ok: true, message: 'ok' }; },
+    openInWireshark: async (id) => { calls.push({ method: 'openInWireshark', params: id }); return { ok: true, message: id }; },
   });
   return { handlers, calls, editing: () => editing };
 }
@@ -79,6 +80,11 @@ const goodArgs: Record<string, unknown[]> = {
   'vnet:labDestroy': ['x'],
   'vnet:buildCommands': [ACTIONS],
   'vnet:build': [ACTIONS],
+  'vnet:captureStart': [{ interfaces: ['ns:1/if:2'] }],
+  'vnet:captureStop': ['c1'],
+  'vnet:captureRead': ['c1', 0, 4096],
+  'vnet:captureDiscard': ['c1'],
+  'vnet:captureOpenInWireshark': ['c1'],
 };
 /** The params each lab channel must hand the engine for goodArgs. */
 const goodParams: Record<string, unknown> = {
@@ -90,6 +96,11 @@ const goodParams: Record<string, unknown> = {
   labList: undefined,
   buildCommands: { actions: ACTIONS },
   build: { actions: ACTIONS },
+  captureStart: { interfaces: ['ns:1/if:2'] },
+  captureStop: { id: 'c1' },
+  captureList: undefined,
+  captureRead: { id: 'c1', offset: 0, length: 4096 },
+  captureDiscard: { id: 'c1' },
 };
 
 beforeAll(async () => {
@@ -116,7 +127,7 @@ describe('IPC sender check', () => {
     const { handlers, calls, editing } = setup();
     const answers = new Map<string, unknown>();
     for (const [channel, handler] of handlers) answers.set(channel, await handler(good(), ...(goodArgs[channel] ?? [])));
-    expect(calls.map((c) => c.method).sort()).toEqual([...METHOD_NAMES].sort());
+    expect(calls.map((c) => c.method).sort()).toEqual([...METHOD_NAMES, 'openInWireshark'].sort());
     expect(calls.find((c) => c.method === 'setSampleRate')?.params).toEqual({ hz: 5 });
     expect(editing()).toBe(1);
     // Lab methods: exactly the params the engine expects, the answer wrapped as an RpcOutcome.

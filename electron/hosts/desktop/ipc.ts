@@ -24,6 +24,12 @@ export const INVOKE_CHANNELS = {
   labList: 'vnet:labList',
   buildCommands: 'vnet:buildCommands',
   build: 'vnet:build',
+  captureStart: 'vnet:captureStart',
+  captureStop: 'vnet:captureStop',
+  captureList: 'vnet:captureList',
+  captureRead: 'vnet:captureRead',
+  captureDiscard: 'vnet:captureDiscard',
+  captureOpenInWireshark: 'vnet:captureOpenInWireshark',
 } as const satisfies Partial<Record<keyof VnetPreloadApi, string>>;
 
 /** Notification channels, main → window (webContents.send). */
@@ -33,6 +39,8 @@ export const NOTIFY_CHANNELS = {
   status: 'vnet:status',
   host: 'vnet:host',
   labProgress: 'vnet:labProgress',
+  capturePackets: 'vnet:capturePackets',
+  captureEnded: 'vnet:captureEnded',
 } as const satisfies Record<NotificationName, string>;
 
 export interface IpcBackend {
@@ -40,6 +48,8 @@ export interface IpcBackend {
   request(method: MethodName, params?: Record<string, unknown>): Promise<unknown>;
   /** Restarts the engine elevated (pkexec). */
   enableEditing(): Promise<{ ok: boolean; message: string }>;
+  /** Copies a capture's pcapng to a private temporary file and opens it in Wireshark. */
+  openInWireshark(id: string): Promise<{ ok: boolean; message: string }>;
 }
 
 export class IpcRefused extends Error {}
@@ -71,6 +81,12 @@ function actionsParams(method: string, args: unknown[]): { actions: Record<strin
     if (!isObject(a) || typeof a.op !== 'string') throw new Error(`${method}: actions[${i}] must be an object with an "op"`);
   });
   return { actions };
+}
+
+/** A capture id argument (shape only: the engine says whether it knows it). */
+function captureId(method: string, id: unknown): string {
+  if (typeof id !== 'string' || id.length === 0 || id.length > 64) throw new Error(`${method} needs a capture id (a string)`);
+  return id;
 }
 
 type Handler = (...args: unknown[]) => unknown;
@@ -115,4 +131,27 @@ export function registerIpc(ipcMain: Pick<IpcMain, 'handle'>, check: SenderCheck
   for (const method of ['buildCommands', 'build'] as const) {
     guarded(INVOKE_CHANNELS[method], (...a) => { const params = actionsParams(method, a); return outcome(backend.request(method, params)); });
   }
+
+  // Capture methods: shapes checked here (the engine validates every field again).
+  guarded(INVOKE_CHANNELS.captureStart, (params, ...rest) => {
+    if (rest.length > 0 || !isObject(params)) throw new Error('captureStart needs one params object');
+    return outcome(backend.request('captureStart', params));
+  });
+  for (const method of ['captureStop', 'captureDiscard'] as const) {
+    guarded(INVOKE_CHANNELS[method], (id, ...rest) => {
+      if (rest.length > 0) throw new Error(`${method} takes (id)`);
+      return outcome(backend.request(method, { id: captureId(method, id) }));
+    });
+  }
+  guarded(INVOKE_CHANNELS.captureList, (...a) => { noArgs('captureList', a); return outcome(backend.request('captureList')); });
+  guarded(INVOKE_CHANNELS.captureRead, (id, offset, length, ...rest) => {
+    if (rest.length > 0 || typeof offset !== 'number' || (length !== undefined && typeof length !== 'number')) throw new Error('captureRead takes (id, offset, length?)');
+    const params: Record<string, unknown> = { id: captureId('captureRead', id), offset };
+    if (length !== undefined) params.length = length;
+    return outcome(backend.request('captureRead', params));
+  });
+  guarded(INVOKE_CHANNELS.captureOpenInWireshark, (id, ...rest) => {
+    if (rest.length > 0) throw new Error('captureOpenInWireshark takes (id)');
+    return backend.openInWireshark(captureId('captureOpenInWireshark', id));
+  });
 }

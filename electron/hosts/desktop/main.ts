@@ -11,6 +11,7 @@ import type { HostNotice } from '../../contract';
 import { Relay } from '../relay';
 import { RelayCaller } from './relay-caller';
 import { makeSenderCheck } from './sender-check';
+import { openInWireshark } from './wireshark';
 import { CLI_PATH, ICON_PATH, RENDERER_DIR } from '../../paths';
 
 const isRoot = process.getuid?.() === 0;
@@ -51,6 +52,7 @@ supervisor.on('exited', (e) => relay.engineGone(e.signal ? `signal ${e.signal}` 
 
 registerIpc(ipcMain, makeSenderCheck({ webContentsId: () => mainWindow?.webContents.id ?? null }), {
   request: (method, params) => caller.request(method, params),
+  openInWireshark: (id) => openInWireshark((method, params) => caller.request(method, params), id),
   enableEditing: async () => {
     if (isRoot) return { ok: true, message: 'Already running as root: editing is enabled.' };
     return supervisor.restart({ elevated: true });

@@ -5,7 +5,7 @@
 // The window is sandboxed, so this script may require nothing but 'electron': the channel names are
 // spelled here rather than imported from ipc.ts (test/unit/ipc-sender.test.ts checks they match).
 import { contextBridge, ipcRenderer } from 'electron';
-import type { CounterFrame, DeltaBatch, EngineStatus, HostNotice, LabProgress, Methods, RpcOutcome, VnetPreloadApi } from '../../contract';
+import type { CaptureEnded, CapturePacketsBatch, CounterFrame, DeltaBatch, EngineStatus, HostNotice, LabProgress, Methods, RpcOutcome, VnetPreloadApi } from '../../contract';
 
 function subscribe<T>(channel: string, cb: (payload: T) => void): () => void {
   if (typeof cb !== 'function') throw new TypeError('a callback function is required');
@@ -34,11 +34,21 @@ const api: VnetPreloadApi = {
   labList: () => outcome<'labList'>('vnet:labList'),
   buildCommands: (actions) => outcome<'buildCommands'>('vnet:buildCommands', actions),
   build: (actions) => outcome<'build'>('vnet:build', actions),
+  captureStart: (params) => outcome<'captureStart'>('vnet:captureStart', params),
+  captureStop: (id) => outcome<'captureStop'>('vnet:captureStop', id),
+  captureList: () => outcome<'captureList'>('vnet:captureList'),
+  captureRead: (id, offset, length) => (length === undefined
+    ? outcome<'captureRead'>('vnet:captureRead', id, offset)
+    : outcome<'captureRead'>('vnet:captureRead', id, offset, length)),
+  captureDiscard: (id) => outcome<'captureDiscard'>('vnet:captureDiscard', id),
+  captureOpenInWireshark: (id) => ipcRenderer.invoke('vnet:captureOpenInWireshark', id) as Promise<{ ok: boolean; message: string }>,
   onDelta: (cb) => subscribe<DeltaBatch>('vnet:delta', cb),
   onCounters: (cb) => subscribe<CounterFrame>('vnet:counters', cb),
   onStatus: (cb) => subscribe<EngineStatus>('vnet:status', cb),
   onHostNotice: (cb) => subscribe<HostNotice>('vnet:host', cb),
   onLabProgress: (cb) => subscribe<LabProgress>('vnet:labProgress', cb),
+  onCapturePackets: (cb) => subscribe<CapturePacketsBatch>('vnet:capturePackets', cb),
+  onCaptureEnded: (cb) => subscribe<CaptureEnded>('vnet:captureEnded', cb),
 };
 
 contextBridge.exposeInMainWorld('vnet', api);

@@ -1,7 +1,7 @@
 // One client interface over two transports: Electron's preload (window.vnet) or the web host's
 // WebSocket (JSON-RPC 2.0, one message per text frame, token from the page URL).
 import { JSONRPCClient } from 'json-rpc-2.0';
-import { outcomeResult, type LabMethods, type MethodName, type Methods, type NotificationName, type Notifications, type VnetPreloadApi } from '../../../electron/contract';
+import { outcomeResult, type CaptureMethods, type LabMethods, type MethodName, type Methods, type NotificationName, type Notifications, type VnetPreloadApi } from '../../../electron/contract';
 
 export interface EngineClient {
   readonly transport: 'electron' | 'websocket';
@@ -15,7 +15,8 @@ export interface EngineClient {
 }
 
 type Listeners = { [N in NotificationName]: Set<(p: Notifications[N]) => void> };
-const newListeners = (): Listeners => ({ delta: new Set(), counters: new Set(), status: new Set(), host: new Set(), labProgress: new Set() });
+const newListeners = (): Listeners => ({ delta: new Set(), counters: new Set(), status: new Set(), host: new Set(), labProgress: new Set(),
+  capturePackets: new Set(), captureEnded: new Set() });
 
 declare global { interface Window { vnet?: VnetPreloadApi } }
 
@@ -52,6 +53,14 @@ function electronClient(api: VnetPreloadApi): EngineClient {
         case 'labList': return outcomeResult(await api.labList());
         case 'buildCommands': return outcomeResult(await api.buildCommands((params as LabMethods['buildCommands']['params']).actions));
         case 'build': return outcomeResult(await api.build((params as LabMethods['build']['params']).actions));
+        case 'captureStart': return outcomeResult(await api.captureStart(params as CaptureMethods['captureStart']['params']));
+        case 'captureStop': return outcomeResult(await api.captureStop((params as { id: string }).id));
+        case 'captureList': return outcomeResult(await api.captureList());
+        case 'captureRead': {
+          const p = params as CaptureMethods['captureRead']['params'];
+          return outcomeResult(await api.captureRead(p.id, p.offset, p.length));
+        }
+        case 'captureDiscard': return outcomeResult(await api.captureDiscard((params as { id: string }).id));
         default: throw new Error(`unknown method ${String(method)}`);
       }
     }) as EngineClient['call'],
@@ -62,6 +71,8 @@ function electronClient(api: VnetPreloadApi): EngineClient {
         case 'status': return api.onStatus(cb);
         case 'host': return api.onHostNotice(cb);
         case 'labProgress': return api.onLabProgress(cb);
+        case 'capturePackets': return api.onCapturePackets(cb);
+        case 'captureEnded': return api.onCaptureEnded(cb);
         default: return () => {};
       }
     }) as EngineClient['on'],

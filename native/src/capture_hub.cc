@@ -1,0 +1,312 @@
+// The capture thread: every capture ring in one epoll, blocks walked as the kernel retires them,
+// packets copied into one batch per socket per wake-up and handed to JS. The same command and
+// shutdown scheme as events.cc (commands under a mutex, an eventfd to wake the thread, the caller
+// waits until the thread has let go of a socket).
+#include <linux/if_packet.h>
+#include <pthread.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstring>
+
+#include "capture.h"
+#include "error.h"
+#include "worker.h"
+
+namespace vnet {
+
+namespace {
+constexpr int kMaxEvents = 64;
+// Deliveries one socket may have waiting for JS; past that its packets are dropped and counted
+// (a batch's bytes are bounded by maxQueuedBytes, this bounds the number of small ones).
+constexpr size_t kMaxQueuedBatches = 256;
+
+// One packet's place in a batch.
+struct Meta {
+  uint32_t sec, nsec, len, caplen, offset;
+  uint8_t pkttype;
+};
+}  // namespace
+
+struct CaptureHub::Sub {
+  uint64_t id = 0;
+  CaptureHub* hub = nullptr;
+  std::shared_ptr<CaptureSock> sock;
+  // Main thread only.
+  Napi::FunctionReference cb;
+  bool active = true;
+  // Capture thread only.
+  bool inEpoll = false;
+};
+
+struct CaptureHub::Delivery {
+  std::shared_ptr<Sub> sub;
+  std::vector<Meta> meta;
+  std::vector<uint8_t> data;
+  uint64_t appDropped = 0;
+  int err = 0;  // the socket failed (ENETDOWN: its interface went away); nothing follows
+};
+
+CaptureHub::~CaptureHub() {
+  if (thread_.joinable()) StopThread();
+}
+
+uint64_t CaptureHub::Add(std::shared_ptr<CaptureSock> sock, Napi::Function onPackets) {
+  if (gone_) throw SysError(ESHUTDOWN, "capture: the environment is shutting down");
+  if (!thread_.joinable()) Start();
+  auto s = std::make_shared<Sub>();
+  s->id = nextId_++;
+  s->hub = this;
+  s->sock = std::move(sock);
+  s->cb = Napi::Persistent(onPackets);
+  live_[s->id] = s;
+  Post({Cmd::kAdd, s});
+  return s->id;
+}
+
+void CaptureHub::Remove(uint64_t id) {
+  auto it = live_.find(id);
+  if (it == live_.end()) return;
+  std::shared_ptr<Sub> s = it->second;
+  live_.erase(it);
+  s->active = false;
+  s->cb.Reset();
+  if (live_.empty()) StopThread();
+  else Post({Cmd::kRemove, s});
+}
+
+void CaptureHub::Start() {
+  epoll_ = epoll_create1(EPOLL_CLOEXEC);
+  if (epoll_ < 0) throw SysError(errno, "capture: epoll_create1");
+  wake_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.ptr = nullptr;
+  if (wake_ < 0 || epoll_ctl(epoll_, EPOLL_CTL_ADD, wake_, &ev) < 0) {
+    int e = errno;
+    if (wake_ >= 0) close(wake_);
+    close(epoll_);
+    epoll_ = wake_ = -1;
+    throw SysError(e, "capture: eventfd");
+  }
+  tsfn_ = Tsfn::New(env_, "vnet-capture", 0, 1);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    exited_ = false;
+  }
+  thread_ = std::thread([this] { Run(); });
+  pthread_setname_np(thread_.native_handle(), "vnet-capture");
+  napi_add_env_cleanup_hook(env_, CleanupHook, this);
+}
+
+void CaptureHub::StopThread() {
+  Post({Cmd::kQuit, nullptr});
+  thread_.join();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    cmds_.clear();
+  }
+  watched_.clear();
+  close(epoll_);
+  close(wake_);
+  epoll_ = wake_ = -1;
+  tsfn_.Release();  // batches still queued run CallJs and are dropped there (inactive)
+  napi_remove_env_cleanup_hook(env_, CleanupHook, this);
+}
+
+void CaptureHub::CleanupHook(void* self) {
+  auto* hub = static_cast<CaptureHub*>(self);
+  hub->gone_ = true;
+  for (auto& [id, s] : hub->live_) {
+    s->active = false;
+    s->cb.Reset();
+  }
+  hub->live_.clear();
+  if (hub->thread_.joinable()) hub->StopThread();
+}
+
+void CaptureHub::Post(Cmd cmd) {
+  uint64_t seq;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    cmds_.push_back(std::move(cmd));
+    seq = ++posted_;
+  }
+  Wake();
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [&] { return done_ >= seq || exited_; });
+}
+
+void CaptureHub::Wake() {
+  uint64_t one = 1;
+  if (write(wake_, &one, sizeof one) < 0) {}  // EAGAIN: already non-zero
+}
+
+void CaptureHub::CallJs(Napi::Env env, Napi::Function, std::nullptr_t*, Delivery* d) {
+  std::unique_ptr<Delivery> own(d);
+  Sub& s = *d->sub;
+  s.sock->queuedBytes.fetch_sub(d->data.size());
+  s.sock->queuedBatches.fetch_sub(1);
+  if (!env || !s.active) return;
+  size_t n = d->meta.size();
+  // JS-owned memory (Electron refuses external buffers): allocated, then copied.
+  Napi::Float64Array sec = Napi::Float64Array::New(env, n);
+  Napi::Uint32Array nsec = Napi::Uint32Array::New(env, n);
+  Napi::Uint32Array len = Napi::Uint32Array::New(env, n);
+  Napi::Uint32Array caplen = Napi::Uint32Array::New(env, n);
+  Napi::Uint32Array offset = Napi::Uint32Array::New(env, n);
+  Napi::Uint8Array pkttype = Napi::Uint8Array::New(env, n);
+  Napi::Uint8Array data = Napi::Uint8Array::New(env, d->data.size());
+  for (size_t i = 0; i < n; i++) {
+    const Meta& m = d->meta[i];
+    sec[i] = m.sec; nsec[i] = m.nsec; len[i] = m.len; caplen[i] = m.caplen; offset[i] = m.offset; pkttype[i] = m.pkttype;
+  }
+  if (!d->data.empty()) std::memcpy(data.Data(), d->data.data(), d->data.size());
+  Napi::Object batch = Napi::Object::New(env);
+  batch.Set("count", Napi::Number::New(env, static_cast<double>(n)));
+  batch.Set("sec", sec);
+  batch.Set("nsec", nsec);
+  batch.Set("len", len);
+  batch.Set("caplen", caplen);
+  batch.Set("offset", offset);
+  batch.Set("pkttype", pkttype);
+  batch.Set("data", data);
+  batch.Set("appDropped", Napi::Number::New(env, static_cast<double>(d->appDropped)));
+  if (d->err) {
+    std::string msg = "capture on \"" + s.sock->ifname + "\": " + std::strerror(d->err) + " (" + ErrnoName(d->err) + ")";
+    batch.Set("error", PromiseWorker::MakeError(env, msg, d->err, "").Value());
+  }
+  try {
+    s.cb.Value().Call({batch});
+  } catch (const Napi::Error& e) {
+    Napi::Value err = e.Value();
+    env.RunScript("(e) => queueMicrotask(() => { throw e; })").As<Napi::Function>().Call({err});
+  }
+}
+
+// ---- the capture thread -------------------------------------------------------------------------
+
+void CaptureHub::Run() {
+  epoll_event evs[kMaxEvents];
+  for (;;) {
+    int n = epoll_wait(epoll_, evs, kMaxEvents, -1);
+    if (n < 0 && errno != EINTR) break;
+    bool woken = false;
+    for (int i = 0; i < n; i++) {
+      if (evs[i].data.ptr == nullptr) {
+        uint64_t v;
+        if (read(wake_, &v, sizeof v) < 0) {}
+        woken = true;
+        continue;
+      }
+      Sub* raw = static_cast<Sub*>(evs[i].data.ptr);
+      auto it = watched_.find(raw->id);
+      if (it == watched_.end() || !raw->inEpoll) continue;
+      std::shared_ptr<Sub> s = it->second;
+      Drain(s);  // what the ring holds first: packets before the error still count
+      if (evs[i].events & EPOLLERR) {
+        int err = 0;
+        socklen_t len = sizeof err;
+        getsockopt(s->sock->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+        if (err) Fail(s, err);
+      }
+    }
+    if (woken && !TakeCommands()) break;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  exited_ = true;
+  cv_.notify_all();
+}
+
+bool CaptureHub::TakeCommands() {
+  std::vector<Cmd> cmds;
+  uint64_t upto;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    cmds.swap(cmds_);
+    upto = posted_;
+  }
+  bool quit = false;
+  for (auto& c : cmds) {
+    if (c.kind == Cmd::kQuit) {
+      quit = true;
+    } else if (c.kind == Cmd::kAdd) {
+      watched_[c.sub->id] = c.sub;
+      epoll_event ev{};
+      ev.events = EPOLLIN;
+      ev.data.ptr = c.sub.get();
+      if (epoll_ctl(epoll_, EPOLL_CTL_ADD, c.sub->sock->fd, &ev) == 0) c.sub->inEpoll = true;
+      else Fail(c.sub, errno);
+      Drain(c.sub);  // blocks retired before it was watched
+    } else {
+      if (c.sub->inEpoll) epoll_ctl(epoll_, EPOLL_CTL_DEL, c.sub->sock->fd, nullptr);
+      c.sub->inEpoll = false;
+      watched_.erase(c.sub->id);
+    }
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    done_ = upto;
+  }
+  cv_.notify_all();
+  return !quit;
+}
+
+void CaptureHub::Fail(const std::shared_ptr<Sub>& s, int err) {
+  if (s->inEpoll) epoll_ctl(epoll_, EPOLL_CTL_DEL, s->sock->fd, nullptr);
+  s->inEpoll = false;
+  auto d = std::make_unique<Delivery>();
+  d->sub = s;
+  d->err = err;
+  d->appDropped = s->sock->appDropped.load();
+  s->sock->queuedBatches.fetch_add(1);
+  if (tsfn_.NonBlockingCall(d.get()) == napi_ok) d.release();
+  else s->sock->queuedBatches.fetch_sub(1);
+}
+
+// Walks every block the kernel handed over (TP_STATUS_USER), in ring order, and gives each back.
+void CaptureHub::Drain(const std::shared_ptr<Sub>& s) {
+  CaptureSock& k = *s->sock;
+  auto d = std::make_unique<Delivery>();
+  d->sub = s;
+  uint64_t droppedBefore = k.appDropped.load();
+  for (unsigned seen = 0; seen < k.blocks; seen++) {
+    auto* bd = reinterpret_cast<tpacket_block_desc*>(k.ring + static_cast<size_t>(k.next) * k.blockBytes);
+    if (!(__atomic_load_n(&bd->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER)) break;
+    uint32_t count = bd->hdr.bh1.num_pkts;
+    auto* p = reinterpret_cast<uint8_t*>(bd) + bd->hdr.bh1.offset_to_first_pkt;
+    for (uint32_t i = 0; i < count; i++) {
+      auto* h = reinterpret_cast<tpacket3_hdr*>(p);
+      auto* sll = reinterpret_cast<sockaddr_ll*>(p + TPACKET_ALIGN(sizeof(tpacket3_hdr)));
+      if (!(k.loopback && sll->sll_pkttype == PACKET_OUTGOING)) {
+        size_t waiting = k.queuedBytes.load() + d->data.size();
+        if (waiting + h->tp_snaplen > k.maxQueuedBytes || k.queuedBatches.load() >= kMaxQueuedBatches) {
+          k.appDropped.fetch_add(1);  // JS is behind: this packet is not kept
+        } else {
+          Meta m{h->tp_sec, h->tp_nsec, h->tp_len, h->tp_snaplen, static_cast<uint32_t>(d->data.size()), sll->sll_pkttype};
+          d->meta.push_back(m);
+          d->data.insert(d->data.end(), p + h->tp_mac, p + h->tp_mac + h->tp_snaplen);
+        }
+      }
+      p += h->tp_next_offset;
+    }
+    __atomic_store_n(&bd->hdr.bh1.block_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+    k.next = (k.next + 1) % k.blocks;
+  }
+  uint64_t dropped = k.appDropped.load();
+  if (d->meta.empty() && (dropped == droppedBefore || k.queuedBatches.load() > 0)) return;  // a later batch says it
+  d->appDropped = dropped;
+  k.queuedBytes.fetch_add(d->data.size());
+  k.queuedBatches.fetch_add(1);
+  if (tsfn_.NonBlockingCall(d.get()) != napi_ok) {  // only while Node shuts down
+    k.queuedBytes.fetch_sub(d->data.size());
+    k.queuedBatches.fetch_sub(1);
+    return;
+  }
+  d.release();
+}
+
+}  // namespace vnet
