@@ -168,6 +168,9 @@ export interface CaptureOptions {
   /** Packet bytes that may wait for the JS thread; past that packets are dropped natively and
    *  counted in appDropped. 65536..2^30, default 16 MiB. */
   maxQueuedBytes?: number;
+  /** Promiscuous mode while the socket is open (default true, as tcpdump: a bridge shows the
+   *  frames it forwards between its ports only so). */
+  promisc?: boolean;
 }
 
 /** A batch of one capture socket's packets, in the order the kernel gave them. Packet i:

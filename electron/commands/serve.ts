@@ -61,7 +61,9 @@ export async function serveMain(argv: string[]): Promise<number> {
     if (problem === null) throw err;
     return badUsage('serve', SERVE_USAGE, problem);
   }
-  const supervisor = new EngineSupervisor({ cliPath: CLI_PATH, engineArgs: args.engineArgs });
+  // The engine starts once the port is known: it leaves this port out of captures on lo.
+  const engineEnv: NodeJS.ProcessEnv = { ...process.env };
+  const supervisor = new EngineSupervisor({ cliPath: CLI_PATH, engineArgs: args.engineArgs, env: engineEnv });
   const relay = new Relay(supervisor);
   supervisor.on('message', (m) => relay.fromEngine(m));
   supervisor.on('notice', (n) => relay.notice(n));
@@ -69,7 +71,6 @@ export async function serveMain(argv: string[]): Promise<number> {
     relay.engineGone(e.signal ? `exited with signal ${e.signal}` : `exited with code ${e.code}`);
     if (e.restartInMs !== null) process.stderr.write(`vnet-studio serve: engine exited (${e.signal ?? e.code}); restarting in ${e.restartInMs} ms\n`);
   });
-  supervisor.start();
 
   let server;
   try {
@@ -84,6 +85,8 @@ export async function serveMain(argv: string[]): Promise<number> {
     await supervisor.stop();
     return 1;
   }
+  engineEnv.VNET_CAPTURE_EXCLUDE_PORTS = String(server.port);
+  supervisor.start();
   process.stdout.write(`Open ${server.url}\n`);
   if (args.host !== '127.0.0.1' && args.host !== 'localhost' && args.host !== '::1') {
     process.stderr.write(`vnet-studio serve: listening on ${args.host}, not only this machine: anyone who can reach it and has the token can use the engine\n`);

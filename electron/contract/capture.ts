@@ -30,6 +30,8 @@ export interface CaptureInterface {
   /** The namespace's label (Namespace.label), also the pcapng interface's comment. */
   nsLabel: string;
   linkType: CaptureLinkType;
+  /** The filter the kernel runs on this interface (CaptureInfo.kernelFilter says how it is made). */
+  kernelFilter: string;
 }
 
 /** Counts of one interface of a capture. */
@@ -80,8 +82,9 @@ export interface CaptureInfo {
   interfaces: CaptureInterface[];
   /** The filter asked for (pcap-filter syntax; '' = everything). */
   filter: string;
-  /** The filter the kernel runs: `filter` plus what the engine adds (on the host namespace's lo,
-   *  the exclusion of the app's own transport: "not tcp port P"). */
+  /** The filter the kernel runs: `filter`, plus on the host namespace's lo the exclusion of the
+   *  app's own transport ("not tcp port P", the web host's port) — on that interface only, so each
+   *  interface says its own (CaptureInterface.kernelFilter); this is the first interface's. */
   kernelFilter: string;
   snaplen: number;
   /** Stop after this many packets (null: until stopped). */

@@ -5,8 +5,31 @@ import type { Engine } from '../engine';
 import { runEngineProcess, usage } from './stdio';
 import { createEngineConnection, type ConnectionOptions, type EngineConnection } from '../engine/server';
 import { registerLabMethods } from '../labs/handlers';
+import { registerCaptureMethods } from '../capture/handlers';
+import { CaptureManager } from '../capture/manager';
 
 export { usage };
+
+/** The engine's one capture manager (shared by its connections); its captures end and their
+ *  files go when the process exits. */
+const captureManagers = new WeakMap<Engine, CaptureManager>();
+function captureManager(engine: Engine): CaptureManager {
+  let m = captureManagers.get(engine);
+  if (!m) {
+    const manager = new CaptureManager(engine, { excludePorts: excludedPorts(process.env.VNET_CAPTURE_EXCLUDE_PORTS) });
+    process.once('exit', () => manager.close());
+    captureManagers.set(engine, manager);
+    m = manager;
+  }
+  return m;
+}
+
+/** VNET_CAPTURE_EXCLUDE_PORTS: the web host's own TCP port(s), comma-separated, left out of
+ *  captures on the host namespace's lo (so a capture never shows its own transport). */
+export function excludedPorts(env: string | undefined): number[] {
+  if (!env) return [];
+  return env.split(',').map((x) => x.trim()).filter((x) => /^[0-9]{1,5}$/.test(x) && Number(x) > 0 && Number(x) < 65536).map(Number);
+}
 
 /** The full connection: engine methods and notifications, plus contract/ LabMethods. */
 export function createEngineProcessConnection(engine: Engine, send: (msg: object) => void, opts: ConnectionOptions = {}): EngineConnection {
@@ -16,6 +39,7 @@ export function createEngineProcessConnection(engine: Engine, send: (msg: object
       registerLabMethods(server, notify,
         // afterChange: lab marks (aliases) on links that stay down reach the engine by no kernel event.
         { privileged: engine.status().privileged, afterChange: () => { void engine.recheckLinks(); } });
+      registerCaptureMethods(server, notify, captureManager(engine));
       opts.extend?.(server, notify);
     },
   });

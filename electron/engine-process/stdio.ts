@@ -74,13 +74,14 @@ export async function runEngineProcess(argv: string[], connect: ConnectEngine): 
     })();
   };
   // A host that stops reading must not make us buffer without end: counter frames (each one
-  // supersedes the last) are dropped while more than STDOUT_LIMIT bytes wait; deltas and
-  // responses never are.
+  // supersedes the last) and live capture batches (numbered; the capture's file keeps every
+  // packet) are dropped while more than STDOUT_LIMIT bytes wait; deltas and responses never are.
   const STDOUT_LIMIT = 4 << 20;
   let dropping = false;
   const conn = connect(engine, (msg) => {
-    if ((msg as { method?: string }).method === 'counters' && process.stdout.writableLength > STDOUT_LIMIT) {
-      if (!dropping) log('stdout is not being read: dropping counter frames until it drains');
+    const method = (msg as { method?: string }).method;
+    if ((method === 'counters' || method === 'capturePackets') && process.stdout.writableLength > STDOUT_LIMIT) {
+      if (!dropping) log('stdout is not being read: dropping counter frames and live capture batches until it drains');
       dropping = true;
       return;
     }

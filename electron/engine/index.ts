@@ -196,6 +196,9 @@ export class Engine extends EventEmitter {
 
   /** The whole model (deltas so far applied). */
   model(): Model { this.flushNow(); return this.m.snapshot(); }
+  /** The addon's handle the engine reads namespace `nsId` through (null when it has none open):
+   *  captures open their packet sockets through it, so they enter the very namespace modelled. */
+  namespaceHandle(nsId: string): NamespaceHandle | null { return this.recs.get(nsId)?.handle ?? null; }
 
   /** The model and the seq it corresponds to: deltas with a greater seq follow it. */
   snapshot(): { seq: number; model: Model } { this.flushNow(); return { seq: this.seq, model: this.m.snapshot() }; }

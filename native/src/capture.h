@@ -41,6 +41,7 @@ struct CaptureSpec {
   size_t blockBytes = 1 << 20;  // one TPACKET_V3 block (holds the largest GSO packet)
   unsigned blocks = 4;          // the ring is blocks × blockBytes
   size_t maxQueuedBytes = 16 << 20;  // packet bytes waiting for JS at most; past that, dropped
+  bool promisc = true;
 };
 
 // One open capture socket and its ring. Shared by the JS object and the capture thread.

@@ -124,6 +124,15 @@ std::shared_ptr<CaptureSock> OpenCapture(const NsState& st, const CaptureSpec& s
     if (m == MAP_FAILED) throw SysError(errno, what + ": mmap of the ring");
     s->ring = static_cast<uint8_t*>(m);
 
+    // Promiscuous while the socket lives, as tcpdump does: a bridge passes frames between its
+    // ports up to its own device (where the capture sees them) only when that is promiscuous.
+    // The kernel counts the membership and drops it when the socket closes.
+    if (spec.promisc) {
+      packet_mreq mr{};
+      mr.mr_ifindex = spec.ifindex;
+      mr.mr_type = PACKET_MR_PROMISC;
+      SetOpt(s->fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof mr, what + ": promiscuous mode");
+    }
     sockaddr_ll sll{};
     sll.sll_family = AF_PACKET;
     sll.sll_protocol = htons(ETH_P_ALL);

@@ -200,7 +200,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     const client = opts.relay.connect((msg) => {
       if (ws.readyState !== ws.OPEN) return;
       if (ws.bufferedAmount > STUCK_CLIENT_BYTES) { ws.terminate(); return; }
-      if (ws.bufferedAmount > SLOW_CLIENT_BYTES && msg.method === 'counters') return;
+      // counter frames and live packet batches are superseded by the next ones (their numbers say what a
+      // gap left out; the capture's file keeps every packet)
+      if (ws.bufferedAmount > SLOW_CLIENT_BYTES && (msg.method === 'counters' || msg.method === 'capturePackets')) return;
       ws.send(JSON.stringify(msg));
     });
     ws.on('message', (data, isBinary) => {
