@@ -26,8 +26,8 @@ function info(id: string, extra: Partial<CaptureInfo> = {}): CaptureInfo {
     id, state: 'running', filter: 'icmp', kernelFilter: 'icmp', snaplen: 262144, count: null, liveBytes: 256, maxFileBytes: 1 << 26,
     startedAt: 1_700_000_000_000, endedAt: null, reason: null, message: null, stats: stats(0),
     interfaces: [
-      { id: 'ns:2/if:5', nsId: 'ns:2', name: 'ns1:eth0', nsLabel: 'ns1', linkType: 'ethernet' },
-      { id: 'ns:3/if:5', nsId: 'ns:3', name: 'ns2:eth0', nsLabel: 'ns2', linkType: 'ethernet' },
+      { id: 'ns:2/if:5', nsId: 'ns:2', name: 'ns1:eth0', nsLabel: 'ns1', linkType: 'ethernet', kernelFilter: 'icmp' },
+      { id: 'ns:3/if:5', nsId: 'ns:3', name: 'ns2:eth0', nsLabel: 'ns2', linkType: 'ethernet', kernelFilter: 'icmp' },
     ],
     ...extra,
   };
@@ -222,7 +222,7 @@ describe('packet details formatting', () => {
   });
 
   it('names a saved capture by its interfaces and start time, in characters a file name takes', () => {
-    expect(pcapngName(info('c1', { interfaces: [{ id: 'a', nsId: 'n', name: 'pid:812:eth0', nsLabel: 'x', linkType: 'ethernet' }] })))
+    expect(pcapngName(info('c1', { interfaces: [{ id: 'a', nsId: 'n', name: 'pid:812:eth0', nsLabel: 'x', linkType: 'ethernet', kernelFilter: '' }] })))
       .toBe('vnet-pid_812_eth0-2023-11-14-22-13-20.pcapng');
   });
 });

@@ -9,7 +9,7 @@ import { CAPTURE_MAX_INTERFACES, type CaptureInfo, type CaptureStats } from '../
 import { captureStore, topologyStore, useCapture, useConnection, useTopology } from '../store';
 import { interfacesOf } from '../store/topology';
 import type { FlowNode } from '../graph/types';
-import { openInWireshark, savePcapng, startCapture, stopCapture } from './actions';
+import { CAPTURE_UNPRIVILEGED_HELP, openInWireshark, savePcapng, startCapture, stopCapture } from './actions';
 import { PacketList } from './PacketList';
 import { PacketDetails } from './PacketDetails';
 import './capture.css';
@@ -42,7 +42,7 @@ function Targets({ picked, selected }: { picked: string[]; selected: string[] })
     return (
       <div className="cap-targets" data-testid="capture-targets" data-source="picked">
         {picked.map((id) => (
-          <span key={id} className="cap-chip">{ifaceLabel(id)}
+          <span key={id} className="cap-chip" data-if-id={id}><span className="cap-chip-name">{ifaceLabel(id)}</span>
             <button className="small" title="leave out" onClick={() => captureStore.getState().removeTarget(id)}>×</button></span>
         ))}
         <a onClick={() => captureStore.getState().setTargets([])} title="capture on the interfaces selected on the canvas instead">use the canvas selection</a>
@@ -51,7 +51,7 @@ function Targets({ picked, selected }: { picked: string[]; selected: string[] })
   }
   return (
     <div className="cap-targets" data-testid="capture-targets" data-source="canvas">
-      {selected.length ? selected.map((id) => <span key={id} className="cap-chip">{ifaceLabel(id)}</span>)
+      {selected.length ? selected.map((id) => <span key={id} className="cap-chip" data-if-id={id}><span className="cap-chip-name">{ifaceLabel(id)}</span></span>)
         : <span className="muted">select interfaces on the canvas (Ctrl+click or Shift+drag for several), or “capture all” in a namespace’s inspector</span>}
     </div>
   );
@@ -90,6 +90,7 @@ export function CapturePanel() {
   const listed = captureStore.getState().view.length;
   const connected = useConnection((s) => s.connected && s.engineConnected);
   const desktop = useConnection((s) => s.transport === 'electron');
+  const unprivileged = useConnection((s) => s.status?.privileged === false);
   const running = st.capture?.state === 'running';
   const targets = st.picked.length ? st.picked : selected;
   const tooMany = targets.length > CAPTURE_MAX_INTERFACES;
@@ -111,6 +112,9 @@ export function CapturePanel() {
               {st.starting ? 'starting…' : `capture${targets.length ? ` on ${targets.length}` : ''}`}
             </button>}
       </form>
+      {unprivileged && !running && (
+        <div className="cap-bar warn" data-testid="capture-unprivileged">{CAPTURE_UNPRIVILEGED_HELP}</div>
+      )}
       {st.error && (
         <div className="engine-error cap-error" data-testid="capture-error" data-action={st.error.action} data-code={st.error.code ?? ''}>
           could not {st.error.action}: {st.error.message}
