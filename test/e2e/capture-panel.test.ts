@@ -37,6 +37,8 @@ describeKernel('capture panel in the browser (serve + engine + renderer, real ke
   let serve: Served | null = null;
   let browser: Browser | null = null;
   let downloads = '';
+  // openApp's list goes on collecting page errors and CSP violations: none are expected, ever.
+  let pageErrors: string[] = [];
 
   beforeAll(async () => {
     // capns1/eth0 <-> capv1 -- capbr0 -- capv2 <-> capns2/eth0, 10.66.0.0/24; capns3/eth0 <-> capv3 (alone).
@@ -57,7 +59,8 @@ describeKernel('capture panel in the browser (serve + engine + renderer, real ke
     serve = await startServe();
     browser = await launchChromium({ acceptDownloads: true });
     page = browser.page;
-    expect(await openApp(page, serve.url)).toEqual([]);
+    pageErrors = await openApp(page, serve.url);
+    expect(pageErrors).toEqual([]);
   });
 
   afterAll(async () => {
@@ -187,6 +190,66 @@ describeKernel('capture panel in the browser (serve + engine + renderer, real ke
     expect(await byTestId('capture-state').innerText()).toMatch(/ended: an interface went away/);
     expect(await byTestId('capture-end-message').innerText()).toMatch(/eth0/);
     await expect.poll(() => page.locator('[data-capturing="true"]').count()).toBe(0);
+  });
+
+  it('a flood: the list stays windowed and says what it skipped, pause and clear work, the file keeps every packet', async () => {
+    const eth1 = ifNode('eth0', nsId(NS1));
+    // A click on the empty canvas ends the multi-selection (a click on a node already in it keeps it).
+    await page.locator('.react-flow__pane').click({ position: { x: 8, y: 8 } });
+    await eth1.locator('.if-head').click();
+    await openPacketsTab();
+    // Interfaces picked with "capture all" earlier give way to the canvas selection.
+    const useCanvas = byTestId('capture-targets').locator('a', { hasText: 'use the canvas selection' });
+    if (await useCanvas.count()) await useCanvas.click();
+    await expect.poll(() => byTestId('capture-targets').locator('.cap-chip-name').allInnerTexts()).toEqual([`eth0 @ ${NS1}`]);
+    if (await byTestId('capture-stop').count()) await byTestId('capture-stop').click();
+    await byTestId('capture-filter').fill('icmp');
+    await byTestId('capture-start').click();
+    await page.locator('[data-testid="capture-panel"][data-state="running"]').waitFor({ timeout: 10_000 });
+    const stats = byTestId('capture-stats');
+
+    // Paused: the capture goes on and counts, the list does not grow.
+    await byTestId('capture-pause').click();
+    execFileSync('ip', ['netns', 'exec', NS1, 'ping', '-n', '-c', '2', '-i', '0.2', '10.66.0.2']);
+    await expect.poll(() => stats.getAttribute('data-received'), { timeout: 10_000 }).toBe('4');
+    expect(await rows().count()).toBe(0);
+    expect(await stats.innerText()).toMatch(/4 while paused/);
+    await byTestId('capture-pause').click();
+
+    // A flood far above the live rate limit.
+    execFileSync('ip', ['netns', 'exec', NS1, 'ping', '-n', '-f', '-q', '-c', '15000', '-s', '16', '10.66.0.2'], { timeout: 60_000 });
+    const total = 4 + 2 * 15000;
+    await expect.poll(async () => Number(await stats.getAttribute('data-live-skipped')), { timeout: 20_000 }).toBeGreaterThan(0);
+    expect(await byTestId('capture-skipped').innerText()).toMatch(/^\d+ skipped in the list$/);
+    const listed = Number(await byTestId('packet-list').getAttribute('data-count'));
+    expect(listed).toBeGreaterThan(100);
+    expect(listed + Number(await stats.getAttribute('data-live-skipped'))).toBeLessThanOrEqual(total);
+    // Only what is in view is in the DOM, and the view follows the newest.
+    expect(await rows().count()).toBeLessThan(60);
+    // (Read in one go in the page: DOM and attributes of one commit.)
+    const followed = () => byTestId('packet-list').evaluate((list) => {
+      const box = list.querySelector('.pkt-scroll')!;
+      const shown = [...list.querySelectorAll('[data-testid="packet-row"]')].map((e) => Number(e.getAttribute('data-n')));
+      return { atEnd: box.scrollHeight - box.scrollTop - box.clientHeight < 20, newestShown: Math.max(...shown) === Number(list.getAttribute('data-last-n')) };
+    });
+    await expect.poll(followed, { timeout: 5_000 }).toEqual({ atEnd: true, newestShown: true });
+
+    await byTestId('capture-clear').click();
+    await expect.poll(() => rows().count()).toBe(0);
+    await byTestId('capture-stop').click();
+    await page.locator('[data-testid="capture-panel"][data-state="ended"]').waitFor({ timeout: 10_000 });
+    // The final counts: every packet of the flood was received or counted as dropped by the kernel;
+    // the file has every packet received (less any the engine could not keep up with).
+    const num = async (a: string) => Number(await stats.getAttribute(a));
+    expect(await num('data-received') + await num('data-kernel-dropped')).toBe(total);
+    const saved = await num('data-saved');
+    expect(saved + await num('data-app-dropped')).toBe(await num('data-received'));
+    expect(saved).toBeGreaterThan(total / 2);
+    const [download] = await Promise.all([page.waitForEvent('download'), byTestId('capture-save').click()]);
+    const file = path.join(downloads, 'flood.pcapng');
+    await download.saveAs(file);
+    expect(tsharkFields(file, ['frame.number'])).toHaveLength(saved);
+    expect(pageErrors).toEqual([]);
   });
 });
 

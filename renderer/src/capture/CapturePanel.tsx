@@ -64,7 +64,7 @@ function Counts({ info, stats, skipped, pausedOut, listed }: { info: CaptureInfo
   const pct = Math.min(100, (s.fileBytes / info.maxFileBytes) * 100);
   return (
     <div className="cap-counts" data-testid="capture-stats" data-received={s.received} data-saved={s.saved} data-live-skipped={liveSkipped}
-      data-file-bytes={s.fileBytes} data-file-full={s.fileFull}>
+      data-kernel-dropped={s.kernelDropped} data-app-dropped={s.appDropped} data-file-bytes={s.fileBytes} data-file-full={s.fileFull}>
       <span>{s.received} received</span>
       <span>{listed} listed</span>
       {liveSkipped > 0 && <span className="warn" data-testid="capture-skipped" title="left out of the live list to keep it smooth; the file has them">{liveSkipped} skipped in the list</span>}

@@ -84,7 +84,7 @@ export function PacketList() {
     if (r) rows.push(<Row key={r.seq} row={r} top={i * ROW_HEIGHT} startedAt={startedAt} selected={r === selected} />);
   }
   return (
-    <div className="pkt-list" data-testid="packet-list" data-count={count}>
+    <div className="pkt-list" data-testid="packet-list" data-count={count} data-last-n={count ? view.at(count - 1)?.p.n : ''}>
       <div className="pkt-head" role="row">
         <span className="c-n">No.</span><span className="c-t">time</span><span className="c-if">interface</span><span className="c-dir">dir</span>
         <span className="c-src">source</span><span className="c-dst">destination</span><span className="c-proto">protocol</span>
