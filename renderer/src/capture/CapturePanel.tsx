@@ -5,7 +5,7 @@
 // packet's details.
 import { useShallow } from 'zustand/react/shallow';
 import { useStore as useFlowStore } from '@xyflow/react';
-import { CAPTURE_MAX_INTERFACES, type CaptureInfo, type CaptureStats } from '../../../electron/contract';
+import { CAPTURE_MAX_INTERFACES, type CaptureInfo } from '../../../electron/contract';
 import { captureStore, topologyStore, useCapture, useConnection, useTopology } from '../store';
 import { interfacesOf } from '../store/topology';
 import type { FlowNode } from '../graph/types';
@@ -57,7 +57,12 @@ function Targets({ picked, selected }: { picked: string[]; selected: string[] })
   );
 }
 
-function Counts({ info, stats, skipped, pausedOut, listed }: { info: CaptureInfo; stats: CaptureStats | null; skipped: number; pausedOut: number; listed: number }) {
+/** The counts, re-rendered with every batch (the rest of the panel is not). */
+function Counts({ info }: { info: CaptureInfo }) {
+  const { stats, skipped, pausedOut } = useCapture(useShallow((x) => ({ stats: x.stats, skipped: x.skipped, pausedOut: x.pausedOut })));
+  useCapture((x) => x.tick);
+  const listed = captureStore.getState().view.length;
+  const ringFull = captureStore.getState().ring.length >= captureStore.getState().ring.capacity;
   const s = stats ?? info.stats;
   const liveSkipped = Math.max(s.liveSkipped, skipped);
   const dropped = s.kernelDropped + s.appDropped;
@@ -66,7 +71,7 @@ function Counts({ info, stats, skipped, pausedOut, listed }: { info: CaptureInfo
     <div className="cap-counts" data-testid="capture-stats" data-received={s.received} data-saved={s.saved} data-live-skipped={liveSkipped}
       data-kernel-dropped={s.kernelDropped} data-app-dropped={s.appDropped} data-file-bytes={s.fileBytes} data-file-full={s.fileFull}>
       <span>{s.received} received</span>
-      <span>{listed} listed</span>
+      <span title={ringFull ? `the list keeps the newest ${captureStore.getState().ring.capacity}; the file has them all` : undefined}>{listed} listed{ringFull ? ' (the newest)' : ''}</span>
       {liveSkipped > 0 && <span className="warn" data-testid="capture-skipped" title="left out of the live list to keep it smooth; the file has them">{liveSkipped} skipped in the list</span>}
       {pausedOut > 0 && <span className="muted" title="came while the list was paused; the file has them">{pausedOut} while paused</span>}
       {dropped > 0 && <span className="bad" title="the kernel or the engine could not keep up: these are in neither the list nor the file">{dropped} dropped</span>}
@@ -83,11 +88,9 @@ export function CapturePanel() {
   const selectedStr = useFlowStore(canvasSelection as (s: unknown) => string);
   const selected = selectedStr ? selectedStr.split(' ') : [];
   const st = useCapture(useShallow((s) => ({
-    picked: s.targets, filter: s.filter, capture: s.capture, starting: s.starting, error: s.error, stats: s.stats, skipped: s.skipped,
-    pausedOut: s.pausedOut, paused: s.paused, follow: s.follow, listFilter: s.listFilter,
+    picked: s.targets, filter: s.filter, capture: s.capture, starting: s.starting, error: s.error,
+    paused: s.paused, follow: s.follow, listFilter: s.listFilter,
   })));
-  useCapture((s) => s.tick);
-  const listed = captureStore.getState().view.length;
   const connected = useConnection((s) => s.connected && s.engineConnected);
   const desktop = useConnection((s) => s.transport === 'electron');
   const unprivileged = useConnection((s) => s.status?.privileged === false);
@@ -130,7 +133,7 @@ export function CapturePanel() {
             {c.interfaces.map((i) => i.name).join(', ')}{c.filter ? ` · ${c.filter}` : ''}
           </span>
           {!running && c.message && <span className={c.reason === 'stopped' || c.reason === 'count' ? 'muted' : 'bad'} data-testid="capture-end-message">{c.message}</span>}
-          <Counts info={c} stats={st.stats} skipped={st.skipped} pausedOut={st.pausedOut} listed={listed} />
+          <Counts info={c} />
           <span className="spacer" />
           <button type="button" data-testid="capture-pause" onClick={() => cs.setPaused(!st.paused)} disabled={!running && !st.paused}>{st.paused ? 'resume' : 'pause'}</button>
           <button type="button" data-testid="capture-clear" onClick={() => cs.clearList()}>clear</button>
