@@ -28,6 +28,14 @@ export interface CaptureManagerOptions {
   excludePorts?: number[];
 }
 
+/** What only in-process callers (the CLI) choose: where the pcapng goes, without a size limit. */
+export interface LocalOutput {
+  /** Write the pcapng to this path (created; it must not exist)... */
+  file?: string;
+  /** ...or hand its blocks to this. */
+  sink?: (b: Buffer) => void;
+}
+
 export interface ManagerEvents {
   packets: [CapturePacketsBatch];
   ended: [CaptureEnded];
@@ -65,6 +73,9 @@ export class CaptureManager extends EventEmitter<ManagerEvents> {
     engine.on('delta', this.onDelta);
   }
 
+  /** The session behind a capture id (in-process callers follow its packets). */
+  session(id: string): CaptureSession { return this.get(id); }
+
   list(): CaptureInfo[] { return [...this.sessions.values()].map((s) => s.info()); }
 
   get(id: string): CaptureSession {
@@ -73,7 +84,7 @@ export class CaptureManager extends EventEmitter<ManagerEvents> {
     return s;
   }
 
-  async start(p: CaptureStartParams): Promise<CaptureInfo> {
+  async start(p: CaptureStartParams, local?: LocalOutput): Promise<CaptureInfo> {
     const running = [...this.sessions.values()].filter((s) => s.running).length;
     if (running >= CAPTURE_MAX_RUNNING) throw new CaptureError(`captureStart: ${running} captures are running, the most there may be; stop one first`, ErrorCodes.Conflict);
     if (!this.engine.status().privileged) throw new CaptureError('captureStart: capturing needs CAP_NET_RAW: the engine runs without privileges (enable editing, or run as root)', ErrorCodes.NotPrivileged);
@@ -105,8 +116,9 @@ export class CaptureManager extends EventEmitter<ManagerEvents> {
     const id = `c${this.nextId++}`;
     const session = new CaptureSession({
       id, interfaces: picked.map((x) => x.info), filter, kernelFilter: picked[0].info.kernelFilter, snaplen,
-      count: p.count ?? null, liveBytes: p.liveBytes ?? CAPTURE_DEFAULT_LIVE_BYTES, maxFileBytes: p.maxFileBytes ?? CAPTURE_DEFAULT_FILE_BYTES,
-      file: path.join(this.ensureDir(), `${id}.pcapng`),
+      count: p.count ?? null, liveBytes: p.liveBytes ?? CAPTURE_DEFAULT_LIVE_BYTES,
+      maxFileBytes: local ? Number.MAX_SAFE_INTEGER : p.maxFileBytes ?? CAPTURE_DEFAULT_FILE_BYTES,
+      file: local?.file ?? path.join(this.ensureDir(), `${id}.pcapng`), sink: local?.sink, keepFile: local?.file !== undefined,
       maxLiveQueue: Math.ceil((CAPTURE_MAX_LIVE_PER_SECOND * CAPTURE_BATCH_MS) / 1000) * 2,
     });
     try {
@@ -122,6 +134,7 @@ export class CaptureManager extends EventEmitter<ManagerEvents> {
     } catch (e) {
       for (const i of session.interfaces) i.socket?.close();
       session.discard();
+      if (local?.file) fs.rmSync(local.file, { force: true }); // nothing started: no file either
       throw e;
     }
     this.sessions.set(id, session);

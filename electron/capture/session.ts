@@ -38,6 +38,11 @@ export interface SessionOptions {
   liveBytes: number;
   maxFileBytes: number;
   file: string;
+  /** Instead of the file: every block handed to this (the CLI's `-w -`, or nothing when it only
+   *  prints); read() then has nothing to give. */
+  sink?: (b: Buffer) => void;
+  /** The file is the caller's (the CLI's -w FILE): discard() leaves it. */
+  keepFile?: boolean;
   /** Live packets kept for the next batch at most (the rest are skipped and counted). */
   maxLiveQueue: number;
 }
@@ -78,7 +83,7 @@ export class CaptureSession extends EventEmitter<SessionEvents> {
     this.file = o.file;
     this.interfaces = o.interfaces.map((i) => ({ ...i, ifindex: Number(i.id.slice(i.id.lastIndexOf(':') + 1)), socket: null }));
     this.ifStats = o.interfaces.map((i) => ({ id: i.id, received: 0, kernelDropped: 0, appDropped: 0, saved: 0, bytes: 0 }));
-    this.fd = fs.openSync(o.file, 'wx', 0o600);
+    this.fd = o.sink ? null : fs.openSync(o.file, 'wx', 0o600);
     this.write(sectionHeader('vnet-studio'));
     for (const i of o.interfaces) {
       this.write(interfaceDescription({ name: i.name, description: `${i.name} in namespace ${i.nsLabel}`, comment: `namespace ${i.nsLabel}`, linkType: i.linkType === 'raw' ? LINKTYPE_RAW : LINKTYPE_ETHERNET, snaplen: o.snaplen }));
@@ -96,14 +101,11 @@ export class CaptureSession extends EventEmitter<SessionEvents> {
   /** A batch from interface k's socket. */
   onBatch(k: number, b: CaptureBatch): void {
     if (!this.running) return;
-    const st = this.ifStats[k];
     for (let i = 0; i < b.count; i++) {
       const off = b.offset[i];
       this.held.push({ iface: k, sec: b.sec[i], nsec: b.nsec[i], len: b.len[i], pkttype: b.pkttype[i], data: Buffer.from(b.data.subarray(off, off + b.caplen[i])) });
-      st.received++;
-      st.bytes += b.len[i];
     }
-    st.appDropped = b.appDropped;
+    this.ifStats[k].appDropped = b.appDropped;
     if (b.error) {
       const i = this.interfaces[k];
       const gone = b.error.code === 'ENETDOWN' || b.error.code === 'ENODEV';
@@ -132,6 +134,9 @@ export class CaptureSession extends EventEmitter<SessionEvents> {
     const blocks: Buffer[] = [];
     for (const p of out) {
       this.n++;
+      // counted here, in time order: with a count, what comes after the last one is not captured
+      this.ifStats[p.iface].received++;
+      this.ifStats[p.iface].bytes += p.len;
       if (!this.fileFull) {
         const epb = enhancedPacket({ iface: p.iface, ns: nanos(p.sec, p.nsec), len: p.len, data: p.data, pkttype: p.pkttype });
         // room kept for the statistics blocks at the end
@@ -161,8 +166,9 @@ export class CaptureSession extends EventEmitter<SessionEvents> {
   skipLive(n: number): void { this.liveSkipped += n; }
 
   private write(b: Buffer): void {
-    if (this.fd === null) return;
-    fs.writeSync(this.fd, b);
+    if (this.o.sink) this.o.sink(b);
+    else if (this.fd !== null) fs.writeSync(this.fd, b);
+    else return;
     this.fileBytes += b.length;
   }
 
@@ -214,7 +220,7 @@ export class CaptureSession extends EventEmitter<SessionEvents> {
   /** Reads the file: up to `length` bytes from `offset`. */
   read(offset: number, length: number): Buffer {
     const size = this.fileBytes;
-    if (offset >= size) return Buffer.alloc(0);
+    if (offset >= size || this.o.sink) return Buffer.alloc(0);
     const fd = fs.openSync(this.file, 'r');
     try {
       const b = Buffer.alloc(Math.min(length, size - offset));
@@ -227,6 +233,6 @@ export class CaptureSession extends EventEmitter<SessionEvents> {
 
   discard(): void {
     if (this.running) this.end('stopped', null);
-    fs.rmSync(this.file, { force: true });
+    if (!this.o.sink && !this.o.keepFile) fs.rmSync(this.file, { force: true });
   }
 }

@@ -84,6 +84,7 @@ const hex32 = (n: number) => `0x${n.toString(16).padStart(8, '0')}`;
 class Decoder {
   readonly layers: PacketLayer[] = [];
   readonly summary: PacketSummary = { src: '', dst: '', protocol: '', info: '' };
+  private quoting = false;
   private readonly v: DataView;
   constructor(private readonly b: Uint8Array) { this.v = new DataView(b.buffer, b.byteOffset, b.byteLength); }
 
@@ -200,6 +201,7 @@ class Decoder {
 
   private transport(proto: number, at: number, end: number, depth: number, family: 4 | 6): void {
     if (proto === 1 && family === 4) this.icmp(at, end);
+    else if (proto === 2 && family === 4) this.igmp(at, end);
     else if (proto === 58) this.icmp6(at, end);
     else if (proto === 6) this.tcp(at, end);
     else if (proto === 17) this.udp(at, end, depth);
@@ -218,6 +220,43 @@ class Decoder {
     }
     const name = ICMP_TYPES[type] ?? `type ${type}`;
     this.set('ICMP', type === 3 ? `${name} (${ICMP_UNREACH[code] ?? `code ${code}`})` : code ? `${name} code ${code}` : name);
+    if (type === 3 || type === 11 || type === 12) this.quoted(at + 8, end);
+  }
+
+  /** The packet an ICMP error quotes (its IP header and first bytes): its layers follow the
+   *  error's (as Wireshark shows them), the summary staying the error's. */
+  private quoted(at: number, end: number): void {
+    if (at >= end || this.quoting) return;
+    const outer = { ...this.summary };
+    this.quoting = true;
+    const sub = new Decoder(this.b.subarray(0, end));
+    sub.quoting = true;
+    sub.rawIp(at, 4);
+    this.layers.push(...sub.layers);
+    this.quoting = false;
+    Object.assign(this.summary, outer);
+  }
+
+  private igmp(at: number, end: number): void {
+    if (!this.has(at, 8)) return this.truncated('IGMP');
+    const type = this.u8(at), group = ipv4Text(this.b, at + 4);
+    // The version as RFC 3376 §7.1 tells it: by type, and a query's by its length and max response time.
+    const version = type === 0x22 || (type === 0x11 && end - at >= 12) ? 3 : type === 0x16 || type === 0x17 || (type === 0x11 && this.u8(at + 1) !== 0) ? 2 : 1;
+    const name = type === 0x11 ? 'membership query' : type === 0x17 ? 'leave group' : type === 0x12 || type === 0x16 || type === 0x22 ? 'membership report' : `type 0x${type.toString(16)}`;
+    const f = this.layer(`IGMPv${version}`);
+    f.push({ name: 'type', value: `0x${type.toString(16).padStart(2, '0')} (${name})` });
+    if (type === 0x22 && this.has(at, 8)) {
+      const n = this.u16(at + 6), groups: string[] = [];
+      for (let p = at + 8, i = 0; i < n && i < 64 && this.has(p, 8); i++) {
+        groups.push(ipv4Text(this.b, p + 4));
+        p += 8 + this.u8(p + 1) * 4 + this.u16(p + 2) * 4;
+      }
+      for (const g of groups) f.push({ name: 'group', value: g });
+      this.set(`IGMPv${version}`, `${name} ${groups.join(' ')}`.trimEnd());
+      return;
+    }
+    f.push({ name: 'group', value: group });
+    this.set(`IGMPv${version}`, `${name}${group !== '0.0.0.0' ? ` ${group}` : ''}`);
   }
 
   private icmp6(at: number, end: number): void {
@@ -265,6 +304,7 @@ class Decoder {
       return;
     }
     this.set('ICMPv6', code ? `${name} code ${code}` : name);
+    if (type >= 1 && type <= 4) this.quoted(at + 8, end);
   }
 
   /** The link-layer address option (1 source, 2 target) among neighbour discovery options. */

@@ -40,9 +40,11 @@ export function inPidNs(pid: number, cmd: string, ...args: string[]): string {
   return execFileSync('nsenter', ['-t', String(pid), '-n', cmd, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-/** tshark's -T fields reading of a file: one row per packet, one column per field. */
-export function tsharkFields(file: string, fields: string[], filter?: string): string[][] {
-  const args = ['-r', file, '-T', 'fields', '-E', 'separator=\t', '-E', 'occurrence=f', ...fields.flatMap((f) => ['-e', f])];
+/** tshark's -T fields reading of a file: one row per packet, one column per field (its first
+ *  occurrence, or every one joined by '|'). */
+export function tsharkFields(file: string, fields: string[], filter?: string, everyOccurrence = false): string[][] {
+  const occurrence = everyOccurrence ? ['-E', 'occurrence=a', '-E', 'aggregator=|'] : ['-E', 'occurrence=f'];
+  const args = ['-r', file, '-T', 'fields', '-E', 'separator=\t', ...occurrence, ...fields.flatMap((f) => ['-e', f])];
   if (filter) args.push('-Y', filter);
   const out = execFileSync('tshark', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   return out.split('\n').filter((l) => l.length).map((l) => l.split('\t'));

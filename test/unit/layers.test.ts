@@ -11,7 +11,7 @@ const root = path.resolve(__dirname, '../..');
 
 /** Repo-relative folders, most specific first; a file belongs to the first that contains it. */
 const LAYERS = [
-  'electron/contract', 'electron/engine-process', 'electron/engine', 'electron/labs',
+  'electron/contract', 'electron/engine-process', 'electron/engine', 'electron/labs', 'electron/capture',
   'electron/hosts/desktop', 'electron/hosts', 'electron/commands', 'electron/paths.ts',
   'native', 'renderer/src',
 ] as const;
@@ -24,11 +24,13 @@ const MAY_IMPORT: Record<Layer, readonly Layer[]> = {
   'electron/paths.ts': [],
   'electron/engine': ['native', 'electron/contract'],
   'electron/labs': ['electron/engine', 'native', 'electron/contract', 'electron/paths.ts'],
-  'electron/engine-process': ['electron/engine', 'electron/labs', 'native', 'electron/contract'],
+  // Captures are built on the engine (its model, its namespace handles), like the labs.
+  'electron/capture': ['electron/engine', 'native', 'electron/contract'],
+  'electron/engine-process': ['electron/engine', 'electron/labs', 'electron/capture', 'native', 'electron/contract'],
   // The hosts run no engine code: the engine is a separate process they start and relay to.
   'electron/hosts': ['electron/contract', 'electron/paths.ts'],
   'electron/hosts/desktop': ['electron/hosts', 'electron/contract', 'electron/paths.ts'],
-  'electron/commands': ['electron/engine-process', 'electron/engine', 'electron/labs', 'electron/hosts',
+  'electron/commands': ['electron/engine-process', 'electron/engine', 'electron/labs', 'electron/capture', 'electron/hosts',
     'native', 'electron/contract', 'electron/paths.ts'],
   'renderer/src': ['electron/contract'],
 };
