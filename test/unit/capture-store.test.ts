@@ -6,6 +6,7 @@ import type { CaptureInfo, CapturePacket, CapturePacketsBatch, CaptureStats } fr
 import { createCaptureStore, PacketRing, PacketView, rowSummary, rowText, type PacketRow } from '../../renderer/src/store/capture';
 import { hexDump, utcMicros } from '../../renderer/src/capture/packet-format';
 import { pcapngName } from '../../renderer/src/capture/actions';
+import { rowWindow } from '../../renderer/src/capture/windowed-rows';
 
 /** An Ethernet + IPv4 + ICMP echo frame, as the kernel would hand it over (checksums not checked). */
 function icmpEcho(src: number, dst: number, seq: number, request = true): Uint8Array {
@@ -224,5 +225,18 @@ describe('packet details formatting', () => {
   it('names a saved capture by its interfaces and start time, in characters a file name takes', () => {
     expect(pcapngName(info('c1', { interfaces: [{ id: 'a', nsId: 'n', name: 'pid:812:eth0', nsLabel: 'x', linkType: 'ethernet', kernelFilter: '' }] })))
       .toBe('vnet-pid_812_eth0-2023-11-14-22-13-20.pcapng');
+  });
+});
+
+describe('list windowing', () => {
+  it('renders the rows in view and a margin, never past either end', () => {
+    // 20 px rows, a 200 px box: 10 rows in view.
+    expect(rowWindow(20_000, 20, 0, 200, 5)).toEqual({ first: 0, last: 15 });
+    expect(rowWindow(20_000, 20, 1000, 200, 5)).toEqual({ first: 45, last: 65 });
+    expect(rowWindow(20_000, 20, 20_000 * 20 - 200, 200, 5)).toEqual({ first: 19_985, last: 20_000 });
+    expect(rowWindow(3, 20, 0, 200, 5)).toEqual({ first: 0, last: 3 });
+    expect(rowWindow(0, 20, 0, 200, 5)).toEqual({ first: 0, last: 0 });
+    // A box not measured yet renders only the margin.
+    expect(rowWindow(100, 20, 0, 0, 5)).toEqual({ first: 0, last: 5 });
   });
 });

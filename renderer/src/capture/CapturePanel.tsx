@@ -5,9 +5,10 @@
 // packet's details.
 import { useShallow } from 'zustand/react/shallow';
 import { useStore as useFlowStore } from '@xyflow/react';
-import { CAPTURE_MAX_INTERFACES, type CaptureInfo } from '../../../electron/contract';
+import { CAPTURE_MAX_INTERFACES, ErrorCodes, type CaptureInfo } from '../../../electron/contract';
 import { captureStore, topologyStore, useCapture, useConnection, useTopology } from '../store';
 import { interfacesOf } from '../store/topology';
+import type { CaptureError } from '../store/capture';
 import type { FlowNode } from '../graph/types';
 import { CAPTURE_UNPRIVILEGED_HELP, openInWireshark, savePcapng, startCapture, stopCapture } from './actions';
 import { PacketList } from './PacketList';
@@ -30,6 +31,9 @@ function ifaceLabel(id: string): string {
 }
 
 const fmtSize = (n: number) => (n < 1024 ? `${n} B` : n < 1 << 20 ? `${(n / 1024).toFixed(1)} KiB` : n < 1 << 30 ? `${(n / (1 << 20)).toFixed(1)} MiB` : `${(n / (1 << 30)).toFixed(2)} GiB`);
+
+/** The engine refused the filter (libpcap could not compile it): the input is marked. */
+const filterRefused = (e: CaptureError | null) => e?.action === 'start' && e.code === ErrorCodes.InvalidParams && /filter/i.test(e.message);
 
 const END_WORDS: Record<string, string> = {
   stopped: 'stopped', count: 'got the packets it was asked for', 'interface-gone': 'an interface went away',
@@ -106,7 +110,7 @@ export function CapturePanel() {
         <Targets picked={st.picked} selected={selected} />
         <input className="cap-filter" data-testid="capture-filter" value={st.filter} spellCheck={false}
           placeholder="capture filter, tcpdump’s language: icmp, host 10.0.0.2 and tcp port 80"
-          aria-invalid={st.error?.action === 'start' && st.error.code !== null ? true : undefined}
+          aria-invalid={filterRefused(st.error) || undefined}
           onChange={(e) => { cs.setFilter(e.target.value); if (cs.error?.action === 'start') cs.clearError(); }} />
         {running
           ? <button type="button" className="danger" data-testid="capture-stop" onClick={() => void stopCapture()}>stop</button>
