@@ -233,6 +233,7 @@ describeKernel('capture panel in the browser (serve + engine + renderer, real ke
       return { atEnd: box.scrollHeight - box.scrollTop - box.clientHeight < 20, newestShown: Math.max(...shown) === Number(list.getAttribute('data-last-n')) };
     });
     await expect.poll(followed, { timeout: 5_000 }).toEqual({ atEnd: true, newestShown: true });
+    await page.screenshot({ path: path.join(artifacts, 'capture-flood.png') });
 
     await byTestId('capture-clear').click();
     await expect.poll(() => rows().count()).toBe(0);
