@@ -63,6 +63,7 @@ export class CaptureManager extends EventEmitter<ManagerEvents> {
   private tokens = CAPTURE_MAX_LIVE_PER_SECOND;
   private lastRefill = Date.now();
   private lastStats = new Map<string, number>();
+  private lastFlush = new Map<string, number>();
   private timer: ReturnType<typeof setInterval> | null = null;
   private readonly onDelta = (b: DeltaBatch) => this.delta(b);
 
@@ -139,6 +140,8 @@ export class CaptureManager extends EventEmitter<ManagerEvents> {
     }
     this.sessions.set(id, session);
     session.on('ended', (info) => this.ended(session, info));
+    // Under a flood the packet callbacks may keep the event loop busy past the timer: flush from here too.
+    session.on('packets', () => { if (Date.now() - (this.lastFlush.get(id) ?? 0) >= CAPTURE_BATCH_MS) this.flush(session, false); });
     session.run();
     this.startTimer();
     return session.info();
@@ -202,6 +205,7 @@ export class CaptureManager extends EventEmitter<ManagerEvents> {
    *  (its counts), or when `force`. */
   private flush(s: CaptureSession, force: boolean): void {
     const now = Date.now();
+    this.lastFlush.set(s.id, now);
     this.tokens = Math.min(CAPTURE_MAX_LIVE_PER_SECOND, this.tokens + ((now - this.lastRefill) / 1000) * CAPTURE_MAX_LIVE_PER_SECOND);
     this.lastRefill = now;
     const { packets, skipped } = s.takeLive();

@@ -75,6 +75,7 @@ export class CaptureSession extends EventEmitter<SessionEvents> {
   private skippedSinceBatch = 0;
   private readonly ifStats: CaptureIfaceStats[];
   private timer: ReturnType<typeof setInterval> | null = null;
+  private lastRelease = 0;
 
   constructor(o: SessionOptions) {
     super();
@@ -103,9 +104,12 @@ export class CaptureSession extends EventEmitter<SessionEvents> {
     if (!this.running) return;
     for (let i = 0; i < b.count; i++) {
       const off = b.offset[i];
-      this.held.push({ iface: k, sec: b.sec[i], nsec: b.nsec[i], len: b.len[i], pkttype: b.pkttype[i], data: Buffer.from(b.data.subarray(off, off + b.caplen[i])) });
+      // a view, not a copy: the batch's buffer is the addon's copy, ours alone
+      this.held.push({ iface: k, sec: b.sec[i], nsec: b.nsec[i], len: b.len[i], pkttype: b.pkttype[i], data: Buffer.from(b.data.buffer, b.data.byteOffset + off, b.caplen[i]) });
     }
     this.ifStats[k].appDropped = b.appDropped;
+    // Under a flood the callbacks may keep the event loop busy past the timer: release from here too.
+    if (Date.now() - this.lastRelease >= MERGE_MS / 2) this.release(false);
     if (b.error) {
       const i = this.interfaces[k];
       const gone = b.error.code === 'ENETDOWN' || b.error.code === 'ENODEV';
@@ -115,6 +119,7 @@ export class CaptureSession extends EventEmitter<SessionEvents> {
 
   /** Writes out, in time order, the held packets older than MERGE_MS (all of them when `all`). */
   private release(all: boolean): void {
+    this.lastRelease = Date.now();
     if (!this.held.length) return;
     this.held.sort(earlier);
     let cut = this.held.length;
@@ -132,6 +137,7 @@ export class CaptureSession extends EventEmitter<SessionEvents> {
       this.held = [];
     }
     const blocks: Buffer[] = [];
+    let pending = 0;
     for (const p of out) {
       this.n++;
       // counted here, in time order: with a count, what comes after the last one is not captured
@@ -140,8 +146,8 @@ export class CaptureSession extends EventEmitter<SessionEvents> {
       if (!this.fileFull) {
         const epb = enhancedPacket({ iface: p.iface, ns: nanos(p.sec, p.nsec), len: p.len, data: p.data, pkttype: p.pkttype });
         // room kept for the statistics blocks at the end
-        if (this.fileBytes + blocks.reduce((s, x) => s + x.length, 0) + epb.length + 100 * this.interfaces.length > this.o.maxFileBytes) this.fileFull = true;
-        else { blocks.push(epb); this.ifStats[p.iface].saved++; }
+        if (this.fileBytes + pending + epb.length + 100 * this.interfaces.length > this.o.maxFileBytes) this.fileFull = true;
+        else { blocks.push(epb); pending += epb.length; this.ifStats[p.iface].saved++; }
       }
       if (this.live.length < this.o.maxLiveQueue) {
         this.live.push({
