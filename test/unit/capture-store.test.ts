@@ -3,7 +3,7 @@
 // a capture, lazy decoding; and the details' hex dump and timestamps.
 import { describe, expect, it } from 'vitest';
 import type { CaptureInfo, CapturePacket, CapturePacketsBatch, CaptureStats } from '../../electron/contract';
-import { createCaptureStore, PacketRing, PacketView, rowSummary, rowText, type PacketRow } from '../../renderer/src/store/capture';
+import { createCaptureStore, PacketRing, PacketView, rowBytes, rowDecoded, rowSummary, rowText, type PacketRow } from '../../renderer/src/store/capture';
 import { hexDump, utcMicros } from '../../renderer/src/capture/packet-format';
 import { pcapngName } from '../../renderer/src/capture/actions';
 import { rowWindow } from '../../renderer/src/capture/windowed-rows';
@@ -119,6 +119,24 @@ describe('capture slice', () => {
     expect(s.getState().view.length).toBe(0);
     s.getState().started(info('c2'));
     expect(rowsOf(s.getState().view).map((r) => rowSummary(r).info)).toEqual(['echo request id 7 seq 1']);
+  });
+
+  it('an end that comes before captureStart answers ends the capture once it is known', () => {
+    const s = createCaptureStore();
+    s.getState().beginStart();
+    s.getState().applyBatch(batch('c9', [pkt('ns:2/if:5', 1)]));
+    s.getState().applyEnded({ id: 'c9', reason: 'count', message: null, stats: stats(1) });
+    s.getState().started(info('c9', { count: 1 }));
+    const st = s.getState();
+    expect([st.capture!.state, st.capture!.reason, st.view.length]).toEqual(['ended', 'count', 1]);
+    expect(st.capturing).toEqual({});
+  });
+
+  it('a row whose data is not base64 shows an undecoded layer and no bytes, without throwing', () => {
+    const r = new PacketRing(2);
+    const row = r.push({ p: { ...pkt('a', 1), data: '@@' }, link: 'ethernet', ifName: 'x' });
+    expect(rowDecoded(row).layers).toEqual([{ name: 'Undecoded', fields: [{ name: 'error', value: expect.stringMatching(/^cannot decode: /) }] }]);
+    expect(rowBytes(row)).toHaveLength(0);
   });
 
   it('counts what the engine skipped and what came while paused; a new capture starts an empty list', () => {

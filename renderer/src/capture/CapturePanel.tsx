@@ -4,7 +4,7 @@
 // the list skipped, the file's size against its limit), saving the pcapng, and the selected
 // packet's details.
 import { useShallow } from 'zustand/react/shallow';
-import { useStore as useFlowStore } from '@xyflow/react';
+import { useStore as useFlowStore, type ReactFlowState } from '@xyflow/react';
 import { CAPTURE_MAX_INTERFACES, ErrorCodes, type CaptureInfo } from '../../../electron/contract';
 import { captureStore, topologyStore, useCapture, useConnection, useTopology } from '../store';
 import { interfacesOf } from '../store/topology';
@@ -17,9 +17,10 @@ import './capture.css';
 
 /** Interface ids selected on the canvas (xyflow's selection: click, Ctrl+click, Shift+drag), as
  *  one string so the panel re-renders only when the selection changes. */
-const canvasSelection = (s: { nodes: FlowNode[] }) => {
+const canvasSelection = (s: ReactFlowState) => {
   let out = '';
-  for (const n of s.nodes) if (n.selected && n.type === 'iface') out += (out ? ' ' : '') + n.data.ifId;
+  // The canvas's nodes are FlowNodes (FlowCanvas); xyflow's store types them as plain nodes.
+  for (const n of s.nodes as FlowNode[]) if (n.selected && n.type === 'iface') out += (out ? ' ' : '') + n.data.ifId;
   return out;
 };
 
@@ -89,7 +90,7 @@ function Counts({ info }: { info: CaptureInfo }) {
 }
 
 export function CapturePanel() {
-  const selectedStr = useFlowStore(canvasSelection as (s: unknown) => string);
+  const selectedStr = useFlowStore(canvasSelection);
   const selected = selectedStr ? selectedStr.split(' ') : [];
   const st = useCapture(useShallow((s) => ({
     picked: s.targets, filter: s.filter, capture: s.capture, starting: s.starting, error: s.error,

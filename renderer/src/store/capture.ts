@@ -25,18 +25,27 @@ export interface PacketRow {
   text?: string;
 }
 
-export function rowBytes(row: PacketRow): Uint8Array { return base64ToBytes(row.p.data); }
+/** The row's bytes (none when its data is not base64: the row then says it cannot be decoded). */
+export function rowBytes(row: PacketRow): Uint8Array {
+  try { return base64ToBytes(row.p.data); } catch { return new Uint8Array(0); }
+}
 
 /** The row's one-line decode, computed once. */
 export function rowSummary(row: PacketRow): PacketSummary {
   if (!row.summary) {
-    try { row.summary = summarizePacket(rowBytes(row), row.link); }
+    try { row.summary = summarizePacket(base64ToBytes(row.p.data), row.link); }
     catch (e) { row.summary = { src: '', dst: '', protocol: '?', info: `cannot decode: ${(e as Error).message}` }; }
   }
   return row.summary;
 }
 
-export function rowDecoded(row: PacketRow): DecodedPacket { return decodePacket(rowBytes(row), row.link); }
+export function rowDecoded(row: PacketRow): DecodedPacket {
+  try { return decodePacket(base64ToBytes(row.p.data), row.link); }
+  catch (e) {
+    const message = `cannot decode: ${(e as Error).message}`;
+    return { summary: rowSummary(row), layers: [{ name: 'Undecoded', fields: [{ name: 'error', value: message }] }] };
+  }
+}
 
 export const dirText = (p: CapturePacket) => (p.dir === 'tx' ? '↑ tx' : '↓ rx');
 
@@ -190,7 +199,9 @@ function capturingOf(info: CaptureInfo | null): Record<string, true> {
 }
 
 export function createCaptureStore(ringSize = CAPTURE_RING_SIZE) {
+  // What came for a capture before captureStart answered (its id unknown until then).
   let early: CapturePacketsBatch[] = [];
+  let earlyEnds: CaptureEnded[] = [];
   const ring = new PacketRing(ringSize);
   const view = new PacketView(ring);
   return createStore<CaptureStore>()((set, get) => {
@@ -216,7 +227,7 @@ export function createCaptureStore(ringSize = CAPTURE_RING_SIZE) {
       removeTarget: (id) => set({ targets: get().targets.filter((x) => x !== id) }),
       setFilter: (filter) => set({ filter }),
       show: () => set({ showRequest: get().showRequest + 1 }),
-      beginStart: () => { early = []; set({ starting: true, error: null }); },
+      beginStart: () => { early = []; earlyEnds = []; set({ starting: true, error: null }); },
       started: (info) => {
         ring.clear(); view.sync();
         const ifaces: Record<string, CaptureInterface> = {};
@@ -226,10 +237,12 @@ export function createCaptureStore(ringSize = CAPTURE_RING_SIZE) {
           skipped: 0, pausedOut: 0, paused: false, selected: null, tick: get().tick + 1,
         });
         const mine = early.filter((b) => b.id === info.id);
-        early = [];
+        const ended = earlyEnds.find((e) => e.id === info.id);
+        early = []; earlyEnds = [];
         for (const b of mine) push(b);
+        if (ended) get().applyEnded(ended);
       },
-      failed: (error) => { early = []; set({ starting: false, error }); },
+      failed: (error) => { early = []; earlyEnds = []; set({ starting: false, error }); },
       clearError: () => set({ error: null }),
       applyBatch: (batch) => {
         const s = get();
@@ -238,6 +251,7 @@ export function createCaptureStore(ringSize = CAPTURE_RING_SIZE) {
         push(batch);
       },
       applyEnded: (e) => {
+        if (get().starting) { earlyEnds.push(e); return; }
         const c = get().capture;
         if (c?.id !== e.id) return;
         end({ ...c, state: 'ended', reason: e.reason, message: e.message, stats: e.stats, endedAt: c.endedAt ?? Date.now() });
