@@ -174,11 +174,12 @@ export class CaptureManager extends EventEmitter<ManagerEvents> {
   }
 
   private delta(b: DeltaBatch): void {
+    const nsGone = new Set(b.deltas.flatMap((d) => (d.op === 'namespace-removed' ? [d.id] : [])));
     for (const d of b.deltas) {
       if (d.op !== 'interface-removed' && d.op !== 'namespace-removed') continue;
       for (const s of this.sessions.values()) {
         if (!s.running) continue;
-        const hit = s.interfaces.find((i) => (d.op === 'interface-removed' ? i.id === d.id : i.nsId === d.id));
+        const hit = s.interfaces.find((i) => (d.op === 'interface-removed' ? i.id === d.id && !nsGone.has(i.nsId) : i.nsId === d.id));
         if (!hit) continue;
         if (d.op === 'interface-removed') s.end('interface-gone', `${hit.name} went away (deleted, or moved to another namespace)`);
         else s.end('namespace-gone', `namespace ${hit.nsLabel} of ${hit.name} went away`);

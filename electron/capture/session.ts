@@ -12,9 +12,14 @@ import type {
 import type { CaptureBatch, CaptureSocket } from '../../native/types';
 import { enhancedPacket, interfaceDescription, interfaceStatistics, LINKTYPE_ETHERNET, LINKTYPE_RAW, nanos, sectionHeader } from './pcapng';
 
-/** How long a packet waits for earlier ones from the other interfaces' rings (a ring hands over a
- *  block at most 10 ms after its first packet; the rest is room for a busy JS thread). */
+/** How long a packet waits, after it reached JS, for earlier ones from the other interfaces' rings
+ *  (a ring hands over a block at most 10 ms after its first packet). Counted from arrival, not
+ *  from the packet's own time: after the JS thread was busy, every ring's backlog arrives in one
+ *  burst and is merged as one. */
 export const MERGE_MS = 50;
+
+/** How long a socket's "interface gone" waits for the engine's delta to tell the reason. */
+const GONE_GRACE_MS = 300;
 
 const PKTTYPES: CapturePacketType[] = ['host', 'broadcast', 'multicast', 'otherhost', 'outgoing'];
 
@@ -76,6 +81,8 @@ export class CaptureSession extends EventEmitter<SessionEvents> {
   private readonly ifStats: CaptureIfaceStats[];
   private timer: ReturnType<typeof setInterval> | null = null;
   private lastRelease = 0;
+  /** Per batch received: when, and the time of its last (latest) packet. */
+  private arrivals: { at: number; sec: number; nsec: number }[] = [];
 
   constructor(o: SessionOptions) {
     super();
@@ -108,12 +115,17 @@ export class CaptureSession extends EventEmitter<SessionEvents> {
       this.held.push({ iface: k, sec: b.sec[i], nsec: b.nsec[i], len: b.len[i], pkttype: b.pkttype[i], data: Buffer.from(b.data.buffer, b.data.byteOffset + off, b.caplen[i]) });
     }
     this.ifStats[k].appDropped = b.appDropped;
+    if (b.count) this.arrivals.push({ at: Date.now(), sec: b.sec[b.count - 1], nsec: b.nsec[b.count - 1] });
     // Under a flood the callbacks may keep the event loop busy past the timer: release from here too.
     if (Date.now() - this.lastRelease >= MERGE_MS / 2) this.release(false);
     if (b.error) {
       const i = this.interfaces[k];
       const gone = b.error.code === 'ENETDOWN' || b.error.code === 'ENODEV';
-      this.end(gone ? 'interface-gone' : 'error', gone ? `${i.name} went away (deleted, or moved to another namespace)` : b.error.message);
+      if (!gone) { this.end('error', b.error.message); return; }
+      // The engine's model says why (the interface, or its whole namespace) a moment later; this
+      // is the answer if it does not.
+      const t = setTimeout(() => this.end('interface-gone', `${i.name} went away (deleted, or moved to another namespace)`), GONE_GRACE_MS);
+      t.unref?.();
     }
   }
 
@@ -123,9 +135,16 @@ export class CaptureSession extends EventEmitter<SessionEvents> {
     if (!this.held.length) return;
     this.held.sort(earlier);
     let cut = this.held.length;
-    if (!all) {
-      const limit = Date.now() - MERGE_MS;
-      const limitSec = Math.floor(limit / 1000), limitNsec = (limit % 1000) * 1e6;
+    if (all) this.arrivals = [];
+    else {
+      // Released: what is no later than the latest packet of the batches that arrived MERGE_MS ago.
+      const settledBefore = Date.now() - MERGE_MS;
+      let limitSec = -1, limitNsec = 0, k = 0;
+      for (; k < this.arrivals.length && this.arrivals[k].at <= settledBefore; k++) {
+        const a = this.arrivals[k];
+        if (a.sec > limitSec || (a.sec === limitSec && a.nsec > limitNsec)) { limitSec = a.sec; limitNsec = a.nsec; }
+      }
+      this.arrivals = this.arrivals.slice(k);
       cut = 0;
       while (cut < this.held.length && (this.held[cut].sec < limitSec || (this.held[cut].sec === limitSec && this.held[cut].nsec <= limitNsec))) cut++;
     }

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { describeKernel } from '../helpers/world';
 import WebSocket from 'ws';
 import { EngineProc } from '../helpers/engine-proc';
+import { NOBODY } from '../helpers/processes';
 import { startServe, stopServe } from '../helpers/serve-process';
 import { base64ToBytes, ErrorCodes, summarizePacket, type Model } from '../../electron/contract';
 import { capinfos, tsharkFields } from '../helpers/capture-lab';
@@ -114,6 +115,19 @@ describeKernel('capture: the engine process\'s methods', () => {
     expect(ports).not.toContain('5555');
     expect((await e.call(600, 'captureDiscard', { id: cid })).result).toEqual({ ok: true });
     expect((await e.call(601, 'captureRead', { id: cid, offset: 0 })).error.message).toMatch(/no capture/);
+  });
+
+  it('an engine without privileges refuses to capture, saying so', async () => {
+    const u = new EngineProc(NOBODY);
+    try {
+      const snap = await u.call(1, 'snapshot');
+      const r = await u.call(2, 'captureStart', { interfaces: [lo(snap.result.model)] });
+      expect(r.error).toMatchObject({ code: ErrorCodes.NotPrivileged, message: expect.stringMatching(/needs CAP_NET_RAW: the engine runs without privileges/) });
+      expect((await u.call(3, 'captureList')).result.captures).toEqual([]);
+    } finally {
+      u.p.stdin.end();
+      await u.exit;
+    }
   });
 
   it('through the web host: its own port left out on lo, and a client that never reads stays bounded while others go on', async () => {
