@@ -1,8 +1,10 @@
 // Keeps the stores in step with the engine: hello + snapshot on every (re)connect and engine
-// restart, deltas applied in seq order (a gap triggers a fresh snapshot), counter frames merged.
+// restart, deltas applied in seq order (a gap triggers a fresh snapshot), counter frames merged,
+// capture batches and ends handed to the capture slice.
 import type { DeltaBatch, Model, Stats } from '../../electron/contract';
 import type { EngineClient } from './transport/engine-client';
-import { connectionStore, counterPump as pump, topologyStore } from './store';
+import { captureStore, connectionStore, counterPump as pump, topologyStore } from './store';
+import { reconcileCapture } from './capture/actions';
 
 function statsOf(model: Model): Record<string, Stats> {
   const out: Record<string, Stats> = {};
@@ -37,6 +39,7 @@ export function startSync(client: EngineClient): () => void {
       pump.seed(statsOf(snap.model));
       performance.mark('vnet:snapshot-applied');
       conn.setState({ status: hello, lastError: null });
+      void reconcileCapture(client);
       const queued = pending.sort((a, b) => a.seq - b.seq);
       pending = [];
       inFlight = false;
@@ -54,6 +57,8 @@ export function startSync(client: EngineClient): () => void {
     client.on('delta', (b) => { if (inFlight) pending.push(b); else apply(b); }),
     client.on('counters', (f) => pump.push(f)),
     client.on('status', (s) => conn.setState({ status: s })),
+    client.on('capturePackets', (b) => captureStore.getState().applyBatch(b)),
+    client.on('captureEnded', (e) => captureStore.getState().applyEnded(e)),
     client.on('host', (n) => {
       const was = conn.getState().engineConnected;
       conn.setState({ engineConnected: n.engineConnected, hostMessage: n.message });

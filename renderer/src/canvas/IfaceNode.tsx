@@ -6,7 +6,7 @@ import type { IfaceNode as IfaceNodeT } from '../graph/types';
 import { MAX_SHOWN_ADDRESSES } from '../graph/types';
 import { KindIcon } from '../icons';
 import { ConnectHandle } from '../editor/ConnectHandle';
-import { useCounters, useIfCounters, useTopology, useUi } from '../store';
+import { useCapture, useCounters, useIfCounters, useTopology, useUi } from '../store';
 import { fdbByPort } from '../store/topology';
 import { ifaceMatches } from '../graph/search';
 import { fmtBytesRate, fmtPps, trafficLevel } from '../format';
@@ -63,19 +63,24 @@ function IfaceNodeView({ data, selected }: NodeProps<IfaceNodeT>) {
   const { faults, level } = useLiveFlags(data.ifId);
   const far = useFlowStore(zoomedOut);
   const hit = useUi((s) => ifaceMatches(s.search, { name: data.name, addresses: data.addresses, kind: data.ifKind }, data.nsLabel));
+  // Marks from the capture panel: a capture runs on it; the packet shown in the panel was seen here.
+  const capturing = useCapture((s) => !!s.capturing[data.ifId]);
+  const packetHere = useCapture((s) => s.selected?.p.iface === data.ifId);
   const shown = data.shownAddresses.slice(0, MAX_SHOWN_ADDRESSES);
   const more = data.shownAddresses.length - shown.length;
   return (
     <div
-      className={`if-node kind-${data.ifKind} state-${data.state}${selected ? ' selected' : ''}${hit ? ' search-hit' : ''}${faults ? ' has-faults' : ''}${level ? ' busy' : ''}`}
+      className={`if-node kind-${data.ifKind} state-${data.state}${selected ? ' selected' : ''}${hit ? ' search-hit' : ''}${faults ? ' has-faults' : ''}${level ? ' busy' : ''}${capturing ? ' capturing' : ''}${packetHere ? ' packet-here' : ''}`}
       data-testid={`if-${data.name}`} data-if-id={data.ifId} data-if-kind={data.ifKind} data-state={data.state}
       data-if-ns={data.nsId} data-ns-label={data.nsLabel} data-faults={faults} data-level={level} data-detail={far ? 'low' : 'full'}
+      data-capturing={capturing || undefined} data-packet-here={packetHere || undefined}
     >
       <Handle type="source" id="c" position={Position.Top} className="center-handle" isConnectable={false} />
       {data.ifKind === 'bridge' && <ConnectHandle on="bridge" />}
       <div className="if-head">
         <span className="if-icon"><KindIcon kind={data.ifKind} /></span>
         <span className="if-name" title={data.name}>{data.name}</span>
+        {capturing && <span className="if-rec" data-testid="capturing" title="being captured">● rec</span>}
         {faults > 0 && <span className="if-fault" data-testid="faults" title="errors + drops">⚠ {faults}</span>}
         {data.master && <BehindPort ifId={data.ifId} bridge={data.master} />}
         <span className="if-state" title={`state ${data.state}`}>{data.state}</span>

@@ -8,6 +8,7 @@ import { KindIcon } from '../icons';
 import { fmtBytesRate, fmtPps } from '../format';
 import { Sparkline } from './Sparkline';
 import { IfaceEditor, NamespaceEditor } from '../editor/Editors';
+import { CaptureNamespaceButton } from '../capture/CapturePanel';
 
 const Row = ({ k, children, testid }: { k: string; children: ReactNode; testid?: string }) => (
   <tr data-testid={testid}><th>{k}</th><td>{children}</td></tr>
@@ -138,6 +139,7 @@ function NamespaceInspector({ id }: { id: string }) {
         </tbody>
       </table>
       <NamespaceEditor id={id} />
+      <CaptureNamespaceButton nsId={id} />
       <h3>Addresses</h3>
       <table className="grid" data-testid="ns-addresses">
         <thead><tr><th>interface</th><th>address</th></tr></thead>

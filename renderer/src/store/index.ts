@@ -6,6 +6,7 @@ import { createCountersStore, type CountersStore, type IfCounters } from './coun
 import { createUiStore, type UiStore } from './ui';
 import { createConnectionStore, type ConnectionState } from './connection';
 import { createCounterPump } from './counter-pump';
+import { createCaptureStore, type CaptureStore } from './capture';
 import { groupRates, sameRates, type GroupRates } from '../graph/groups';
 import type { GroupMember } from '../graph/types';
 
@@ -13,6 +14,8 @@ export const topologyStore = createTopologyStore();
 export const countersStore = createCountersStore();
 export const uiStore = createUiStore();
 export const connectionStore = createConnectionStore();
+/** The capture panel's capture and its live packets (store/capture.ts). */
+export const captureStore = createCaptureStore();
 /** Counter frames go through the pump (sliced commits, one per animation frame). */
 export const counterPump = createCounterPump(countersStore);
 
@@ -20,6 +23,7 @@ export const useTopology = <T,>(sel: (s: TopologyStore) => T) => useStore(topolo
 export const useCounters = <T,>(sel: (s: CountersStore) => T) => useStore(countersStore, sel);
 export const useUi = <T,>(sel: (s: UiStore) => T) => useStore(uiStore, sel);
 export const useConnection = <T,>(sel: (s: ConnectionState) => T) => useStore(connectionStore, sel);
+export const useCapture = <T,>(sel: (s: CaptureStore) => T) => useStore(captureStore, sel);
 
 /** One interface's counters; re-renders only when that interface's entry changes. */
 export const useIfCounters = (id: string): IfCounters | undefined => useStore(countersStore, (s) => s.byId[id]);

@@ -11,6 +11,8 @@ export interface EngineClient {
   onConnection(cb: (connected: boolean, error: string | null) => void): () => void;
   /** Electron only: restart the engine with privileges. */
   enableEditing?(): Promise<{ ok: boolean; message: string }>;
+  /** Electron only: the capture's pcapng opened in Wireshark. */
+  captureOpenInWireshark?(id: string): Promise<{ ok: boolean; message: string }>;
   close(): void;
 }
 
@@ -78,6 +80,7 @@ function electronClient(api: VnetPreloadApi): EngineClient {
     }) as EngineClient['on'],
     onConnection(cb) { queueMicrotask(() => cb(true, null)); return () => {}; },
     enableEditing: () => api.enableEditing(),
+    captureOpenInWireshark: (id) => api.captureOpenInWireshark(id),
     close() {},
   };
 }
