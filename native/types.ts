@@ -68,12 +68,20 @@ export interface RawRoute {
 
 /** One RTM_NEWNEIGH for AF_BRIDGE (an FDB entry). */
 export interface RawFdb {
+  /** ndm_ifindex: the port the address is behind (the bridge itself for its own addresses). */
   index: number;
   mac: string;
+  /** NDA_MASTER: the bridge whose table it is in; 0 for a device's own table (NTF_SELF). */
   master: number;
   vlan: number | null;
+  /** NUD_* (ndm_state): the bridge says NUD_PERMANENT for local entries, NUD_NOARP for static
+   *  ones, NUD_REACHABLE / NUD_STALE for learned ones. */
   state: number;
+  /** NTF_* (ndm_flags). */
   flags: number;
+  /** NDA_CACHEINFO ndm_updated in ms: how long before this record was made a frame from `mac`
+   *  last refreshed the entry. Null when the kernel gave no cache info. */
+  updatedMs: number | null;
 }
 
 /** One counter sweep of a namespace: `values[i*8 .. i*8+7]` belong to `ifindex[i]`,

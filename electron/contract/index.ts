@@ -9,6 +9,7 @@ export * from './labs';
 export * from './capture';
 export * from './packet-summary';
 export * from './rpc';
+export * from './interest';
 export * from './errors';
 export * from './preload-api';
 export * from './ids';

@@ -26,6 +26,7 @@ export interface VnetPreloadApi {
   hello(): Promise<EngineStatus>;
   snapshot(): Promise<Methods['snapshot']['result']>;
   setSampleRate(hz: number): Promise<Methods['setSampleRate']['result']>;
+  setInterest(namespaces: Methods['setInterest']['params']['namespaces']): Promise<Methods['setInterest']['result']>;
   /** Restart the engine with privileges (pkexec). */
   enableEditing(): Promise<{ ok: boolean; message: string }>;
   // Lab and building methods. They resolve with an RpcOutcome instead of rejecting, so the engine's

@@ -14,6 +14,7 @@ export const INVOKE_CHANNELS = {
   hello: 'vnet:hello',
   snapshot: 'vnet:snapshot',
   setSampleRate: 'vnet:setSampleRate',
+  setInterest: 'vnet:setInterest',
   enableEditing: 'vnet:enableEditing',
   labValidate: 'vnet:labValidate',
   labPlan: 'vnet:labPlan',
@@ -110,6 +111,10 @@ export function registerIpc(ipcMain: Pick<IpcMain, 'handle'>, check: SenderCheck
   guarded(INVOKE_CHANNELS.setSampleRate, (hz, ...rest) => {
     if (rest.length > 0 || typeof hz !== 'number' || !Number.isFinite(hz)) throw new Error('setSampleRate needs one finite number (Hz)');
     return backend.request('setSampleRate', { hz }); // the engine checks the range
+  });
+  guarded(INVOKE_CHANNELS.setInterest, (namespaces, ...rest) => {
+    if (rest.length > 0) throw new Error('setInterest takes one argument ("all" or a list of namespace ids)');
+    return backend.request('setInterest', { namespaces }); // the relay and the engine check it
   });
   guarded(INVOKE_CHANNELS.enableEditing, (...a) => { noArgs('enableEditing', a); return backend.enableEditing(); });
 
