@@ -73,8 +73,8 @@ export interface TraceResult {
   family: 4 | 6;
   /** The interfaces captured on (ids), nearest the sender first. */
   captured: string[];
-  /** Interfaces the echoes could have passed but that were not captured (down, or past
-   *  TRACE_MAX_INTERFACES). */
+  /** Interfaces (up) the echoes could have passed but that were not captured: past
+   *  TRACE_MAX_INTERFACES, or gone before their capture opened. */
   notCaptured: number;
 }
 

@@ -13,7 +13,7 @@ export interface Reached { ns: Namespace; iface: Interface }
 export interface Reach {
   /** Nearest first (the sending namespace's), at most `max`. */
   interfaces: Reached[];
-  /** Interfaces on the way that are left out: down, or past `max`. */
+  /** Interfaces (up) on the way that are left out: past `max`. */
   left: number;
 }
 
@@ -34,21 +34,20 @@ export function reachableInterfaces(model: Model, fromNs: string, address: strin
   const seen = new Set<string>([fromNs]);
   const queue = [fromNs];
   const all: Reached[] = [];
-  let left = 0;
   while (queue.length) {
     const ns = byId.get(queue.shift()!);
     if (!ns) continue;
     for (const iface of ns.interfaces) {
       if (iface.kind === 'loopback' && ns.id !== fromNs) continue;
+      // A down interface carries nothing: not on the way.
       if (isUp(iface)) all.push({ ns, iface });
-      else left++;
       if (iface.peer) {
         const next = nsOfIface(iface.peer);
         if (!seen.has(next)) { seen.add(next); queue.push(next); }
       }
     }
   }
-  if (all.length <= max) return { interfaces: all, left };
+  if (all.length <= max) return { interfaces: all, left: 0 };
   const ends = holders(model, address);
   ends.add(fromNs);
   const rank = (r: Reached) => {
@@ -58,5 +57,5 @@ export function reachableInterfaces(model: Model, fromNs: string, address: strin
   };
   // Array.prototype.sort is stable: nearest first within a rank.
   const ranked = all.map((r, k) => ({ r, k, rank: rank(r) })).sort((a, b) => a.rank - b.rank || a.k - b.k).map((x) => x.r);
-  return { interfaces: ranked.slice(0, max), left: left + ranked.length - max };
+  return { interfaces: ranked.slice(0, max), left: ranked.length - max };
 }

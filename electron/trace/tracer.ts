@@ -23,9 +23,10 @@ export class TraceError extends Error {
 
 export type TraceAddon = CaptureAddon & PingAddon;
 
-/** After the last echo, how long the capture sockets stay open: a ring hands over its block at
- *  most 10 ms after its first packet, the rest is room for a busy JS thread. */
-const SETTLE_MS = 60;
+/** After an echo, how long to wait at most for the capture sockets to hand over every packet the
+ *  kernel gave them (a ring hands over its block some ms after its first packet, later on a
+ *  busy machine). */
+const SETTLE_MAX_MS = 1000;
 /** Bytes kept of each packet: an ICMP error quoting an echo (headers twice and the token) fits. */
 const SNAPLEN = 512;
 const PACKET_OUTGOING = 4;
@@ -73,6 +74,7 @@ export class Tracer {
     }
     const seen: Seen[] = [];
     const sockets: (CaptureSocket | null)[] = [];
+    const received = ifaces.map(() => 0);
     try {
       const opened = await Promise.allSettled(ifaces.map((c, k) => {
         const link = linkTypeOf(c.iface);
@@ -81,7 +83,7 @@ export class Tracer {
           ringBlocks: 2, maxQueuedBytes: 1 << 20,
           // A physical device is left as it is: the trace needs only what this machine sends and receives.
           promisc: c.iface.kind !== 'physical',
-        }, (b) => collect(seen, k, link, b));
+        }, (b) => { received[k] += b.count; collect(seen, k, link, b); });
       }));
       for (const o of opened) sockets.push(o.status === 'fulfilled' ? o.value : null);
       const failed = opened.find((o) => o.status === 'rejected');
@@ -100,7 +102,7 @@ export class Tracer {
         const before = await this.counters(handles, ifaces);
         const from = nowNs() - 1_000_000n;
         const ping = await this.native.ping(senderHandle, { address, ident, seq, payload: new Uint8Array(token), timeoutMs });
-        await sleep(SETTLE_MS);
+        await settled(sockets, received);
         const to = nowNs();
         const after = await this.counters(handles, ifaces);
         facts.push({ seq, token: new Uint8Array(token), from, to, ping, address, family, sender, rises: rises(before, after) });
@@ -134,6 +136,22 @@ export class Tracer {
       } catch { /* the namespace went away meanwhile: its counters are not compared */ }
     }));
     return out;
+  }
+}
+
+/** Until every socket handed over what the kernel counted for it (its filter passed), dropped
+ *  ones aside; at most SETTLE_MAX_MS. */
+async function settled(sockets: (CaptureSocket | null)[], received: number[]): Promise<void> {
+  const until = Date.now() + SETTLE_MAX_MS;
+  for (;;) {
+    // a block is handed over some ms after its first packet: never sooner than that
+    await sleep(15);
+    const behind = sockets.some((s, k) => {
+      if (!s) return false;
+      const st = s.stats();
+      return received[k] + st.kernelDrops + st.appDropped < st.kernelPackets;
+    });
+    if (!behind || Date.now() >= until) return;
   }
 }
 
