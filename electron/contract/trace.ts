@@ -101,8 +101,9 @@ export const TRACE_MAX_COUNT = 10;
 export const TRACE_MIN_TIMEOUT_MS = 100;
 export const TRACE_DEFAULT_TIMEOUT_MS = 2000;
 export const TRACE_MAX_TIMEOUT_MS = 10000;
-/** Interfaces one trace captures on at most (nearest the sender first). */
-export const TRACE_MAX_INTERFACES = 64;
+/** Interfaces one trace captures on at most (nearest the sender first): each capture socket holds
+ *  a 2 MiB ring of kernel memory while the trace runs. */
+export const TRACE_MAX_INTERFACES = 32;
 /** Traces running at once in one engine. */
 export const TRACE_MAX_RUNNING = 2;
 
