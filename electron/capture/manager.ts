@@ -28,6 +28,14 @@ export interface CaptureManagerOptions {
   excludePorts?: number[];
 }
 
+/** What only in-process callers (the CLI) choose: where the pcapng goes, without a size limit. */
+export interface LocalOutput {
+  /** Write the pcapng to this path (created; it must not exist)... */
+  file?: string;
+  /** ...or hand its blocks to this. */
+  sink?: (b: Buffer) => void;
+}
+
 export interface ManagerEvents {
   packets: [CapturePacketsBatch];
   ended: [CaptureEnded];
@@ -55,6 +63,7 @@ export class CaptureManager extends EventEmitter<ManagerEvents> {
   private tokens = CAPTURE_MAX_LIVE_PER_SECOND;
   private lastRefill = Date.now();
   private lastStats = new Map<string, number>();
+  private lastFlush = new Map<string, number>();
   private timer: ReturnType<typeof setInterval> | null = null;
   private readonly onDelta = (b: DeltaBatch) => this.delta(b);
 
@@ -65,6 +74,9 @@ export class CaptureManager extends EventEmitter<ManagerEvents> {
     engine.on('delta', this.onDelta);
   }
 
+  /** The session behind a capture id (in-process callers follow its packets). */
+  session(id: string): CaptureSession { return this.get(id); }
+
   list(): CaptureInfo[] { return [...this.sessions.values()].map((s) => s.info()); }
 
   get(id: string): CaptureSession {
@@ -73,7 +85,7 @@ export class CaptureManager extends EventEmitter<ManagerEvents> {
     return s;
   }
 
-  async start(p: CaptureStartParams): Promise<CaptureInfo> {
+  async start(p: CaptureStartParams, local?: LocalOutput): Promise<CaptureInfo> {
     const running = [...this.sessions.values()].filter((s) => s.running).length;
     if (running >= CAPTURE_MAX_RUNNING) throw new CaptureError(`captureStart: ${running} captures are running, the most there may be; stop one first`, ErrorCodes.Conflict);
     if (!this.engine.status().privileged) throw new CaptureError('captureStart: capturing needs CAP_NET_RAW: the engine runs without privileges (enable editing, or run as root)', ErrorCodes.NotPrivileged);
@@ -105,8 +117,9 @@ export class CaptureManager extends EventEmitter<ManagerEvents> {
     const id = `c${this.nextId++}`;
     const session = new CaptureSession({
       id, interfaces: picked.map((x) => x.info), filter, kernelFilter: picked[0].info.kernelFilter, snaplen,
-      count: p.count ?? null, liveBytes: p.liveBytes ?? CAPTURE_DEFAULT_LIVE_BYTES, maxFileBytes: p.maxFileBytes ?? CAPTURE_DEFAULT_FILE_BYTES,
-      file: path.join(this.ensureDir(), `${id}.pcapng`),
+      count: p.count ?? null, liveBytes: p.liveBytes ?? CAPTURE_DEFAULT_LIVE_BYTES,
+      maxFileBytes: local ? Number.MAX_SAFE_INTEGER : p.maxFileBytes ?? CAPTURE_DEFAULT_FILE_BYTES,
+      file: local?.file ?? path.join(this.ensureDir(), `${id}.pcapng`), sink: local?.sink, keepFile: local?.file !== undefined,
       maxLiveQueue: Math.ceil((CAPTURE_MAX_LIVE_PER_SECOND * CAPTURE_BATCH_MS) / 1000) * 2,
     });
     try {
@@ -122,10 +135,13 @@ export class CaptureManager extends EventEmitter<ManagerEvents> {
     } catch (e) {
       for (const i of session.interfaces) i.socket?.close();
       session.discard();
+      if (local?.file) fs.rmSync(local.file, { force: true }); // nothing started: no file either
       throw e;
     }
     this.sessions.set(id, session);
     session.on('ended', (info) => this.ended(session, info));
+    // Under a flood the packet callbacks may keep the event loop busy past the timer: flush from here too.
+    session.on('packets', () => { if (Date.now() - (this.lastFlush.get(id) ?? 0) >= CAPTURE_BATCH_MS) this.flush(session, false); });
     session.run();
     this.startTimer();
     return session.info();
@@ -158,11 +174,12 @@ export class CaptureManager extends EventEmitter<ManagerEvents> {
   }
 
   private delta(b: DeltaBatch): void {
+    const nsGone = new Set(b.deltas.flatMap((d) => (d.op === 'namespace-removed' ? [d.id] : [])));
     for (const d of b.deltas) {
       if (d.op !== 'interface-removed' && d.op !== 'namespace-removed') continue;
       for (const s of this.sessions.values()) {
         if (!s.running) continue;
-        const hit = s.interfaces.find((i) => (d.op === 'interface-removed' ? i.id === d.id : i.nsId === d.id));
+        const hit = s.interfaces.find((i) => (d.op === 'interface-removed' ? i.id === d.id && !nsGone.has(i.nsId) : i.nsId === d.id));
         if (!hit) continue;
         if (d.op === 'interface-removed') s.end('interface-gone', `${hit.name} went away (deleted, or moved to another namespace)`);
         else s.end('namespace-gone', `namespace ${hit.nsLabel} of ${hit.name} went away`);
@@ -189,6 +206,7 @@ export class CaptureManager extends EventEmitter<ManagerEvents> {
    *  (its counts), or when `force`. */
   private flush(s: CaptureSession, force: boolean): void {
     const now = Date.now();
+    this.lastFlush.set(s.id, now);
     this.tokens = Math.min(CAPTURE_MAX_LIVE_PER_SECOND, this.tokens + ((now - this.lastRefill) / 1000) * CAPTURE_MAX_LIVE_PER_SECOND);
     this.lastRefill = now;
     const { packets, skipped } = s.takeLive();

@@ -12,9 +12,14 @@ import type {
 import type { CaptureBatch, CaptureSocket } from '../../native/types';
 import { enhancedPacket, interfaceDescription, interfaceStatistics, LINKTYPE_ETHERNET, LINKTYPE_RAW, nanos, sectionHeader } from './pcapng';
 
-/** How long a packet waits for earlier ones from the other interfaces' rings (a ring hands over a
- *  block at most 10 ms after its first packet; the rest is room for a busy JS thread). */
+/** How long a packet waits, after it reached JS, for earlier ones from the other interfaces' rings
+ *  (a ring hands over a block at most 10 ms after its first packet). Counted from arrival, not
+ *  from the packet's own time: after the JS thread was busy, every ring's backlog arrives in one
+ *  burst and is merged as one. */
 export const MERGE_MS = 50;
+
+/** How long a socket's "interface gone" waits for the engine's delta to tell the reason. */
+const GONE_GRACE_MS = 300;
 
 const PKTTYPES: CapturePacketType[] = ['host', 'broadcast', 'multicast', 'otherhost', 'outgoing'];
 
@@ -38,6 +43,11 @@ export interface SessionOptions {
   liveBytes: number;
   maxFileBytes: number;
   file: string;
+  /** Instead of the file: every block handed to this (the CLI's `-w -`, or nothing when it only
+   *  prints); read() then has nothing to give. */
+  sink?: (b: Buffer) => void;
+  /** The file is the caller's (the CLI's -w FILE): discard() leaves it. */
+  keepFile?: boolean;
   /** Live packets kept for the next batch at most (the rest are skipped and counted). */
   maxLiveQueue: number;
 }
@@ -70,6 +80,9 @@ export class CaptureSession extends EventEmitter<SessionEvents> {
   private skippedSinceBatch = 0;
   private readonly ifStats: CaptureIfaceStats[];
   private timer: ReturnType<typeof setInterval> | null = null;
+  private lastRelease = 0;
+  /** Per batch received: when, and the time of its last (latest) packet. */
+  private arrivals: { at: number; sec: number; nsec: number }[] = [];
 
   constructor(o: SessionOptions) {
     super();
@@ -78,7 +91,7 @@ export class CaptureSession extends EventEmitter<SessionEvents> {
     this.file = o.file;
     this.interfaces = o.interfaces.map((i) => ({ ...i, ifindex: Number(i.id.slice(i.id.lastIndexOf(':') + 1)), socket: null }));
     this.ifStats = o.interfaces.map((i) => ({ id: i.id, received: 0, kernelDropped: 0, appDropped: 0, saved: 0, bytes: 0 }));
-    this.fd = fs.openSync(o.file, 'wx', 0o600);
+    this.fd = o.sink ? null : fs.openSync(o.file, 'wx', 0o600);
     this.write(sectionHeader('vnet-studio'));
     for (const i of o.interfaces) {
       this.write(interfaceDescription({ name: i.name, description: `${i.name} in namespace ${i.nsLabel}`, comment: `namespace ${i.nsLabel}`, linkType: i.linkType === 'raw' ? LINKTYPE_RAW : LINKTYPE_ETHERNET, snaplen: o.snaplen }));
@@ -96,29 +109,42 @@ export class CaptureSession extends EventEmitter<SessionEvents> {
   /** A batch from interface k's socket. */
   onBatch(k: number, b: CaptureBatch): void {
     if (!this.running) return;
-    const st = this.ifStats[k];
     for (let i = 0; i < b.count; i++) {
       const off = b.offset[i];
-      this.held.push({ iface: k, sec: b.sec[i], nsec: b.nsec[i], len: b.len[i], pkttype: b.pkttype[i], data: Buffer.from(b.data.subarray(off, off + b.caplen[i])) });
-      st.received++;
-      st.bytes += b.len[i];
+      // a view, not a copy: the batch's buffer is the addon's copy, ours alone
+      this.held.push({ iface: k, sec: b.sec[i], nsec: b.nsec[i], len: b.len[i], pkttype: b.pkttype[i], data: Buffer.from(b.data.buffer, b.data.byteOffset + off, b.caplen[i]) });
     }
-    st.appDropped = b.appDropped;
+    this.ifStats[k].appDropped = b.appDropped;
+    if (b.count) this.arrivals.push({ at: Date.now(), sec: b.sec[b.count - 1], nsec: b.nsec[b.count - 1] });
+    // Under a flood the callbacks may keep the event loop busy past the timer: release from here too.
+    if (Date.now() - this.lastRelease >= MERGE_MS / 2) this.release(false);
     if (b.error) {
       const i = this.interfaces[k];
       const gone = b.error.code === 'ENETDOWN' || b.error.code === 'ENODEV';
-      this.end(gone ? 'interface-gone' : 'error', gone ? `${i.name} went away (deleted, or moved to another namespace)` : b.error.message);
+      if (!gone) { this.end('error', b.error.message); return; }
+      // The engine's model says why (the interface, or its whole namespace) a moment later; this
+      // is the answer if it does not.
+      const t = setTimeout(() => this.end('interface-gone', `${i.name} went away (deleted, or moved to another namespace)`), GONE_GRACE_MS);
+      t.unref?.();
     }
   }
 
   /** Writes out, in time order, the held packets older than MERGE_MS (all of them when `all`). */
   private release(all: boolean): void {
+    this.lastRelease = Date.now();
     if (!this.held.length) return;
     this.held.sort(earlier);
     let cut = this.held.length;
-    if (!all) {
-      const limit = Date.now() - MERGE_MS;
-      const limitSec = Math.floor(limit / 1000), limitNsec = (limit % 1000) * 1e6;
+    if (all) this.arrivals = [];
+    else {
+      // Released: what is no later than the latest packet of the batches that arrived MERGE_MS ago.
+      const settledBefore = Date.now() - MERGE_MS;
+      let limitSec = -1, limitNsec = 0, k = 0;
+      for (; k < this.arrivals.length && this.arrivals[k].at <= settledBefore; k++) {
+        const a = this.arrivals[k];
+        if (a.sec > limitSec || (a.sec === limitSec && a.nsec > limitNsec)) { limitSec = a.sec; limitNsec = a.nsec; }
+      }
+      this.arrivals = this.arrivals.slice(k);
       cut = 0;
       while (cut < this.held.length && (this.held[cut].sec < limitSec || (this.held[cut].sec === limitSec && this.held[cut].nsec <= limitNsec))) cut++;
     }
@@ -130,13 +156,17 @@ export class CaptureSession extends EventEmitter<SessionEvents> {
       this.held = [];
     }
     const blocks: Buffer[] = [];
+    let pending = 0;
     for (const p of out) {
       this.n++;
+      // counted here, in time order: with a count, what comes after the last one is not captured
+      this.ifStats[p.iface].received++;
+      this.ifStats[p.iface].bytes += p.len;
       if (!this.fileFull) {
         const epb = enhancedPacket({ iface: p.iface, ns: nanos(p.sec, p.nsec), len: p.len, data: p.data, pkttype: p.pkttype });
         // room kept for the statistics blocks at the end
-        if (this.fileBytes + blocks.reduce((s, x) => s + x.length, 0) + epb.length + 100 * this.interfaces.length > this.o.maxFileBytes) this.fileFull = true;
-        else { blocks.push(epb); this.ifStats[p.iface].saved++; }
+        if (this.fileBytes + pending + epb.length + 100 * this.interfaces.length > this.o.maxFileBytes) this.fileFull = true;
+        else { blocks.push(epb); pending += epb.length; this.ifStats[p.iface].saved++; }
       }
       if (this.live.length < this.o.maxLiveQueue) {
         this.live.push({
@@ -161,8 +191,9 @@ export class CaptureSession extends EventEmitter<SessionEvents> {
   skipLive(n: number): void { this.liveSkipped += n; }
 
   private write(b: Buffer): void {
-    if (this.fd === null) return;
-    fs.writeSync(this.fd, b);
+    if (this.o.sink) this.o.sink(b);
+    else if (this.fd !== null) fs.writeSync(this.fd, b);
+    else return;
     this.fileBytes += b.length;
   }
 
@@ -214,7 +245,7 @@ export class CaptureSession extends EventEmitter<SessionEvents> {
   /** Reads the file: up to `length` bytes from `offset`. */
   read(offset: number, length: number): Buffer {
     const size = this.fileBytes;
-    if (offset >= size) return Buffer.alloc(0);
+    if (offset >= size || this.o.sink) return Buffer.alloc(0);
     const fd = fs.openSync(this.file, 'r');
     try {
       const b = Buffer.alloc(Math.min(length, size - offset));
@@ -227,6 +258,6 @@ export class CaptureSession extends EventEmitter<SessionEvents> {
 
   discard(): void {
     if (this.running) this.end('stopped', null);
-    fs.rmSync(this.file, { force: true });
+    if (!this.o.sink && !this.o.keepFile) fs.rmSync(this.file, { force: true });
   }
 }

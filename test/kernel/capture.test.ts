@@ -139,6 +139,22 @@ describeKernel('capture: packets of the docker-like lab', () => {
     // the file is complete and readable
     expect(capinfos(session(info).file)).toContain('Number of interfaces in file: 2');
   });
+
+  it('ends with a reason when the namespace of its interface goes away (and lets the namespace go)', async () => {
+    ip('netns', 'add', 'cgns');
+    ip('link', 'add', 'cgv0', 'type', 'veth', 'peer', 'name', 'cgv1');
+    ip('link', 'set', 'cgv1', 'netns', 'cgns');
+    const model = await e.waitFor((x) => x.namespaces.some((n) => n.name === 'cgns' && n.interfaces.some((i) => i.name === 'cgv1')));
+    const ns = model.namespaces.find((n) => n.name === 'cgns')!;
+    const info = await m.start({ interfaces: [ns.interfaces.find((i) => i.name === 'cgv1')!.id] });
+    expect(info.interfaces[0].name).toBe('cgns:cgv1');
+    ip('netns', 'del', 'cgns');
+    const until = Date.now() + 10_000;
+    while (!ended.some((x) => x.id === info.id) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    expect(ended.find((x) => x.id === info.id)).toMatchObject({ reason: 'namespace-gone', message: 'namespace cgns of cgns:cgv1 went away' });
+    // our socket no longer holds it: the kernel tears it down, taking the veth pair with it
+    await e.waitFor((x) => !iface(hostNs(x), 'cgv0'));
+  });
 });
 
 function execPing(dst: string): void {

@@ -29,6 +29,7 @@ describe('--help and -h', () => {
     [['engine'], 'usage: vnet-studio engine --stdio'],
     [['serve'], 'usage: vnet-studio serve'],
     [['lab'], 'usage: vnet-studio lab <command>'],
+    [['capture'], 'usage: vnet-studio capture -i NS:IFNAME'],
     ...LAB_COMMANDS.map((c): [string[], string] => [['lab', c], `usage: vnet-studio lab ${c}`]),
   ];
   test.each(commands.flatMap(([cmd, head]) => ['--help', '-h'].map((flag) => [[...cmd, flag].join(' '), [...cmd, flag], head] as const)))(
@@ -95,6 +96,12 @@ describe('bad usage: the problem first, a blank line, then that command\'s usage
     [['engine', '--stdio', '--sample-hz', '99'], 'vnet-studio engine: --sample-hz must be a number from 0.5 to 50, got "99"', ['engine']],
     [['engine'], 'vnet-studio engine: --stdio is required (the only transport the engine process speaks)', ['engine']],
     [['engine', '--stdio', '--frob'], "vnet-studio engine: unknown option '--frob'", ['engine']],
+    [['capture'], 'vnet-studio capture: name at least one interface with -i NS:IFNAME', ['capture']],
+    [['capture', '-i'], "vnet-studio capture: option '-i, --interface' needs a value", ['capture']],
+    [['capture', '-i', 'host:lo', '-c', '0'], "vnet-studio capture: -c must be a whole number from 1 to 1000000000, got '0'", ['capture']],
+    [['capture', '-i', 'host:lo', '-s', '12'], "vnet-studio capture: -s must be a whole number from 64 to 262144, got '12'", ['capture']],
+    [['capture', '-i', 'host:lo', '-w', 'package.json'], 'vnet-studio capture: -w: package.json exists (the capture does not overwrite files)', ['capture']],
+    [['capture', '-i', 'host:lo', 'extra'], "vnet-studio capture: unexpected argument 'extra'", ['capture']],
   ];
   test.each(cases.map(([args, problem, cmd]) => [args.join(' '), args, problem, cmd] as const))('%s', (_name, args, problem, cmd) => {
     const r = run(args);
