@@ -8,6 +8,7 @@ export * from './status';
 export * from './labs';
 export * from './capture';
 export * from './packet-summary';
+export * from './trace';
 export * from './rpc';
 export * from './interest';
 export * from './errors';

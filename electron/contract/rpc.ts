@@ -9,9 +9,10 @@ import type { SetInterestParams, SetInterestResult } from './interest';
 import { LAB_METHOD_NAMES, type LabMethods, type LabProgress } from './labs';
 import type { Model } from './model';
 import type { EngineStatus, HostNotice } from './status';
+import { TRACE_METHOD_NAMES, type TraceMethods } from './trace';
 
-/** Every method a client may call: the model's own, plus the lab, building and capture methods. */
-export interface Methods extends LabMethods, CaptureMethods {
+/** Every method a client may call: the model's own, plus the lab, building, capture and trace methods. */
+export interface Methods extends LabMethods, CaptureMethods, TraceMethods {
   /** Status and capabilities. */
   hello: { params: Record<string, never> | undefined; result: EngineStatus };
   /** The whole model; deltas with seq > result.seq follow it. */
@@ -24,7 +25,7 @@ export interface Methods extends LabMethods, CaptureMethods {
 export type MethodName = keyof Methods;
 /** Every method a client may call, at run time: the hosts' allow-list comes from here and nowhere
  * else. The type check below fails the build if this list and `Methods` ever disagree. */
-export const METHOD_NAMES = ['hello', 'snapshot', 'setSampleRate', 'setInterest', ...LAB_METHOD_NAMES, ...CAPTURE_METHOD_NAMES] as const satisfies readonly MethodName[];
+export const METHOD_NAMES = ['hello', 'snapshot', 'setSampleRate', 'setInterest', ...LAB_METHOD_NAMES, ...CAPTURE_METHOD_NAMES, ...TRACE_METHOD_NAMES] as const satisfies readonly MethodName[];
 type _MethodNamesComplete = Exclude<MethodName, (typeof METHOD_NAMES)[number]> extends never ? true : never;
 const _methodNamesComplete: _MethodNamesComplete = true; void _methodNamesComplete;
 export function isMethodName(name: unknown): name is MethodName {

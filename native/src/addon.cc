@@ -16,6 +16,7 @@
 #include "events.h"
 #include "mutate.h"
 #include "netns.h"
+#include "ping.h"
 #include "proc_events.h"
 #include "stats.h"
 #include "translate.h"
@@ -444,6 +445,12 @@ Napi::Object InitImpl(Napi::Env env, Napi::Object exports) {
   RegisterProcEvents(env, exports);
   // Captures enter a namespace through the handle the engine already holds for it.
   RegisterCapture(env, exports, std::make_shared<CaptureHub>(env), [](Napi::Value v) -> std::shared_ptr<NsState> {
+    Napi::Function ctor = v.Env().GetInstanceData<AddonData>()->handleCtor.Value();
+    Handle* h = v.IsObject() && v.As<Napi::Object>().InstanceOf(ctor) ? UnwrapHandle(v.As<Napi::Object>()) : nullptr;
+    return h ? h->State() : nullptr;
+  });
+  // So does a traced ping (ping.cc).
+  RegisterPing(env, exports, [](Napi::Value v) -> std::shared_ptr<NsState> {
     Napi::Function ctor = v.Env().GetInstanceData<AddonData>()->handleCtor.Value();
     Handle* h = v.IsObject() && v.As<Napi::Object>().InstanceOf(ctor) ? UnwrapHandle(v.As<Napi::Object>()) : nullptr;
     return h ? h->State() : nullptr;

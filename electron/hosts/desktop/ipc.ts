@@ -30,6 +30,7 @@ export const INVOKE_CHANNELS = {
   captureRead: 'vnet:captureRead',
   captureDiscard: 'vnet:captureDiscard',
   captureOpenInWireshark: 'vnet:captureOpenInWireshark',
+  trace: 'vnet:trace',
 } as const satisfies Partial<Record<keyof VnetPreloadApi, string>>;
 
 /** Notification channels, main → window (webContents.send). */
@@ -153,5 +154,10 @@ export function registerIpc(ipcMain: Pick<IpcMain, 'handle'>, check: SenderCheck
   guarded(INVOKE_CHANNELS.captureOpenInWireshark, (id, ...rest) => {
     if (rest.length > 0) throw new Error('captureOpenInWireshark takes (id)');
     return backend.openInWireshark(captureId('captureOpenInWireshark', id));
+  });
+  // The trace method: the shape checked here (the engine validates every field again).
+  guarded(INVOKE_CHANNELS.trace, (params, ...rest) => {
+    if (rest.length > 0 || !isObject(params)) throw new Error('trace needs one params object');
+    return outcome(backend.request('trace', params));
   });
 }

@@ -42,6 +42,7 @@ const api: VnetPreloadApi = {
     : outcome<'captureRead'>('vnet:captureRead', id, offset, length)),
   captureDiscard: (id) => outcome<'captureDiscard'>('vnet:captureDiscard', id),
   captureOpenInWireshark: (id) => ipcRenderer.invoke('vnet:captureOpenInWireshark', id) as Promise<{ ok: boolean; message: string }>,
+  trace: (params) => outcome<'trace'>('vnet:trace', params),
   onDelta: (cb) => subscribe<DeltaBatch>('vnet:delta', cb),
   onCounters: (cb) => subscribe<CounterFrame>('vnet:counters', cb),
   onStatus: (cb) => subscribe<EngineStatus>('vnet:status', cb),
