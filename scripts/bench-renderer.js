@@ -391,4 +391,4 @@ async function main() {
 }
 
 if (require.main === module) main().catch((e) => { console.error(`bench-renderer: ${e.message}`); process.exit(1); });
-module.exports = { benchModel, articleModel, podsModel, startFeed, bench };
+module.exports = { benchModel, articleModel, podsModel, startFeed, bench, launch, measureFrames, pct };

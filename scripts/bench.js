@@ -12,7 +12,7 @@ const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
-const SECTIONS = ['engine', 'labs', 'renderer', 'latency', 'article'];
+const SECTIONS = ['engine', 'labs', 'renderer', 'latency', 'article', 'capture'];
 const ON_DEMAND = ['scale'];
 
 const root = path.resolve(__dirname, '..');

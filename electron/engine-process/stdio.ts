@@ -58,7 +58,7 @@ export async function runEngineProcess(argv: string[], connect: ConnectEngine): 
   const engine = await Engine.start({ sampleHz, lowSampleHz, rescanMs, reconcileMs, reconcilePerSec, log });
   const st = engine.status();
   const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
-  log(`started: ${count(st.namespaces, 'namespace')}, ${count(st.interfaces, 'interface')}${st.limitation ? `; ${st.limitation}` : ''}`);
+  log(`started: ${count(st.namespaces, 'namespace')}, ${count(st.interfaces, 'interface')}${st.limitation ? `; ${st.limitation}` : ''}; ${st.discovery ?? ''}`);
 
   let resolveDone: (code: number) => void = () => {};
   const done = new Promise<number>((r) => { resolveDone = r; });

@@ -228,7 +228,8 @@ export class Engine extends EventEmitter {
     // Process events first, so that nothing falls between them and the first full pass.
     if (this.procOpts.enabled) await this.procTriggers.start(this.procOpts.netns);
     else this.procTriggers.unavailable = 'turned off (procEvents: false)';
-    if (!this.procTriggers.active) this.log(`process events not used (${this.procTriggers.unavailable}); rescanning /proc every ${this.procOpts.rescanMs} ms`);
+    // Not logged: status().discovery says it (the engine process's "started" line includes it), and
+    // the commands that run an engine in process would print it on every run.
     await this.rescan();
     this.started = true;
     // With process events, full passes are a backstop, and "soon" ones keep 250 ms from the last.

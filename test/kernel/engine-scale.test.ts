@@ -79,11 +79,11 @@ describeKernel('engine: cost on a host with many namespaces', () => {
     expect(unpaired).toEqual([]);
     // Each pod resolves the host's nsid with a query or a few (it asked every namespace before:
     // N² = 1,600 here). A few, not exactly one: how many depends on the order in which the
-    // namespaces are opened and read (about 3 per pod seen on a loaded machine). Linear in N is
-    // the point.
+    // namespaces are opened and read (about 3 per pod on a quiet machine, up to 7 seen with both
+    // cores saturated). Linear in N is the point: 8 N = 320 is still a fifth of N².
     expect(calls.size).toBe(N);
     expect(sum(calls, 'getNsid')).toBeGreaterThanOrEqual(N);
-    expect(sum(calls, 'getNsid')).toBeLessThanOrEqual(4 * N);
+    expect(sum(calls, 'getNsid')).toBeLessThanOrEqual(8 * N);
   });
 
   it('one more pod costs a few queries, not one per namespace', async () => {
@@ -92,7 +92,7 @@ describeKernel('engine: cost on a host with many namespaces', () => {
     const m = await e!.waitFor((x) => podPaired(x, N), 5_000);
     expect(podPaired(m, N)).toBe(true);
     expect(calls.get(N)?.getNsid).toBeGreaterThanOrEqual(1);
-    expect(calls.get(N)?.getNsid).toBeLessThanOrEqual(4); // not one per namespace (N)
+    expect(calls.get(N)?.getNsid).toBeLessThanOrEqual(8); // not one per namespace (N = 40); up to 7 seen under load
   });
 
   it('after a lab change, only namespaces with a link that is not up are read again', async () => {
