@@ -6,7 +6,8 @@
 // two `tcpdump -w /dev/null` (one per end: tcpdump captures one interface of one namespace), and by
 // two `dumpcap -w /dev/null` — one tool at a time, each over its own flood. For each: the packets the
 // veth pair carried (its own counters: the kernel's floor of what there was to see), captured per
-// second, and the share not captured (dropped by the kernel's ring, by the tool, or never seen).
+// second, the share not captured (dropped by the kernel's ring, by the tool, or never seen), and
+// the tool's CPU per packet (the flood's sender competes with it for the cores).
 // Then the app in Chromium with the capture panel open on both ends during a flood: frame times.
 // Prints numbers; asserts nothing. Ends with `ratio engine/tcpdump captured pps at 64 bytes: N`.
 'use strict';
@@ -70,9 +71,19 @@ async function around(start) {
   await sleep(1500); // sockets open, rings mapped
   const f = await flood();
   await sleep(700); // the last packets read
+  const cpuS = procs.reduce((a, p) => a + cpuSeconds(p.pid), 0);
   for (const p of procs) p.kill('SIGINT');
   await Promise.all(procs.map((p) => (p.exitCode !== null ? null : new Promise((r) => p.once('exit', r)))));
-  return { ...f, errs };
+  return { ...f, errs, cpuS };
+}
+
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
+/** User + system CPU of a process so far (its threads included), seconds. */
+function cpuSeconds(pid) {
+  try {
+    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+  } catch { return NaN; }
 }
 
 const num = (re, text) => { const m = re.exec(text); return m ? Number(m[1]) : null; };
@@ -115,7 +126,7 @@ async function browserRun() {
     });
     const page = ctx.pages()[0] ?? await ctx.newPage();
     await page.goto(url);
-    const node = (ns) => page.locator(`[data-testid="if-eth0"][data-if-ns="${ns}"] .if-head`);
+    const node = (ns) => page.locator(`[data-testid="if-eth0"][data-ns-label="${ns}"] .if-head`);
     await node('capa').waitFor({ timeout: 30_000 });
     await page.locator('[data-testid="canvas"][data-layout="done"]').waitFor({ timeout: 60_000 });
     await node('capa').click();
@@ -160,7 +171,9 @@ async function main() {
       const pps = s.captured / r.seconds;
       res[name] = { pps, ...s, expected };
       console.log(`  ${name.padEnd(8)} carried ${Math.round(r.packets / r.seconds)} pps (both ends: ${expected} packets to see), captured ${s.captured} = ${Math.round(pps)} pps, ` +
-        `not captured ${(100 * (1 - s.captured / expected)).toFixed(1)} % (kernel-reported drops ${s.kernelDrops}, tool's own ${s.appDrops})`);
+        `not captured ${(100 * (1 - s.captured / expected)).toFixed(1)} % (kernel-reported drops ${s.kernelDrops}, tool's own ${s.appDrops}); ` +
+        `the tool's CPU ${r.cpuS.toFixed(2)} s = ${((r.cpuS * 1e6) / s.captured).toFixed(2)} µs per packet`);
+      res[name].usPerPacket = (r.cpuS * 1e6) / s.captured;
       if (!Number.isFinite(s.captured)) console.log(`    could not read its summary: ${r.errs.join(' | ').trim().slice(0, 300)}`);
     }
     await browserRun();
@@ -168,6 +181,9 @@ async function main() {
     teardown();
   }
   const ratio = res.engine && res.tcpdump ? res.engine.pps / res.tcpdump.pps : NaN;
+  // The sender and the capturer share the machine's cores: a capturer that costs more per packet
+  // slows the flood it captures. The CPU per packet says the cost apart from that.
+  if (res.engine && res.tcpdump) console.log(`ratio engine/tcpdump cpu per packet: ${(res.engine.usPerPacket / res.tcpdump.usPerPacket).toFixed(2)}`);
   console.log(`ratio engine/tcpdump captured pps at 64 bytes: ${Number.isFinite(ratio) ? ratio.toFixed(3) : 'n/a'}`);
 }
 
