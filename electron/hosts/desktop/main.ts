@@ -52,7 +52,8 @@ supervisor.on('exited', (e) => relay.engineGone(e.signal ? `signal ${e.signal}` 
 
 registerIpc(ipcMain, makeSenderCheck({ webContentsId: () => mainWindow?.webContents.id ?? null }), {
   request: (method, params) => caller.request(method, params),
-  openInWireshark: (id) => openInWireshark((method, params) => caller.request(method, params), id),
+  // Only { ok, message } crosses IPC (the stream goes on in the background).
+  openInWireshark: (id) => openInWireshark((method, params) => caller.request(method, params), id).then(({ ok, message }) => ({ ok, message })),
   enableEditing: async () => {
     if (isRoot) return { ok: true, message: 'Already running as root: editing is enabled.' };
     return supervisor.restart({ elevated: true });

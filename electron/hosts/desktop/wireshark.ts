@@ -1,42 +1,64 @@
-// "Open in Wireshark": the capture's pcapng as it is now, read from the engine in chunks
-// (captureRead), written to a private temporary file (the engine's own file may belong to root),
-// and handed to Wireshark as a file argument (no shell). Electron-free: main.ts passes its request.
+// "Open in Wireshark": the capture streamed live into `wireshark -k -i -` (Wireshark reads a pcapng
+// from its stdin and shows packets as they come): the engine's pcapng so far, read in chunks
+// (captureRead), then what it adds, polled, until the capture has ended and its file is complete
+// (statistics blocks included) or Wireshark is closed. No shell; the page learns at once whether
+// Wireshark started (and how to get it when it is not installed). Electron-free: main.ts passes its
+// request function.
 import { spawn } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { base64ToBytes, CAPTURE_MAX_CHUNK_BYTES, CAPTURE_MAX_FILE_BYTES, type CaptureChunk, type MethodName } from '../../contract';
+import { base64ToBytes, CAPTURE_MAX_CHUNK_BYTES, type CaptureChunk, type MethodName } from '../../contract';
 
 type Request = (method: MethodName, params?: Record<string, unknown>) => Promise<unknown>;
 
-/** The whole pcapng of capture `id` as the engine has it now. */
-export async function readCapture(request: Request, id: string): Promise<Uint8Array[]> {
-  const parts: Uint8Array[] = [];
-  let offset = 0;
-  for (;;) {
-    const chunk = await request('captureRead', { id, offset, length: CAPTURE_MAX_CHUNK_BYTES }) as CaptureChunk;
-    if (chunk.bytes === 0) break;
-    parts.push(base64ToBytes(chunk.data));
-    offset += chunk.bytes;
-    if (offset >= chunk.total || offset > CAPTURE_MAX_FILE_BYTES) break;
-  }
-  return parts;
+export interface WiresharkOptions {
+  /** The program and its arguments (default: wireshark -k -i -). */
+  program?: string;
+  args?: string[];
+  /** How often a running capture is asked for new bytes. */
+  pollMs?: number;
 }
 
-export async function openInWireshark(request: Request, id: string, program = 'wireshark'): Promise<{ ok: boolean; message: string }> {
-  let file: string;
-  try {
-    const parts = await readCapture(request, id);
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vnet-capture-'));
-    file = path.join(dir, `${id.replace(/[^A-Za-z0-9_-]/g, '_')}.pcapng`);
-    const fd = fs.openSync(file, 'wx', 0o600);
-    try { for (const p of parts) fs.writeSync(fd, p); } finally { fs.closeSync(fd); }
-  } catch (e) {
+const readChunk = (request: Request, id: string, offset: number) =>
+  request('captureRead', { id, offset, length: CAPTURE_MAX_CHUNK_BYTES }) as Promise<CaptureChunk>;
+
+/** Starts the program and streams capture `id` into it; resolves once it started (or failed to),
+ *  with `done` settling when the stream ends (the capture's file complete, or the program gone). */
+export async function openInWireshark(request: Request, id: string, opts: WiresharkOptions = {}): Promise<{ ok: boolean; message: string; done?: Promise<void> }> {
+  const program = opts.program ?? 'wireshark';
+  const args = opts.args ?? ['-k', '-i', '-'];
+  let first: CaptureChunk;
+  try { first = await readChunk(request, id, 0); } catch (e) {
     return { ok: false, message: `could not read capture ${id}: ${(e as Error).message}` };
   }
-  return new Promise((resolve) => {
-    const child = spawn(program, [file], { detached: true, stdio: 'ignore' });
-    child.once('error', (e) => resolve({ ok: false, message: `could not start ${program}: ${e.message} (the pcapng is at ${file})` }));
-    child.once('spawn', () => { child.unref(); resolve({ ok: true, message: `opened ${file} in ${program}` }); });
+  const child = spawn(program, args, { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+  const started = await new Promise<Error | null>((resolve) => {
+    child.once('error', (e) => resolve(e));
+    child.once('spawn', () => resolve(null));
   });
+  if (started) {
+    const missing = (started as NodeJS.ErrnoException).code === 'ENOENT';
+    return { ok: false, message: `could not start ${program}: ${started.message}${missing ? ' (is Wireshark installed? on Debian/Ubuntu: sudo apt-get install wireshark)' : ''}` };
+  }
+  child.unref();
+  const stdin = child.stdin!;
+  let gone = false;
+  stdin.on('error', () => { gone = true; }); // Wireshark closed: EPIPE
+  child.once('exit', () => { gone = true; });
+  const write = (bytes: Uint8Array) => new Promise<void>((resolve) => {
+    if (gone || stdin.write(bytes)) return resolve();
+    const on = () => { stdin.off('drain', on); child.off('exit', on); resolve(); };
+    stdin.once('drain', on); child.once('exit', on);
+  });
+  const done = (async () => {
+    let chunk = first, offset = 0;
+    try {
+      for (;;) {
+        if (chunk.bytes > 0) { await write(base64ToBytes(chunk.data)); offset += chunk.bytes; }
+        if (gone || (chunk.complete && offset >= chunk.total)) break;
+        if (chunk.bytes === 0) await new Promise((r) => setTimeout(r, opts.pollMs ?? 250));
+        chunk = await readChunk(request, id, offset);
+      }
+    } catch { /* the capture was discarded or the engine went away: Wireshark keeps what it got */ }
+    if (!gone) stdin.end();
+  })();
+  return { ok: true, message: `capture ${id} streams into ${program}`, done };
 }
