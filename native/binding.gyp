@@ -21,6 +21,7 @@
         "src/capture_socket.cc",
         "src/capture_hub.cc",
         "src/capture_js.cc",
+        "src/ping.cc",
         "src/addon.cc"
       ],
       "libraries": ["-lpcap"],

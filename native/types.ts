@@ -68,12 +68,20 @@ export interface RawRoute {
 
 /** One RTM_NEWNEIGH for AF_BRIDGE (an FDB entry). */
 export interface RawFdb {
+  /** ndm_ifindex: the port the address is behind (the bridge itself for its own addresses). */
   index: number;
   mac: string;
+  /** NDA_MASTER: the bridge whose table it is in; 0 for a device's own table (NTF_SELF). */
   master: number;
   vlan: number | null;
+  /** NUD_* (ndm_state): the bridge says NUD_PERMANENT for local entries, NUD_NOARP for static
+   *  ones, NUD_REACHABLE / NUD_STALE for learned ones. */
   state: number;
+  /** NTF_* (ndm_flags). */
   flags: number;
+  /** NDA_CACHEINFO ndm_updated in ms: how long before this record was made a frame from `mac`
+   *  last refreshed the entry. Null when the kernel gave no cache info. */
+  updatedMs: number | null;
 }
 
 /** One counter sweep of a namespace: `values[i*8 .. i*8+7]` belong to `ifindex[i]`,
@@ -214,6 +222,37 @@ export interface CaptureAddon {
   compileFilter(filter: string, linkType: CaptureLink, snaplen: number): string | null;
 }
 
+// ---------------------------------------------------------------------------------------------
+// A traced ping (native/src/ping.cc).
+
+export interface PingOptions {
+  /** IPv4 or IPv6 address (no zone: a link-local address needs one and is not taken). */
+  address: string;
+  /** ICMP echo identifier and sequence number, 0..65535. */
+  ident: number;
+  seq: number;
+  /** The echo's data, at most 1024 bytes (a reply must carry the same bytes to count). */
+  payload: Uint8Array;
+  /** How long to wait for the answer, 1..30000 ms (a pool thread waits that long at most). */
+  timeoutMs: number;
+}
+
+export interface PingResult {
+  /** The kernel refused to send (ENETUNREACH: no route in the namespace; EACCES, EINVAL, ...). */
+  sendError: NativeError | null;
+  /** The answer: the echo reply (same identifier, sequence and payload), or an ICMP error that
+   *  quotes the echo (type/code as ICMP or ICMPv6 numbers them, `from` the router that sent it).
+   *  Null when nothing answered within the timeout. */
+  reply: { echoReply: boolean; from: string; type: number; code: number; rttUs: number } | null;
+}
+
+export interface PingAddon {
+  /** One ICMP echo from the handle's namespace: a raw ICMP/ICMPv6 socket opened on a thread that
+   *  entered it (needs CAP_NET_RAW: rejects with EPERM without). Rejects EINVAL for bad options,
+   *  EBADF for a closed handle; a refused send is a result (sendError), not a rejection. */
+  ping(handle: NamespaceHandle, options: PingOptions): Promise<PingResult>;
+}
+
 /** What the engine reads through: handles bound to namespaces, and the counter sweep over them. */
 export interface NativeAddon extends StatsSweeper {
   /** Opens a handle bound to the network namespace at `nsPath` (e.g. /run/netns/blue,
@@ -301,7 +340,7 @@ export interface MutatingHandle extends NamespaceHandle {
 /** Sysctls the addon may set (an allow-list: the addon is the privileged boundary). */
 export type SysctlKey = 'net.ipv4.ip_forward' | 'net.ipv6.conf.all.forwarding' | 'net.ipv4.conf.all.forwarding';
 
-export interface MutatingAddon extends NativeAddon, CaptureAddon {
+export interface MutatingAddon extends NativeAddon, CaptureAddon, PingAddon {
   openNamespace(nsPath: string | null): Promise<MutatingHandle>;
   /** What `ip netns add` does, for one name or many (made side by side on a few threads):
    *  /run/netns made a shared mount, a file per name bind-mounted from a fresh namespace.

@@ -7,11 +7,12 @@
 // in a fresh world state it prints:
 //   - the time to a first snapshot (engine process spawned → its complete `snapshot` response
 //     line) beside plotnetcfg reading the same machine (spawned → exit);
-//   - the engine process's steady state after that snapshot, one client connected that asks for
-//     nothing else: CPU (% of one core), RSS, threads, open fds;
-//   - the floor: scripts/bench-scale-floor.c doing only the engine's counter sweeps (one
-//     RTM_GETSTATS dump per namespace per sweep, at the engine's default sample rate) for the same
-//     window, and the engine/floor CPU ratio;
+//   - the engine process's steady state after that snapshot, one client connected that looks at one
+//     pod (setInterest: that namespace's counters at the full rate, the rest at the low rate) and
+//     asks for nothing else: CPU (% of one core), RSS, threads, open fds;
+//   - the floor: scripts/bench-scale-floor.c doing only the same counter reads (one RTM_GETSTATS
+//     dump per namespace read: the one pod at the engine's sample rate, every namespace at the low
+//     rate) for the same window, and the engine/floor CPU ratio;
 //   - change → delta latency: an address added inside one pod (by a waiting `ip -batch` in that
 //     pod's namespace) until the engine's delta notification carrying it arrives.
 // Prints numbers; asserts nothing.
@@ -32,6 +33,8 @@ const WINDOW_S = 10; // the steady window (and the floor's run)
 const CHANGES = 20;
 const CHANGE_TIMEOUT_MS = 5_000;
 const LATENCY_PHASE_CAP_MS = 30_000; // the latency phase stops making changes after this
+const LOW_HZ = 1; // the engine's default low sample rate
+const HOT = 1; // namespaces the bench's client looks at
 const TARGETS = { snapshotMs: 1000, rssMiB: 200, threads: 16, cpuPct: 5 };
 
 // ---- arguments --------------------------------------------------------------------------------
@@ -173,7 +176,10 @@ const COUNTERS_PREFIX = '{"jsonrpc":"2.0","method":"counters"';
 
 function startEngine() {
   const t0 = performance.now();
-  const child = spawn(process.execPath, [CLI, 'engine', '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  // $VNET_BENCH_CPU_PROF=DIR: the engine writes a V8 CPU profile there when it exits (for finding
+  // where its time goes; the numbers printed are then those of a profiled engine).
+  const prof = process.env.VNET_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.VNET_BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...prof, CLI, 'engine', '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
   const e = { child, t0, startedAt: null, counters: 0, waiting: new Map(), deltaListeners: new Set(), errors: [], exited: false };
   child.on('exit', () => { e.exited = true; for (const w of e.waiting.values()) w(null); e.waiting.clear(); });
   readline.createInterface({ input: child.stderr, crlfDelay: Infinity }).on('line', (l) => {
@@ -225,8 +231,8 @@ function buildFloor() {
   return bin;
 }
 
-function runFloor(bin, hz, seconds, pids) {
-  const r = spawnSync(bin, [String(hz), String(seconds), ...pids.map(String)], { encoding: 'utf8' });
+function runFloor(bin, hz, lowHz, hot, seconds, pids) {
+  const r = spawnSync(bin, [String(hz), String(lowHz), String(hot), String(seconds), ...pids.map(String)], { encoding: 'utf8' });
   if (r.status !== 0) { console.log(`  floor failed: ${(r.stderr || '').trim()}`); return null; }
   const [setupUs, cpuUs, wallUs, sweeps, sockets, ifaces] = r.stdout.trim().split(/\s+/).map(Number);
   return { setupMs: setupUs / 1000, cpuPct: (cpuUs / wallUs) * 100, sweeps, sockets, ifaces, perSweepMs: cpuUs / sweeps / 1000 };
@@ -234,7 +240,33 @@ function runFloor(bin, hz, seconds, pids) {
 
 // ---- one size -----------------------------------------------------------------------------
 
-async function runSize(n, hz, floorBin) {
+/** The renderer in Chromium against the real engine (`vnet-studio serve`) on this host of pods, two
+ *  of them pinging each other: bench-renderer.js's measures (first picture, frame times fitted and
+ *  at a readable zoom). */
+async function rendererRun(n, nNs, nIfs, pods) {
+  if (!fs.existsSync('/usr/bin/chromium')) { console.log('  (renderer run skipped: no /usr/bin/chromium)'); return; }
+  const serve = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--no-open'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = ''; serve.stderr.on('data', (d) => { err += d; });
+  const ping = spawn('nsenter', [`--net=/proc/${pods.pids[0]}/ns/net`, 'ping', '-q', '-i', '0.05', podAddr(1)], { stdio: 'ignore' });
+  try {
+    const url = await new Promise((resolve, reject) => {
+      let out = '';
+      serve.stdout.on('data', (d) => { out += d; const m = /^Open (\S+)\n/.exec(out); if (m) resolve(m[1]); });
+      serve.once('exit', (code) => reject(new Error(`serve exited (${code}): ${err.trim()}`)));
+    });
+    console.log('');
+    await require('./bench-renderer').bench({ seconds: 5, model: 'pods', grouping: 'on', hz: 10,
+      real: { url, interfaces: nIfs, namespaces: nNs, what: `${n} pods, two of them pinging each other 20 times a second` } });
+  } catch (e) {
+    console.log(`  renderer run failed: ${e.message}`);
+  } finally {
+    ping.kill('SIGKILL');
+    serve.kill('SIGTERM');
+    await new Promise((r) => (serve.exitCode !== null ? r() : serve.once('exit', r)));
+  }
+}
+
+async function runSize(n, hz, floorBin, withRenderer) {
   const res = { n };
   const tb = performance.now();
   const pods = await makePods(n);
@@ -250,7 +282,7 @@ async function runSize(n, hz, floorBin) {
   const plotNs = (plotOut.match(/subgraph/g) || []).length;
 
   // The floor, also with no engine running, for as long as the engine's window below.
-  res.floor = floorBin ? runFloor(floorBin, hz, WINDOW_S, pods.pids) : null;
+  res.floor = floorBin ? runFloor(floorBin, hz, LOW_HZ, HOT, WINDOW_S, pods.pids) : null;
 
   // The engine: spawn → complete snapshot line.
   const eng = startEngine();
@@ -275,7 +307,10 @@ async function runSize(n, hz, floorBin) {
 
   if (eng.exited) { await removePods(pods); return res; }
 
-  // Steady state: the window right after the first snapshot, the client only reading.
+  // Steady state: the window right after the first snapshot, the client looking at one pod.
+  const podNs = snap.msg.result.model.namespaces.find((ns) => ns.pids.includes(pods.pids[0]));
+  const asked = podNs ? await eng.call('setInterest', { namespaces: [podNs.id] }) : null;
+  if (!asked || asked.msg.error) console.log(`  setInterest failed: ${asked ? JSON.stringify(asked.msg.error) : 'the first pod is not in the snapshot'}`);
   const c0 = cpuTicks(eng.child.pid); const w0 = performance.now(); const k0 = eng.counters;
   await sleep(WINDOW_S * 1000);
   const c1 = cpuTicks(eng.child.pid); const w1 = performance.now();
@@ -283,12 +318,12 @@ async function runSize(n, hz, floorBin) {
   res.cpuPct = ((c1 - c0) / CLK_TCK) / ((w1 - w0) / 1000) * 100;
   Object.assign(res, st);
   const frames = (eng.counters - k0) / ((w1 - w0) / 1000);
-  console.log(`  engine steady (${WINDOW_S} s after it): CPU ${res.cpuPct.toFixed(1)} % of a core, RSS ${st.rssMiB.toFixed(0)} MiB ` +
+  console.log(`  engine steady (${WINDOW_S} s after it, looking at ${HOT} pod): CPU ${res.cpuPct.toFixed(1)} % of a core, RSS ${st.rssMiB.toFixed(0)} MiB ` +
     `(peak ${st.hwmMiB.toFixed(0)}), ${st.threads} threads, ${st.fds} fds, ${frames.toFixed(1)} counter frames/s`);
   if (res.floor) {
     res.ratioCpu = res.cpuPct / res.floor.cpuPct;
-    console.log(`  floor (C, ${res.floor.sockets} netlink sockets, ${hz} Hz, ${res.floor.sweeps} sweeps of ${res.floor.ifaces} interfaces): ` +
-      `CPU ${res.floor.cpuPct.toFixed(2)} % of a core (${res.floor.perSweepMs.toFixed(3)} ms per sweep), sockets opened in ${msStr(res.floor.setupMs)}; ` +
+    console.log(`  floor (C, ${res.floor.sockets} netlink sockets, ${HOT} at ${hz} Hz and all at ${LOW_HZ} Hz, ${res.floor.sweeps} ticks): ` +
+      `CPU ${res.floor.cpuPct.toFixed(2)} % of a core (${res.floor.perSweepMs.toFixed(3)} ms per tick), sockets opened in ${msStr(res.floor.setupMs)}; ` +
       `engine/floor ${res.ratioCpu.toFixed(1)}`);
   }
 
@@ -323,6 +358,7 @@ async function runSize(n, hz, floorBin) {
   await eng.stop();
   const stopMs = performance.now() - ts;
   await Promise.all(ips.map((p) => (p.exitCode !== null ? null : new Promise((r) => p.once('exit', r)))));
+  if (withRenderer) await rendererRun(n, snapNs, snapIfs, pods);
   const tr = performance.now();
   await removePods(pods);
   console.log(`  (engine stopped in ${secs(stopMs)}; pods gone in ${secs(performance.now() - tr)})`);
@@ -342,7 +378,8 @@ async function main() {
     `RSS ≤ ${TARGETS.rssMiB} MiB, threads ≤ ${TARGETS.threads}, steady CPU ≤ ${TARGETS.cpuPct} % of a core; engine sample rate ${hz} Hz; ` +
     `${os.cpus().length} cores, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} at the start`);
   const results = [];
-  for (const n of sizes) results.push(await runSize(n, hz, floorBin));
+  // The renderer against the real engine at the largest size only (it takes half a minute).
+  for (const n of sizes) results.push(await runSize(n, hz, floorBin, n === Math.max(...sizes)));
   if (floorBin) fs.rmSync(path.dirname(floorBin), { recursive: true, force: true });
 
   console.log('\nsummary');
@@ -362,4 +399,5 @@ async function main() {
   console.log(`ratio engine/floor sweep cpu at ${last.n} namespaces: ${num(last.ratioCpu, 1)}`);
 }
 
-main().then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });
+if (require.main === module) main().then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });
+module.exports = { makePods, removePods };

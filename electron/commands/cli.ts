@@ -15,6 +15,7 @@ const COMMANDS: Record<string, { load: () => Command; summary: string }> = {
   serve: { load: () => require('./serve') as Command, summary: 'serve the app to a browser (127.0.0.1 + token)' },
   lab: { load: () => require('./lab') as Command, summary: 'lab files: validate | plan | apply | destroy | export | list | recover' },
   capture: { load: () => require('./capture') as Command, summary: 'capture packets on interfaces of any namespaces (-w - | wireshark -k -i -)' },
+  trace: { load: () => require('./trace') as Command, summary: 'ping an address from a namespace and follow it hop by hop (--json)' },
 };
 
 function usage(): string {

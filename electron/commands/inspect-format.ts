@@ -1,6 +1,6 @@
 // Human-readable text for `vnet-studio inspect`: the model as a tree of namespace boxes, and one
 // line per delta for `--watch`. Pure (tests call it with hand-made models).
-import { addressText, type Delta, type Interface, type Model, type Namespace, type Route } from '../contract';
+import { addressText, type Delta, type FdbEntry, type Interface, type Model, type Namespace, type Route } from '../contract';
 import { applyDelta, cloneModel, findInterface } from '../engine/apply';
 import { counted } from './usage';
 
@@ -72,6 +72,27 @@ function interfaceLines(m: Names, ns: Namespace, i: Interface): string[] {
     c += `   errors ${s.rxErrors}/${s.txErrors} dropped ${s.rxDropped}/${s.txDropped} (rx/tx)`;
   }
   sub(c);
+  if (i.fdb) out.push(...fdbLines(m, ns, i.fdb));
+  return out;
+}
+
+/** An entry's age as `inspect` prints it: learned entries only (see FdbEntry.ageSeconds). */
+function ageText(e: FdbEntry, now: number): string {
+  if (e.ageSeconds === null || e.readAt === null) return '';
+  return `${Math.max(0, Math.round(e.ageSeconds + (now - e.readAt) / 1000))} s`;
+}
+
+/** A bridge's forwarding table: one line per entry, by port (mac, port, state, age, vlan). */
+function fdbLines(m: Names, ns: Namespace, fdb: readonly FdbEntry[], now = Date.now()): string[] {
+  if (!fdb.length) return ['│     fdb (empty)'];
+  const rows = fdb.map((e) => ({ e, port: ref(m, e.port, ns.id) }))
+    .sort((a, b) => (a.port < b.port ? -1 : a.port > b.port ? 1 : 0));
+  const w = Math.max(4, ...rows.map((r) => r.port.length));
+  const out = [`│     fdb ${'mac'.padEnd(17)}  ${'port'.padEnd(w)}  ${'state'.padEnd(9)}  age`];
+  for (const { e, port } of rows) {
+    const vlan = e.vlan !== null ? `  vlan ${e.vlan}` : '';
+    out.push(`│         ${e.mac.padEnd(17)}  ${port.padEnd(w)}  ${e.state.padEnd(9)}  ${ageText(e, now) || '-'}${vlan}`.trimEnd());
+  }
   return out;
 }
 
@@ -170,6 +191,22 @@ export function describeDelta(before: Model, afterDelta: Model, d: Delta, batchE
       const newS = new Set(newT);
       const ch = [...newT.filter((t) => !oldT.has(t)).map((t) => `+ ${t}`), ...[...oldT].filter((t) => !newS.has(t)).map((t) => `- ${t}`)];
       return ch.length ? `~ routes in ${where(after, d.namespaceId)}: ${ch.join('; ')}` : null;
+    }
+    case 'fdb': {
+      const br = findInterface(before, d.bridge) ?? findInterface(afterDelta, d.bridge);
+      const from = br?.ns.id;
+      const old = new Map((br?.iface.fdb ?? []).map((e) => [`${e.mac}/${e.vlan}`, e]));
+      const vlan = (e: { vlan: number | null }) => (e.vlan !== null ? ` vlan ${e.vlan}` : '');
+      const ch = [
+        ...d.set.map((e) => {
+          const was = old.get(`${e.mac}/${e.vlan}`);
+          const what = `${e.mac}${vlan(e)} on ${ref(after, e.port, from)} (${e.state})`;
+          if (!was) return `+ ${what}`;
+          return was.port !== e.port || was.state !== e.state ? `~ ${what}` : null;
+        }),
+        ...d.removed.map((k) => `- ${k.mac}${vlan(k)}`),
+      ].filter((x): x is string => x !== null);
+      return ch.length ? `~ fdb of ${ref(after, d.bridge)}: ${ch.join('; ')}` : null;
     }
   }
 }

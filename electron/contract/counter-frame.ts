@@ -1,7 +1,9 @@
 // Counter frames: columnar, so that 1,000 interfaces at 10 Hz stay cheap. `ids[k]` has stats
 // `stats[k*8 .. k*8+7]` (STATS_FIELDS order) and rates `rates[k*4 .. k*4+3]` (RATE_FIELDS order:
 // packets/s and bytes/s over the last interval). A frame lists the interfaces whose counters changed
-// or whose rate was non-zero in the previous frame; one not listed has rate 0 and unchanged stats.
+// or whose rate was non-zero in the previous frame; one not listed has unchanged stats, and rate 0
+// when its namespace was read for this frame (`namespaces`): namespaces nobody looks at are read at
+// a lower rate than the rest (interest.ts), and between two of their reads they keep their rates.
 // decodeCounterFrame is the one reader of that layout.
 import type { Stats } from './model';
 
@@ -11,6 +13,8 @@ export interface CounterFrame {
   ids: string[];
   stats: number[];
   rates: number[];
+  /** The namespaces read for this frame; absent: all of them. */
+  namespaces?: string[];
 }
 
 /** Order of the 8 stats per interface in a frame. */

@@ -16,6 +16,35 @@ export interface Stats {
 export interface TunOwner { pid: number; comm: string }
 export interface TunInfo { mode: 'tun' | 'tap'; persistent: boolean; owners: TunOwner[] }
 
+/** How a bridge holds an address (NDA_STATE of its FDB entry):
+ *  local      the address of the device the entry is on (a port's or the bridge's own MAC, added by
+ *             the kernel; frames to it go up to the host, never out), NUD_PERMANENT;
+ *  permanent  NUD_PERMANENT on an address that is not that device's own (`bridge fdb add … permanent`:
+ *             also delivered to the host; the kernel keeps no other mark telling the two apart);
+ *  static     user-added, forwarded to its port, never ages (NUD_NOARP);
+ *  learned    learned from a frame's source address (or added as dynamic): ages out (NUD_REACHABLE,
+ *             or NUD_STALE in the moment between expiry and removal). */
+export type FdbState = 'local' | 'permanent' | 'static' | 'learned';
+
+/** One entry of a bridge's forwarding table (AF_BRIDGE neighbour). Entries are told apart by
+ *  (mac, vlan), as the kernel tells them apart within one bridge. */
+export interface FdbEntry {
+  mac: string;
+  /** The VLAN the entry is for (NDA_VLAN), null when none. */
+  vlan: number | null;
+  /** Interface id of the bridge port the address is behind; the bridge's own id for its own addresses. */
+  port: string;
+  state: FdbState;
+  /** Learned entries: seconds since a frame from `mac` last refreshed the entry, as the kernel said
+   *  at `readAt` (NDA_CACHEINFO). Refreshes by traffic are silent (the kernel sends no notification
+   *  for them), so an age computed later as ageSeconds + (now − readAt) is an upper bound: the true
+   *  age is at most that. An entry that ages out is removed (an RTM_DELNEIGH event). Null for the
+   *  other states, which do not age. */
+  ageSeconds: number | null;
+  /** When `ageSeconds` was read (ms since the epoch, the engine's clock); null when ageSeconds is. */
+  readAt: number | null;
+}
+
 export interface Interface {
   id: string;              // ifaceId(namespaceId, index): "ns:4026531840/if:7"
   index: number;
@@ -38,6 +67,9 @@ export interface Interface {
    *  IFA_LOCAL): the `addresses` entry → the peer's address and prefix, {"10.8.0.1/32": "10.8.0.2/32"}.
    *  Absent when the interface has none. addressText() writes an entry as `ip address` does. */
   peers?: Record<string, string>;
+  /** Bridges only: the forwarding table (entries in the bridge's own table, NDA_MASTER = this
+   *  bridge), ordered by mac then vlan. Changes travel as `fdb` deltas. */
+  fdb?: FdbEntry[];
   stats: Stats;
 }
 

@@ -9,6 +9,7 @@ import type { BuildAction, LabMethods, LabProgress, LabResult } from './labs';
 import type { Methods } from './rpc';
 import { isObject } from './rpc';
 import type { EngineStatus, HostNotice } from './status';
+import type { TraceParams, TraceResult } from './trace';
 
 /** How the preload answers the lab methods: Electron's IPC and contextBridge keep only the message
  *  of a thrown Error (its code would be lost, e.g. 1001 NotPrivileged), so engine errors cross them
@@ -26,6 +27,7 @@ export interface VnetPreloadApi {
   hello(): Promise<EngineStatus>;
   snapshot(): Promise<Methods['snapshot']['result']>;
   setSampleRate(hz: number): Promise<Methods['setSampleRate']['result']>;
+  setInterest(namespaces: Methods['setInterest']['params']['namespaces']): Promise<Methods['setInterest']['result']>;
   /** Restart the engine with privileges (pkexec). */
   enableEditing(): Promise<{ ok: boolean; message: string }>;
   // Lab and building methods. They resolve with an RpcOutcome instead of rejecting, so the engine's
@@ -48,6 +50,8 @@ export interface VnetPreloadApi {
   /** Desktop only: the capture's pcapng (as it is now) copied to a private temporary file and
    *  opened in Wireshark; ok false with the reason when Wireshark cannot be started. */
   captureOpenInWireshark(id: string): Promise<{ ok: boolean; message: string }>;
+  /** Follow a ping hop by hop (an RpcOutcome, like the lab methods). */
+  trace(params: TraceParams): Promise<RpcOutcome<TraceResult>>;
   onDelta(cb: (batch: DeltaBatch) => void): () => void;
   onCounters(cb: (frame: CounterFrame) => void): () => void;
   onStatus(cb: (status: EngineStatus) => void): () => void;

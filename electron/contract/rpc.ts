@@ -5,23 +5,27 @@
 import { CAPTURE_METHOD_NAMES, CAPTURE_NOTIFICATION_NAMES, type CaptureMethods, type CaptureNotifications } from './capture';
 import type { CounterFrame } from './counter-frame';
 import type { DeltaBatch } from './deltas';
+import type { SetInterestParams, SetInterestResult } from './interest';
 import { LAB_METHOD_NAMES, type LabMethods, type LabProgress } from './labs';
 import type { Model } from './model';
 import type { EngineStatus, HostNotice } from './status';
+import { TRACE_METHOD_NAMES, type TraceMethods } from './trace';
 
-/** Every method a client may call: the model's own, plus the lab, building and capture methods. */
-export interface Methods extends LabMethods, CaptureMethods {
+/** Every method a client may call: the model's own, plus the lab, building, capture and trace methods. */
+export interface Methods extends LabMethods, CaptureMethods, TraceMethods {
   /** Status and capabilities. */
   hello: { params: Record<string, never> | undefined; result: EngineStatus };
   /** The whole model; deltas with seq > result.seq follow it. */
   snapshot: { params: Record<string, never> | undefined; result: { seq: number; model: Model } };
   /** Counter sample rate, 0.5..50 Hz. */
   setSampleRate: { params: { hz: number }; result: { sampleHz: number } };
+  /** What this client looks at: those namespaces' counters at the full rate (interest.ts). */
+  setInterest: { params: SetInterestParams; result: SetInterestResult };
 }
 export type MethodName = keyof Methods;
 /** Every method a client may call, at run time: the hosts' allow-list comes from here and nowhere
  * else. The type check below fails the build if this list and `Methods` ever disagree. */
-export const METHOD_NAMES = ['hello', 'snapshot', 'setSampleRate', ...LAB_METHOD_NAMES, ...CAPTURE_METHOD_NAMES] as const satisfies readonly MethodName[];
+export const METHOD_NAMES = ['hello', 'snapshot', 'setSampleRate', 'setInterest', ...LAB_METHOD_NAMES, ...CAPTURE_METHOD_NAMES, ...TRACE_METHOD_NAMES] as const satisfies readonly MethodName[];
 type _MethodNamesComplete = Exclude<MethodName, (typeof METHOD_NAMES)[number]> extends never ? true : never;
 const _methodNamesComplete: _MethodNamesComplete = true; void _methodNamesComplete;
 export function isMethodName(name: unknown): name is MethodName {

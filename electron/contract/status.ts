@@ -7,7 +7,9 @@ export interface EngineStatus {
   privileged: boolean;
   /** Plain words on what the engine cannot see or do, and why; null when it has full access. */
   limitation: string | null;
+  /** Counters of namespaces a client looks at are read at sampleHz, the others at lowSampleHz. */
   sampleHz: number;
+  lowSampleHz: number;
   namespaces: number;
   interfaces: number;
 }

@@ -7,6 +7,8 @@ import { createEngineConnection, type ConnectionOptions, type EngineConnection }
 import { registerLabMethods } from '../labs/handlers';
 import { registerCaptureMethods } from '../capture/handlers';
 import { CaptureManager } from '../capture/manager';
+import { registerTraceMethods } from '../trace/handlers';
+import { Tracer } from '../trace/tracer';
 
 export { usage };
 
@@ -24,6 +26,14 @@ function captureManager(engine: Engine): CaptureManager {
   return m;
 }
 
+/** The engine's one tracer (its limit on running traces holds across connections). */
+const tracers = new WeakMap<Engine, Tracer>();
+function tracer(engine: Engine): Tracer {
+  let t = tracers.get(engine);
+  if (!t) { t = new Tracer(engine); tracers.set(engine, t); }
+  return t;
+}
+
 /** VNET_CAPTURE_EXCLUDE_PORTS: the web host's own TCP port(s), comma-separated, left out of
  *  captures on the host namespace's lo (so a capture never shows its own transport). */
 export function excludedPorts(env: string | undefined): number[] {
@@ -31,7 +41,7 @@ export function excludedPorts(env: string | undefined): number[] {
   return env.split(',').map((x) => x.trim()).filter((x) => /^[0-9]{1,5}$/.test(x) && Number(x) > 0 && Number(x) < 65536).map(Number);
 }
 
-/** The full connection: engine methods and notifications, plus contract/ LabMethods. */
+/** The full connection: engine methods and notifications, plus contract/ LabMethods, CaptureMethods and TraceMethods. */
 export function createEngineProcessConnection(engine: Engine, send: (msg: object) => void, opts: ConnectionOptions = {}): EngineConnection {
   return createEngineConnection(engine, send, {
     ...opts,
@@ -40,6 +50,7 @@ export function createEngineProcessConnection(engine: Engine, send: (msg: object
         // afterChange: lab marks (aliases) on links that stay down reach the engine by no kernel event.
         { privileged: engine.status().privileged, afterChange: () => { void engine.recheckLinks(); } });
       registerCaptureMethods(server, notify, captureManager(engine));
+      registerTraceMethods(server, tracer(engine));
       opts.extend?.(server, notify);
     },
   });

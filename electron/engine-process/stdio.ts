@@ -9,10 +9,12 @@ import { Engine, defaultSampleHz } from '../engine';
 import type { ConnectionOptions, EngineConnection } from '../engine/server';
 import { MAX_RECONCILE_PER_SEC } from '../engine/options';
 
-export const usage = `usage: vnet-studio engine --stdio [--sample-hz HZ] [--rescan-ms MS] [--reconcile-ms MS] [--reconcile-per-sec N]
+export const usage = `usage: vnet-studio engine --stdio [--sample-hz HZ] [--low-sample-hz HZ] [--rescan-ms MS] [--reconcile-ms MS] [--reconcile-per-sec N]
   Runs the engine, speaking JSON-RPC 2.0 (newline-delimited) on stdin/stdout.
   --stdio            the transport (required: the only one the engine process speaks)
-  --sample-hz HZ     counter sample rate, 0.5..50 (default 10, or $VNET_SAMPLE_HZ)
+  --sample-hz HZ     counter sample rate, 0.5..50 (default 10, or $VNET_SAMPLE_HZ), for the
+                     namespaces clients look at (setInterest)
+  --low-sample-hz HZ the rate for every other namespace, 0.5..50 (default 1, or $VNET_LOW_SAMPLE_HZ)
   --rescan-ms MS     /proc rescan period for process namespaces (default 1000; 0 = events only)
   --reconcile-ms MS  period in which every namespace is re-read once, for changes the kernel
                      never announces (default 3000, or $VNET_RECONCILE_MS; 0 = off)
@@ -41,18 +43,19 @@ export type ConnectEngine = (engine: Engine, send: (msg: object) => void, opts: 
 /** Runs the engine process; resolves to its exit code. Bad usage rejects (see usageError). */
 export async function runEngineProcess(argv: string[], connect: ConnectEngine): Promise<number> {
   const { values } = parseArgs({ args: argv, options: {
-    stdio: { type: 'boolean', default: false }, 'sample-hz': { type: 'string' }, 'rescan-ms': { type: 'string' }, 'reconcile-ms': { type: 'string' },
+    stdio: { type: 'boolean', default: false }, 'sample-hz': { type: 'string' }, 'low-sample-hz': { type: 'string' }, 'rescan-ms': { type: 'string' }, 'reconcile-ms': { type: 'string' },
     'reconcile-per-sec': { type: 'string' }, help: { type: 'boolean', short: 'h', default: false },
   }, strict: true, allowPositionals: false });
   if (values.help) { process.stdout.write(`${usage}\n`); return 0; }
   if (!values.stdio) throw usageError('--stdio is required (the only transport the engine process speaks)');
   const sampleHz = num('sample-hz', values['sample-hz'], 0.5, 50) ?? defaultSampleHz();
+  const lowSampleHz = num('low-sample-hz', values['low-sample-hz'], 0.5, 50);
   const rescanMs = num('rescan-ms', values['rescan-ms'], 0, 3_600_000);
   const reconcileMs = num('reconcile-ms', values['reconcile-ms'], 0, 3_600_000);
   const reconcilePerSec = num('reconcile-per-sec', values['reconcile-per-sec'], 0.1, MAX_RECONCILE_PER_SEC);
 
   const log = (m: string) => process.stderr.write(`engine[${process.pid}]: ${m}\n`);
-  const engine = await Engine.start({ sampleHz, rescanMs, reconcileMs, reconcilePerSec, log });
+  const engine = await Engine.start({ sampleHz, lowSampleHz, rescanMs, reconcileMs, reconcilePerSec, log });
   const st = engine.status();
   const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
   log(`started: ${count(st.namespaces, 'namespace')}, ${count(st.interfaces, 'interface')}${st.limitation ? `; ${st.limitation}` : ''}`);

@@ -1,6 +1,6 @@
 // Applying deltas to a copy of the model, as a client does (used by `inspect --watch` to describe
 // changes, and by tests to check that snapshot + deltas = model). Pure.
-import { nsOfIface, type Delta, type Interface, type Model, type Namespace } from '../contract';
+import { applyFdbDelta, nsOfIface, type Delta, type Interface, type Model, type Namespace } from '../contract';
 
 export function cloneModel(m: Model): Model { return JSON.parse(JSON.stringify(m)) as Model; }
 
@@ -47,6 +47,11 @@ export function applyDelta(m: Model, d: Delta): void {
     case 'routes': {
       const ns = m.namespaces.find((n) => n.id === d.namespaceId);
       if (ns) ns.routes = d.routes;
+      break;
+    }
+    case 'fdb': {
+      const f = findInterface(m, d.bridge);
+      if (f) f.iface.fdb = applyFdbDelta(f.iface.fdb ?? [], d);
       break;
     }
   }

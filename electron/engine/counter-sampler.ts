@@ -10,6 +10,9 @@ export class CounterSampler {
 
   constructor(private readonly sweep: () => Promise<void>, private readonly log: (msg: string) => void) {}
 
+  /** The current rate (Hz; 0 = not sampling). */
+  get rate(): number { return this.hz; }
+
   /** Samples at `hz` from now on (0 = no sampling); the first sweep runs right away. */
   setRate(hz: number): void {
     this.hz = hz;

@@ -9,8 +9,10 @@ import type { NamespaceReader } from './namespace-reader';
 import type { FrameClock } from './rates';
 
 /** The frame of one sweep, or null when nothing changed (or the engine stopped meanwhile).
+ *  `namespaces`: the ids of `readers` when they are not every namespace (the frame says so: its
+ *  unlisted interfaces elsewhere keep their rates), null when they are.
  *  `stats`: the addon that reads the handles (the one that opened them). */
-export async function sweepCounters(readers: readonly NamespaceReader[], model: LiveModel, clock: FrameClock,
+export async function sweepCounters(readers: readonly NamespaceReader[], namespaces: string[] | null, model: LiveModel, clock: FrameClock,
   stopped: () => boolean, stats: StatsSweeper): Promise<CounterFrame | null> {
   const open = readers.filter((r) => !r.closed);
   const t = performance.now();
@@ -35,6 +37,7 @@ export async function sweepCounters(readers: readonly NamespaceReader[], model: 
     r.rates.end();
   }
   const frame: CounterFrame = { t: Date.now(), intervalMs, ids: parts.ids, stats: parts.stats, rates: parts.rates };
+  if (namespaces) frame.namespaces = namespaces;
   // Only changed counters are in the frame; the model keeps them all.
   for (const { id, stats } of decodeCounterFrame(frame)) {
     const { nsId, index } = parseIfaceId(id)!; // made by ifaceId above

@@ -22,16 +22,17 @@
 // O(N) (each resolves its veths' nsids with a query or two, not one per namespace: see
 // refreshNsids), a flush looks only at the namespaces touched since the last one (model.ts), and
 // nothing periodic walks every namespace except discovery (/proc, once a second) and the counter
-// sweep at the sample rate.
+// sweep, which reads what clients look at at the sample rate and the rest at the low rate
+// (interest.ts).
 //
 // This file keeps the set of namespaces (discovery, opening, closing), hands out the follow-up
 // work the model asks for, and emits deltas and status. The timing rules that decide when work
 // runs each live in a file of their own: rescan-triggers.ts (when discovery runs),
 // reconcile-turns.ts (whose reconciliation turn it is), counter-sampler.ts (the counter clock; one
-// sweep is counter-sweep.ts), coalesced.ts (discovery and tun-owner scans never overlap nor miss a
+// sweep is counter-sweep.ts; interest.ts picks what a tick reads), coalesced.ts (discovery and tun-owner scans never overlap nor miss a
 // request); options.ts holds the options and their limits.
 import { EventEmitter } from 'node:events';
-import type { CounterFrame, DeltaBatch, EngineStatus, Model } from '../contract';
+import type { CounterFrame, DeltaBatch, EngineStatus, Interest, Model } from '../contract';
 import type { NamespaceHandle, NativeAddon } from '../../native/types';
 import { loadNative } from '../../native';
 import { LiveModel } from './model';
@@ -42,14 +43,16 @@ import { assignOwners, scanTunHolders } from './tunowners';
 import { Coalesced } from './coalesced';
 import { CounterSampler } from './counter-sampler';
 import { sweepCounters } from './counter-sweep';
+import { InterestPlan } from './interest';
 import { ReconcileTurns } from './reconcile-turns';
 import { RescanTriggers } from './rescan-triggers';
 import {
-  MAX_HZ, MAX_RECONCILE_PER_SEC, MIN_HZ, defaultReconcileMs, defaultReconcilePerSec, defaultSampleHz, type EngineOptions,
+  MAX_HZ, MAX_RECONCILE_PER_SEC, MIN_HZ, defaultLowSampleHz, defaultReconcileMs, defaultReconcilePerSec, defaultSampleHz,
+  type EngineOptions,
 } from './options';
 
 // Re-exported for the engine's callers (the options and their limits live in options.ts).
-export { MAX_HZ, MIN_HZ, defaultSampleHz, type EngineOptions };
+export { MAX_HZ, MIN_HZ, defaultLowSampleHz, defaultSampleHz, type EngineOptions };
 
 const ENGINE_VERSION = '0.1.0';
 
@@ -107,6 +110,8 @@ export class Engine extends EventEmitter {
   private readonly maxQueuedBatches: number | undefined;
   private seq = 0;
   private hz: number;
+  private readonly lowHz: number;
+  private readonly interest = new InterestPlan();
   private privileged = false;
   private privilegeReason = '';
   private hostKnown = true;
@@ -115,6 +120,8 @@ export class Engine extends EventEmitter {
   /** init() is done (the first discovery pass and its reads are in). */
   private started = false;
   private flushQueued = false;
+  /** The flush that sends FDB changes held back (LiveModel.fdbDueIn). */
+  private fdbTimer: NodeJS.Timeout | null = null;
   /** Discovery passes: at most one running and one queued. */
   private readonly discovery: Coalesced;
   /** tun/tap owner scans: one at a time, one more if asked meanwhile. */
@@ -141,6 +148,7 @@ export class Engine extends EventEmitter {
     const hz = opts.sampleHz ?? defaultSampleHz();
     if (hz !== 0) checkHz(hz);
     this.hz = hz;
+    this.lowHz = checkHz(opts.lowSampleHz ?? defaultLowSampleHz());
     this.host = {
       model: this.m,
       stopped: () => this.stopped,
@@ -162,7 +170,7 @@ export class Engine extends EventEmitter {
       () => this.recs.size, () => this.stopped || this.discovery.current !== null, (r) => r.requestReconcile());
     this.discovery = new Coalesced(() => this.rescanOnce(), () => !this.stopped, (err) => this.log(`rescan failed: ${errText(err)}`));
     this.tunScan = new Coalesced(() => this.scanTunOwnersOnce(), () => !this.stopped, () => { /* scanTunOwnersOnce logs */ });
-    this.sampler = new CounterSampler(() => this.sampleOnce(), this.log);
+    this.sampler = new CounterSampler(() => this.sampleTick(), this.log);
   }
 
   /** Starts the engine; resolves once every namespace it can read has been dumped. */
@@ -213,16 +221,34 @@ export class Engine extends EventEmitter {
   setSampleRate(hz: number): number {
     if (hz !== 0) checkHz(hz);
     this.hz = hz;
-    this.sampler.setRate(hz);
+    this.applyTickRate(true);
     this.emitStatus();
     return hz;
+  }
+
+  /** What one client looks at (`client`: any object standing for it; null: it left): those
+   *  namespaces' counters are read at the sample rate, all others at the low rate. Returns how
+   *  many of them exist now. Unknown ids are kept (a namespace may be about to appear). */
+  setInterest(client: object, namespaces: Interest | null): number {
+    this.interest.set(client, namespaces);
+    this.applyTickRate(false);
+    if (namespaces === null) return 0;
+    return namespaces === 'all' ? this.recs.size : this.interest.countHot(namespaces.filter((id) => this.recs.has(id)));
+  }
+
+  /** The sampler ticks at the full rate while some namespace is wanted at it, else at the low rate
+   *  (no wake-ups for nothing). `restart`: tick now even if the rate stays. */
+  private applyTickRate(restart: boolean): void {
+    if (!this.started && !restart) return;
+    const rate = this.hz === 0 ? 0 : this.interest.wantsFullRate() ? this.hz : Math.min(this.lowHz, this.hz);
+    if (restart || rate !== this.sampler.rate) this.sampler.setRate(rate);
   }
 
   status(): EngineStatus {
     const c = this.m.counts();
     return {
       version: ENGINE_VERSION, pid: process.pid, privileged: this.privileged,
-      limitation: this.limitation(), sampleHz: this.hz, namespaces: c.namespaces, interfaces: c.interfaces,
+      limitation: this.limitation(), sampleHz: this.hz, lowSampleHz: Math.min(this.lowHz, this.hz || this.lowHz), namespaces: c.namespaces, interfaces: c.interfaces,
     };
   }
 
@@ -233,6 +259,7 @@ export class Engine extends EventEmitter {
     if (this.tunScan.current) out.push('tun owners');
     for (const id of this.opening.keys()) out.push(`opening ${id}`);
     if (this.flushQueued) out.push('flush');
+    if (this.fdbTimer) out.push('fdb flush');
     for (const r of this.recs.values()) out.push(...r.busy());
     return out;
   }
@@ -299,6 +326,7 @@ export class Engine extends EventEmitter {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    if (this.fdbTimer) { clearTimeout(this.fdbTimer); this.fdbTimer = null; }
     this.rescanTriggers.stop();
     this.reconcileTurns.stop();
     const sweep = this.sampler.stop();
@@ -311,10 +339,22 @@ export class Engine extends EventEmitter {
   /** One discovery pass (coalesced: at most one running and one queued). */
   rescan(): Promise<void> { return this.discovery.run(); }
 
-  /** One counter sweep now, one frame emitted if anything changed. The sampler calls it at the
-   *  sample rate; benches call it directly. */
+  /** One counter sweep of every namespace now, one frame emitted if anything changed (benches,
+   *  tests; the sampler's ticks are sampleTick). */
   async sampleOnce(): Promise<void> {
-    const frame = await sweepCounters([...this.recs.values()], this.m, this.clock, () => this.stopped, this.native);
+    const frame = await sweepCounters([...this.recs.values()], null, this.m, this.clock, () => this.stopped, this.native);
+    if (frame) this.emit('counters', frame);
+  }
+
+  /** One tick of the sampler: what interest.ts says this tick reads. */
+  private async sampleTick(): Promise<void> {
+    const choice = this.interest.choose(performance.now(), this.hz, this.lowHz);
+    if (!choice) return;
+    if (choice.all) return this.sampleOnce();
+    const readers: NamespaceReader[] = [];
+    for (const id of choice.namespaces) { const r = this.recs.get(id); if (r) readers.push(r); }
+    if (!readers.length) return;
+    const frame = await sweepCounters(readers, readers.map((r) => r.id), this.m, this.clock, () => this.stopped, this.native);
     if (frame) this.emit('counters', frame);
   }
 
@@ -441,6 +481,12 @@ export class Engine extends EventEmitter {
     if (deltas.length) {
       this.seq++;
       this.emit('delta', { seq: this.seq, deltas } satisfies DeltaBatch);
+    }
+    // FDB changes held back by the model's coalescing go out in a flush when they are due.
+    const due = this.m.fdbDueIn();
+    if (due !== null && !this.fdbTimer) {
+      this.fdbTimer = setTimeout(() => { this.fdbTimer = null; this.scheduleFlush(); }, due);
+      this.fdbTimer.unref?.();
     }
     this.emitStatus();
   }

@@ -8,12 +8,47 @@
 // those travel in counter frames). It looks only at the namespaces something touched since the
 // last call (`touched`), so a flush costs what changed, not the size of the machine: a host with
 // a thousand namespaces flushes after every event and every re-read.
-import { ifaceId, nsOfIface, type Delta, type Interface, type Model, type Namespace, type Route, type Stats, type TunOwner } from '../contract';
-import type { RawAddr, RawEvent, RawLink, RawRoute } from '../../native/types';
+//
+// Bridges' forwarding tables (FDB) are kept per bridge, entry by entry, from the FDB dump and the
+// AF_BRIDGE neighbour events; a flush sends only the entries that changed (`fdb` deltas), and at
+// most one batch of them per namespace every FDB_COALESCE_MS (a busy bridge learning many
+// addresses sends a few deltas a second, not one per event); see fdbDueIn.
+import {
+  compareFdb, fdbKey, ifaceId, nsOfIface, type Delta, type FdbEntry, type FdbKey, type Interface, type Model, type Namespace,
+  type Route, type Stats, type TunOwner,
+} from '../contract';
+import type { RawAddr, RawEvent, RawFdb, RawLink, RawRoute } from '../../native/types';
 import type { NsInfo } from './namespaces';
 import {
-  addrContent, addrKey, addressList, addressPeers, IFF_UP, interfaceKind, resolvePeer, toStats, translateLink, translateRoutes,
+  addrContent, addrKey, addressList, addressPeers, IFF_UP, interfaceKind, resolvePeer, toStats, translateFdb, translateLink,
+  translateRoutes,
 } from './translate';
+
+/** At most one batch of FDB deltas per namespace this often, ms (the first after a quiet spell
+ *  goes out at once). A flush that also changes interfaces of the namespace sends them too, so
+ *  entries never outlive their port in what clients see. */
+export const FDB_COALESCE_MS = 100;
+
+/** An FDB record and when it was read (ms since the epoch). */
+interface FdbRec { raw: RawFdb; readAt: number }
+
+/** When the kernel last saw a frame from a learned entry's address, as far as a record tells. */
+const refreshedAt = (r: FdbRec): number => r.readAt - (r.raw.updatedMs ?? 0);
+const entryRefreshedAt = (e: FdbEntry): number => (e.readAt ?? 0) - (e.ageSeconds ?? 0) * 1000;
+/** Refresh times closer than this are the same refresh (ticks and rounding). */
+const REFRESH_SLACK_MS = 1000;
+
+/** Whether two records of one entry say the same (its age aside, unless a refresh happened between them). */
+function sameFdbRec(a: FdbRec, b: FdbRec): boolean {
+  return a.raw.index === b.raw.index && a.raw.state === b.raw.state && a.raw.flags === b.raw.flags
+    && Math.abs(refreshedAt(a) - refreshedAt(b)) <= REFRESH_SLACK_MS;
+}
+
+/** Whether clients holding `a` must be told `b`: another port or state, or a refresh seen since. */
+function fdbEntryChanged(a: FdbEntry, b: FdbEntry): boolean {
+  if (a.port !== b.port || a.state !== b.state || (a.ageSeconds === null) !== (b.ageSeconds === null)) return true;
+  return a.ageSeconds !== null && entryRefreshedAt(b) - entryRefreshedAt(a) > REFRESH_SLACK_MS;
+}
 
 /** Follow-up work the model asks of the engine for one namespace. */
 export interface NsNeeds {
@@ -41,6 +76,14 @@ interface NsState {
   order: number;
   /** The inverse of nsidToInode: this namespace's nsid for a namespace inode. */
   inodeToNsid: Map<number, number>;
+  /** Bridges' forwarding tables: bridge ifindex → fdbKey → record. */
+  fdb: Map<number, Map<string, FdbRec>>;
+  /** Entries changed since clients were last told, by bridge ifindex. */
+  fdbDirty: Map<number, Set<string>>;
+  /** What clients were last told of each bridge's table: bridge ifindex → fdbKey → entry. */
+  fdbEmitted: Map<number, Map<string, FdbEntry>>;
+  /** The next batch of FDB deltas goes out no earlier than this (FDB_COALESCE_MS). */
+  fdbNextAt: number;
 }
 
 const ZERO_STATS: Stats = {
@@ -104,6 +147,8 @@ export class LiveModel {
   private orphans: [string, number, number][] = [];
   /** Namespaces to read again shortly: see `recheck` in takeNeeds. */
   private readonly recheck = new Set<string>();
+  /** Namespaces whose FDB changes wait for their turn (FDB_COALESCE_MS). */
+  private readonly fdbWaiting = new Set<NsState>();
 
   has(nsId: string): boolean { return this.ns.has(nsId); }
   namespaceIds(): string[] { return [...this.ns.keys()]; }
@@ -123,6 +168,7 @@ export class LiveModel {
       info, error: undefined, links: new Map(), addrs: new Map(), stats: new Map(), routes: [],
       nsidToInode: new Map(), emitted: new Map(), current: new Map(), dirty: new Set(),
       routesEmitted: '[]', nsEmitted: '', order: this.nextOrder++, inodeToNsid: new Map(),
+      fdb: new Map(), fdbDirty: new Map(), fdbEmitted: new Map(), fdbNextAt: 0,
     };
     this.ns.set(info.id, fresh);
     this.touched.add(fresh);
@@ -166,6 +212,7 @@ export class LiveModel {
     this.setNsidEntries(s, new Map());
     this.ns.delete(nsId);
     this.touched.delete(s);
+    this.fdbWaiting.delete(s);
     this.needs.delete(nsId);
     if (s.nsEmitted !== '') this.removed.push(nsId);
     // Interfaces elsewhere whose peer was in there change (their peer is gone).
@@ -225,6 +272,54 @@ export class LiveModel {
   routesRead(nsId: string): void {
     const n = this.needs.get(nsId);
     if (n) n.routes = false;
+  }
+
+  /** A full FDB dump (every bridge of the namespace), read at `readAt` (ms since the epoch):
+   *  replaces the tables, marking what differs. Returns how many entries it added, removed or
+   *  moved (another port or state; a mere refresh of a learned entry is no missed event: the
+   *  kernel announces none). */
+  replaceFdb(nsId: string, records: readonly RawFdb[], readAt: number): number {
+    const s = this.ns.get(nsId);
+    if (!s) return 0;
+    const fresh = new Map<number, Map<string, FdbRec>>();
+    for (const raw of records) {
+      if (raw.master <= 0) continue; // a device's own table (NTF_SELF: vxlan's remotes, multicast lists)
+      let t = fresh.get(raw.master);
+      if (!t) fresh.set(raw.master, (t = new Map()));
+      t.set(fdbKey(raw), { raw, readAt });
+    }
+    let changed = 0;
+    for (const bridge of new Set([...s.fdb.keys(), ...fresh.keys()])) {
+      const before = s.fdb.get(bridge); const after = fresh.get(bridge);
+      for (const key of new Set([...(before?.keys() ?? []), ...(after?.keys() ?? [])])) {
+        const a = before?.get(key); const b = after?.get(key);
+        if (a && b && sameFdbRec(a, b)) continue;
+        this.fdbMark(s, bridge, key);
+        if (!a || !b || a.raw.index !== b.raw.index || a.raw.state !== b.raw.state || a.raw.flags !== b.raw.flags) changed++;
+      }
+    }
+    s.fdb = fresh;
+    return changed;
+  }
+
+  private fdbMark(s: NsState, bridge: number, key: string): void {
+    let d = s.fdbDirty.get(bridge);
+    if (!d) s.fdbDirty.set(bridge, (d = new Set()));
+    d.add(key);
+    this.touched.add(s);
+  }
+
+  /** Marks the entries on device `dev` in `bridge`'s table (its local state follows the device's MAC). */
+  private fdbMarkDevice(s: NsState, bridge: number, dev: number): void {
+    for (const [key, r] of s.fdb.get(bridge) ?? []) if (r.raw.index === dev) this.fdbMark(s, bridge, key);
+  }
+
+  /** Forgets the entries on port `port` in `bridge`'s table (the port left it or is gone; the kernel
+   *  flushes them too, with events that then find nothing left to do). */
+  private fdbDropPort(s: NsState, bridge: number, port: number): void {
+    const t = s.fdb.get(bridge);
+    if (!t) return;
+    for (const [key, r] of t) if (r.raw.index === port) { t.delete(key); this.fdbMark(s, bridge, key); }
   }
 
   /** This namespace's view of other namespaces' ids (RTM_GETNSID). Re-resolves the veth peers
@@ -394,7 +489,21 @@ export class LiveModel {
         this.rescanWanted = true;
         break;
       }
-      case 'newneigh': case 'delneigh': break; // the FDB is not part of the model yet
+      case 'newneigh': case 'delneigh': {
+        const raw = ev.fdb;
+        if (raw.master <= 0) break; // a device's own table, not a bridge's (see replaceFdb)
+        const key = fdbKey(raw);
+        let t = s.fdb.get(raw.master);
+        if (ev.type === 'newneigh') {
+          if (!t) s.fdb.set(raw.master, (t = new Map()));
+          t.set(key, { raw, readAt: Date.now() });
+        } else if (t) {
+          t.delete(key);
+          if (t.size === 0) s.fdb.delete(raw.master);
+        }
+        this.fdbMark(s, raw.master, key);
+        break;
+      }
       case 'resync': this.need(nsId).resync = true; break;
     }
   }
@@ -416,6 +525,11 @@ export class LiveModel {
     // peer refresh chain below: a namespace re-read because of its neighbour causes no further reads.
     if (old && rawKey(old) === rawKey(l)) return false;
     this.mark(s, l.index);
+    if (old && old.master > 0 && old.master !== l.master) this.fdbDropPort(s, old.master, l.index);
+    if (old && old.mac !== l.mac) {
+      if (l.master > 0) this.fdbMarkDevice(s, l.master, l.index);
+      if (s.fdb.has(l.index)) this.fdbMarkDevice(s, l.index, l.index);
+    }
     if (!old || (old.flags & IFF_UP) !== (l.flags & IFF_UP) || old.operstate !== l.operstate) {
       this.need(s.info.id).routes = true;
     }
@@ -432,6 +546,9 @@ export class LiveModel {
 
   private linkGone(s: NsState, idx: number, old: RawLink): void {
     this.dropLink(s, idx);
+    // A bridge takes its table with it (the interface-removed delta says so); a port its entries.
+    s.fdb.delete(idx); s.fdbDirty.delete(idx); s.fdbEmitted.delete(idx);
+    if (old.master > 0) this.fdbDropPort(s, old.master, idx);
     s.addrs.delete(idx);
     s.stats.delete(idx);
     this.mark(s, idx);
@@ -547,9 +664,12 @@ export class LiveModel {
   }
 
   /** The deltas since the last call, in an order a client can apply one by one: namespaces
-   *  first, then their interfaces, then routes, then removed namespaces. */
-  takeDeltas(): Delta[] {
+   *  first, then their interfaces, then routes, then FDB changes, then removed namespaces.
+   *  `now` (ms since the epoch) decides which FDB changes are due (FDB_COALESCE_MS). */
+  takeDeltas(now = Date.now()): Delta[] {
     const nsDeltas: Delta[] = []; const ifDeltas: Delta[] = []; const routeDeltas: Delta[] = [];
+    const fdbDeltas: Delta[] = [];
+    for (const s of this.fdbWaiting) if (now >= s.fdbNextAt) this.touched.add(s);
     // The touched namespaces, in namespace order (as a walk over all of them would give them).
     const touched = [...this.touched].sort((a, b) => a.order - b.order);
     this.touched.clear();
@@ -557,6 +677,7 @@ export class LiveModel {
       const pub = nsPublic(s);
       const key = JSON.stringify(pub);
       if (key !== s.nsEmitted) { s.nsEmitted = key; nsDeltas.push({ op: 'namespace', namespace: pub }); }
+      const ifBefore = ifDeltas.length;
       for (const idx of [...s.dirty].sort((a, b) => a - b)) {
         const l = s.links.get(idx);
         if (!l) {
@@ -569,10 +690,22 @@ export class LiveModel {
         const k = ifaceKey(iface);
         if (s.emitted.get(idx) !== k) {
           s.emitted.set(idx, k);
-          ifDeltas.push({ op: 'interface', namespaceId: s.info.id, iface });
+          // A bridge's interface delta carries its whole table, which clients take as it is.
+          const sent = iface.kind === 'bridge' ? { ...iface, fdb: this.fdbFull(s, idx) } : iface;
+          ifDeltas.push({ op: 'interface', namespaceId: s.info.id, iface: sent });
         }
       }
       s.dirty.clear();
+      if (s.fdbDirty.size) {
+        if (now >= s.fdbNextAt || ifDeltas.length > ifBefore) {
+          const before = fdbDeltas.length;
+          this.fdbChanges(s, fdbDeltas);
+          if (fdbDeltas.length > before) s.fdbNextAt = now + FDB_COALESCE_MS;
+          this.fdbWaiting.delete(s);
+        } else {
+          this.fdbWaiting.add(s);
+        }
+      }
       const rk = JSON.stringify(s.routes);
       if (rk !== s.routesEmitted) {
         s.routesEmitted = rk;
@@ -581,7 +714,54 @@ export class LiveModel {
     }
     const removed: Delta[] = this.removed.map((id) => ({ op: 'namespace-removed', id }));
     this.removed.length = 0;
-    return [...nsDeltas, ...ifDeltas, ...routeDeltas, ...removed];
+    return [...nsDeltas, ...ifDeltas, ...routeDeltas, ...fdbDeltas, ...removed];
+  }
+
+  /** In how many ms FDB changes held back (FDB_COALESCE_MS) are due; null when none wait. */
+  fdbDueIn(now = Date.now()): number | null {
+    let due: number | null = null;
+    for (const s of this.fdbWaiting) due = Math.min(due ?? Infinity, Math.max(0, s.fdbNextAt - now));
+    return due;
+  }
+
+  private fdbEntry(s: NsState, r: FdbRec): FdbEntry {
+    return translateFdb(r.raw, s.info.id, r.readAt, s.links.get(r.raw.index)?.mac ?? null);
+  }
+
+  /** Bridge `idx`'s whole table, now told to clients (an interface delta carries it). */
+  private fdbFull(s: NsState, idx: number): FdbEntry[] {
+    const told = new Map<string, FdbEntry>();
+    for (const [key, r] of s.fdb.get(idx) ?? []) told.set(key, this.fdbEntry(s, r));
+    s.fdbEmitted.set(idx, told);
+    s.fdbDirty.delete(idx);
+    return [...told.values()].sort(compareFdb);
+  }
+
+  /** The `fdb` deltas for s's changed entries (one per bridge), into `out`. Tables of links that
+   *  are not (yet) bridges clients know are left out: a bridge's first interface delta carries
+   *  its whole table. */
+  private fdbChanges(s: NsState, out: Delta[]): void {
+    for (const [bridge, keys] of s.fdbDirty) {
+      const l = s.links.get(bridge);
+      const told = s.fdbEmitted.get(bridge);
+      if (!l || interfaceKind(l) !== 'bridge' || !told) continue;
+      const table = s.fdb.get(bridge);
+      const set: FdbEntry[] = []; const removed: FdbKey[] = [];
+      for (const key of keys) {
+        const r = table?.get(key);
+        const prev = told.get(key);
+        if (!r) {
+          if (prev) { told.delete(key); removed.push({ mac: prev.mac, vlan: prev.vlan }); }
+          continue;
+        }
+        const e = this.fdbEntry(s, r);
+        if (!prev || fdbEntryChanged(prev, e)) { told.set(key, e); set.push(e); }
+      }
+      if (set.length || removed.length) {
+        out.push({ op: 'fdb', bridge: ifaceId(s.info.id, bridge), set: set.sort(compareFdb), removed: removed.sort(compareFdb) });
+      }
+    }
+    s.fdbDirty.clear();
   }
 
   /** The whole model as clients were last told it plus current counters. Call takeDeltas()
@@ -589,8 +769,11 @@ export class LiveModel {
   snapshot(): Model {
     const namespaces: Namespace[] = [];
     for (const s of this.ns.values()) {
-      const interfaces = [...s.current.values()].sort((a, b) => a.index - b.index)
-        .map((i) => ({ ...i, stats: s.stats.get(i.index) ?? i.stats }));
+      const interfaces = [...s.current.values()].sort((a, b) => a.index - b.index).map((i) => {
+        const out: Interface = { ...i, stats: s.stats.get(i.index) ?? i.stats };
+        if (i.kind === 'bridge') out.fdb = [...(s.fdbEmitted.get(i.index)?.values() ?? [])].sort(compareFdb);
+        return out;
+      });
       namespaces.push({ ...nsPublic(s), interfaces, routes: s.routes });
     }
     return { namespaces };

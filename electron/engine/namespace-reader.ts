@@ -11,7 +11,7 @@
 // (Engine.afterApply, which may set flags here again), and goes round until no flag is left. A
 // round:
 //
-//   1. The dump: links only, or links + addresses + routes for a resync (the first read of the
+//   1. The dump: links only, or links + addresses + routes + bridges' FDB for a resync (the first read of the
 //      namespace, lost events, a failed round) and for a reconciliation pass (whose differences
 //      from the model are counted: what no event brought).
 //      While it runs, the namespace's events are HELD, not applied. When it returns, its records
@@ -232,12 +232,14 @@ export class NamespaceReader implements ReconcileCandidate {
         dumped = await this.handle.dumpLinks();
         m.replaceLinks(this.id, dumped);
       } else {
-        const [links, addrs, routes] = await Promise.all([
-          this.handle.dumpLinks(), this.handle.dumpAddrs(), this.handle.dumpRoutes(),
+        const [links, addrs, routes, fdb] = await Promise.all([
+          this.handle.dumpLinks(), this.handle.dumpAddrs(), this.handle.dumpRoutes(), this.handle.dumpFdb(),
         ]);
         dumped = links;
+        // FDB records replayed after the dump are exact (each names one entry and says all of it),
+        // so the held neighbour events simply win over what the dump read.
         const changed = m.replaceLinks(this.id, links) + m.replaceAddrs(this.id, addrs)
-          + (m.setRoutes(this.id, routes) ? 1 : 0);
+          + (m.setRoutes(this.id, routes) ? 1 : 0) + m.replaceFdb(this.id, fdb, Date.now());
         m.routesRead(this.id);
         if (what === 'resync') {
           if (this.dumpedOnce) this.host.count('resyncDumps');

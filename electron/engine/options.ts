@@ -9,6 +9,9 @@ export const MAX_HZ = 50;
 export interface EngineOptions {
   /** Counter sample rate, Hz (0.5..50; 0 = no sampling). Default 10 or $VNET_SAMPLE_HZ. */
   sampleHz?: number;
+  /** The low rate, Hz (0.5..sampleHz): counters of namespaces no client looks at (setInterest)
+   *  are read this often. Default 1 or $VNET_LOW_SAMPLE_HZ. */
+  lowSampleHz?: number;
   /** /proc rescan period, ms (0 = only on events: /run/netns changes, nsid events, links leaving). Default 1000. */
   rescanMs?: number;
   /** Reconciliation period, ms: each namespace's links, addresses and routes are re-dumped once per
@@ -41,6 +44,16 @@ export function defaultSampleHz(): number {
   const hz = Number(env);
   if (!Number.isFinite(hz) || hz < MIN_HZ || hz > MAX_HZ) {
     throw new Error(`VNET_SAMPLE_HZ must be a number from ${MIN_HZ} to ${MAX_HZ}, got ${JSON.stringify(env)}`);
+  }
+  return hz;
+}
+
+export function defaultLowSampleHz(): number {
+  const env = process.env.VNET_LOW_SAMPLE_HZ;
+  if (env === undefined || env === '') return 1;
+  const hz = Number(env);
+  if (!Number.isFinite(hz) || hz < MIN_HZ || hz > MAX_HZ) {
+    throw new Error(`VNET_LOW_SAMPLE_HZ must be a number from ${MIN_HZ} to ${MAX_HZ}, got ${JSON.stringify(env)}`);
   }
   return hz;
 }

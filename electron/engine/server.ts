@@ -7,7 +7,7 @@
 // Every request is validated here (the engine is the privileged boundary): params must have
 // exactly the expected fields and types, and errors name the field that is wrong.
 import { JSONRPCErrorException, JSONRPCServer, createJSONRPCErrorResponse, type JSONRPCRequest } from 'json-rpc-2.0';
-import { ErrorCodes, isObject, jsonRpcShapeError, type Methods, type Notifications } from '../contract';
+import { checkInterestParams, ErrorCodes, isObject, jsonRpcShapeError, type Methods, type Notifications } from '../contract';
 import { Engine, MAX_HZ, MIN_HZ } from './index';
 
 export interface EngineConnection {
@@ -61,6 +61,15 @@ export function createEngineConnection(engine: Engine, send: (msg: object) => vo
     const { hz } = validateSetSampleRate(params);
     return { sampleHz: engine.setSampleRate(hz) };
   });
+  // What this connection looks at; a host relaying many clients sends their union (relay.ts).
+  const self = {};
+  server.addMethod('setInterest', (params): Methods['setInterest']['result'] => {
+    const checked = checkInterestParams(params);
+    if (typeof checked === 'string') invalid(checked);
+    const namespaces = engine.setInterest(self, checked.namespaces);
+    const st = engine.status();
+    return { namespaces, sampleHz: st.sampleHz, lowSampleHz: st.lowSampleHz };
+  });
   server.addMethod('shutdown', (params) => {
     noParams('shutdown', params);
     if (opts.onShutdown) setImmediate(opts.onShutdown);
@@ -98,6 +107,7 @@ export function createEngineConnection(engine: Engine, send: (msg: object) => vo
     },
     close() {
       closed = true;
+      engine.setInterest(self, null);
       engine.off('delta', onDelta); engine.off('counters', onCounters); engine.off('status', onStatus);
     },
   };

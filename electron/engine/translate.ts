@@ -1,8 +1,8 @@
 // Raw kernel records (native/types.ts) → model objects (electron/contract/model.ts). Pure functions only:
 // no I/O, so the unit tests can feed hand-built records. The names and orders follow iproute2, so
 // the model reads like `ip -d link` / `ip addr` / `ip route` and can be compared with their JSON.
-import { MAIN_TABLE, ifaceId, type Interface, type InterfaceKind, type LinkState, type Route, type Stats, type TunOwner } from '../contract';
-import type { RawAddr, RawLink, RawRoute, RawStats } from '../../native/types';
+import { MAIN_TABLE, ifaceId, type FdbEntry, type FdbState, type Interface, type InterfaceKind, type LinkState, type Route, type Stats, type TunOwner } from '../contract';
+import type { RawAddr, RawFdb, RawLink, RawRoute, RawStats } from '../../native/types';
 
 const ARPHRD_ETHER = 1;
 export const ARPHRD_LOOPBACK = 772;
@@ -190,4 +190,29 @@ export function translateRoutes(raw: readonly RawRoute[], nsId: string): Route[]
   const main = raw.filter((r) => r.table === MAIN_TABLE);
   return [...main.filter((r) => r.family === 4), ...main.filter((r) => r.family === 6)]
     .map((r) => translateRoute(r, nsId));
+}
+
+// NUD_* states of a bridge's FDB entries (linux/neighbour.h).
+const NUD_NOARP = 0x40;
+const NUD_PERMANENT = 0x80;
+
+/** The state of an FDB entry (see FdbState): NUD_PERMANENT is the bridge's "local" (delivered to the
+ *  host); it is called local when the address is the MAC of the device the entry is on
+ *  (`deviceMac`), which is how the kernel makes those, and permanent otherwise. */
+export function fdbState(raw: Pick<RawFdb, 'state' | 'mac'>, deviceMac: string | null): FdbState {
+  if (raw.state & NUD_PERMANENT) return raw.mac === deviceMac ? 'local' : 'permanent';
+  if (raw.state & NUD_NOARP) return 'static';
+  return 'learned';
+}
+
+/** One entry of a bridge's table as the model shows it. `readAt`: when the record was read (ms since
+ *  the epoch); `deviceMac`: the MAC of the device it is on (its port, or the bridge). */
+export function translateFdb(raw: RawFdb, nsId: string, readAt: number, deviceMac: string | null): FdbEntry {
+  const state = fdbState(raw, deviceMac);
+  const aged = state === 'learned' && raw.updatedMs !== null;
+  return {
+    mac: raw.mac, vlan: raw.vlan, port: ifaceId(nsId, raw.index), state,
+    ageSeconds: aged ? Math.round(raw.updatedMs! / 100) / 10 : null,
+    readAt: aged ? readAt : null,
+  };
 }

@@ -4,11 +4,16 @@
 // forwarded request a fresh engine-side id and remembers whose it was, so each response goes back to
 // the client that asked, under the id it used. Engine notifications go to every client.
 //
+// What clients look at (setInterest, contract/interest.ts) is one engine connection's interest, so
+// the relay keeps each client's and sends the engine their union: when one asks, when one leaves,
+// and when a restarted engine is back. Counter frames then cover what any client looks at.
+//
 // The relay is also the hosts' gate: every client message is checked with jsonRpcShapeError and only
 // methods in contract/'s METHOD_NAMES are forwarded. (The engine validates parameters itself: it is
 // the security boundary; this only keeps garbage and unknown methods from reaching it.)
 import {
-  ErrorCodes, type HostNotice, isMethodName, isObject, jsonRpcShapeError, MAX_CLIENT_MESSAGE_BYTES, overBytes,
+  checkInterestParams, ErrorCodes, type HostNotice, type Interest, isMethodName, isObject, jsonRpcShapeError,
+  MAX_CLIENT_MESSAGE_BYTES, overBytes, unionInterest,
 } from '../contract';
 
 export type JsonRpcMessage = Record<string, unknown>;
@@ -27,7 +32,7 @@ export interface RelayClient {
 }
 
 interface Pending { client: ClientState; clientId: string | number | null; method: string }
-interface ClientState { deliver: (msg: JsonRpcMessage) => void; open: boolean; inFlight: number }
+interface ClientState { deliver: (msg: JsonRpcMessage) => void; open: boolean; inFlight: number; interest: Interest | null }
 
 /** Requests one client may have waiting on the engine at once (a runaway tab cannot pile up work). */
 export const MAX_IN_FLIGHT_PER_CLIENT = 256;
@@ -45,7 +50,7 @@ export class Relay {
 
   /** Adds a client; `deliver` gets every message meant for it (responses and notifications). */
   connect(deliver: (msg: JsonRpcMessage) => void): RelayClient {
-    const state: ClientState = { deliver, open: true, inFlight: 0 };
+    const state: ClientState = { deliver, open: true, inFlight: 0, interest: null };
     this.clients.add(state);
     // A new client learns at once whether the engine is there.
     if (this.lastNotice) this.safeDeliver(state, notification('host', this.lastNotice));
@@ -55,6 +60,7 @@ export class Relay {
         state.open = false;
         this.clients.delete(state);
         for (const [id, p] of this.pending) if (p.client === state) this.pending.delete(id);
+        if (state.interest !== null) this.sendInterest();
       },
     };
   }
@@ -80,6 +86,7 @@ export class Relay {
   /** A host notice (engine up/down/restarting) to every client, and to clients that join later. */
   notice(notice: HostNotice): void {
     this.lastNotice = notice;
+    if (notice.engineConnected) this.sendInterest();
     const msg = notification('host', notice);
     for (const c of this.clients) this.safeDeliver(c, msg);
   }
@@ -128,6 +135,11 @@ export class Relay {
     if (this.nextId > Number.MAX_SAFE_INTEGER) this.nextId = 1;
     const out: JsonRpcMessage = { jsonrpc: '2.0', id: engineId, method: m.method };
     if (m.params !== undefined) out.params = m.params;
+    if (m.method === 'setInterest') {
+      // Malformed params go to the engine as they are: its answer names what is wrong.
+      const checked = checkInterestParams(m.params);
+      if (typeof checked !== 'string') { client.interest = checked.namespaces; out.params = { namespaces: this.union() }; }
+    }
     this.pending.set(engineId, { client, clientId: m.id as string | number, method: m.method });
     client.inFlight++;
     if (!this.engine.send(out)) {
@@ -135,6 +147,17 @@ export class Relay {
       client.inFlight--;
       this.safeDeliver(client, errorResponse(m.id as string | number, ErrorCodes.InternalError, 'engine unavailable: it is not running (restarting?)'));
     }
+  }
+
+  private union(): Interest {
+    return unionInterest([...this.clients].flatMap((c) => (c.interest === null ? [] : [c.interest])));
+  }
+
+  /** The clients' union to the engine, answered to no one (a client's own setInterest is answered to it). */
+  private sendInterest(): void {
+    const engineId = this.nextId++;
+    if (this.nextId > Number.MAX_SAFE_INTEGER) this.nextId = 1;
+    this.engine.send({ jsonrpc: '2.0', id: engineId, method: 'setInterest', params: { namespaces: this.union() } });
   }
 
   private safeDeliver(client: ClientState, msg: JsonRpcMessage): void {

@@ -16,6 +16,7 @@
 #include "events.h"
 #include "mutate.h"
 #include "netns.h"
+#include "ping.h"
 #include "stats.h"
 #include "translate.h"
 #include "worker.h"
@@ -442,6 +443,12 @@ Napi::Object InitImpl(Napi::Env env, Napi::Object exports) {
   exports.Set("createTunTap", Napi::Function::New(env, CreateTunTapJs, "createTunTap"));
   // Captures enter a namespace through the handle the engine already holds for it.
   RegisterCapture(env, exports, std::make_shared<CaptureHub>(env), [](Napi::Value v) -> std::shared_ptr<NsState> {
+    Napi::Function ctor = v.Env().GetInstanceData<AddonData>()->handleCtor.Value();
+    Handle* h = v.IsObject() && v.As<Napi::Object>().InstanceOf(ctor) ? UnwrapHandle(v.As<Napi::Object>()) : nullptr;
+    return h ? h->State() : nullptr;
+  });
+  // So does a traced ping (ping.cc).
+  RegisterPing(env, exports, [](Napi::Value v) -> std::shared_ptr<NsState> {
     Napi::Function ctor = v.Env().GetInstanceData<AddonData>()->handleCtor.Value();
     Handle* h = v.IsObject() && v.As<Napi::Object>().InstanceOf(ctor) ? UnwrapHandle(v.As<Napi::Object>()) : nullptr;
     return h ? h->State() : nullptr;

@@ -7,6 +7,9 @@
 #include <linux/neighbour.h>
 #include <linux/net_namespace.h>
 #include <linux/rtnetlink.h>
+#include <unistd.h>
+
+#include <cstring>
 
 #include "json_writer.h"
 #include "nl_codec.h"
@@ -41,7 +44,7 @@ const Policy kRoutePolicy(RTA_MAX, {
     {RTA_PRIORITY, K::U32}, {RTA_PREFSRC, K::Binary}, {RTA_MULTIPATH, K::Binary},
 });
 const Policy kNeighPolicy(NDA_MAX, {
-    {NDA_LLADDR, K::Binary}, {NDA_MASTER, K::U32}, {NDA_VLAN, K::U16},
+    {NDA_LLADDR, K::Binary}, {NDA_MASTER, K::U32}, {NDA_VLAN, K::U16}, {NDA_CACHEINFO, K::Binary},
 });
 const Policy kNsidPolicy(NETNSA_MAX, {{NETNSA_NSID, K::U32}});
 
@@ -207,6 +210,12 @@ bool Route(JsonWriter& w, const nlmsghdr* h) {
   return true;
 }
 
+// USER_HZ, the unit of clock_t values the kernel reports (sysconf's answer never changes).
+uint64_t ClockTicks() {
+  static const uint64_t hz = [] { long v = sysconf(_SC_CLK_TCK); return v > 0 ? static_cast<uint64_t>(v) : 100; }();
+  return hz;
+}
+
 bool Fdb(JsonWriter& w, const nlmsghdr* h) {
   const ndmsg* nd = FamilyOf<ndmsg>(h);
   if (!nd || nd->ndm_family != AF_BRIDGE) return false;
@@ -222,6 +231,18 @@ bool Fdb(JsonWriter& w, const nlmsghdr* h) {
   if (tb.Has(NDA_VLAN)) w.Uint(tb.U16(NDA_VLAN)); else w.Null();
   w.Key("state").Uint(nd->ndm_state);
   w.Key("flags").Uint(nd->ndm_flags);
+  // NDA_CACHEINFO's times are "ago" values in clock ticks (USER_HZ, as sysconf reports it): how
+  // long since a frame from this address last refreshed the entry, in ms.
+  w.Key("updatedMs");
+  size_t ciLen;
+  const void* ci = tb.Payload(NDA_CACHEINFO, &ciLen);
+  if (ci && ciLen >= sizeof(nda_cacheinfo)) {
+    nda_cacheinfo info;
+    std::memcpy(&info, ci, sizeof info);
+    w.Uint(static_cast<uint64_t>(info.ndm_updated) * 1000 / ClockTicks());
+  } else {
+    w.Null();
+  }
   w.EndObject();
   return true;
 }

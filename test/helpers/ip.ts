@@ -16,12 +16,12 @@ export interface IpOptions {
 
 type IpArgs = string[] | [IpOptions, ...string[]];
 
-function argv(a: IpArgs): { cmd: string; args: string[]; input?: string } {
+function argv(a: IpArgs, tool = 'ip'): { cmd: string; args: string[]; input?: string } {
   const [first, ...rest] = a;
   const o: IpOptions = typeof first === 'object' ? first : {};
   const ipArgs = (typeof first === 'object' ? rest : a) as string[];
-  if (o.pid === undefined) return { cmd: 'ip', args: ipArgs, input: o.input };
-  return { cmd: 'nsenter', args: ['-t', String(o.pid), '-n', 'ip', ...ipArgs], input: o.input };
+  if (o.pid === undefined) return { cmd: tool, args: ipArgs, input: o.input };
+  return { cmd: 'nsenter', args: ['-t', String(o.pid), '-n', tool, ...ipArgs], input: o.input };
 }
 
 function failure(cmd: string, args: string[], how: string, stderr: string): Error {
@@ -31,8 +31,18 @@ function failure(cmd: string, args: string[], how: string, stderr: string): Erro
 const MAX_OUTPUT = 256 * 1024 * 1024;
 
 /** Runs `ip ARGS` (optionally preceded by IpOptions); returns its stdout. */
-export function ip(...a: IpArgs): string {
-  const { cmd, args, input } = argv(a);
+export function ip(...a: IpArgs): string { return run(argv(a)); }
+
+/** Runs iproute2's `bridge ARGS` the same way (`bridge -n blue fdb show`, or { pid } first). */
+export function bridge(...a: IpArgs): string { return run(argv(a, 'bridge')); }
+
+/** `bridge -j ARGS` parsed (nothing printed is []). */
+export function bridgeJson<T = any>(...a: IpArgs): T {
+  const out = typeof a[0] === 'object' ? bridge(a[0], '-j', ...(a.slice(1) as string[])) : bridge('-j', ...(a as string[]));
+  return (out.trim() ? JSON.parse(out) : []) as T;
+}
+
+function run({ cmd, args, input }: { cmd: string; args: string[]; input?: string }): string {
   try {
     return execFileSync(cmd, args, { encoding: 'utf8', input, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], maxBuffer: MAX_OUTPUT });
   } catch (e) {

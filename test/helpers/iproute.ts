@@ -5,8 +5,8 @@
 // Deliberately independent of electron/engine: nothing here imports engine code, so a shared bug
 // cannot hide itself on both sides of the comparison.
 import * as fs from 'node:fs';
-import { ipJson, type IpOptions } from './ip';
-import { MAIN_TABLE, ifaceId, type Interface, type InterfaceKind, type LinkState, type Model, type Namespace, type Route, type Stats } from '../../electron/contract';
+import { bridgeJson, ipJson, type IpOptions } from './ip';
+import { MAIN_TABLE, ifaceId, type FdbEntry, type Interface, type InterfaceKind, type LinkState, type Model, type Namespace, type Route, type Stats } from '../../electron/contract';
 
 // ---------------------------------------------------------------------------------------------
 // Running ip in a namespace
@@ -90,6 +90,8 @@ export interface IpRoute {
   type?: string; table?: string; flags?: string[];
 }
 export interface IpNsid { nsid: number; name?: string }
+/** `bridge -j -s fdb show`: `master` only for entries in a bridge's table; `updated` in seconds. */
+export interface BridgeFdb { mac: string; ifname: string; master?: string; vlan?: number; state: string; updated?: number; flags?: string[] }
 
 /** What ip says about one namespace, raw. */
 export interface IpNsReading {
@@ -99,6 +101,9 @@ export interface IpNsReading {
   routes4: IpRoute[];
   routes6: IpRoute[];
   nsids: IpNsid[];
+  fdb: BridgeFdb[];
+  /** When `fdb` was read (ms since the epoch): what its ages are relative to. */
+  fdbReadAt: number;
 }
 
 export function readNamespace(ns: WorldNs): IpNsReading {
@@ -109,6 +114,8 @@ export function readNamespace(ns: WorldNs): IpNsReading {
     routes4: ipJson<IpRoute[]>(...inNs(ns.ref, '-4', 'route', 'show', 'table', 'main')),
     routes6: ipJson<IpRoute[]>(...inNs(ns.ref, '-6', 'route', 'show', 'table', 'main')),
     nsids: ipJson<IpNsid[]>(...inNs(ns.ref, 'netns', 'list-id')),
+    fdbReadAt: Date.now(),
+    fdb: bridgeJson<BridgeFdb[]>(...inNs(ns.ref, '-s', 'fdb', 'show')),
   };
 }
 
@@ -204,6 +211,22 @@ function resolvePeerNs(from: IpNsReading, l: IpLink, all: Map<number, IpNsReadin
   return candidates.length === 1 ? candidates[0] : null;
 }
 
+/** A bridge's table as `bridge fdb` shows it, in the model's terms: its own entries (`master` = the
+ *  bridge); `permanent` is the bridge's local state, called local when the address is the MAC of the
+ *  device it is on; `static` stays; learned ones show no state (or `stale`) and carry their age. */
+function fdbOf(r: IpNsReading, bridgeName: string, byName: Map<string, number>, macs: Map<string, string | undefined>): FdbEntry[] {
+  return r.fdb.filter((e) => e.master === bridgeName).map((e) => {
+    const dev = byName.get(e.ifname);
+    const state: FdbEntry['state'] = e.state === 'permanent' ? (macs.get(e.ifname) === e.mac ? 'local' : 'permanent')
+      : e.state === 'static' ? 'static' : 'learned';
+    const learned = state === 'learned' && e.updated !== undefined;
+    return {
+      mac: e.mac, vlan: e.vlan ?? null, port: dev !== undefined ? ifaceId(r.ns.id, dev) : `?dev ${e.ifname}`, state,
+      ageSeconds: learned ? e.updated! : null, readAt: learned ? r.fdbReadAt : null,
+    };
+  });
+}
+
 /** The model as iproute2 describes the world. `pids` are not compared (engine samples them);
  *  `label` is derived for host and named namespaces only. */
 export function modelFromIp(readings: IpNsReading[]): Model {
@@ -214,6 +237,7 @@ export function modelFromIp(readings: IpNsReading[]): Model {
   for (const r of readings) {
     const nsId = r.ns.id;
     const byName = new Map(r.links.map((l) => [l.ifname, l.ifindex]));
+    const macs = new Map(r.links.map((l) => [l.ifname, l.address]));
     const addrsByIndex = new Map<number, string[]>();
     const peersByIndex = new Map<number, Record<string, string>>();
     for (const a of r.addrs) {
@@ -257,6 +281,7 @@ export function modelFromIp(readings: IpNsReading[]): Model {
         alias: l.ifalias ?? null,
         addresses: addrsByIndex.get(l.ifindex) ?? [],
         ...(peersByIndex.has(l.ifindex) ? { peers: peersByIndex.get(l.ifindex) } : {}),
+        ...(kind === 'bridge' ? { fdb: fdbOf(r, l.ifname, byName, macs) } : {}),
         stats: statsOf(l),
       };
     });

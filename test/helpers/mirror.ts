@@ -59,6 +59,19 @@ export class ModelMirror {
           n.routes = JSON.parse(JSON.stringify(d.routes));
           break;
         }
+        case 'fdb': {
+          // Entries by mac and vlan; a removal of an entry never told, or a table of something
+          // that is not a bridge, is a fault of the stream.
+          let br: Interface | undefined;
+          for (const n of this.model.namespaces) br ??= n.interfaces.find((x) => x.id === d.bridge);
+          if (!br || br.kind !== 'bridge' || !br.fdb) { this.problems.push(`fdb delta for ${d.bridge}, not a known bridge with a table`); break; }
+          const key = (e: { mac: string; vlan: number | null }) => `${e.mac}/${e.vlan}`;
+          const byKey = new Map(br.fdb.map((e) => [key(e), e]));
+          for (const k of d.removed) if (!byKey.delete(key(k))) this.problems.push(`fdb removal of ${key(k)} unknown in ${d.bridge}`);
+          for (const e of d.set) byKey.set(key(e), JSON.parse(JSON.stringify(e)));
+          br.fdb = [...byKey.values()].sort((x, y) => (x.mac < y.mac ? -1 : x.mac > y.mac ? 1 : (x.vlan ?? -1) - (y.vlan ?? -1)));
+          break;
+        }
         default:
           this.problems.push(`unknown delta op ${JSON.stringify(d)}`);
       }

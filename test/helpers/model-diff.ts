@@ -1,7 +1,7 @@
 // Field-by-field comparison of two models (electron/contract/model.ts shape): what iproute2 says
 // (expected) against what the engine holds (actual). Every difference comes back with its path
 // (namespace / interface / field), so a failing differential run says exactly what is wrong.
-import type { Interface, Model, Namespace, Route, Stats } from '../../electron/contract';
+import type { FdbEntry, Interface, Model, Namespace, Route, Stats } from '../../electron/contract';
 import { STATS_FIELDS } from '../../electron/contract';
 
 export interface Difference { path: string; expected: unknown; actual: unknown }
@@ -34,6 +34,43 @@ export function routeKey(r: Route): string {
     `${r.dev ? ` dev ${r.dev}` : ''} proto ${r.protocol} scope ${r.scope} metric ${r.metric ?? '-'} table ${r.table}`;
 }
 
+/** How much later than iproute2's a refresh the engine may place a learned entry's (ms): `bridge`
+ *  prints whole seconds, the model tenths. */
+const FDB_AGE_SLACK_MS = 1500;
+const fdbText = (e: FdbEntry) => `${e.mac}${e.vlan !== null ? ` vlan ${e.vlan}` : ''} on ${e.port} ${e.state}`;
+const refreshed = (e: FdbEntry) => (e.readAt ?? 0) - (e.ageSeconds ?? 0) * 1000;
+
+/**
+ * A bridge's forwarding table: the same entries (mac, vlan, port, state) as sets, since the two
+ * sides list them in different orders. Ages are compared one way only: traffic refreshes an entry
+ * without telling anyone, so the engine's age is an upper bound (FdbEntry.ageSeconds) and an age
+ * read earlier than iproute2's may be older than iproute2's; what it must never do is place the
+ * last refresh later than the kernel did, as of iproute2's read. Learned entries must carry an
+ * age and the others none. Entries learned or aged out between the two reads differ only for a
+ * moment: compareSettled reads both sides again until they agree.
+ */
+function diffFdb(p: string, e: FdbEntry[] | undefined, a: FdbEntry[] | undefined, out: Difference[]): void {
+  if (e === undefined || a === undefined) {
+    if (e !== a) out.push({ path: `${p}/fdb`, expected: e && e.map(fdbText), actual: a && a.map(fdbText) });
+    return;
+  }
+  const ek = new Set(e.map(fdbText)); const ak = new Set(a.map(fdbText));
+  const missing = [...ek].filter((k) => !ak.has(k)); const extra = [...ak].filter((k) => !ek.has(k));
+  if (missing.length || extra.length) out.push({ path: `${p}/fdb`, expected: missing, actual: extra });
+  const byText = new Map(e.map((x) => [fdbText(x), x]));
+  for (const x of a) {
+    if ((x.ageSeconds === null) !== (x.state !== 'learned') || (x.ageSeconds === null) !== (x.readAt === null)) {
+      out.push({ path: `${p}/fdb/${fdbText(x)}/age`, expected: x.state === 'learned' ? 'an age and its time' : 'none', actual: [x.ageSeconds, x.readAt] });
+      continue;
+    }
+    const y = byText.get(fdbText(x));
+    if (!y || y.ageSeconds === null || x.readAt === null || y.readAt === null || x.readAt > y.readAt) continue;
+    if (refreshed(x) > refreshed(y) + FDB_AGE_SLACK_MS) {
+      out.push({ path: `${p}/fdb/${fdbText(x)}/age`, expected: `refreshed at or before ${refreshed(y)}`, actual: refreshed(x) });
+    }
+  }
+}
+
 function diffInterface(ns: Namespace, e: Interface, a: Interface, out: Difference[], opts: DiffOptions): void {
   const p = ifPath(ns, e);
   const fields: Array<keyof Interface> = ['index', 'name', 'kind', 'linkKind', 'mac', 'mtu', 'state', 'flags', 'master', 'peer', 'alias'];
@@ -48,6 +85,7 @@ function diffInterface(ns: Namespace, e: Interface, a: Interface, out: Differenc
   // Point-to-point peers: the same entries (in any order), and the field absent when there are none.
   const ep = sortedEntries(e.peers); const ap = sortedEntries(a.peers);
   if (!same(ep, ap)) out.push({ path: `${p}/peers`, expected: ep, actual: ap });
+  diffFdb(p, e.fdb, a.fdb, out);
   if (!opts.ignoreStats) {
     const after = opts.statsAfter?.get(e.id); const before = opts.statsBefore?.get(e.id);
     for (const f of STATS_FIELDS) {

@@ -1,12 +1,16 @@
 // Differential test: on randomized topologies, the engine's model must equal what iproute2 says
-// (`ip -j -s -d link`, `ip -j addr`, `ip -j route`, `ip -j -6 route`, `ip -j netns list-id`) in
-// every namespace of the world, field by field.
+// (`ip -j -s -d link`, `ip -j addr`, `ip -j route`, `ip -j -6 route`, `ip -j netns list-id`, and
+// `bridge -j -s fdb show` for every bridge's forwarding table) in every namespace of the world,
+// field by field. Bridges learn their ports' peers from the IPv6 chatter of links going up while
+// the comparison runs (the default ageing time, 300 s, outlasts it): model-diff.ts says how the
+// tables and their ages are compared.
 //
 // Reproduce a failure: DIFF_SEED=<seed printed> DIFF_COUNT=1 scripts/world.sh npx vitest run test/kernel/differential.test.ts
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeKernel } from '../helpers/world';
 import { MAIN_TABLE, type Model } from '../../electron/contract';
-import { readWorld } from '../helpers/iproute';
+import { inNs, listWorldNamespaces, readWorld, type IpLink } from '../helpers/iproute';
+import { bridge, ipJson } from '../helpers/ip';
 import { compareSettled } from '../helpers/settle';
 import { diffModels, formatDifferences } from '../helpers/model-diff';
 import { buildTopology, coverage, describeTopology, destroyTopology, generateTopology, hostBaseline, type HostBaseline, type TopologyPlan } from '../helpers/topology';
@@ -21,6 +25,27 @@ const KEEP_GOING = process.env.DIFF_KEEP_GOING === '1';
 const SETTLE_MS = 5000;
 const SAMPLE_HZ = 20;
 const SETTLE = { settleMs: SETTLE_MS, samplePeriodMs: 1000 / SAMPLE_HZ };
+
+/** Entries added by hand to every bridge port of the world, one state after another, so every
+ *  topology with a bridge port has tables with each state to compare: `use` has the bridge learn
+ *  the address as from a frame on that port (a learned entry, ageing; only on a port that is up
+ *  and forwarding: elsewhere the kernel ignores it), `static`, `permanent`. Returns how many. */
+function addFdbEntries(seed: number): number {
+  const states = ['use', 'static', 'permanent'];
+  let k = 0;
+  for (const ns of listWorldNamespaces()) {
+    let links: IpLink[];
+    try { links = ipJson<IpLink[]>(...inNs(ns.ref, '-d', 'link', 'show')); } catch { continue; }
+    for (const l of links) {
+      if (l.linkinfo?.info_slave_kind !== 'bridge') continue;
+      const n = (seed * 7 + k) % 0xffff;
+      const mac = `0a:f0:00:00:${(n >> 8).toString(16).padStart(2, '0')}:${(n & 0xff).toString(16).padStart(2, '0')}`;
+      bridge(...inNs(ns.ref, 'fdb', 'add', mac, 'dev', l.ifname, 'master', states[k % states.length]));
+      k++;
+    }
+  }
+  return k;
+}
 
 describeKernel('differential: the engine model equals iproute2 on random topologies', () => {
   let engine: EngineUnderTest;
@@ -51,6 +76,19 @@ describeKernel('differential: the engine model equals iproute2 on random topolog
     expect(diffModels(model, ptp).map((d) => d.path)).toEqual([loPath]);
     lo.peers = {};
     expect(diffModels(model, ptp).map((d) => d.path)).toEqual([loPath]);
+    // a bridge's table: an entry on another port, and a refresh placed later than the kernel's
+    const withBridge: Model = JSON.parse(JSON.stringify(model));
+    const t = Date.now();
+    withBridge.namespaces[0].interfaces.push({ ...withBridge.namespaces[0].interfaces[0], id: `${host.id}/if:9999`, index: 9999, name: 'brx', kind: 'bridge', fdb: [
+      { mac: '0a:00:00:00:00:01', vlan: null, port: `${host.id}/if:9998`, state: 'learned', ageSeconds: 30, readAt: t },
+    ] });
+    const fdbBad: Model = JSON.parse(JSON.stringify(withBridge));
+    const entry = fdbBad.namespaces[0].interfaces.at(-1)!.fdb![0];
+    expect(diffModels(withBridge, fdbBad)).toEqual([]);
+    entry.ageSeconds = 1; entry.readAt = t - 1000;
+    expect(diffModels(withBridge, fdbBad).map((d) => d.path)).toEqual([`ns host (${host.id})/if brx (#9999)/fdb/0a:00:00:00:00:01 on ${host.id}/if:9998 learned/age`]);
+    entry.ageSeconds = 40; entry.port = `${host.id}/if:9997`;
+    expect(diffModels(withBridge, fdbBad).map((d) => d.path)).toEqual([`ns host (${host.id})/if brx (#9999)/fdb`]);
   });
 
   it(`${COUNT} random topologies (base seed ${BASE_SEED})`, async () => {
@@ -58,6 +96,7 @@ describeKernel('differential: the engine model equals iproute2 on random topolog
     const failures: string[] = [];
     const phases = { build: 0, compare: 0, fresh: 0, destroy: 0 };
     const plans: TopologyPlan[] = [];
+    const fdbSeen = { learned: 0, other: 0 };
     for (let i = 0; i < COUNT; i++) {
       const seed = BASE_SEED + i;
       const plan = generateTopology(seed, `d${i % 100}`);
@@ -65,10 +104,16 @@ describeKernel('differential: the engine model equals iproute2 on random topolog
       let t = performance.now();
       const lap = (k: keyof typeof phases) => { const n = performance.now(); phases[k] += n - t; t = n; };
       const built = await buildTopology(plan);
+      addFdbEntries(seed);
       lap('build');
       try {
         let diffs = await compareSettled(() => engine.model(), SETTLE);
         lap('compare');
+        if (diffs.length === 0) {
+          for (const ns of (await engine.model()).namespaces) {
+            for (const e of ns.interfaces.flatMap((x) => x.fdb ?? [])) fdbSeen[e.state === 'learned' ? 'learned' : 'other']++;
+          }
+        }
         let which = 'the running engine (events)';
         const mirror = engine.mirror();
         if (diffs.length === 0 && mirror && engine.engine) {
@@ -99,6 +144,7 @@ describeKernel('differential: the engine model equals iproute2 on random topolog
       }
     }
     console.log(`differential: covered ${coverage(plans)}`);
+    console.log(`differential: FDB entries held against bridge fdb: ${fdbSeen.learned} learned, ${fdbSeen.other} local/static`);
     console.log(`differential: time spent (ms) ${Object.entries(phases).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}`);
     expect(failures.join('\n\n')).toBe('');
     // And after the last cleanup the engine has let go of everything too.

@@ -21,6 +21,7 @@ describeKernel('engine: the article\'s pictures', () => {
 
   beforeAll(async () => {
     e = await Engine.start({ sampleHz: 10 });
+    e.setInterest(frames, 'all'); // this test looks at every namespace: all at the full rate
     const s = e.snapshot();
     Object.assign(mirror, JSON.parse(JSON.stringify(s.model)));
     lastSeq = s.seq;

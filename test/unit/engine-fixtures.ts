@@ -1,5 +1,5 @@
 // Hand-built raw records for the engine's unit tests (shapes of native/types.ts).
-import type { RawAddr, RawLink, RawRoute } from '../../native/types';
+import type { RawAddr, RawFdb, RawLink, RawRoute } from '../../native/types';
 
 export const zeroStats = { rxPackets: 0, txPackets: 0, rxBytes: 0, txBytes: 0, rxErrors: 0, txErrors: 0, rxDropped: 0, txDropped: 0 };
 
@@ -20,4 +20,9 @@ export function route(p: Partial<RawRoute>): RawRoute {
     family: 4, dst: null, dstLen: 0, gateway: null, oif: 0, table: 254, protocol: 2, scope: 253, type: 1,
     priority: null, prefsrc: null, ...p,
   };
+}
+
+/** An FDB record (NUD_REACHABLE: learned, unless `state` says otherwise). */
+export function fdb(p: Partial<RawFdb> & { index: number; mac: string; master: number }): RawFdb {
+  return { vlan: null, state: 0x02, flags: 0x02, updatedMs: 0, ...p };
 }

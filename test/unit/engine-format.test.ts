@@ -79,4 +79,22 @@ describe('engine inspect text', () => {
       { op: 'interface-removed', id: 'ns:2/if:5' },
     ])).toEqual(['~ eth0 (veth) in ns blue: renamed to eth1', '- eth1 (veth) in ns blue']);
   });
+
+  it('a bridge lists its forwarding table (mac, port, state, age) and fdb deltas read as one line', () => {
+    const m = model();
+    const br = m.namespaces[0].interfaces[1];
+    const now = Date.now();
+    br.fdb = [
+      { mac: '02:00:00:00:00:01', vlan: null, port: 'ns:1/if:2', state: 'local', ageSeconds: null, readAt: null },
+      { mac: '0a:00:00:00:00:09', vlan: null, port: 'ns:1/if:2', state: 'learned', ageSeconds: 4, readAt: now - 3000 },
+    ];
+    const t = formatModel(m);
+    expect(t).toContain('fdb mac                port   state      age\n');
+    expect(t).toContain('    02:00:00:00:00:01  veth0  local      -\n');
+    expect(t).toContain('    0a:00:00:00:00:09  veth0  learned    7 s\n');
+    const lines = describeBatch(cloneModel(m), [{ op: 'fdb', bridge: 'ns:1/if:3', set: [
+      { mac: '0a:00:00:00:00:0a', vlan: 1, port: 'ns:1/if:2', state: 'learned', ageSeconds: 0, readAt: now },
+    ], removed: [{ mac: '0a:00:00:00:00:09', vlan: null }] }]);
+    expect(lines).toEqual(['~ fdb of br0 in host: + 0a:00:00:00:00:0a vlan 1 on veth0 (learned); - 0a:00:00:00:00:09']);
+  });
 });

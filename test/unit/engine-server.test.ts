@@ -11,6 +11,10 @@ function fake() {
   e.status = () => ({ version: 't', pid: 1, privileged: true, limitation: null, sampleHz: hz, namespaces: 1, interfaces: 0 });
   e.snapshot = () => ({ seq: 3, model: { namespaces: [] } });
   e.setSampleRate = (h: number) => (hz = h);
+  const interests: [object, unknown][] = [];
+  e.interests = interests;
+  e.setInterest = (client: object, ns: unknown) => { interests.push([client, ns]); return Array.isArray(ns) ? ns.length : 1; };
+  e.status = () => ({ version: 't', pid: 1, privileged: true, limitation: null, sampleHz: hz, lowSampleHz: 1, namespaces: 1, interfaces: 0 });
   return e as unknown as Engine;
 }
 
@@ -50,6 +54,31 @@ describe('engine JSON-RPC connection', () => {
     expect(engine.status().sampleHz).toBe(10);
     await c.receive({ jsonrpc: '2.0', id: 99, method: 'hello', params: { x: 1 } });
     expect(sent.pop()!.error).toMatchObject({ code: -32602, message: expect.stringMatching(/unknown param "x"/) });
+  });
+
+  it('setInterest: checked, given to the engine as this connection\'s, withdrawn when it closes', async () => {
+    const { c, sent, engine } = conn();
+    const interests = (engine as unknown as { interests: [object, unknown][] }).interests;
+    const bad: [unknown, RegExp][] = [
+      [undefined, /params must be an object/], [{}, /missing param "namespaces"/], [{ namespaces: 'some' }, /"namespaces" must be "all" or an array/],
+      [{ namespaces: ['ns:1', 7] }, /"namespaces\[1\]" is not a namespace id/], [{ namespaces: ['red'] }, /"namespaces\[0\]" is not a namespace id/],
+      [{ namespaces: [], x: 1 }, /unknown param "x"/], [{ namespaces: new Array(20_001).fill('ns:1') }, /at most 20000/],
+    ];
+    let id = 10;
+    for (const [params, re] of bad) {
+      await c.receive({ jsonrpc: '2.0', id: ++id, method: 'setInterest', params });
+      const r = sent.pop()!;
+      expect(r.error?.code, JSON.stringify(params)?.slice(0, 80)).toBe(-32602);
+      expect(r.error.message).toMatch(re);
+    }
+    expect(interests).toEqual([]);
+    await c.receive({ jsonrpc: '2.0', id: 1, method: 'setInterest', params: { namespaces: ['ns:2', 'ns:1', 'ns:2'] } });
+    expect(sent.pop()).toEqual({ jsonrpc: '2.0', id: 1, result: { namespaces: 2, sampleHz: 10, lowSampleHz: 1 } });
+    await c.receive({ jsonrpc: '2.0', id: 2, method: 'setInterest', params: { namespaces: 'all' } });
+    expect(interests.map(([, ns]) => ns)).toEqual([['ns:2', 'ns:1'], 'all']);
+    c.close();
+    expect(interests[2][1]).toBeNull();
+    expect(new Set(interests.map(([who]) => who)).size).toBe(1); // one connection, one client key
   });
 
   it('malformed messages and unknown methods get JSON-RPC errors', async () => {

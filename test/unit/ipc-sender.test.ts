@@ -85,6 +85,7 @@ const goodArgs: Record<string, unknown[]> = {
   'vnet:captureRead': ['c1', 0, 4096],
   'vnet:captureDiscard': ['c1'],
   'vnet:captureOpenInWireshark': ['c1'],
+  'vnet:trace': [{ namespace: 'ns:1', address: '10.0.0.1' }],
 };
 /** The params each lab channel must hand the engine for goodArgs. */
 const goodParams: Record<string, unknown> = {
@@ -101,6 +102,7 @@ const goodParams: Record<string, unknown> = {
   captureList: undefined,
   captureRead: { id: 'c1', offset: 0, length: 4096 },
   captureDiscard: { id: 'c1' },
+  trace: { namespace: 'ns:1', address: '10.0.0.1' },
 };
 
 beforeAll(async () => {

@@ -11,7 +11,7 @@ const root = path.resolve(__dirname, '../..');
 
 /** Repo-relative folders, most specific first; a file belongs to the first that contains it. */
 const LAYERS = [
-  'electron/contract', 'electron/engine-process', 'electron/engine', 'electron/labs', 'electron/capture',
+  'electron/contract', 'electron/engine-process', 'electron/engine', 'electron/labs', 'electron/capture', 'electron/trace',
   'electron/hosts/desktop', 'electron/hosts', 'electron/commands', 'electron/paths.ts',
   'native', 'renderer/src',
 ] as const;
@@ -26,11 +26,13 @@ const MAY_IMPORT: Record<Layer, readonly Layer[]> = {
   'electron/labs': ['electron/engine', 'native', 'electron/contract', 'electron/paths.ts'],
   // Captures are built on the engine (its model, its namespace handles), like the labs.
   'electron/capture': ['electron/engine', 'native', 'electron/contract'],
-  'electron/engine-process': ['electron/engine', 'electron/labs', 'electron/capture', 'native', 'electron/contract'],
+  // A trace captures (through the capture layer's naming and link types) and sends pings.
+  'electron/trace': ['electron/capture', 'electron/engine', 'native', 'electron/contract'],
+  'electron/engine-process': ['electron/engine', 'electron/labs', 'electron/capture', 'electron/trace', 'native', 'electron/contract'],
   // The hosts run no engine code: the engine is a separate process they start and relay to.
   'electron/hosts': ['electron/contract', 'electron/paths.ts'],
   'electron/hosts/desktop': ['electron/hosts', 'electron/contract', 'electron/paths.ts'],
-  'electron/commands': ['electron/engine-process', 'electron/engine', 'electron/labs', 'electron/capture', 'electron/hosts',
+  'electron/commands': ['electron/engine-process', 'electron/engine', 'electron/labs', 'electron/capture', 'electron/trace', 'electron/hosts',
     'native', 'electron/contract', 'electron/paths.ts'],
   'renderer/src': ['electron/contract'],
 };

@@ -99,6 +99,32 @@ describe('relay', () => {
     expect((engine.sent[0].params as { text: string }).text).toBe(text);
   });
 
+  it('sends the engine the union of its clients\' interests: when one asks, when one leaves, when the engine is back', () => {
+    const engine = fakeEngine();
+    const relay = new Relay(engine);
+    const a = client(relay); const b = client(relay); client(relay); // the third says nothing
+    const interestSent = () => engine.sent.filter((m) => m.method === 'setInterest').map((m) => (m.params as { namespaces: unknown }).namespaces);
+    a.receive({ jsonrpc: '2.0', id: 1, method: 'setInterest', params: { namespaces: ['ns:5', 'ns:3'] } });
+    b.receive({ jsonrpc: '2.0', id: 1, method: 'setInterest', params: { namespaces: ['ns:3', 'ns:9'] } });
+    expect(interestSent()).toEqual([['ns:3', 'ns:5'], ['ns:3', 'ns:5', 'ns:9']]);
+    // Each asker gets the engine's answer to its own request.
+    relay.fromEngine({ jsonrpc: '2.0', id: engine.sent[1].id, result: { namespaces: 3, sampleHz: 10, lowSampleHz: 1 } });
+    expect(b.got).toEqual([{ jsonrpc: '2.0', id: 1, result: { namespaces: 3, sampleHz: 10, lowSampleHz: 1 } }]);
+    expect(a.got).toEqual([]);
+    // Malformed params reach the engine untouched (its error names the field) and change nothing.
+    a.receive({ jsonrpc: '2.0', id: 2, method: 'setInterest', params: { namespaces: 'some' } });
+    expect(engine.sent.at(-1)!.params).toEqual({ namespaces: 'some' });
+    b.receive({ jsonrpc: '2.0', id: 2, method: 'setInterest', params: { namespaces: 'all' } });
+    expect(interestSent().at(-1)).toBe('all');
+    b.close();
+    expect(interestSent().at(-1)).toEqual(['ns:3', 'ns:5']);
+    // A restarted engine starts with no interest: the relay tells it again, answered to no one.
+    relay.notice({ engineConnected: true, message: null });
+    expect(interestSent().at(-1)).toEqual(['ns:3', 'ns:5']);
+    relay.fromEngine({ jsonrpc: '2.0', id: engine.sent.at(-1)!.id, result: { namespaces: 2, sampleHz: 10, lowSampleHz: 1 } });
+    expect(a.got.filter((m) => 'result' in m)).toEqual([]);
+  });
+
   it('relays lab methods (answers and error codes intact) and broadcasts labProgress to every client', () => {
     expect(METHOD_NAMES).toEqual(expect.arrayContaining([...LAB_METHOD_NAMES]));
     expect(NOTIFICATION_NAMES).toContain('labProgress');

@@ -1,7 +1,7 @@
 // The renderer's store logic (plain TS, no DOM): topology deltas, counter frames, rates, history.
 import { describe, expect, it } from 'vitest';
 import type { CounterFrame, Interface, Model, Namespace, Stats } from '../../electron/contract';
-import { applyBatch, createTopologyStore, fromSnapshot, interfacesOf } from '../../renderer/src/store/topology';
+import { applyBatch, createTopologyStore, fdbByPort, fromSnapshot, interfacesOf } from '../../renderer/src/store/topology';
 import { HistoryRing, applyFrame, addMissing, createCountersStore, emptyCounters, historyCapacity, seedCounters } from '../../renderer/src/store/counters';
 import { createUiStore, matchesSearch } from '../../renderer/src/store/ui';
 import { createCounterPump } from '../../renderer/src/store/counter-pump';
@@ -25,6 +25,29 @@ const model = (): Model => ({
 });
 
 describe('topology deltas', () => {
+  it('keeps bridges\' tables apart from their interfaces: an fdb delta changes the table only', () => {
+    const learned = (mac: string, port: string) => ({ mac, vlan: null, port, state: 'learned' as const, ageSeconds: 0, readAt: 0 });
+    const m = model();
+    m.namespaces[0].interfaces.push(iface('ns:1', 3, 'br0', { kind: 'bridge', fdb: [
+      { mac: '02:00:00:00:00:02', vlan: null, port: 'ns:1/if:2', state: 'local', ageSeconds: null, readAt: null },
+    ] }));
+    let s = fromSnapshot(1, m);
+    expect('fdb' in s.interfaces['ns:1/if:3']).toBe(false);
+    expect(s.fdb['ns:1/if:3']).toHaveLength(1);
+    const ifs = s.interfaces;
+    s = applyBatch(s, { seq: 2, deltas: [{ op: 'fdb', bridge: 'ns:1/if:3', set: [learned('0a:00:00:00:00:01', 'ns:1/if:2')], removed: [] }] }).state;
+    expect(s.interfaces).toBe(ifs);
+    expect(s.fdb['ns:1/if:3'].map((e) => e.mac)).toEqual(['02:00:00:00:00:02', '0a:00:00:00:00:01']);
+    expect(fdbByPort(s.fdb['ns:1/if:3']).get('ns:1/if:2')!.map((e) => e.mac)).toEqual(['0a:00:00:00:00:01']);
+    s = applyBatch(s, { seq: 3, deltas: [{ op: 'fdb', bridge: 'ns:1/if:3', set: [], removed: [{ mac: '0a:00:00:00:00:01', vlan: null }] }] }).state;
+    expect(fdbByPort(s.fdb['ns:1/if:3']).get('ns:1/if:2')).toBeUndefined();
+    // the bridge's interface delta brings its whole table; its removal takes it
+    s = applyBatch(s, { seq: 4, deltas: [{ op: 'interface', namespaceId: 'ns:1', iface: iface('ns:1', 3, 'br0', { kind: 'bridge', fdb: [] }) }] }).state;
+    expect(s.fdb['ns:1/if:3']).toEqual([]);
+    s = applyBatch(s, { seq: 5, deltas: [{ op: 'interface-removed', id: 'ns:1/if:3' }] }).state;
+    expect(s.fdb['ns:1/if:3']).toBeUndefined();
+  });
+
   it('takes a snapshot apart into namespaces, interfaces and routes', () => {
     const s = fromSnapshot(7, model());
     expect(s.seq).toBe(7);
@@ -154,6 +177,19 @@ describe('counters', () => {
     expect(samples.at(-1)).toEqual({ t: 69_900, rxBps: 0, txBps: 0, rxPps: 0, txPps: 0 }); // absent: rate 0
     expect(samples.at(-2)).toMatchObject({ t: 69_800, rxBps: 6980, txBps: 13960, rxPps: 698 });
     expect(store.getState().historyTick).toBe(700);
+  });
+
+  it('rings only grow: frames at irregular intervals do not resize them back and forth', () => {
+    const store = createCountersStore();
+    store.getState().applyFrame({ ...frame(0, [['a', [1, 1, 1, 1, 0, 0, 0, 0], [0, 0, 0, 0]]]), intervalMs: 3000 });
+    const small = store.getState().history.get('a')!;
+    expect(small.capacity).toBe(historyCapacity(3000));
+    store.getState().applyFrame({ ...frame(100, []), intervalMs: 100 });
+    const grown = store.getState().history.get('a')!;
+    expect(grown.capacity).toBe(historyCapacity(100));
+    store.getState().applyFrame({ ...frame(3100, []), intervalMs: 3000 });
+    store.getState().applyFrame({ ...frame(3200, []), intervalMs: 100 });
+    expect(store.getState().history.get('a')).toBe(grown);
   });
 
   it('resizes the ring when the sample rate changes, keeping the newest samples', () => {

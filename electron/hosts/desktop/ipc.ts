@@ -14,6 +14,7 @@ export const INVOKE_CHANNELS = {
   hello: 'vnet:hello',
   snapshot: 'vnet:snapshot',
   setSampleRate: 'vnet:setSampleRate',
+  setInterest: 'vnet:setInterest',
   enableEditing: 'vnet:enableEditing',
   labValidate: 'vnet:labValidate',
   labPlan: 'vnet:labPlan',
@@ -29,6 +30,7 @@ export const INVOKE_CHANNELS = {
   captureRead: 'vnet:captureRead',
   captureDiscard: 'vnet:captureDiscard',
   captureOpenInWireshark: 'vnet:captureOpenInWireshark',
+  trace: 'vnet:trace',
 } as const satisfies Partial<Record<keyof VnetPreloadApi, string>>;
 
 /** Notification channels, main → window (webContents.send). */
@@ -111,6 +113,10 @@ export function registerIpc(ipcMain: Pick<IpcMain, 'handle'>, check: SenderCheck
     if (rest.length > 0 || typeof hz !== 'number' || !Number.isFinite(hz)) throw new Error('setSampleRate needs one finite number (Hz)');
     return backend.request('setSampleRate', { hz }); // the engine checks the range
   });
+  guarded(INVOKE_CHANNELS.setInterest, (namespaces, ...rest) => {
+    if (rest.length > 0) throw new Error('setInterest takes one argument ("all" or a list of namespace ids)');
+    return backend.request('setInterest', { namespaces }); // the relay and the engine check it
+  });
   guarded(INVOKE_CHANNELS.enableEditing, (...a) => { noArgs('enableEditing', a); return backend.enableEditing(); });
 
   // Lab and building methods: arguments checked here, answers (and engine errors) returned as RpcOutcome.
@@ -148,5 +154,10 @@ export function registerIpc(ipcMain: Pick<IpcMain, 'handle'>, check: SenderCheck
   guarded(INVOKE_CHANNELS.captureOpenInWireshark, (id, ...rest) => {
     if (rest.length > 0) throw new Error('captureOpenInWireshark takes (id)');
     return backend.openInWireshark(captureId('captureOpenInWireshark', id));
+  });
+  // The trace method: the shape checked here (the engine validates every field again).
+  guarded(INVOKE_CHANNELS.trace, (params, ...rest) => {
+    if (rest.length > 0 || !isObject(params)) throw new Error('trace needs one params object');
+    return outcome(backend.request('trace', params));
   });
 }

@@ -23,6 +23,7 @@ const api: VnetPreloadApi = {
   hello: () => ipcRenderer.invoke('vnet:hello') as Promise<EngineStatus>,
   snapshot: () => ipcRenderer.invoke('vnet:snapshot') as Promise<Methods['snapshot']['result']>,
   setSampleRate: (hz: number) => ipcRenderer.invoke('vnet:setSampleRate', Number(hz)) as Promise<Methods['setSampleRate']['result']>,
+  setInterest: (namespaces) => ipcRenderer.invoke('vnet:setInterest', namespaces) as Promise<Methods['setInterest']['result']>,
   enableEditing: () => ipcRenderer.invoke('vnet:enableEditing') as Promise<{ ok: boolean; message: string }>,
   // Arguments are passed as given; main checks their shape and the engine checks them again.
   labValidate: (text, file) => outcome<'labValidate'>('vnet:labValidate', text, file),
@@ -41,6 +42,7 @@ const api: VnetPreloadApi = {
     : outcome<'captureRead'>('vnet:captureRead', id, offset, length)),
   captureDiscard: (id) => outcome<'captureDiscard'>('vnet:captureDiscard', id),
   captureOpenInWireshark: (id) => ipcRenderer.invoke('vnet:captureOpenInWireshark', id) as Promise<{ ok: boolean; message: string }>,
+  trace: (params) => outcome<'trace'>('vnet:trace', params),
   onDelta: (cb) => subscribe<DeltaBatch>('vnet:delta', cb),
   onCounters: (cb) => subscribe<CounterFrame>('vnet:counters', cb),
   onStatus: (cb) => subscribe<EngineStatus>('vnet:status', cb),

@@ -17,6 +17,7 @@ import { CloudNode, NamespaceNode, ProcessNode } from './OtherNodes';
 import { GroupNode } from './GroupNode';
 import { TrafficEdge } from './TrafficEdge';
 import { useEditorCanvas } from '../editor/drag-drop';
+import { useInterest } from './useInterest';
 
 const nodeTypes: NodeTypes = { iface: IfaceNode, namespace: NamespaceNode, process: ProcessNode, cloud: CloudNode, group: GroupNode };
 const edgeTypes: EdgeTypes = { traffic: TrafficEdge };
@@ -141,6 +142,8 @@ export function FlowCanvas({ onLayoutDone }: { onLayoutDone?: (ms: number) => vo
     setNodes(next);
     if (next.length && !performance.getEntriesByName('vnet:first-nodes').length) performance.mark('vnet:first-nodes');
   }, [graph, placements, userPositions, selection]);
+
+  useInterest(nodes, selection?.id ?? null);
 
   // A big picture seen from afar: nodes show only activity; refresh it once a second.
   const far = useFlowStore((s) => s.transform[2] < DETAIL_ZOOM);

@@ -6,7 +6,8 @@ import type { IfaceNode as IfaceNodeT } from '../graph/types';
 import { MAX_SHOWN_ADDRESSES } from '../graph/types';
 import { KindIcon } from '../icons';
 import { ConnectHandle } from '../editor/ConnectHandle';
-import { useCapture, useCounters, useIfCounters, useUi } from '../store';
+import { useCapture, useCounters, useIfCounters, useTopology, useUi } from '../store';
+import { fdbByPort } from '../store/topology';
 import { ifaceMatches } from '../graph/search';
 import { fmtBytesRate, fmtPps, trafficLevel } from '../format';
 
@@ -39,6 +40,20 @@ function useLiveFlags(id: string): { faults: number; level: number } {
   return { faults, level };
 }
 
+/** A bridge port's badge: how many addresses its bridge holds behind it; hovering lists them
+ *  (the bridge's forwarding table, live). Nothing for an interface that is no bridge's port. */
+const BehindPort = memo(function BehindPort({ ifId, bridge }: { ifId: string; bridge: string }) {
+  // A string, so the node re-renders only when what it shows changes.
+  const macs = useTopology((s) => (fdbByPort(s.fdb[bridge]).get(ifId) ?? []).map((e) => `${e.mac}${e.vlan !== null ? ` vlan ${e.vlan}` : ''} (${e.state})`).join('\n'));
+  if (!macs) return null;
+  const n = macs.split('\n').length;
+  return (
+    <span className="if-fdb" data-testid="fdb-behind" data-macs={macs} title={`behind this port (${n}):\n${macs}`}>
+      {n} MAC{n > 1 ? 's' : ''}
+    </span>
+  );
+});
+
 /** Below this zoom the text is unreadable anyway: nodes drop addresses and counters (far less DOM
  *  to lay out and paint when a thousand of them are on screen). The inspector still shows all. */
 export const DETAIL_ZOOM = 0.35;
@@ -67,6 +82,7 @@ function IfaceNodeView({ data, selected }: NodeProps<IfaceNodeT>) {
         <span className="if-name" title={data.name}>{data.name}</span>
         {capturing && <span className="if-rec" data-testid="capturing" title="being captured">● rec</span>}
         {faults > 0 && <span className="if-fault" data-testid="faults" title="errors + drops">⚠ {faults}</span>}
+        {data.master && <BehindPort ifId={data.ifId} bridge={data.master} />}
         <span className="if-state" title={`state ${data.state}`}>{data.state}</span>
       </div>
       {far ? <div className={`if-activity level-${level}`} /> : <>

@@ -1,7 +1,7 @@
-// The inspector: every field of the selected interface with a live 60 s chart, or a namespace's
-// addresses and routes.
-import { useState, type ReactNode } from 'react';
-import { addressText, STATS_FIELDS } from '../../../electron/contract';
+// The inspector: every field of the selected interface with a live 60 s chart (a bridge's
+// forwarding table too), or a namespace's addresses and routes.
+import { useEffect, useState, type ReactNode } from 'react';
+import { addressText, STATS_FIELDS, type FdbEntry } from '../../../electron/contract';
 import { uiStore, useIfCounters, useTopology, useUi } from '../store';
 import { interfacesOf, type TopologyState } from '../store/topology';
 import { KindIcon } from '../icons';
@@ -20,6 +20,54 @@ function ifLabel(t: TopologyState, id: string | null): string {
   if (!i) return id;
   const ns = t.namespaces[i.namespaceId];
   return `${i.name} @ ${ns?.label ?? i.namespaceId}`;
+}
+
+/** A learned entry's age now, in whole seconds: an upper bound (see FdbEntry.ageSeconds). */
+function ageNow(e: FdbEntry, now: number): number | null {
+  if (e.ageSeconds === null || e.readAt === null) return null;
+  return Math.max(0, Math.round(e.ageSeconds + (now - e.readAt) / 1000));
+}
+
+/** The current time, once a second (for ages). */
+function useSecondClock(): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(t);
+  }, []);
+  return now;
+}
+
+/** A bridge's forwarding table, by port: mac, port, state, age (live: the table follows the
+ *  engine's fdb deltas, the ages tick here). */
+function FdbTable({ bridgeId }: { bridgeId: string }) {
+  const table = useTopology((s) => s.fdb[bridgeId]);
+  const names = useTopology((s) => s.interfaces);
+  const now = useSecondClock();
+  const portName = (p: string) => names[p]?.name ?? p;
+  const rows = [...(table ?? [])].sort((a, b) => portName(a.port).localeCompare(portName(b.port)) || (a.mac < b.mac ? -1 : a.mac > b.mac ? 1 : 0));
+  return (
+    <>
+      <h3>Forwarding table (FDB)</h3>
+      <table className="grid" data-testid="fdb-table" data-count={rows.length}>
+        <thead><tr><th>mac</th><th>port</th><th>state</th><th title="seconds since a frame from this address refreshed the entry, at most (traffic refreshes entries silently)">age ≤</th></tr></thead>
+        <tbody>
+          {rows.map((e) => {
+            const age = ageNow(e, now);
+            return (
+              <tr key={`${e.mac}/${e.vlan}`} data-testid="fdb-row" data-mac={e.mac} data-port={e.port} data-state={e.state}>
+                <td>{e.mac}{e.vlan !== null ? ` vlan ${e.vlan}` : ''}</td>
+                <td><a onClick={() => names[e.port] && uiStore.getState().select({ kind: 'iface', id: e.port })}>{portName(e.port)}</a></td>
+                <td>{e.state}</td>
+                <td>{age === null ? '' : `${age} s`}</td>
+              </tr>
+            );
+          })}
+          {rows.length === 0 && <tr><td colSpan={4} className="muted">no entries</td></tr>}
+        </tbody>
+      </table>
+    </>
+  );
 }
 
 function IfaceInspector({ id }: { id: string }) {
@@ -66,6 +114,7 @@ function IfaceInspector({ id }: { id: string }) {
           <Row k="addresses" testid="if-addresses">{i.addresses.length ? i.addresses.map((a) => <div key={a}>{addressText(a, i.peers)}</div>) : '—'}</Row>
         </tbody>
       </table>
+      {i.kind === 'bridge' && <FdbTable bridgeId={id} />}
     </div>
   );
 }

@@ -2,7 +2,7 @@
 // counter frame re-renders only the nodes/edges whose own entry changed (each subscribes with a
 // selector on its id). Entries not touched by a frame keep their object identity.
 import { createStore } from 'zustand/vanilla';
-import { decodeCounterFrame, STATS_FIELDS, type CounterFrame, type Stats } from '../../../electron/contract';
+import { decodeCounterFrame, nsOfIface, STATS_FIELDS, type CounterFrame, type Stats } from '../../../electron/contract';
 
 export interface IfCounters {
   stats: Stats;
@@ -108,12 +108,14 @@ function sameStats(a: Stats, b: Stats): boolean {
 }
 
 /** Merges one columnar frame: listed ids get their stats and rates; ids absent from the frame get
- *  rate 0 (stats unchanged). Every interface with a history ring gains a sample. */
+ *  rate 0 (stats unchanged) when their namespace was read for it (a namespace read at the low rate
+ *  keeps its rates between reads). Every interface with a history ring gains a sample. */
 export function applyFrame(state: CountersState, frame: CounterFrame): CountersState {
   const byId = { ...state.byId };
   const listed = new Set<string>();
   let history = state.history;
   const cap = historyCapacity(frame.intervalMs);
+  const read = frame.namespaces ? new Set(frame.namespaces) : null;
   for (const { id, stats, rates } of decodeCounterFrame(frame)) {
     listed.add(id);
     byId[id] = { stats, ...rates, faults: faultsOf(stats) };
@@ -122,10 +124,13 @@ export function applyFrame(state: CountersState, frame: CounterFrame): CountersS
   // and each ring gains a sample.
   for (const id in byId) {
     let c = byId[id];
-    if (!listed.has(id) && (c.rxPps || c.txPps || c.rxBps || c.txBps)) byId[id] = c = { ...c, rxPps: 0, txPps: 0, rxBps: 0, txBps: 0 };
+    if (!listed.has(id) && (!read || read.has(nsOfIface(id))) && (c.rxPps || c.txPps || c.rxBps || c.txBps)) byId[id] = c = { ...c, rxPps: 0, txPps: 0, rxBps: 0, txBps: 0 };
     let ring = history.get(id);
     if (!ring) { ring = new HistoryRing(cap); history.set(id, ring); }
-    else if (ring.capacity !== cap) { ring = ring.resized(cap); history.set(id, ring); }
+    // Rings only grow: frames come at irregular intervals (only when something changed; namespaces
+    // nobody looks at are read at a lower rate), and resizing thousands of rings back and forth on
+    // every frame once froze the page of a 1,000-pod host.
+    else if (ring.capacity < cap) { ring = ring.resized(cap); history.set(id, ring); }
     ring.push(frame.t, c.rxBps, c.txBps, c.rxPps, c.txPps);
   }
   return { byId, lastT: frame.t, intervalMs: frame.intervalMs, history, historyTick: state.historyTick + 1 };

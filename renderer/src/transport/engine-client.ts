@@ -41,6 +41,7 @@ function electronClient(api: VnetPreloadApi): EngineClient {
         case 'hello': return api.hello();
         case 'snapshot': return api.snapshot();
         case 'setSampleRate': return api.setSampleRate((params as { hz: number }).hz);
+        case 'setInterest': return api.setInterest((params as Methods['setInterest']['params']).namespaces);
         // Lab methods answer with an RpcOutcome; outcomeResult rethrows engine errors with their code.
         case 'labValidate': case 'labPlan': case 'labApply': case 'labExport': {
           const p = params as LabMethods['labApply']['params'];
