@@ -6,7 +6,8 @@ import type { IfaceNode as IfaceNodeT } from '../graph/types';
 import { MAX_SHOWN_ADDRESSES } from '../graph/types';
 import { KindIcon } from '../icons';
 import { ConnectHandle } from '../editor/ConnectHandle';
-import { useCapture, useCounters, useIfCounters, useTopology, useUi } from '../store';
+import { useCapture, useCounters, useIfCounters, useTopology, useTrace, useUi } from '../store';
+import { markOf } from '../store/trace';
 import { fdbByPort } from '../store/topology';
 import { ifaceMatches } from '../graph/search';
 import { fmtBytesRate, fmtPps, trafficLevel } from '../format';
@@ -66,14 +67,16 @@ function IfaceNodeView({ data, selected }: NodeProps<IfaceNodeT>) {
   // Marks from the capture panel: a capture runs on it; the packet shown in the panel was seen here.
   const capturing = useCapture((s) => !!s.capturing[data.ifId]);
   const packetHere = useCapture((s) => s.selected?.p.iface === data.ifId);
+  // A followed ping (the trace panel): the hop shown now, hops passed, where it stopped.
+  const traceMark = useTrace((s) => markOf(s, data.ifId));
   const shown = data.shownAddresses.slice(0, MAX_SHOWN_ADDRESSES);
   const more = data.shownAddresses.length - shown.length;
   return (
     <div
-      className={`if-node kind-${data.ifKind} state-${data.state}${selected ? ' selected' : ''}${hit ? ' search-hit' : ''}${faults ? ' has-faults' : ''}${level ? ' busy' : ''}${capturing ? ' capturing' : ''}${packetHere ? ' packet-here' : ''}`}
+      className={`if-node kind-${data.ifKind} state-${data.state}${selected ? ' selected' : ''}${hit ? ' search-hit' : ''}${faults ? ' has-faults' : ''}${level ? ' busy' : ''}${capturing ? ' capturing' : ''}${packetHere ? ' packet-here' : ''}${traceMark ? ` trace-${traceMark}` : ''}`}
       data-testid={`if-${data.name}`} data-if-id={data.ifId} data-if-kind={data.ifKind} data-state={data.state}
       data-if-ns={data.nsId} data-ns-label={data.nsLabel} data-faults={faults} data-level={level} data-detail={far ? 'low' : 'full'}
-      data-capturing={capturing || undefined} data-packet-here={packetHere || undefined}
+      data-capturing={capturing || undefined} data-packet-here={packetHere || undefined} data-trace={traceMark || undefined}
     >
       <Handle type="source" id="c" position={Position.Top} className="center-handle" isConnectable={false} />
       {data.ifKind === 'bridge' && <ConnectHandle on="bridge" />}

@@ -5,7 +5,8 @@
 import { memo } from 'react';
 import { getBezierPath, Position, useInternalNode, type EdgeProps, type InternalNode } from '@xyflow/react';
 import type { TrafficEdge as TrafficEdgeT } from '../graph/types';
-import { useCounters } from '../store';
+import { useCounters, useTrace } from '../store';
+import { edgeLit } from '../store/trace';
 import { trafficLevel } from '../format';
 
 function center(n: InternalNode) {
@@ -33,13 +34,15 @@ function TrafficEdgeView({ id, source, target, data }: EdgeProps<TrafficEdgeT>) 
     const c = st.byId[rateOf]; return c ? trafficLevel(c.rxPps + c.txPps) : 0;
   });
   const faults = useCounters((st) => (all ? all.some((id) => (st.byId[id]?.faults ?? 0) > 0) : (st.byId[rateOf]?.faults ?? 0) > 0));
+  // The edge a followed ping just crossed (the trace panel's step and the hop before it).
+  const lit = useTrace((st) => edgeLit(st, source, target));
   if (!s || !t) return null;
   const a = borderPoint(s, center(t)), b = borderPoint(t, center(s));
   const [path] = getBezierPath({ sourceX: a.x, sourceY: a.y, sourcePosition: a.pos, targetX: b.x, targetY: b.y, targetPosition: b.pos, curvature: 0.3 });
   const kind = data?.edgeKind ?? 'veth';
   return (
-    <g className={`traffic-edge kind-${kind} level-${level}${faults ? ' faults' : ''}`}
-      data-testid={`edge-${id}`} data-edge-kind={kind} data-source={source} data-target={target} data-level={level}>
+    <g className={`traffic-edge kind-${kind} level-${level}${faults ? ' faults' : ''}${lit ? ' trace-lit' : ''}`}
+      data-testid={`edge-${id}`} data-trace-lit={lit || undefined} data-edge-kind={kind} data-source={source} data-target={target} data-level={level}>
       <path className="edge-base" d={path} />
       {level > 0 && <path className="edge-flow" d={path} />}
     </g>

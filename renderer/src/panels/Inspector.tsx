@@ -9,6 +9,7 @@ import { fmtBytesRate, fmtPps } from '../format';
 import { Sparkline } from './Sparkline';
 import { IfaceEditor, NamespaceEditor } from '../editor/Editors';
 import { CaptureNamespaceButton } from '../capture/CapturePanel';
+import { TraceFollow } from '../trace/TracePanel';
 
 const Row = ({ k, children, testid }: { k: string; children: ReactNode; testid?: string }) => (
   <tr data-testid={testid}><th>{k}</th><td>{children}</td></tr>
@@ -89,6 +90,7 @@ function IfaceInspector({ id }: { id: string }) {
       </div>
       <Sparkline id={id} metric={metric} />
       <IfaceEditor id={id} />
+      <TraceFollow nsId={i.namespaceId} />
       <table className="kv">
         <tbody>
           <Row k="rx rate">{fmtPps(c?.rxPps ?? 0)} · {fmtBytesRate(c?.rxBps ?? 0)}</Row>
@@ -140,6 +142,7 @@ function NamespaceInspector({ id }: { id: string }) {
       </table>
       <NamespaceEditor id={id} />
       <CaptureNamespaceButton nsId={id} />
+      <TraceFollow nsId={id} />
       <h3>Addresses</h3>
       <table className="grid" data-testid="ns-addresses">
         <thead><tr><th>interface</th><th>address</th></tr></thead>

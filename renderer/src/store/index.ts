@@ -7,6 +7,7 @@ import { createUiStore, type UiStore } from './ui';
 import { createConnectionStore, type ConnectionState } from './connection';
 import { createCounterPump } from './counter-pump';
 import { createCaptureStore, type CaptureStore } from './capture';
+import { createTraceStore, type TraceStore } from './trace';
 import { groupRates, sameRates, type GroupRates } from '../graph/groups';
 import type { GroupMember } from '../graph/types';
 
@@ -16,6 +17,8 @@ export const uiStore = createUiStore();
 export const connectionStore = createConnectionStore();
 /** The capture panel's capture and its live packets (store/capture.ts). */
 export const captureStore = createCaptureStore();
+/** "Ping and follow it": the trace panel's result and the step the canvas shows (store/trace.ts). */
+export const traceStore = createTraceStore();
 /** Counter frames go through the pump (sliced commits, one per animation frame). */
 export const counterPump = createCounterPump(countersStore);
 
@@ -24,6 +27,7 @@ export const useCounters = <T,>(sel: (s: CountersStore) => T) => useStore(counte
 export const useUi = <T,>(sel: (s: UiStore) => T) => useStore(uiStore, sel);
 export const useConnection = <T,>(sel: (s: ConnectionState) => T) => useStore(connectionStore, sel);
 export const useCapture = <T,>(sel: (s: CaptureStore) => T) => useStore(captureStore, sel);
+export const useTrace = <T,>(sel: (s: TraceStore) => T) => useStore(traceStore, sel);
 
 /** One interface's counters; re-renders only when that interface's entry changes. */
 export const useIfCounters = (id: string): IfCounters | undefined => useStore(countersStore, (s) => s.byId[id]);

@@ -1,7 +1,7 @@
 // One client interface over two transports: Electron's preload (window.vnet) or the web host's
 // WebSocket (JSON-RPC 2.0, one message per text frame, token from the page URL).
 import { JSONRPCClient } from 'json-rpc-2.0';
-import { outcomeResult, type CaptureMethods, type LabMethods, type MethodName, type Methods, type NotificationName, type Notifications, type VnetPreloadApi } from '../../../electron/contract';
+import { outcomeResult, type CaptureMethods, type LabMethods, type MethodName, type Methods, type NotificationName, type Notifications, type TraceMethods, type VnetPreloadApi } from '../../../electron/contract';
 
 export interface EngineClient {
   readonly transport: 'electron' | 'websocket';
@@ -63,6 +63,7 @@ function electronClient(api: VnetPreloadApi): EngineClient {
           return outcomeResult(await api.captureRead(p.id, p.offset, p.length));
         }
         case 'captureDiscard': return outcomeResult(await api.captureDiscard((params as { id: string }).id));
+        case 'trace': return outcomeResult(await api.trace(params as TraceMethods['trace']['params']));
         default: throw new Error(`unknown method ${String(method)}`);
       }
     }) as EngineClient['call'],
