@@ -29,8 +29,13 @@ const rowInfos = () => page.locator('[data-testid="packet-row"] .c-info').allInn
 
 async function openPacketsTab(): Promise<void> {
   await byTestId('capture-panel').waitFor({ state: 'attached' });
-  if (!(await byTestId('capture-panel').isVisible())) await byTestId('tab-packets').click();
-  await byTestId('capture-panel').waitFor({ state: 'visible', timeout: 5_000 });
+  // A click while the page is still settling (a loaded machine) can be lost: click again until
+  // the tab shows.
+  for (let tries = 0; !(await byTestId('capture-panel').isVisible()); tries++) {
+    if (tries === 10) throw new Error('the packets tab did not open after 10 clicks');
+    await byTestId('tab-packets').click();
+    await byTestId('capture-panel').waitFor({ state: 'visible', timeout: 1_500 }).catch(() => undefined);
+  }
 }
 
 describeKernel('capture panel in the browser (serve + engine + renderer, real kernel)', () => {
