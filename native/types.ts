@@ -197,6 +197,11 @@ export interface CaptureOptions {
   /** Promiscuous mode while the socket is open (default true, as tcpdump: a bridge shows the
    *  frames it forwards between its ports only so). */
   promisc?: boolean;
+  /** When given, each packet's bytes come framed as a whole pcapng Enhanced Packet Block of this
+   *  interface id (nanosecond timestamp, epb_flags from the packet type; little-endian): the
+   *  block starts 28 bytes before offset[i] and is 28 + caplen padded to 4 + 16 bytes long, and
+   *  the blocks follow each other in data. */
+  epbInterface?: number;
 }
 
 /** A batch of one capture socket's packets, in the order the kernel gave them. Packet i:

@@ -4,6 +4,8 @@
 // interface's link type and attached in the kernel. ONE capture thread per Node environment polls
 // every capture ring (epoll) and hands batches of packets to JS through ONE ThreadSafeFunction,
 // copied into JS-owned buffers. Bounded: when JS falls behind, packets are dropped here and counted.
+// On request each packet is copied already framed as a pcapng Enhanced Packet Block, so the writer
+// moves whole blocks (runs of them) instead of building one per packet.
 #pragma once
 
 #include <napi.h>
@@ -42,6 +44,7 @@ struct CaptureSpec {
   unsigned blocks = 4;          // the ring is blocks × blockBytes
   size_t maxQueuedBytes = 16 << 20;  // packet bytes waiting for JS at most; past that, dropped
   bool promisc = true;
+  int epbInterface = -1;  // >= 0: each packet framed as a pcapng Enhanced Packet Block of this interface id
 };
 
 // One open capture socket and its ring. Shared by the JS object and the capture thread.
@@ -54,6 +57,7 @@ struct CaptureSock {
   int ifindex = 0, arphrd = 0, linkType = 0;
   std::string ifname;
   bool loopback = false;          // lo shows each packet twice (out and in): outgoing ones are skipped
+  int epbInterface = -1;          // as in CaptureSpec
   size_t maxQueuedBytes = 0;
   std::atomic<size_t> queuedBytes{0};
   std::atomic<size_t> queuedBatches{0};  // deliveries waiting for JS (bounded by kMaxQueuedBatches)

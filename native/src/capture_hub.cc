@@ -1,5 +1,6 @@
 // The capture thread: every capture ring in one epoll, blocks walked as the kernel retires them,
-// packets copied into one batch per socket per wake-up and handed to JS. The same command and
+// packets copied into one batch per socket per wake-up (framed as pcapng blocks when asked) and
+// handed to JS. The same command and
 // shutdown scheme as events.cc (commands under a mutex, an eventfd to wake the thread, the caller
 // waits until the thread has let go of a socket).
 #include <linux/if_packet.h>
@@ -9,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 
@@ -29,6 +31,39 @@ struct Meta {
   uint32_t sec, nsec, len, caplen, offset;
   uint8_t pkttype;
 };
+
+// A pcapng Enhanced Packet Block around a packet's bytes: kEpbHead bytes before them (block type,
+// total length, interface id, the timestamp's high and low 32 bits in ns, captured and wire
+// length), then the bytes padded to 4, then kEpbTail bytes (the epb_flags option, opt_endofopt,
+// the total length again). Little-endian, as the section header electron/capture/pcapng.ts writes.
+constexpr size_t kEpbHead = 28, kEpbTail = 16;
+constexpr uint32_t kEpbType = 6;
+
+inline void PutLe32(uint8_t* p, uint32_t v) {
+  p[0] = static_cast<uint8_t>(v); p[1] = static_cast<uint8_t>(v >> 8);
+  p[2] = static_cast<uint8_t>(v >> 16); p[3] = static_cast<uint8_t>(v >> 24);
+}
+
+// epb_flags of an sll_pkttype: bits 0-1 direction (1 inbound, 2 outbound), bits 2-4 reception
+// (1 unicast, 2 multicast, 3 broadcast, 4 promiscuous); the same as pcapng.ts's epbFlags.
+inline uint32_t EpbFlags(uint8_t pkttype) {
+  switch (pkttype) {
+    case PACKET_OUTGOING: return 2;
+    case PACKET_HOST: return 1 | (1 << 2);
+    case PACKET_MULTICAST: return 1 | (2 << 2);
+    case PACKET_BROADCAST: return 1 | (3 << 2);
+    case PACKET_OTHERHOST: return 1 | (4 << 2);
+    default: return 1;
+  }
+}
+
+// Room for `more` bytes past the end of `v` (growing geometrically, so a batch reallocates rarely).
+inline uint8_t* Extend(std::vector<uint8_t>& v, size_t more) {
+  size_t at = v.size();
+  if (at + more > v.capacity()) v.reserve(std::max(at + more, 2 * v.capacity()));
+  v.resize(at + more);
+  return v.data() + at;
+}
 }  // namespace
 
 struct CaptureHub::Sub {
@@ -273,6 +308,7 @@ void CaptureHub::Drain(const std::shared_ptr<Sub>& s) {
   auto d = std::make_unique<Delivery>();
   d->sub = s;
   uint64_t droppedBefore = k.appDropped.load();
+  const bool epb = k.epbInterface >= 0;
   for (unsigned seen = 0; seen < k.blocks; seen++) {
     auto* bd = reinterpret_cast<tpacket_block_desc*>(k.ring + static_cast<size_t>(k.next) * k.blockBytes);
     if (!(__atomic_load_n(&bd->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER)) break;
@@ -282,13 +318,30 @@ void CaptureHub::Drain(const std::shared_ptr<Sub>& s) {
       auto* h = reinterpret_cast<tpacket3_hdr*>(p);
       auto* sll = reinterpret_cast<sockaddr_ll*>(p + TPACKET_ALIGN(sizeof(tpacket3_hdr)));
       if (!(k.loopback && sll->sll_pkttype == PACKET_OUTGOING)) {
+        uint32_t cap = h->tp_snaplen;
+        size_t padded = (cap + 3) & ~size_t{3};
+        size_t bytes = epb ? kEpbHead + padded + kEpbTail : cap;
         size_t waiting = k.queuedBytes.load() + d->data.size();
-        if (waiting + h->tp_snaplen > k.maxQueuedBytes || k.queuedBatches.load() >= kMaxQueuedBatches) {
+        if (waiting + bytes > k.maxQueuedBytes || k.queuedBatches.load() >= kMaxQueuedBatches) {
           k.appDropped.fetch_add(1);  // JS is behind: this packet is not kept
         } else {
-          Meta m{h->tp_sec, h->tp_nsec, h->tp_len, h->tp_snaplen, static_cast<uint32_t>(d->data.size()), sll->sll_pkttype};
-          d->meta.push_back(m);
-          d->data.insert(d->data.end(), p + h->tp_mac, p + h->tp_mac + h->tp_snaplen);
+          uint8_t* at = Extend(d->data, bytes);
+          uint8_t* bytesAt = epb ? at + kEpbHead : at;
+          std::memcpy(bytesAt, p + h->tp_mac, cap);
+          if (epb) {
+            uint32_t total = static_cast<uint32_t>(bytes);
+            uint64_t ns = uint64_t{h->tp_sec} * 1000000000u + h->tp_nsec;
+            PutLe32(at, kEpbType); PutLe32(at + 4, total); PutLe32(at + 8, static_cast<uint32_t>(k.epbInterface));
+            PutLe32(at + 12, static_cast<uint32_t>(ns >> 32)); PutLe32(at + 16, static_cast<uint32_t>(ns));
+            PutLe32(at + 20, cap); PutLe32(at + 24, h->tp_len);
+            uint8_t* tail = bytesAt + padded;
+            std::memset(bytesAt + cap, 0, padded - cap);
+            PutLe32(tail, 2 | (4u << 16));  // option epb_flags (code 2), 4 bytes
+            PutLe32(tail + 4, EpbFlags(sll->sll_pkttype));
+            PutLe32(tail + 8, 0);           // opt_endofopt
+            PutLe32(tail + 12, total);
+          }
+          d->meta.push_back(Meta{h->tp_sec, h->tp_nsec, h->tp_len, cap, static_cast<uint32_t>(bytesAt - d->data.data()), sll->sll_pkttype});
         }
       }
       p += h->tp_next_offset;

@@ -137,7 +137,7 @@ void RegisterCapture(Napi::Env env, Napi::Object exports, std::shared_ptr<Captur
     return env.Null();
   }, "compileFilter"));
 
-  // openCapture(handle, {ifindex, filter?, snaplen?, ringBlocks?, maxQueuedBytes?, promisc?}, onPackets): Promise<CaptureSocket>
+  // openCapture(handle, {ifindex, filter?, snaplen?, ringBlocks?, maxQueuedBytes?, promisc?, epbInterface?}, onPackets): Promise<CaptureSocket>
   exports.Set("openCapture", Napi::Function::New(env, [data](const Napi::CallbackInfo& info) -> Napi::Value {
     Napi::Env env = info.Env();
     std::shared_ptr<NsState> st;
@@ -158,6 +158,7 @@ void RegisterCapture(Napi::Env env, Napi::Object exports, std::shared_ptr<Captur
       Napi::Value pr = o.Get("promisc");
       if (!pr.IsUndefined() && !pr.IsBoolean()) throw InvalidArg("openCapture: options.promisc must be a boolean");
       if (pr.IsBoolean()) spec.promisc = pr.As<Napi::Boolean>();
+      spec.epbInterface = static_cast<int>(NumberOpt(o, "epbInterface", -1, 0, 2147483647));
     } catch (const SysError& e) {
       return PromiseWorker::Rejected(env, e);
     }
