@@ -316,9 +316,10 @@ export class CaptureSession extends EventEmitter<SessionEvents> {
     this.timer = null;
     // Closing stops delivery at once; the sockets' last counts stay readable.
     for (const i of this.interfaces) i.socket?.close();
-    this.release(true);
+    // Ended before the last release: a count it reaches does not end the capture a second time.
     this.reason = reason;
     this.message = message;
+    this.release(true);
     this.endedAt = Date.now();
     const st = this.stats();
     const endNs = BigInt(this.endedAt) * 1_000_000n;
