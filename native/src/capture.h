@@ -40,8 +40,13 @@ struct CaptureSpec {
   int ifindex = 0;
   std::string filter;
   int snaplen = 262144;
-  size_t blockBytes = 1 << 20;  // one TPACKET_V3 block (holds the largest GSO packet)
-  unsigned blocks = 4;          // the ring is blocks × blockBytes
+  // One TPACKET_V3 block: it holds a 64 KiB GSO packet; a larger frame is cut to what fits (the
+  // kernel says so in its length). The kernel hands a block over when full or tp_retire_blk_tov
+  // after its first packet, so under a flood a block holds about that long's packets, and the ring
+  // holds blocks × that: many small blocks ride out a capture thread kept off the CPU longer
+  // than few large ones of the same memory.
+  size_t blockBytes = 256 << 10;
+  unsigned blocks = 16;          // the ring is blocks × blockBytes
   size_t maxQueuedBytes = 16 << 20;  // packet bytes waiting for JS at most; past that, dropped
   bool promisc = true;
   int epbInterface = -1;  // >= 0: each packet framed as a pcapng Enhanced Packet Block of this interface id

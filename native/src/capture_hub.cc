@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <memory>
 
 #include "capture.h"
 #include "error.h"
@@ -57,13 +58,31 @@ inline uint32_t EpbFlags(uint8_t pkttype) {
   }
 }
 
-// Room for `more` bytes past the end of `v` (growing geometrically, so a batch reallocates rarely).
-inline uint8_t* Extend(std::vector<uint8_t>& v, size_t more) {
-  size_t at = v.size();
-  if (at + more > v.capacity()) v.reserve(std::max(at + more, 2 * v.capacity()));
-  v.resize(at + more);
-  return v.data() + at;
-}
+// A batch's bytes: grows geometrically (a batch reallocates rarely) and leaves what it adds
+// uninitialized (the caller writes every byte of it).
+class Bytes {
+ public:
+  size_t size() const { return n_; }
+  bool empty() const { return n_ == 0; }
+  const uint8_t* data() const { return p_.get(); }
+  // Room for `more` bytes at the end.
+  uint8_t* Extend(size_t more) {
+    if (n_ + more > cap_) {
+      size_t cap = std::max({n_ + more, 2 * cap_, size_t{16} << 10});
+      std::unique_ptr<uint8_t[]> q(new uint8_t[cap]);
+      if (n_) std::memcpy(q.get(), p_.get(), n_);
+      p_ = std::move(q);
+      cap_ = cap;
+    }
+    uint8_t* at = p_.get() + n_;
+    n_ += more;
+    return at;
+  }
+
+ private:
+  std::unique_ptr<uint8_t[]> p_;
+  size_t n_ = 0, cap_ = 0;
+};
 }  // namespace
 
 struct CaptureHub::Sub {
@@ -80,7 +99,7 @@ struct CaptureHub::Sub {
 struct CaptureHub::Delivery {
   std::shared_ptr<Sub> sub;
   std::vector<Meta> meta;
-  std::vector<uint8_t> data;
+  Bytes data;
   uint64_t appDropped = 0;
   int err = 0;  // the socket failed (ENETDOWN: its interface went away); nothing follows
 };
@@ -194,12 +213,13 @@ void CaptureHub::CallJs(Napi::Env env, Napi::Function, std::nullptr_t*, Delivery
   Napi::Uint32Array caplen = Napi::Uint32Array::New(env, n);
   Napi::Uint32Array offset = Napi::Uint32Array::New(env, n);
   Napi::Uint8Array pkttype = Napi::Uint8Array::New(env, n);
-  Napi::Uint8Array data = Napi::Uint8Array::New(env, d->data.size());
+  // A Buffer made as a copy: its memory is not zeroed first.
+  Napi::Uint8Array data = d->data.empty() ? Napi::Uint8Array::New(env, 0)
+                                          : Napi::Buffer<uint8_t>::Copy(env, d->data.data(), d->data.size());
   for (size_t i = 0; i < n; i++) {
     const Meta& m = d->meta[i];
     sec[i] = m.sec; nsec[i] = m.nsec; len[i] = m.len; caplen[i] = m.caplen; offset[i] = m.offset; pkttype[i] = m.pkttype;
   }
-  if (!d->data.empty()) std::memcpy(data.Data(), d->data.data(), d->data.size());
   Napi::Object batch = Napi::Object::New(env);
   batch.Set("count", Napi::Number::New(env, static_cast<double>(n)));
   batch.Set("sec", sec);
@@ -325,7 +345,7 @@ void CaptureHub::Drain(const std::shared_ptr<Sub>& s) {
         if (waiting + bytes > k.maxQueuedBytes || k.queuedBatches.load() >= kMaxQueuedBatches) {
           k.appDropped.fetch_add(1);  // JS is behind: this packet is not kept
         } else {
-          uint8_t* at = Extend(d->data, bytes);
+          uint8_t* at = d->data.Extend(bytes);
           uint8_t* bytesAt = epb ? at + kEpbHead : at;
           std::memcpy(bytesAt, p + h->tp_mac, cap);
           if (epb) {

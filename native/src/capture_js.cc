@@ -153,7 +153,7 @@ void RegisterCapture(Napi::Env env, Napi::Object exports, std::shared_ptr<Captur
       if (!f.IsUndefined() && !f.IsString()) throw InvalidArg("openCapture: options.filter must be a string");
       if (f.IsString()) spec.filter = f.As<Napi::String>();
       spec.snaplen = static_cast<int>(NumberOpt(o, "snaplen", 262144, 64, 262144));
-      spec.blocks = static_cast<unsigned>(NumberOpt(o, "ringBlocks", 4, 2, 256));
+      spec.blocks = static_cast<unsigned>(NumberOpt(o, "ringBlocks", 16, 2, 256));
       spec.maxQueuedBytes = static_cast<size_t>(NumberOpt(o, "maxQueuedBytes", 16 << 20, 1 << 16, 1 << 30));
       Napi::Value pr = o.Get("promisc");
       if (!pr.IsUndefined() && !pr.IsBoolean()) throw InvalidArg("openCapture: options.promisc must be a boolean");
