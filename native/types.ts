@@ -189,7 +189,9 @@ export interface CaptureOptions {
   filter?: string;
   /** 64..262144, default 262144. */
   snaplen?: number;
-  /** Ring blocks of 1 MiB, 2..256 (default 4). */
+  /** Ring blocks of 256 KiB, 2..256 (default 16). A block goes to the capture thread when full
+   *  or 10 ms after its first packet: under a flood the ring holds about ringBlocks × 10 ms. A
+   *  frame longer than a block holds (about 256 KiB) is cut to fit. */
   ringBlocks?: number;
   /** Packet bytes that may wait for the JS thread; past that packets are dropped natively and
    *  counted in appDropped. 65536..2^30, default 16 MiB. */
@@ -197,6 +199,11 @@ export interface CaptureOptions {
   /** Promiscuous mode while the socket is open (default true, as tcpdump: a bridge shows the
    *  frames it forwards between its ports only so). */
   promisc?: boolean;
+  /** When given, each packet's bytes come framed as a whole pcapng Enhanced Packet Block of this
+   *  interface id (nanosecond timestamp, epb_flags from the packet type; little-endian): the
+   *  block starts 28 bytes before offset[i] and is 28 + caplen padded to 4 + 16 bytes long, and
+   *  the blocks follow each other in data. */
+  epbInterface?: number;
 }
 
 /** A batch of one capture socket's packets, in the order the kernel gave them. Packet i:

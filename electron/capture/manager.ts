@@ -121,11 +121,13 @@ export class CaptureManager extends EventEmitter<ManagerEvents> {
       maxFileBytes: local ? Number.MAX_SAFE_INTEGER : p.maxFileBytes ?? CAPTURE_DEFAULT_FILE_BYTES,
       file: local?.file ?? path.join(this.ensureDir(), `${id}.pcapng`), sink: local?.sink, keepFile: local?.file !== undefined,
       maxLiveQueue: Math.ceil((CAPTURE_MAX_LIVE_PER_SECOND * CAPTURE_BATCH_MS) / 1000) * 2,
+      // the CLI has no live stream: nothing made for it
+      liveWanted: () => this.listenerCount('packets') > 0,
     });
     try {
       await Promise.all(picked.map(async ({ iface, info }, k) => {
         try {
-          session.interfaces[k].socket = await this.native.openCapture(handles[k], { ifindex: iface.index, filter: info.kernelFilter, snaplen }, (b) => session.onBatch(k, b));
+          session.interfaces[k].socket = await this.native.openCapture(handles[k], { ifindex: iface.index, filter: info.kernelFilter, snaplen, epbInterface: k }, (b) => session.onBatch(k, b));
         } catch (e) {
           const err = e as { code?: string; message?: string };
           const code = err.code === 'EPERM' || err.code === 'EACCES' ? ErrorCodes.NotPrivileged : err.code === 'EINVAL' ? ErrorCodes.InvalidParams : ErrorCodes.KernelRefused;
@@ -141,7 +143,7 @@ export class CaptureManager extends EventEmitter<ManagerEvents> {
     this.sessions.set(id, session);
     session.on('ended', (info) => this.ended(session, info));
     // Under a flood the packet callbacks may keep the event loop busy past the timer: flush from here too.
-    session.on('packets', () => { if (Date.now() - (this.lastFlush.get(id) ?? 0) >= CAPTURE_BATCH_MS) this.flush(session, false); });
+    session.on('released', () => { if (Date.now() - (this.lastFlush.get(id) ?? 0) >= CAPTURE_BATCH_MS) this.flush(session, false); });
     session.run();
     this.startTimer();
     return session.info();

@@ -2,7 +2,8 @@
 // one Interface Description Block per captured interface (its name, a comment, its link type,
 // nanosecond timestamps), Enhanced Packet Blocks with the direction and packet type in epb_flags,
 // and an Interface Statistics Block per interface at the end (received, dropped by the kernel,
-// dropped by the app). Each function returns one whole block.
+// dropped by the app). Each function returns one whole block. Under a capture, the Enhanced Packet
+// Blocks come framed by the capture sockets (native/); enhancedPacket is the same block, built here.
 
 const SHB = 0x0a0d0d0a, IDB = 0x00000001, EPB = 0x00000006, ISB = 0x00000005;
 const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
@@ -77,6 +78,15 @@ export function epbFlags(pkttype: number): number {
   const reception = pkttype === PACKET_HOST ? 1 : pkttype === PACKET_MULTICAST ? 2 : pkttype === PACKET_BROADCAST ? 3 : pkttype === PACKET_OTHERHOST ? 4 : 0;
   return 1 | (reception << 2);
 }
+
+/** The bytes an Enhanced Packet Block (as enhancedPacket writes it, and as the capture sockets
+ *  frame packets with CaptureOptions.epbInterface) has before its packet's bytes, and after them
+ *  once they are padded to 4 (epb_flags, opt_endofopt, the trailing length). */
+export const EPB_HEAD = 28;
+export const EPB_TAIL = 16;
+
+/** The length of the Enhanced Packet Block of a packet of `caplen` captured bytes. */
+export const epbLength = (caplen: number): number => EPB_HEAD + pad4(caplen) + EPB_TAIL;
 
 /** Nanoseconds since the epoch of a kernel timestamp. */
 export function nanos(sec: number, nsec: number): bigint { return BigInt(sec) * 1_000_000_000n + BigInt(nsec); }

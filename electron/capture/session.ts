@@ -4,13 +4,17 @@
 // interface, and queued for the live stream (bounded: past the queue's size packets are skipped
 // and counted). Ends on stop, on its count, when an interface or namespace goes away, or on a
 // socket error, and says why; the file then gets its statistics blocks.
+// Cheap per packet: the sockets hand over their packets already framed as Enhanced Packet Blocks,
+// the batches wait as they came (no object per packet), and the merge copies runs of blocks from
+// them into one buffer per release; packet objects are made only for the live queue's bound and
+// for listeners of 'packets'.
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import type {
   CaptureEndReason, CaptureIfaceStats, CaptureInfo, CaptureInterface, CapturePacket, CapturePacketType, CaptureStats,
 } from '../contract';
 import type { CaptureBatch, CaptureSocket } from '../../native/types';
-import { enhancedPacket, interfaceDescription, interfaceStatistics, LINKTYPE_ETHERNET, LINKTYPE_RAW, nanos, sectionHeader } from './pcapng';
+import { EPB_HEAD, epbLength, interfaceDescription, interfaceStatistics, LINKTYPE_ETHERNET, LINKTYPE_RAW, sectionHeader } from './pcapng';
 
 /** How long a packet waits, after it reached JS, for earlier ones from the other interfaces' rings
  *  (a ring hands over a block at most 10 ms after its first packet). Counted from arrival, not
@@ -50,15 +54,53 @@ export interface SessionOptions {
   keepFile?: boolean;
   /** Live packets kept for the next batch at most (the rest are skipped and counted). */
   maxLiveQueue: number;
+  /** Whether anyone follows the live stream now (when not, its packets are not made, only counted
+   *  as skipped). Default: always. */
+  liveWanted?: () => boolean;
 }
 
 export interface SessionEvents {
   ended: [CaptureInfo];
-  /** Packets released in time order (the CLI prints them). */
+  /** Packets released in time order (the CLI prints them); made only while someone listens. */
   packets: [HeldPacket[]];
+  /** How many packets one release wrote out and counted (the manager flushes the live stream). */
+  released: [number];
 }
 
-const earlier = (a: HeldPacket, b: HeldPacket) => a.sec - b.sec || a.nsec - b.nsec;
+/** A socket's batch, waiting: its packets from `next` on are not released yet. `words`: its data
+ *  as 32-bit words (blocks are whole words) when aligned so, for copying short runs. */
+interface Queued { b: CaptureBatch; next: number; words: Uint32Array | null }
+
+const queued = (b: CaptureBatch): Queued => ({ b, next: 0, words: b.data.byteOffset % 4 ? null : new Uint32Array(b.data.buffer, b.data.byteOffset, b.data.length >>> 2) });
+
+/** Runs up to this many words are copied word by word: cheaper than a view and a set(). */
+const SHORT_RUN_WORDS = 96;
+
+/** Whether packet i of a is later than packet j of b. */
+const later = (a: CaptureBatch, i: number, b: CaptureBatch, j: number) => a.sec[i] > b.sec[j] || (a.sec[i] === b.sec[j] && a.nsec[i] > b.nsec[j]);
+
+/** The not yet released packets of `parts` as one batch in time order (equal times keep their
+ *  order): for the rare socket whose packets come out of order. */
+function sortedBatch(parts: Queued[]): CaptureBatch {
+  const at: { b: CaptureBatch; i: number }[] = [];
+  for (const q of parts) for (let i = q.next; i < q.b.count; i++) at.push({ b: q.b, i });
+  at.sort((x, y) => x.b.sec[x.i] - y.b.sec[y.i] || x.b.nsec[x.i] - y.b.nsec[y.i]);
+  const n = at.length;
+  const out: CaptureBatch = {
+    count: n, sec: new Float64Array(n), nsec: new Uint32Array(n), len: new Uint32Array(n), caplen: new Uint32Array(n),
+    offset: new Uint32Array(n), pkttype: new Uint8Array(n), data: new Uint8Array(at.reduce((t, p) => t + epbLength(p.b.caplen[p.i]), 0)),
+    appDropped: parts[parts.length - 1].b.appDropped,
+  };
+  let used = 0;
+  at.forEach(({ b, i }, k) => {
+    out.sec[k] = b.sec[i]; out.nsec[k] = b.nsec[i]; out.len[k] = b.len[i]; out.caplen[k] = b.caplen[i]; out.pkttype[k] = b.pkttype[i];
+    const start = b.offset[i] - EPB_HEAD, bytes = epbLength(b.caplen[i]);
+    out.data.set(b.data.subarray(start, start + bytes), used);
+    out.offset[k] = used + EPB_HEAD;
+    used += bytes;
+  });
+  return out;
+}
 
 export class CaptureSession extends EventEmitter<SessionEvents> {
   readonly id: string;
@@ -74,7 +116,8 @@ export class CaptureSession extends EventEmitter<SessionEvents> {
   private fileBytes = 0;
   private fileFull = false;
   private n = 0;
-  private held: HeldPacket[] = [];
+  /** Per interface, its socket's batches not yet released, in the order they came. */
+  private readonly queues: Queued[][];
   private live: CapturePacket[] = [];
   private liveSkipped = 0;
   private skippedSinceBatch = 0;
@@ -91,6 +134,7 @@ export class CaptureSession extends EventEmitter<SessionEvents> {
     this.file = o.file;
     this.interfaces = o.interfaces.map((i) => ({ ...i, ifindex: Number(i.id.slice(i.id.lastIndexOf(':') + 1)), socket: null }));
     this.ifStats = o.interfaces.map((i) => ({ id: i.id, received: 0, kernelDropped: 0, appDropped: 0, saved: 0, bytes: 0 }));
+    this.queues = o.interfaces.map(() => []);
     this.fd = o.sink ? null : fs.openSync(o.file, 'wx', 0o600);
     this.write(sectionHeader('vnet-studio'));
     for (const i of o.interfaces) {
@@ -106,13 +150,18 @@ export class CaptureSession extends EventEmitter<SessionEvents> {
     this.timer.unref?.();
   }
 
-  /** A batch from interface k's socket. */
+  /** A batch from interface k's socket (opened with epbInterface k: its packets come framed as
+   *  Enhanced Packet Blocks of interface k). */
   onBatch(k: number, b: CaptureBatch): void {
     if (!this.running) return;
-    for (let i = 0; i < b.count; i++) {
-      const off = b.offset[i];
-      // a view, not a copy: the batch's buffer is the addon's copy, ours alone
-      this.held.push({ iface: k, sec: b.sec[i], nsec: b.nsec[i], len: b.len[i], pkttype: b.pkttype[i], data: Buffer.from(b.data.buffer, b.data.byteOffset + off, b.caplen[i]) });
+    if (b.count) {
+      const q = this.queues[k];
+      let inOrder = !q.length || !later(q[q.length - 1].b, q[q.length - 1].b.count - 1, b, 0);
+      for (let i = 1; inOrder && i < b.count; i++) inOrder = !later(b, i - 1, b, i);
+      if (inOrder) q.push(queued(b));
+      else q.splice(0, q.length, queued(sortedBatch([...q, queued(b)])));
+      const last = q[q.length - 1].b;
+      this.arrivals.push({ at: Date.now(), sec: last.sec[last.count - 1], nsec: last.nsec[last.count - 1] });
     }
     this.ifStats[k].appDropped = b.appDropped;
     if (b.count) this.arrivals.push({ at: Date.now(), sec: b.sec[b.count - 1], nsec: b.nsec[b.count - 1] });
@@ -132,53 +181,94 @@ export class CaptureSession extends EventEmitter<SessionEvents> {
   /** Writes out, in time order, the held packets older than MERGE_MS (all of them when `all`). */
   private release(all: boolean): void {
     this.lastRelease = Date.now();
-    if (!this.held.length) return;
-    this.held.sort(earlier);
-    let cut = this.held.length;
+    let limitSec = Infinity, limitNsec = 0;
     if (all) this.arrivals = [];
     else {
       // Released: what is no later than the latest packet of the batches that arrived MERGE_MS ago.
       const settledBefore = Date.now() - MERGE_MS;
-      let limitSec = -1, limitNsec = 0, k = 0;
+      limitSec = -1;
+      let k = 0;
       for (; k < this.arrivals.length && this.arrivals[k].at <= settledBefore; k++) {
         const a = this.arrivals[k];
         if (a.sec > limitSec || (a.sec === limitSec && a.nsec > limitNsec)) { limitSec = a.sec; limitNsec = a.nsec; }
       }
+      if (!k) return;
       this.arrivals = this.arrivals.slice(k);
-      cut = 0;
-      while (cut < this.held.length && (this.held[cut].sec < limitSec || (this.held[cut].sec === limitSec && this.held[cut].nsec <= limitNsec))) cut++;
     }
-    if (!cut) return;
-    let out = this.held.slice(0, cut);
-    this.held = this.held.slice(cut);
-    if (this.o.count !== null && this.n + out.length >= this.o.count) {
-      out = out.slice(0, this.o.count - this.n);
-      this.held = [];
-    }
-    const blocks: Buffer[] = [];
-    let pending = 0;
-    for (const p of out) {
-      this.n++;
-      // counted here, in time order: with a count, what comes after the last one is not captured
-      this.ifStats[p.iface].received++;
-      this.ifStats[p.iface].bytes += p.len;
-      if (!this.fileFull) {
-        const epb = enhancedPacket({ iface: p.iface, ns: nanos(p.sec, p.nsec), len: p.len, data: p.data, pkttype: p.pkttype });
-        // room kept for the statistics blocks at the end
-        if (this.fileBytes + pending + epb.length + 100 * this.interfaces.length > this.o.maxFileBytes) this.fileFull = true;
-        else { blocks.push(epb); pending += epb.length; this.ifStats[p.iface].saved++; }
+    const queues = this.queues, K = queues.length, count = this.o.count;
+    // One buffer for the blocks of this release: at most every waiting batch's remaining bytes.
+    let room = 0;
+    if (!this.fileFull) for (const q of queues) for (const e of q) room += e.b.data.length - (e.b.offset[e.next] - EPB_HEAD);
+    const out = room ? Buffer.allocUnsafe(room) : null;
+    const outWords = out && out.byteOffset % 4 === 0 ? new Uint32Array(out.buffer, out.byteOffset, room >>> 2) : null;
+    const statsRoom = 100 * K; // kept for the statistics blocks at the end
+    const held: HeldPacket[] | null = this.listenerCount('packets') ? [] : null;
+    const liveWanted = this.o.liveWanted?.() ?? true;
+    let used = 0, released = 0;
+    for (;;) {
+      // The earliest waiting packet, and the earliest of the other interfaces' (its run ends there).
+      let best = -1, bs = 0, bn = 0, os = limitSec, on = limitNsec;
+      for (let k = 0; k < K; k++) {
+        const q = queues[k];
+        if (!q.length) continue;
+        const e = q[0], s = e.b.sec[e.next], ns = e.b.nsec[e.next];
+        if (best < 0 || s < bs || (s === bs && ns < bn)) {
+          if (best >= 0 && (bs < os || (bs === os && bn < on))) { os = bs; on = bn; }
+          best = k; bs = s; bn = ns;
+        } else if (s < os || (s === os && ns < on)) { os = s; on = ns; }
       }
-      if (this.live.length < this.o.maxLiveQueue) {
-        this.live.push({
-          n: this.n, iface: this.interfaces[p.iface].id, t: p.sec * 1000 + p.nsec / 1e6,
-          dir: p.pkttype === 4 ? 'tx' : 'rx', type: PKTTYPES[p.pkttype] ?? 'host',
-          len: p.len, caplen: p.data.length, data: p.data.subarray(0, this.o.liveBytes).toString('base64'),
-        });
-      } else { this.liveSkipped++; this.skippedSinceBatch++; }
+      if (best < 0 || bs > limitSec || (bs === limitSec && bn > limitNsec)) break;
+      const e = queues[best][0], b = e.b, st = this.ifStats[best];
+      const from = e.next;
+      let i = from, runBytes = 0, done = false;
+      while (i < b.count && (b.sec[i] < os || (b.sec[i] === os && b.nsec[i] <= on))) {
+        const caplen = b.caplen[i];
+        this.n++; released++;
+        // counted here, in time order: with a count, what comes after the last one is not captured
+        st.received++;
+        st.bytes += b.len[i];
+        if (!this.fileFull) {
+          const bytes = epbLength(caplen);
+          if (this.fileBytes + used + runBytes + bytes + statsRoom > this.o.maxFileBytes) this.fileFull = true;
+          else { runBytes += bytes; st.saved++; }
+        }
+        if (held || (liveWanted && this.live.length < this.o.maxLiveQueue)) {
+          // a view, not a copy: the batch's buffer is the addon's copy, ours alone
+          const data = Buffer.from(b.data.buffer, b.data.byteOffset + b.offset[i], caplen);
+          const p: HeldPacket = { iface: best, sec: b.sec[i], nsec: b.nsec[i], len: b.len[i], pkttype: b.pkttype[i], data };
+          held?.push(p);
+          if (liveWanted && this.live.length < this.o.maxLiveQueue) this.live.push(this.livePacket(p));
+          else { this.liveSkipped++; this.skippedSinceBatch++; }
+        } else { this.liveSkipped++; this.skippedSinceBatch++; }
+        i++;
+        if (count !== null && this.n >= count) { done = true; break; }
+      }
+      if (runBytes) {
+        // the run's blocks follow each other in the batch: one copy
+        const start = b.offset[from] - EPB_HEAD;
+        if (outWords && e.words && runBytes <= SHORT_RUN_WORDS * 4) {
+          const w = e.words;
+          for (let s = start >>> 2, d = used >>> 2, end = s + (runBytes >>> 2); s < end;) outWords[d++] = w[s++];
+        } else out!.set(b.data.subarray(start, start + runBytes), used);
+        used += runBytes;
+      }
+      e.next = i;
+      if (i === b.count) queues[best].shift();
+      if (done) { for (const q of queues) q.length = 0; break; }
     }
-    if (blocks.length) this.write(Buffer.concat(blocks));
-    this.emit('packets', out);
-    if (this.o.count !== null && this.n >= this.o.count) this.end('count', null);
+    if (used) this.write(out!.subarray(0, used));
+    if (!released) return;
+    if (held) this.emit('packets', held);
+    this.emit('released', released);
+    if (count !== null && this.n >= count) this.end('count', null);
+  }
+
+  private livePacket(p: HeldPacket): CapturePacket {
+    return {
+      n: this.n, iface: this.interfaces[p.iface].id, t: p.sec * 1000 + p.nsec / 1e6,
+      dir: p.pkttype === 4 ? 'tx' : 'rx', type: PKTTYPES[p.pkttype] ?? 'host',
+      len: p.len, caplen: p.data.length, data: p.data.subarray(0, this.o.liveBytes).toString('base64'),
+    };
   }
 
   /** The live packets since the last call, and how many were skipped. */
@@ -226,9 +316,10 @@ export class CaptureSession extends EventEmitter<SessionEvents> {
     this.timer = null;
     // Closing stops delivery at once; the sockets' last counts stay readable.
     for (const i of this.interfaces) i.socket?.close();
-    this.release(true);
+    // Ended before the last release: a count it reaches does not end the capture a second time.
     this.reason = reason;
     this.message = message;
+    this.release(true);
     this.endedAt = Date.now();
     const st = this.stats();
     const endNs = BigInt(this.endedAt) * 1_000_000n;

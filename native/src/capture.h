@@ -4,6 +4,8 @@
 // interface's link type and attached in the kernel. ONE capture thread per Node environment polls
 // every capture ring (epoll) and hands batches of packets to JS through ONE ThreadSafeFunction,
 // copied into JS-owned buffers. Bounded: when JS falls behind, packets are dropped here and counted.
+// On request each packet is copied already framed as a pcapng Enhanced Packet Block, so the writer
+// moves whole blocks (runs of them) instead of building one per packet.
 #pragma once
 
 #include <napi.h>
@@ -38,10 +40,16 @@ struct CaptureSpec {
   int ifindex = 0;
   std::string filter;
   int snaplen = 262144;
-  size_t blockBytes = 1 << 20;  // one TPACKET_V3 block (holds the largest GSO packet)
-  unsigned blocks = 4;          // the ring is blocks × blockBytes
+  // One TPACKET_V3 block: it holds a 64 KiB GSO packet; a larger frame is cut to what fits (the
+  // kernel says so in its length). The kernel hands a block over when full or tp_retire_blk_tov
+  // after its first packet, so under a flood a block holds about that long's packets, and the ring
+  // holds blocks × that: many small blocks ride out a capture thread kept off the CPU longer
+  // than few large ones of the same memory.
+  size_t blockBytes = 256 << 10;
+  unsigned blocks = 16;          // the ring is blocks × blockBytes
   size_t maxQueuedBytes = 16 << 20;  // packet bytes waiting for JS at most; past that, dropped
   bool promisc = true;
+  int epbInterface = -1;  // >= 0: each packet framed as a pcapng Enhanced Packet Block of this interface id
 };
 
 // One open capture socket and its ring. Shared by the JS object and the capture thread.
@@ -54,6 +62,7 @@ struct CaptureSock {
   int ifindex = 0, arphrd = 0, linkType = 0;
   std::string ifname;
   bool loopback = false;          // lo shows each packet twice (out and in): outgoing ones are skipped
+  int epbInterface = -1;          // as in CaptureSpec
   size_t maxQueuedBytes = 0;
   std::atomic<size_t> queuedBytes{0};
   std::atomic<size_t> queuedBatches{0};  // deliveries waiting for JS (bounded by kMaxQueuedBatches)

@@ -1,5 +1,6 @@
 // The capture thread: every capture ring in one epoll, blocks walked as the kernel retires them,
-// packets copied into one batch per socket per wake-up and handed to JS. The same command and
+// packets copied into one batch per socket per wake-up (framed as pcapng blocks when asked) and
+// handed to JS. The same command and
 // shutdown scheme as events.cc (commands under a mutex, an eventfd to wake the thread, the caller
 // waits until the thread has let go of a socket).
 #include <linux/if_packet.h>
@@ -9,8 +10,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <memory>
 
 #include "capture.h"
 #include "error.h"
@@ -29,6 +32,57 @@ struct Meta {
   uint32_t sec, nsec, len, caplen, offset;
   uint8_t pkttype;
 };
+
+// A pcapng Enhanced Packet Block around a packet's bytes: kEpbHead bytes before them (block type,
+// total length, interface id, the timestamp's high and low 32 bits in ns, captured and wire
+// length), then the bytes padded to 4, then kEpbTail bytes (the epb_flags option, opt_endofopt,
+// the total length again). Little-endian, as the section header electron/capture/pcapng.ts writes.
+constexpr size_t kEpbHead = 28, kEpbTail = 16;
+constexpr uint32_t kEpbType = 6;
+
+inline void PutLe32(uint8_t* p, uint32_t v) {
+  p[0] = static_cast<uint8_t>(v); p[1] = static_cast<uint8_t>(v >> 8);
+  p[2] = static_cast<uint8_t>(v >> 16); p[3] = static_cast<uint8_t>(v >> 24);
+}
+
+// epb_flags of an sll_pkttype: bits 0-1 direction (1 inbound, 2 outbound), bits 2-4 reception
+// (1 unicast, 2 multicast, 3 broadcast, 4 promiscuous); the same as pcapng.ts's epbFlags.
+inline uint32_t EpbFlags(uint8_t pkttype) {
+  switch (pkttype) {
+    case PACKET_OUTGOING: return 2;
+    case PACKET_HOST: return 1 | (1 << 2);
+    case PACKET_MULTICAST: return 1 | (2 << 2);
+    case PACKET_BROADCAST: return 1 | (3 << 2);
+    case PACKET_OTHERHOST: return 1 | (4 << 2);
+    default: return 1;
+  }
+}
+
+// A batch's bytes: grows geometrically (a batch reallocates rarely) and leaves what it adds
+// uninitialized (the caller writes every byte of it).
+class Bytes {
+ public:
+  size_t size() const { return n_; }
+  bool empty() const { return n_ == 0; }
+  const uint8_t* data() const { return p_.get(); }
+  // Room for `more` bytes at the end.
+  uint8_t* Extend(size_t more) {
+    if (n_ + more > cap_) {
+      size_t cap = std::max({n_ + more, 2 * cap_, size_t{16} << 10});
+      std::unique_ptr<uint8_t[]> q(new uint8_t[cap]);
+      if (n_) std::memcpy(q.get(), p_.get(), n_);
+      p_ = std::move(q);
+      cap_ = cap;
+    }
+    uint8_t* at = p_.get() + n_;
+    n_ += more;
+    return at;
+  }
+
+ private:
+  std::unique_ptr<uint8_t[]> p_;
+  size_t n_ = 0, cap_ = 0;
+};
 }  // namespace
 
 struct CaptureHub::Sub {
@@ -45,7 +99,7 @@ struct CaptureHub::Sub {
 struct CaptureHub::Delivery {
   std::shared_ptr<Sub> sub;
   std::vector<Meta> meta;
-  std::vector<uint8_t> data;
+  Bytes data;
   uint64_t appDropped = 0;
   int err = 0;  // the socket failed (ENETDOWN: its interface went away); nothing follows
 };
@@ -159,12 +213,13 @@ void CaptureHub::CallJs(Napi::Env env, Napi::Function, std::nullptr_t*, Delivery
   Napi::Uint32Array caplen = Napi::Uint32Array::New(env, n);
   Napi::Uint32Array offset = Napi::Uint32Array::New(env, n);
   Napi::Uint8Array pkttype = Napi::Uint8Array::New(env, n);
-  Napi::Uint8Array data = Napi::Uint8Array::New(env, d->data.size());
+  // A Buffer made as a copy: its memory is not zeroed first.
+  Napi::Uint8Array data = d->data.empty() ? Napi::Uint8Array::New(env, 0)
+                                          : Napi::Buffer<uint8_t>::Copy(env, d->data.data(), d->data.size());
   for (size_t i = 0; i < n; i++) {
     const Meta& m = d->meta[i];
     sec[i] = m.sec; nsec[i] = m.nsec; len[i] = m.len; caplen[i] = m.caplen; offset[i] = m.offset; pkttype[i] = m.pkttype;
   }
-  if (!d->data.empty()) std::memcpy(data.Data(), d->data.data(), d->data.size());
   Napi::Object batch = Napi::Object::New(env);
   batch.Set("count", Napi::Number::New(env, static_cast<double>(n)));
   batch.Set("sec", sec);
@@ -273,6 +328,7 @@ void CaptureHub::Drain(const std::shared_ptr<Sub>& s) {
   auto d = std::make_unique<Delivery>();
   d->sub = s;
   uint64_t droppedBefore = k.appDropped.load();
+  const bool epb = k.epbInterface >= 0;
   for (unsigned seen = 0; seen < k.blocks; seen++) {
     auto* bd = reinterpret_cast<tpacket_block_desc*>(k.ring + static_cast<size_t>(k.next) * k.blockBytes);
     if (!(__atomic_load_n(&bd->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER)) break;
@@ -282,13 +338,30 @@ void CaptureHub::Drain(const std::shared_ptr<Sub>& s) {
       auto* h = reinterpret_cast<tpacket3_hdr*>(p);
       auto* sll = reinterpret_cast<sockaddr_ll*>(p + TPACKET_ALIGN(sizeof(tpacket3_hdr)));
       if (!(k.loopback && sll->sll_pkttype == PACKET_OUTGOING)) {
+        uint32_t cap = h->tp_snaplen;
+        size_t padded = (cap + 3) & ~size_t{3};
+        size_t bytes = epb ? kEpbHead + padded + kEpbTail : cap;
         size_t waiting = k.queuedBytes.load() + d->data.size();
-        if (waiting + h->tp_snaplen > k.maxQueuedBytes || k.queuedBatches.load() >= kMaxQueuedBatches) {
+        if (waiting + bytes > k.maxQueuedBytes || k.queuedBatches.load() >= kMaxQueuedBatches) {
           k.appDropped.fetch_add(1);  // JS is behind: this packet is not kept
         } else {
-          Meta m{h->tp_sec, h->tp_nsec, h->tp_len, h->tp_snaplen, static_cast<uint32_t>(d->data.size()), sll->sll_pkttype};
-          d->meta.push_back(m);
-          d->data.insert(d->data.end(), p + h->tp_mac, p + h->tp_mac + h->tp_snaplen);
+          uint8_t* at = d->data.Extend(bytes);
+          uint8_t* bytesAt = epb ? at + kEpbHead : at;
+          std::memcpy(bytesAt, p + h->tp_mac, cap);
+          if (epb) {
+            uint32_t total = static_cast<uint32_t>(bytes);
+            uint64_t ns = uint64_t{h->tp_sec} * 1000000000u + h->tp_nsec;
+            PutLe32(at, kEpbType); PutLe32(at + 4, total); PutLe32(at + 8, static_cast<uint32_t>(k.epbInterface));
+            PutLe32(at + 12, static_cast<uint32_t>(ns >> 32)); PutLe32(at + 16, static_cast<uint32_t>(ns));
+            PutLe32(at + 20, cap); PutLe32(at + 24, h->tp_len);
+            uint8_t* tail = bytesAt + padded;
+            std::memset(bytesAt + cap, 0, padded - cap);
+            PutLe32(tail, 2 | (4u << 16));  // option epb_flags (code 2), 4 bytes
+            PutLe32(tail + 4, EpbFlags(sll->sll_pkttype));
+            PutLe32(tail + 8, 0);           // opt_endofopt
+            PutLe32(tail + 12, total);
+          }
+          d->meta.push_back(Meta{h->tp_sec, h->tp_nsec, h->tp_len, cap, static_cast<uint32_t>(bytesAt - d->data.data()), sll->sll_pkttype});
         }
       }
       p += h->tp_next_offset;

@@ -137,7 +137,7 @@ void RegisterCapture(Napi::Env env, Napi::Object exports, std::shared_ptr<Captur
     return env.Null();
   }, "compileFilter"));
 
-  // openCapture(handle, {ifindex, filter?, snaplen?, ringBlocks?, maxQueuedBytes?, promisc?}, onPackets): Promise<CaptureSocket>
+  // openCapture(handle, {ifindex, filter?, snaplen?, ringBlocks?, maxQueuedBytes?, promisc?, epbInterface?}, onPackets): Promise<CaptureSocket>
   exports.Set("openCapture", Napi::Function::New(env, [data](const Napi::CallbackInfo& info) -> Napi::Value {
     Napi::Env env = info.Env();
     std::shared_ptr<NsState> st;
@@ -153,11 +153,12 @@ void RegisterCapture(Napi::Env env, Napi::Object exports, std::shared_ptr<Captur
       if (!f.IsUndefined() && !f.IsString()) throw InvalidArg("openCapture: options.filter must be a string");
       if (f.IsString()) spec.filter = f.As<Napi::String>();
       spec.snaplen = static_cast<int>(NumberOpt(o, "snaplen", 262144, 64, 262144));
-      spec.blocks = static_cast<unsigned>(NumberOpt(o, "ringBlocks", 4, 2, 256));
+      spec.blocks = static_cast<unsigned>(NumberOpt(o, "ringBlocks", 16, 2, 256));
       spec.maxQueuedBytes = static_cast<size_t>(NumberOpt(o, "maxQueuedBytes", 16 << 20, 1 << 16, 1 << 30));
       Napi::Value pr = o.Get("promisc");
       if (!pr.IsUndefined() && !pr.IsBoolean()) throw InvalidArg("openCapture: options.promisc must be a boolean");
       if (pr.IsBoolean()) spec.promisc = pr.As<Napi::Boolean>();
+      spec.epbInterface = static_cast<int>(NumberOpt(o, "epbInterface", -1, 0, 2147483647));
     } catch (const SysError& e) {
       return PromiseWorker::Rejected(env, e);
     }

@@ -83,6 +83,7 @@ std::shared_ptr<CaptureSock> OpenCapture(const NsState& st, const CaptureSpec& s
   auto s = std::make_shared<CaptureSock>();
   s->ifindex = spec.ifindex;
   s->maxQueuedBytes = spec.maxQueuedBytes;
+  s->epbInterface = spec.epbInterface;
   std::string what = "capture on ifindex " + std::to_string(spec.ifindex) + " in " + st.Name();
   auto open = [&] {
     // Protocol 0: the socket receives nothing until bind() below, after the filter is attached.

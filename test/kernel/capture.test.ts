@@ -7,7 +7,7 @@ import { describeKernel } from '../helpers/world';
 import { Engine } from '../../electron/engine';
 import { CaptureManager } from '../../electron/capture/manager';
 import type { CaptureSession, HeldPacket } from '../../electron/capture/session';
-import { CAPTURE_MAX_RUNNING, ErrorCodes, type CaptureEnded, type CaptureInfo, type Model } from '../../electron/contract';
+import { CAPTURE_MAX_RUNNING, CAPTURE_MIN_FILE_BYTES, ErrorCodes, type CaptureEnded, type CaptureInfo, type Model } from '../../electron/contract';
 import { ip } from '../helpers/ip';
 import { hostNs, iface, nsOfPid } from '../helpers/model-lookup';
 import { holdTun } from '../helpers/processes';
@@ -113,6 +113,57 @@ describeKernel('capture: packets of the docker-like lab', () => {
     } finally {
       holder.kill('SIGKILL');
     }
+  });
+
+  it('a ping flood on both ends of a veth pair: each packet once, interleaved in time order, every one saved; a count stops exactly', async () => {
+    const model = e.model();
+    const ends = [id(model, lab.c1.pid, 'eth0'), id(model, 'host', 'cv1')];
+    const info = await m.start({ interfaces: ends, filter: 'icmp' });
+    const got = collect(info);
+    const counted = await m.start({ interfaces: ends, filter: 'icmp', count: 1001 });
+    inPidNs(lab.c1.pid, 'ping', '-f', '-n', '-q', '-c', '3000', '-W', '1', '10.77.0.2');
+    await new Promise((r) => setTimeout(r, 200));
+    const done = m.stop(info.id);
+    const file = session(info).file;
+    // requests and replies, 3000 each, on each end
+    expect(done.stats.interfaces.map((x) => x.received)).toEqual([6000, 6000]);
+    expect(done.stats).toMatchObject({ received: 12000, saved: 12000, kernelDropped: 0, appDropped: 0, fileFull: false });
+    const rows = tsharkFields(file, ['frame.interface_id', 'frame.time_epoch', 'icmp.type', 'icmp.seq']);
+    expect(rows.length).toBe(12000);
+    // the ends' packets interleave (a request leaves eth0, reaches cv1; its reply passes cv1, then
+    // reaches eth0: about one switch of interface per two packets), in time order throughout
+    const t = rows.map((r) => Number(r[1]));
+    for (let k = 1; k < t.length; k++) expect(t[k]).toBeGreaterThanOrEqual(t[k - 1]);
+    const switches = rows.filter((r, k) => k && r[0] !== rows[k - 1][0]).length;
+    expect(switches).toBeGreaterThan(5000);
+    for (const iface of ['0', '1']) {
+      const seqs = new Set(rows.filter((r) => r[0] === iface && r[2] === '8').map((r) => r[3]));
+      expect(seqs.size).toBe(3000);
+    }
+    // what the 'packets' event gave is the file, packet by packet
+    expect(got.length).toBe(12000);
+    expect(got.every((p, k) => String(p.iface) === rows[k][0] && Math.abs(p.sec + p.nsec / 1e9 - t[k]) < 1e-6)).toBe(true);
+    const c = ended.find((x) => x.id === counted.id);
+    expect(c?.reason).toBe('count');
+    expect(c?.stats).toMatchObject({ received: 1001, saved: 1001 });
+    expect(tsharkFields(session(counted).file, ['frame.number']).length).toBe(1001);
+  });
+
+  it('a file limit: packets past it are counted, not saved, and the file stays within it, readable', async () => {
+    const model = e.model();
+    const ends = [id(model, lab.c1.pid, 'eth0'), id(model, 'host', 'cv1')];
+    const info = await m.start({ interfaces: ends, filter: 'icmp', maxFileBytes: CAPTURE_MIN_FILE_BYTES });
+    inPidNs(lab.c1.pid, 'ping', '-f', '-n', '-q', '-c', '1000', '-W', '1', '10.77.0.2');
+    await new Promise((r) => setTimeout(r, 200));
+    const done = m.stop(info.id);
+    const file = session(info).file;
+    expect(done.stats.received).toBe(4000);
+    expect(done.stats.fileFull).toBe(true);
+    expect(done.stats.saved).toBeGreaterThan(300);
+    expect(done.stats.saved).toBeLessThan(done.stats.received);
+    expect(fs.statSync(file).size).toBeLessThanOrEqual(CAPTURE_MIN_FILE_BYTES);
+    expect(tsharkFields(file, ['frame.number']).length).toBe(done.stats.saved);
+    expect(capinfos(file)).toMatch(/Number of stat entries = 1/);
   });
 
   it('refuses an unknown interface and a filter that does not compile, starting nothing', async () => {
