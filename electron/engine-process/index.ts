@@ -4,7 +4,8 @@
 import type { Engine } from '../engine';
 import { runEngineProcess, usage } from './stdio';
 import { createEngineConnection, type ConnectionOptions, type EngineConnection } from '../engine/server';
-import { registerLabMethods } from '../labs/handlers';
+import { LAB_METHOD_NAMES } from '../contract';
+import { registerDeferred } from './deferred-methods';
 
 export { usage };
 
@@ -13,9 +14,10 @@ export function createEngineProcessConnection(engine: Engine, send: (msg: object
   return createEngineConnection(engine, send, {
     ...opts,
     extend: (server, notify) => {
-      registerLabMethods(server, notify,
+      // Loaded after the first snapshot (deferred-methods.ts).
+      registerDeferred(server, LAB_METHOD_NAMES, async (inner) => (await import('../labs/handlers.js')).registerLabMethods(inner, notify,
         // afterChange: lab marks (aliases) on links that stay down reach the engine by no kernel event.
-        { privileged: engine.status().privileged, afterChange: () => { void engine.recheckLinks(); } });
+        { privileged: engine.status().privileged, afterChange: () => { void engine.recheckLinks(); } }));
       opts.extend?.(server, notify);
     },
   });
