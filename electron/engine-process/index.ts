@@ -4,11 +4,12 @@
 import type { Engine } from '../engine';
 import { runEngineProcess, usage } from './stdio';
 import { createEngineConnection, type ConnectionOptions, type EngineConnection } from '../engine/server';
-import { registerLabMethods } from '../labs/handlers';
 import { registerCaptureMethods } from '../capture/handlers';
 import { CaptureManager } from '../capture/manager';
 import { registerTraceMethods } from '../trace/handlers';
 import { Tracer } from '../trace/tracer';
+import { LAB_METHOD_NAMES } from '../contract';
+import { registerDeferred } from './deferred-methods';
 
 export { usage };
 
@@ -46,9 +47,10 @@ export function createEngineProcessConnection(engine: Engine, send: (msg: object
   return createEngineConnection(engine, send, {
     ...opts,
     extend: (server, notify) => {
-      registerLabMethods(server, notify,
+      // Loaded after the first snapshot (deferred-methods.ts).
+      registerDeferred(server, LAB_METHOD_NAMES, async (inner) => (await import('../labs/handlers.js')).registerLabMethods(inner, notify,
         // afterChange: lab marks (aliases) on links that stay down reach the engine by no kernel event.
-        { privileged: engine.status().privileged, afterChange: () => { void engine.recheckLinks(); } });
+        { privileged: engine.status().privileged, afterChange: () => { void engine.recheckLinks(); } }));
       registerCaptureMethods(server, notify, captureManager(engine));
       registerTraceMethods(server, tracer(engine));
       opts.extend?.(server, notify);

@@ -3,7 +3,7 @@
 // it, and their rates: rates.ts), and the model's current counters updated (snapshots show them).
 // When sweeps run is counter-sampler.ts's business.
 import type { StatsSweeper } from '../../native/types';
-import { decodeCounterFrame, ifaceId, parseIfaceId, type CounterFrame } from '../contract';
+import { STATS_FIELDS, type CounterFrame, type Stats } from '../contract';
 import type { LiveModel } from './model';
 import type { NamespaceReader } from './namespace-reader';
 import type { FrameClock } from './rates';
@@ -28,20 +28,22 @@ export async function sweepCounters(readers: readonly NamespaceReader[], namespa
     // Only interfaces the model knows (a brand-new one waits for its newlink to be applied).
     const known = model.linksOf(r.id);
     if (!known) continue;
-    const idOf = (index: number) => ifaceId(r.id, index);
     // Timed from this namespace's own read (the reads of one sweep follow each other).
     r.rates.begin(parts, sweep.t[n]);
     for (let i = start[n]; i < start[n + 1]; i++) {
-      if (known.has(ifindex[i])) r.rates.add(ifindex[i], values, i * 8, idOf);
+      // Only what the frame lists changed; the model keeps every interface's counters.
+      if (known.has(ifindex[i]) && r.rates.add(ifindex[i], values, i * 8, r.idOf)) model.setStats(r.id, ifindex[i], statsAt(values, i * 8));
     }
     r.rates.end();
   }
   const frame: CounterFrame = { t: Date.now(), intervalMs, ids: parts.ids, stats: parts.stats, rates: parts.rates };
   if (namespaces) frame.namespaces = namespaces;
-  // Only changed counters are in the frame; the model keeps them all.
-  for (const { id, stats } of decodeCounterFrame(frame)) {
-    const { nsId, index } = parseIfaceId(id)!; // made by ifaceId above
-    model.setStats(nsId, index, stats);
-  }
   return frame.ids.length ? frame : null;
+}
+
+/** The 8 counters at `v[off ..]` (STATS_FIELDS order) as the model keeps them. */
+function statsAt(v: Float64Array, off: number): Stats {
+  const s = {} as Stats;
+  for (let k = 0; k < STATS_FIELDS.length; k++) s[STATS_FIELDS[k]] = v[off + k];
+  return s;
 }

@@ -123,6 +123,9 @@ export class Engine extends EventEmitter {
   /** Process events (proc connector) and the targeted discovery passes they ask for. */
   private readonly procTriggers: ProcTriggers;
   private readonly procOpts: { enabled: boolean; netns: string | null; rescanMs: number; procRescanMs: number };
+  /** The namespaces of the last discovery pass, as the model has them (a pass that finds the same
+   *  list, or changes to it, has only those to apply). */
+  private applied: NsInfo[] | null = null;
   /** The next discovery pass must be a full one (a rescan() was asked for). */
   private fullWanted = true;
   /** Pids that held a tun/tap at the last owner scan. */
@@ -420,26 +423,31 @@ export class Engine extends EventEmitter {
     const d = full ? this.discoveryPasses.pass() : this.discoveryPasses.update(pids);
     this.hostKnown = d.hostKnown;
     this.unreadableProcs = d.unreadable;
-    const ids = new Set(d.namespaces.map((n) => n.id));
-    for (const id of this.m.namespaceIds()) {
-      if (ids.has(id)) continue;
-      const r = this.recs.get(id);
-      if (r) { r.close(); this.recs.delete(id); }
-      this.failed.delete(id);
-      this.m.removeNamespace(id);
-    }
     const opens: Promise<boolean>[] = [];
-    for (const info of d.namespaces) {
+    const place = (info: NsInfo): void => {
       this.m.upsertNamespace(info);
       const r = this.recs.get(info.id);
-      if (r) { r.info = info; continue; }
-      if (this.opening.has(info.id)) { opens.push(this.opening.get(info.id)!); continue; }
-      if (this.failed.has(info.id) && this.failed.get(info.id) === info.openPath) continue;
+      if (r) { r.info = info; return; }
+      if (this.opening.has(info.id)) { opens.push(this.opening.get(info.id)!); return; }
+      if (this.failed.has(info.id) && this.failed.get(info.id) === info.openPath) return;
       const p = this.open(info).finally(() => this.opening.delete(info.id));
       this.opening.set(info.id, p);
       opens.push(p);
+    };
+    if (d.namespaces === this.applied) {
+      // What the last pass found, found again (the usual full pass): the model has it already.
+    } else if (d.changes && d.changes.base === this.applied) {
+      // A targeted pass: only the namespaces it changed (on a dense host, a few of a thousand).
+      for (const id of d.changes.removed) this.dropNamespace(id);
+      for (const info of d.changes.changed) place(info);
+      if (d.changes.moved) this.m.reorder(d.namespaces.map((n) => n.id));
+    } else {
+      const ids = new Set(d.namespaces.map((n) => n.id));
+      for (const id of this.m.namespaceIds()) if (!ids.has(id)) this.dropNamespace(id);
+      for (const info of d.namespaces) place(info);
+      this.m.reorder(d.namespaces.map((n) => n.id));
     }
-    this.m.reorder(d.namespaces.map((n) => n.id));
+    this.applied = d.namespaces;
     this.rescanTriggers.watch();
     if (full) this.rescanTriggers.pendingNamed(d.pending.length);
     if ((await Promise.all(opens)).some((opened) => opened)) {
@@ -454,6 +462,13 @@ export class Engine extends EventEmitter {
     }
     if (full) { this.rescanTriggers.passDone(); this.scanTunOwners(true); }
     this.scheduleFlush();
+  }
+
+  private dropNamespace(id: string): void {
+    const r = this.recs.get(id);
+    if (r) { r.close(); this.recs.delete(id); }
+    this.failed.delete(id);
+    this.m.removeNamespace(id);
   }
 
   /** Opens and reads a namespace; resolves true when a reader for it was added. */

@@ -37,6 +37,7 @@ import type { NamespaceHandle, RawEvent, RawLink, SubscribeOptions } from '../..
 import { sameLinkState, type LiveModel, type NsNeeds } from './model';
 import type { NsInfo } from './namespaces';
 import { nsIdOf } from './translate';
+import { ifaceId } from '../contract';
 import { RateTracker } from './rates';
 import type { ReconcileCandidate } from './reconcile-turns';
 
@@ -95,6 +96,8 @@ export class NamespaceReader implements ReconcileCandidate {
   readonly handle: NamespaceHandle;
   /** Previous counter samples, by ifindex (for the counter sweep). */
   readonly rates = new RateTracker<number>();
+  /** The id of this namespace's interface `index` (counter frames name interfaces by it). */
+  readonly idOf = (index: number): string => ifaceId(this.id, index);
   closed = false;
   /** Jobs to run (see the loop above). */
   needs: NsNeeds = noNeeds();

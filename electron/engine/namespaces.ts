@@ -95,8 +95,12 @@ export class CommCache {
     return c;
   }
 
-  /** Ends the pass: processes not asked about are forgotten. */
-  end(): void { this.entries = this.seen; }
+  /** Ends the pass: processes not asked about are forgotten; `partial`: kept (a targeted pass
+   *  asked about a few namespaces only). */
+  end(partial = false): void {
+    if (!partial) { this.entries = this.seen; return; }
+    for (const [k, c] of this.seen) this.entries.set(k, c);
+  }
 
   /** Forgets what is kept of `pid` in namespace `inode` (it exec'd: its command may have changed). */
   forget(pid: number, inode: number): void { this.entries.delete(`${pid}:${inode}`); }
@@ -151,6 +155,32 @@ export interface GroupInput {
   comm: (pid: number, inode: number) => string;
 }
 
+/** How entries are made (shared by groupNamespaces and regroup, so both give the same entries). */
+interface Maker { hostInode: number; ownInode: number; comm: (pid: number, inode: number) => string }
+const refOf = (m: Maker, inode: number, path: string) => (inode === m.ownInode ? `/proc/${process.pid}/ns/net` : path);
+function hostEntry(m: Maker, pids: number[]): NsInfo {
+  const own = m.hostInode === m.ownInode;
+  return {
+    id: nsIdOf(m.hostInode), inode: m.hostInode, kind: 'host', name: 'host', label: 'host', pids: pids.slice(0, MAX_PIDS),
+    openPath: own ? null : '/proc/1/ns/net', refPath: refOf(m, m.hostInode, '/proc/1/ns/net'),
+  };
+}
+function namedEntry(m: Maker, n: NamedNs, pids: number[]): NsInfo {
+  return {
+    id: nsIdOf(n.inode), inode: n.inode, kind: 'named', name: n.name, label: n.name,
+    pids: pids.slice(0, MAX_PIDS), openPath: n.inode === m.ownInode ? null : n.path, refPath: refOf(m, n.inode, n.path),
+  };
+}
+/** `pids`: sorted, not empty. */
+function processEntry(m: Maker, inode: number, pids: number[]): NsInfo {
+  const lowest = pids[0];
+  return {
+    id: nsIdOf(inode), inode, kind: 'process', name: null,
+    label: `pid ${lowest} (${m.comm(lowest, inode)})`, pids: pids.slice(0, MAX_PIDS),
+    openPath: inode === m.ownInode ? null : `/proc/${lowest}/ns/net`, refPath: refOf(m, inode, `/proc/${lowest}/ns/net`),
+  };
+}
+
 /** Turns what the scans found into one entry per namespace. Pure (tests feed it by hand).
  *  - the namespace of pid 1 is "host" (inside a container or a test world, that is its init's);
  *    when pid 1 cannot be read we call our own namespace the host (the usual case) — the engine's
@@ -158,7 +188,7 @@ export interface GroupInput {
  *  - a namespace with an `ip netns` name is "named", even when processes are in it too;
  *  - the rest are "process" namespaces, labelled by their lowest pid and its command. */
 export function groupNamespaces(input: GroupInput): NsInfo[] {
-  const hostInode = input.hostInode ?? input.ownInode;
+  const m: Maker = { hostInode: input.hostInode ?? input.ownInode, ownInode: input.ownInode, comm: input.comm };
   const pidsBy = new Map<number, number[]>();
   for (const p of input.procs) {
     let l = pidsBy.get(p.inode);
@@ -166,50 +196,87 @@ export function groupNamespaces(input: GroupInput): NsInfo[] {
     l.push(p.pid);
   }
   for (const l of pidsBy.values()) l.sort((a, b) => a - b);
-  const out: NsInfo[] = [];
-  const seen = new Set<number>();
-  const pidsOf = (inode: number) => (pidsBy.get(inode) ?? []).slice(0, MAX_PIDS);
-  const refOf = (inode: number, fallback: string | null) => {
-    if (inode === input.ownInode) return `/proc/${process.pid}/ns/net`;
-    if (fallback) return fallback;
-    const pid = pidsBy.get(inode)?.[0];
-    return pid !== undefined ? `/proc/${pid}/ns/net` : '';
-  };
-
-  out.push({
-    id: nsIdOf(hostInode), inode: hostInode, kind: 'host', name: 'host', label: 'host',
-    pids: pidsOf(hostInode),
-    openPath: hostInode === input.ownInode ? null : '/proc/1/ns/net',
-    refPath: refOf(hostInode, hostInode === input.ownInode ? null : '/proc/1/ns/net'),
-  });
-  seen.add(hostInode);
-
+  const out: NsInfo[] = [hostEntry(m, pidsBy.get(m.hostInode) ?? [])];
+  const seen = new Set<number>([m.hostInode]);
   for (const n of [...input.named].sort((a, b) => a.name.localeCompare(b.name))) {
     if (seen.has(n.inode)) continue; // a second name for a namespace already listed
     seen.add(n.inode);
-    out.push({
-      id: nsIdOf(n.inode), inode: n.inode, kind: 'named', name: n.name, label: n.name,
-      pids: pidsOf(n.inode), openPath: n.inode === input.ownInode ? null : n.path,
-      refPath: refOf(n.inode, n.path),
-    });
+    out.push(namedEntry(m, n, pidsBy.get(n.inode) ?? []));
   }
-
   const procInodes = [...pidsBy.keys()].filter((i) => !seen.has(i))
     .sort((a, b) => pidsBy.get(a)![0] - pidsBy.get(b)![0]);
-  for (const inode of procInodes) {
-    const pids = pidsBy.get(inode)!;
-    const lowest = pids[0];
-    out.push({
-      id: nsIdOf(inode), inode, kind: 'process', name: null,
-      label: `pid ${lowest} (${input.comm(lowest, inode)})`, pids: pids.slice(0, MAX_PIDS),
-      openPath: inode === input.ownInode ? null : `/proc/${lowest}/ns/net`,
-      refPath: refOf(inode, `/proc/${lowest}/ns/net`),
-    });
-  }
+  for (const inode of procInodes) out.push(processEntry(m, inode, pidsBy.get(inode)!));
   return out;
 }
 
-export interface DiscoveryResult { namespaces: NsInfo[]; pending: string[]; unreadable: number; hostKnown: boolean }
+const sameEntry = (a: NsInfo, b: NsInfo) => a.kind === b.kind && a.name === b.name && a.label === b.label
+  && a.openPath === b.openPath && a.refPath === b.refPath && a.pids.length === b.pids.length && a.pids.every((p, i) => p === b.pids[i]);
+
+/** What regroup changed: entries new or different (new objects; the others are `prev`'s own). */
+export interface Regrouped {
+  namespaces: NsInfo[]; changed: NsInfo[]; removed: string[];
+  /** Whether a namespace is new or moved in the order (else the order is `prev`'s, less the removed). */
+  moved: boolean;
+}
+
+/**
+ * groupNamespaces's answer for `procs` (pid → namespace inode), made from `prev` (its answer before)
+ * by redoing only the namespaces in `affected`: those a process entered or left, or whose lowest
+ * process exec'd (its label). Costs one walk over `procs` and `prev`, and no entry for a namespace
+ * that did not change: a targeted discovery pass on a host of a thousand pods.
+ */
+export function regroup(prev: readonly NsInfo[], input: Omit<GroupInput, 'procs'>, procs: ReadonlyMap<number, number>,
+  affected: ReadonlySet<number>): Regrouped {
+  const m: Maker = { hostInode: input.hostInode ?? input.ownInode, ownInode: input.ownInode, comm: input.comm };
+  const pidsBy = new Map<number, number[]>();
+  for (const i of affected) pidsBy.set(i, []);
+  for (const [pid, inode] of procs) pidsBy.get(inode)?.push(pid);
+  for (const l of pidsBy.values()) l.sort((a, b) => a - b);
+  const changed: NsInfo[] = []; const removed: string[] = [];
+  const namespaces: NsInfo[] = [];
+  const listed = new Set<number>();
+  let moved = false;
+  for (const n of prev) {
+    const pids = pidsBy.get(n.inode);
+    if (!pids) { namespaces.push(n); continue; }
+    listed.add(n.inode);
+    let fresh: NsInfo | null;
+    if (n.kind === 'host') fresh = hostEntry(m, pids);
+    else if (n.kind === 'named') fresh = namedEntry(m, { name: n.name!, inode: n.inode, path: n.openPath ?? namedPathOf(input.named, n) }, pids);
+    else fresh = pids.length ? processEntry(m, n.inode, pids) : null;
+    if (!fresh) { removed.push(n.id); continue; }
+    if (sameEntry(n, fresh)) { namespaces.push(n); continue; }
+    if (fresh.kind === 'process' && fresh.pids[0] !== n.pids[0]) moved = true;
+    namespaces.push(fresh); changed.push(fresh);
+  }
+  for (const [inode, pids] of pidsBy) {
+    if (listed.has(inode) || !pids.length) continue;
+    const fresh = processEntry(m, inode, pids);
+    namespaces.push(fresh); changed.push(fresh);
+    moved = true;
+  }
+  if (moved) {
+    // Process namespaces by their lowest pid (host and named ones, first, do not move).
+    const first = namespaces.findIndex((n) => n.kind === 'process');
+    if (first >= 0) {
+      const tail = namespaces.splice(first).sort((a, b) => a.pids[0] - b.pids[0]);
+      namespaces.push(...tail);
+    }
+  }
+  return { namespaces, changed, removed, moved };
+}
+
+/** The /run/netns path of a named entry (when it is the engine's own namespace, openPath is null). */
+function namedPathOf(named: readonly NamedNs[], n: NsInfo): string {
+  return named.find((x) => x.name === n.name && x.inode === n.inode)?.path ?? n.refPath;
+}
+
+export interface DiscoveryResult {
+  namespaces: NsInfo[]; pending: string[]; unreadable: number; hostKnown: boolean;
+  /** A targeted pass: how `namespaces` differs from `base`, the namespaces of the pass before
+   *  (entries not in `changed` are `base`'s own objects). */
+  changes?: { base: NsInfo[]; changed: NsInfo[]; removed: string[]; moved: boolean };
+}
 
 const sameProcs = (a: readonly ProcNs[], b: readonly ProcNs[]) =>
   a.length === b.length && a.every((p, i) => p.pid === b[i].pid && p.inode === b[i].inode);
@@ -224,7 +291,7 @@ const sameNamed = (a: readonly NamedNs[], b: readonly NamedNs[]) =>
  */
 export class Discovery {
   private readonly comms: CommCache;
-  private last: { hostInode: number | null; ownInode: number; named: NamedNs[]; procs: ProcNs[]; namespaces: NsInfo[] } | null = null;
+  private last: { hostInode: number | null; ownInode: number; named: NamedNs[]; procs: ProcNs[] | null; namespaces: NsInfo[] } | null = null;
   private lastResult: DiscoveryResult | null = null;
   /** pid → namespace inode of every process the last pass found (what a targeted pass updates). */
   private procMap = new Map<number, number>();
@@ -243,7 +310,7 @@ export class Discovery {
     comms.begin(new Set(procs.map((p) => p.inode)).size);
     let namespaces: NsInfo[] | null = null;
     const last = this.last;
-    if (last && last.hostInode === hostInode && last.ownInode === ownInode && sameNamed(last.named, named) && sameProcs(last.procs, procs)) {
+    if (last && last.hostInode === hostInode && last.ownInode === ownInode && last.procs && sameNamed(last.named, named) && sameProcs(last.procs, procs)) {
       // Same processes: only a command read again this pass can change a label.
       for (const n of last.namespaces) if (n.kind === 'process') comms.comm(n.pids[0], n.inode);
       if (!comms.changed) namespaces = last.namespaces;
@@ -267,17 +334,16 @@ export class Discovery {
     const last = this.last;
     if (!last || !this.lastResult) return this.pass();
     const map = this.procMap;
-    const labelPids = new Set<number>();
-    for (const n of last.namespaces) if (n.kind === 'process') labelPids.add(n.pids[0]);
-    let changed = false;
+    const labels = new Map<number, number>(); // label pid → its namespace
+    for (const n of last.namespaces) if (n.kind === 'process') labels.set(n.pids[0], n.inode);
+    const affected = new Set<number>();
     const lost = new Set<number>();
     const look = (pid: number): void => {
       const before = map.get(pid);
       const inode = readlinkInode(`/proc/${pid}/ns/net`);
       if (inode === (before ?? null)) return;
-      changed = true;
-      if (inode === null) map.delete(pid); else map.set(pid, inode);
-      if (before !== undefined) lost.add(before);
+      if (inode === null) map.delete(pid); else { map.set(pid, inode); affected.add(inode); }
+      if (before !== undefined) { lost.add(before); affected.add(before); }
     };
     for (const pid of pids) {
       const before = map.get(pid);
@@ -286,7 +352,7 @@ export class Discovery {
       // Its command may have changed (exec): read again if it labels a namespace.
       if (now !== undefined) {
         this.comms.forget(pid, now);
-        if (labelPids.has(pid)) changed = true;
+        if (labels.get(pid) === now) affected.add(now);
       }
       if (before !== undefined && before !== now) this.comms.forget(pid, before);
     }
@@ -297,15 +363,17 @@ export class Discovery {
       for (const [pid, inode] of map) if (lost.has(inode)) holders.push(pid);
       for (const pid of holders) look(pid);
     }
-    if (!changed) return this.lastResult;
-    const procs = [...map].map(([pid, inode]) => ({ pid, inode })).sort((a, b) => a.pid - b.pid);
+    if (!affected.size) return this.lastResult;
     const comms = this.comms;
     comms.begin(0, false);
-    const namespaces = groupNamespaces({ hostInode: last.hostInode, ownInode: last.ownInode, named: last.named, procs,
-      comm: (pid, inode) => comms.comm(pid, inode) });
-    comms.end();
-    this.last = { ...last, procs, namespaces };
-    this.lastResult = { ...this.lastResult, namespaces };
+    const r = regroup(last.namespaces, { hostInode: last.hostInode, ownInode: last.ownInode, named: last.named,
+      comm: (pid, inode) => comms.comm(pid, inode) }, map, affected);
+    comms.end(true);
+    if (!r.changed.length && !r.removed.length) return this.lastResult;
+    // The process list is made again by the next full pass (which then groups afresh).
+    this.last = { ...last, procs: null, namespaces: r.namespaces };
+    this.lastResult = { ...this.lastResult, namespaces: r.namespaces,
+      changes: { base: last.namespaces, changed: r.changed, removed: r.removed, moved: r.moved } };
     return this.lastResult;
   }
 }

@@ -30,8 +30,9 @@ export class RateTracker<K = string> {
     this.gen++; this.out = out;
   }
 
-  /** One interface's 8 counters, `v[off .. off+7]`; `idOf` names it (called once per key). */
-  add(key: K, v: ArrayLike<number>, off: number, idOf: (key: K) => string): void {
+  /** One interface's 8 counters, `v[off .. off+7]`; `idOf` names it (called once per key).
+   *  Returns whether the frame lists it (its counters changed, or its rate falls to zero). */
+  add(key: K, v: ArrayLike<number>, off: number, idOf: (key: K) => string): boolean {
     const c = this.out!;
     let p = this.prev.get(key);
     let changed = false;
@@ -56,11 +57,11 @@ export class RateTracker<K = string> {
       p.gen = this.gen;
     }
     p.busy = r0 !== 0 || r1 !== 0 || r2 !== 0 || r3 !== 0;
-    if (changed || wasBusy) {
-      c.ids.push(p.id);
-      for (let k = 0; k < N; k++) c.stats.push(p.values[k]);
-      c.rates.push(r0, r1, r2, r3);
-    }
+    if (!changed && !wasBusy) return false;
+    c.ids.push(p.id);
+    for (let k = 0; k < N; k++) c.stats.push(p.values[k]);
+    c.rates.push(r0, r1, r2, r3);
+    return true;
   }
 
   /** Keys not added since begin() are forgotten (they are gone). */

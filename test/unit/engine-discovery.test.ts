@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CommCache, groupNamespaces } from '../../electron/engine/namespaces';
+import { CommCache, groupNamespaces, regroup, type NsInfo } from '../../electron/engine/namespaces';
 import { assignOwners, parseFdinfoIff } from '../../electron/engine/tunowners';
 
 const comm = (pid: number) => ({ 1: 'init', 50: 'sleep', 51: 'sh', 60: 'nginx' } as Record<number, string>)[pid] ?? '?';
@@ -31,6 +31,56 @@ describe('engine namespace grouping', () => {
     const ns = groupNamespaces({ hostInode: 10, ownInode: 10, comm, procs: [],
       named: [{ name: 'a', inode: 20, path: '/run/netns/a' }, { name: 'b', inode: 20, path: '/run/netns/b' }] });
     expect(ns.map((n) => n.label)).toEqual(['host', 'a']);
+  });
+});
+
+describe('engine namespace regrouping (targeted passes)', () => {
+  // A seeded generator, so that a failure names a case that can be run again.
+  function rng(seed: number): () => number {
+    return () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; };
+  }
+
+  it('equals grouping afresh, after random moves, exits, forks and execs; unchanged entries are the same objects', () => {
+    for (const [seed, ownInode] of [[1, 10], [2, 120], [3, 20], [4, 10], [5, 130]] as const) {
+      const rand = rng(seed);
+      const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)];
+      const inodes = [10, 20, 30, ...Array.from({ length: 40 }, (_, i) => 100 + i)];
+      const named = [{ name: 'red', inode: 30, path: '/run/netns/red' }, { name: 'blue', inode: 20, path: '/run/netns/blue' },
+        { name: 'azure', inode: 20, path: '/run/netns/azure' }];
+      const cmds = new Map<number, string>();
+      const comm = (pid: number) => cmds.get(pid) ?? '?';
+      const procs = new Map<number, number>();
+      for (let pid = 1; pid < 300; pid++) if (rand() < 0.7) { procs.set(pid, pid === 1 ? 10 : pick(inodes)); cmds.set(pid, `c${pid}`); }
+      const input = { hostInode: 10, ownInode, named, comm };
+      const group = () => groupNamespaces({ ...input, procs: [...procs].map(([pid, inode]) => ({ pid, inode })).sort((a, b) => a.pid - b.pid) });
+      let prev: NsInfo[] = group();
+      for (let round = 0; round < 60; round++) {
+        const affected = new Set<number>();
+        const labels = new Map(prev.filter((n) => n.kind === 'process').map((n) => [n.pids[0], n.inode]));
+        for (let k = Math.floor(rand() * 6); k >= 0; k--) {
+          const pid = 2 + Math.floor(rand() * 400);
+          const before = procs.get(pid);
+          const what = rand();
+          if (what < 0.3) procs.delete(pid); // exit
+          else if (what < 0.8) procs.set(pid, rand() < 0.2 ? 200 + round : pick(inodes)); // fork or setns, a new namespace now and then
+          else if (before !== undefined) { cmds.set(pid, `x${round}`); if (labels.get(pid) === before) affected.add(before); } // exec
+          const now = procs.get(pid);
+          if (before !== now) { if (before !== undefined) affected.add(before); if (now !== undefined) affected.add(now); }
+        }
+        const r = regroup(prev, input, procs, affected);
+        const fresh = group();
+        expect(r.namespaces, `seed ${seed} round ${round}`).toEqual(fresh);
+        const before = new Map(prev.map((n) => [n.id, n]));
+        for (const n of r.namespaces) {
+          const old = before.get(n.id);
+          if (r.changed.includes(n)) expect(old === undefined || JSON.stringify(old) !== JSON.stringify(n)).toBe(true);
+          else expect(n).toBe(old);
+        }
+        expect(r.removed.sort()).toEqual(prev.filter((n) => !fresh.some((f) => f.id === n.id)).map((n) => n.id).sort());
+        if (!r.moved) expect(r.namespaces.map((n) => n.id)).toEqual(prev.map((n) => n.id).filter((id) => !r.removed.includes(id)));
+        prev = r.namespaces;
+      }
+    }
   });
 });
 
