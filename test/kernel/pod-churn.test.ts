@@ -37,7 +37,7 @@ describeKernel('pod churn: 50 pod namespaces a second made and ended for 10 s', 
     // machine's pid namespace other namespaces may come and go meanwhile, so those are counted out.
     const openNs = () => e!.model().namespaces.filter((n) => !n.error).length;
     const before = { tasks: count('/proc/self/task'), fds: count('/proc/self/fd') - 3 * openNs() };
-    const stats0 = e.stats();
+    const stats0 = e.stats(); const statsFrom = Date.now();
     let maxPods = 0;
     const seenPods = () => { maxPods = Math.max(maxPods, e!.model().namespaces.filter((n) => all.some((p) => p && n.pids.includes(p.pid))).length); };
 
@@ -73,15 +73,17 @@ describeKernel('pod churn: 50 pod namespaces a second made and ended for 10 s', 
     expect(diffs, formatDifferences(diffs)).toEqual([]);
     expect(ip('-o', 'link', 'show', 'master', 'pc0').trim()).toBe('');
 
-    const s = e.stats();
+    const s = e.stats(); const statsSecs = (Date.now() - statsFrom) / 1000;
     const full = s.fullPasses - stats0.fullPasses; const targeted = s.targetedPasses - stats0.targetedPasses;
     console.log(`pod churn: ${all.length} pods made and ended in ${churnSecs.toFixed(1)} s (${(all.length / churnSecs).toFixed(0)}/s), `
-      + `up to ${maxPods} at once in the model; ${full} full and ${targeted} targeted discovery passes, ${s.tunScans - stats0.tunScans} tun scans`);
+      + `up to ${maxPods} at once in the model; ${full} full and ${targeted} targeted discovery passes in ${statsSecs.toFixed(1)} s, ${s.tunScans - stats0.tunScans} tun scans`);
     expect(all.length).toBeGreaterThanOrEqual(150); // a real churn even on a loaded machine (2 cores, shared)
     expect(maxPods).toBeGreaterThan(0);
     if (hostPidsWorld) {
-      // Coalesced: "soon" full passes start 250 ms after the last ended (< 4 a second), plus the 10 s backstop.
-      expect(full).toBeLessThanOrEqual(Math.ceil(churnSecs * 4) + 8);
+      // Coalesced: "soon" full passes start 250 ms after the last ended (< 4 a second), plus those
+      // asked for directly (a pod's namespace gone while it was being opened) and the 10 s
+      // backstop: 4-5 a second seen, 6 allowed. Not one per pod (500 here).
+      expect(full).toBeLessThanOrEqual(Math.ceil(statsSecs * 6) + 8);
       expect(targeted).toBeGreaterThan(0);
     }
 
