@@ -1,6 +1,7 @@
 // How captures name interfaces: `NS:IFNAME`, NS being `host`, an `ip netns` name, `pid:PID` (the
 // namespace of a process) or `ns:INODE`. The CLI's -i arguments are resolved here against the
 // engine's model, and the pcapng's interface names are written here.
+import * as fs from 'node:fs';
 import { HOST_NS, type Interface, type Model, type Namespace } from '../contract';
 
 /** How a namespace is spelled in NS:IFNAME. */
@@ -47,4 +48,12 @@ export function resolveCaptureName(model: Model, spec: string, pidNamespace?: (p
   const iface = n.interfaces.find((i) => i.name === ifname);
   if (!iface) throw new CaptureNameError(`${spec}: no interface "${ifname}" in namespace ${n.label}`);
   return { ns: n, iface };
+}
+
+/** The inode of the network namespace of process `pid` (what `pid:PID` names), or null. */
+export function pidNamespace(pid: number): number | null {
+  try {
+    const m = /^net:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/ns/net`));
+    return m ? Number(m[1]) : null;
+  } catch { return null; }
 }

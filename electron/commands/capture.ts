@@ -6,9 +6,9 @@ import * as fs from 'node:fs';
 import { CAPTURE_MAX_COUNT, CAPTURE_MAX_SNAPLEN, CAPTURE_MIN_SNAPLEN, decodePacket, type CaptureEnded, type CaptureInfo, type CaptureInterface } from '../contract';
 import { Engine } from '../engine';
 import { CaptureError, CaptureManager } from '../capture/manager';
-import { CaptureNameError, resolveCaptureName } from '../capture/names';
+import { CaptureNameError, pidNamespace, resolveCaptureName } from '../capture/names';
 import type { HeldPacket } from '../capture/session';
-import { parseOptions, showUsage, UsageError } from './usage';
+import { parseOptions, showUsage, UsageError, wholeNumber } from './usage';
 
 export const usage = `usage: vnet-studio capture -i NS:IFNAME [-i NS:IFNAME]... [-f FILTER] [-c COUNT] [-s SNAPLEN] [-w FILE|-]
   Captures the packets of interfaces in any network namespaces at once (needs root: CAP_NET_RAW).
@@ -23,21 +23,6 @@ export const usage = `usage: vnet-studio capture -i NS:IFNAME [-i NS:IFNAME]... 
   -w, --write FILE|-         write pcapng to FILE (it must not exist), or to stdout with -:
                              sudo vnet-studio capture -i pid:812:eth0 -i host:docker0 -w - | wireshark -k -i -
   -h, --help                 this text`;
-
-function integer(name: string, v: string | undefined, min: number, max: number): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!/^[0-9]+$/.test(v) || n < min || n > max) throw new UsageError(`${name} must be a whole number from ${min} to ${max}, got '${v}'`);
-  return n;
-}
-
-/** The inode of the network namespace of process `pid`, or null. */
-function pidNamespace(pid: number): number | null {
-  try {
-    const m = /^net:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/ns/net`));
-    return m ? Number(m[1]) : null;
-  } catch { return null; }
-}
 
 function clock(sec: number, nsec: number): string {
   const d = new Date(sec * 1000);
@@ -68,8 +53,8 @@ export async function main(argv: string[]): Promise<number> {
   if (opts.help) return showUsage(usage);
   const names = opts.interface ?? [];
   if (!names.length) throw new UsageError('name at least one interface with -i NS:IFNAME');
-  const count = integer('-c', opts.count, 1, CAPTURE_MAX_COUNT);
-  const snaplen = integer('-s', opts.snaplen, CAPTURE_MIN_SNAPLEN, CAPTURE_MAX_SNAPLEN);
+  const count = wholeNumber('-c', opts.count, 1, CAPTURE_MAX_COUNT);
+  const snaplen = wholeNumber('-s', opts.snaplen, CAPTURE_MIN_SNAPLEN, CAPTURE_MAX_SNAPLEN);
   const write = opts.write;
   if (write !== undefined && write !== '-' && fs.existsSync(write)) throw new UsageError(`-w: ${write} exists (the capture does not overwrite files)`);
   if (process.getuid?.() !== 0) {

@@ -1,15 +1,14 @@
 // `vnet-studio trace NS ADDRESS [--json] [--count N] [--timeout MS]`: ping ADDRESS from namespace
 // NS and follow each echo hop by hop (electron/trace/), printed in order or as the trace method's
 // JSON. An engine in this process reads the model and holds the namespace handles.
-import * as fs from 'node:fs';
 import {
   hopText, parseIp, TRACE_DEFAULT_TIMEOUT_MS, TRACE_MAX_COUNT, TRACE_MAX_TIMEOUT_MS, TRACE_MIN_TIMEOUT_MS,
   type TraceEcho, type TraceHop, type TraceResult,
 } from '../contract';
 import { Engine } from '../engine';
-import { findNamespace } from '../capture/names';
+import { findNamespace, pidNamespace } from '../capture/names';
 import { Tracer, TraceError } from '../trace/tracer';
-import { parseOptions, showUsage, UsageError } from './usage';
+import { parseOptions, showUsage, UsageError, wholeNumber } from './usage';
 
 export const usage = `usage: vnet-studio trace NS ADDRESS [--json] [--count N] [--timeout MS]
   Pings ADDRESS from network namespace NS and follows each echo hop by hop: every interface it
@@ -20,21 +19,6 @@ export const usage = `usage: vnet-studio trace NS ADDRESS [--json] [--count N] [
   -c, --count N   echoes to send, 1..${TRACE_MAX_COUNT} (default 1)
   --timeout MS    how long to wait for each reply, ${TRACE_MIN_TIMEOUT_MS}..${TRACE_MAX_TIMEOUT_MS} ms (default ${TRACE_DEFAULT_TIMEOUT_MS})
   -h, --help      this text`;
-
-function integer(name: string, v: string | undefined, min: number, max: number): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!/^[0-9]+$/.test(v) || n < min || n > max) throw new UsageError(`${name} must be a whole number from ${min} to ${max}, got '${v}'`);
-  return n;
-}
-
-/** The inode of the network namespace of process `pid`, or null. */
-function pidNamespace(pid: number): number | null {
-  try {
-    const m = /^net:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/ns/net`));
-    return m ? Number(m[1]) : null;
-  } catch { return null; }
-}
 
 const micros = (ns: number) => `${(ns / 1000).toFixed(1)} µs`;
 
@@ -68,8 +52,8 @@ export async function main(argv: string[]): Promise<number> {
   if (positionals.length > 2) throw new UsageError(`unexpected argument '${positionals[2]}'`);
   const [nsName, address] = positionals;
   if (!parseIp(address)) throw new UsageError(`'${address}' is not an IPv4 or IPv6 address`);
-  const count = integer('--count', opts.count, 1, TRACE_MAX_COUNT);
-  const timeoutMs = integer('--timeout', opts.timeout, TRACE_MIN_TIMEOUT_MS, TRACE_MAX_TIMEOUT_MS);
+  const count = wholeNumber('--count', opts.count, 1, TRACE_MAX_COUNT);
+  const timeoutMs = wholeNumber('--timeout', opts.timeout, TRACE_MIN_TIMEOUT_MS, TRACE_MAX_TIMEOUT_MS);
   if (process.getuid?.() !== 0) {
     process.stderr.write('vnet-studio trace: tracing needs root (CAP_NET_RAW to send and capture, and to enter other namespaces): run it with sudo\n');
     return 1;

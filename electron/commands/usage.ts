@@ -65,6 +65,15 @@ export function badUsage(command: string, usage: string, problem: string): 2 {
 }
 
 /** A count with its noun: "1 namespace", "3 namespaces". */
+/** An option's whole-number value from `min` to `max` (undefined when absent); a UsageError naming
+ *  the option otherwise. */
+export function wholeNumber(name: string, v: string | undefined, min: number, max: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!/^[0-9]+$/.test(v) || n < min || n > max) throw new UsageError(`${name} must be a whole number from ${min} to ${max}, got '${v}'`);
+  return n;
+}
+
 export function counted(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
