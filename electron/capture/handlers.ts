@@ -8,15 +8,7 @@ import {
   parseIfaceId, type CaptureMethods, type CaptureStartParams, type Notifications,
 } from '../contract';
 import { CaptureError, type CaptureManager } from './manager';
-
-function invalid(msg: string): never { throw new JSONRPCErrorException(msg, ErrorCodes.InvalidParams); }
-
-function fields(method: string, params: unknown, required: string[], optional: string[] = []): Record<string, unknown> {
-  if (!isObject(params)) invalid(`${method}: params must be an object`);
-  for (const k of Object.keys(params)) if (!required.includes(k) && !optional.includes(k)) invalid(`${method}: unknown param "${k}"`);
-  for (const k of required) if (!(k in params)) invalid(`${method}: missing param "${k}"`);
-  return params;
-}
+import { fields, invalid } from '../engine/params';
 
 function integer(method: string, name: string, v: unknown, min: number, max: number): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {

@@ -6,9 +6,10 @@
 //
 // Every request is validated here (the engine is the privileged boundary): params must have
 // exactly the expected fields and types, and errors name the field that is wrong.
-import { JSONRPCErrorException, JSONRPCServer, createJSONRPCErrorResponse, type JSONRPCRequest } from 'json-rpc-2.0';
+import { JSONRPCServer, createJSONRPCErrorResponse, type JSONRPCRequest } from 'json-rpc-2.0';
 import { checkInterestParams, ErrorCodes, isObject, jsonRpcShapeError, type Methods, type Notifications } from '../contract';
 import { Engine, MAX_HZ, MIN_HZ } from './index';
+import { invalid } from './params';
 
 export interface EngineConnection {
   /** One incoming message: a JSON text (one line / one frame) or an already parsed value. */
@@ -24,8 +25,6 @@ export interface ConnectionOptions {
    *  (nothing once it is closed). */
   extend?: (server: JSONRPCServer, notify: <K extends keyof Notifications>(method: K, params: Notifications[K]) => void) => void;
 }
-
-function invalid(msg: string): never { throw new JSONRPCErrorException(msg, ErrorCodes.InvalidParams); }
 
 /** Params of a method that takes none: absent, or an empty object. */
 function noParams(method: string, params: unknown): void {

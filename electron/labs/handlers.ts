@@ -4,7 +4,7 @@
 // as `labProgress` notifications.
 import { JSONRPCErrorException, type JSONRPCServer } from 'json-rpc-2.0';
 import {
-  ErrorCodes, isObject, MAX_ACTIONS, MAX_FILE_NAME_BYTES, MAX_LAB_TEXT_BYTES, overBytes, type LabMethods, type LabProgress,
+  ErrorCodes, MAX_ACTIONS, MAX_FILE_NAME_BYTES, MAX_LAB_TEXT_BYTES, overBytes, type LabMethods, type LabProgress,
 } from '../contract';
 import { applyLab, destroyLab, KernelRefusal, recoverInterrupted, type LabKernel } from './apply';
 import { CANVAS_LAB, performBuild } from './builder';
@@ -17,15 +17,7 @@ import { parseLab, parseLabIssues } from './parse';
 import { PlanConflict } from './plan';
 import { LabError } from './types';
 import { validateAction } from './validate-action';
-
-function invalid(msg: string): never { throw new JSONRPCErrorException(msg, ErrorCodes.InvalidParams); }
-
-function fields(method: string, params: unknown, required: string[], optional: string[] = []): Record<string, unknown> {
-  if (!isObject(params)) invalid(`${method}: params must be an object`);
-  for (const k of Object.keys(params)) if (!required.includes(k) && !optional.includes(k)) invalid(`${method}: unknown param "${k}"`);
-  for (const k of required) if (!(k in params)) invalid(`${method}: missing param "${k}"`);
-  return params;
-}
+import { fields, invalid } from '../engine/params';
 
 function labText(method: string, params: unknown): { text: string; file: string } {
   const p = fields(method, params, ['text'], ['file']);

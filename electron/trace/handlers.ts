@@ -6,8 +6,7 @@ import {
   ErrorCodes, isObject, parseIp, TRACE_MAX_COUNT, TRACE_MAX_TIMEOUT_MS, TRACE_MIN_TIMEOUT_MS, type TraceMethods, type TraceParams,
 } from '../contract';
 import { TraceError, type Tracer } from './tracer';
-
-function invalid(msg: string): never { throw new JSONRPCErrorException(msg, ErrorCodes.InvalidParams); }
+import { invalid } from '../engine/params';
 
 const shown = (v: unknown) => JSON.stringify(v)?.slice(0, 60) ?? String(v);
 
