@@ -68,7 +68,9 @@ describeKernel('sampling by interest (engine process)', () => {
       coldSeen.forEach((x, k) => {
         expect(x.rates.txPps).toBeGreaterThan(8);
         expect(x.rates.txPps).toBeLessThan(12);
-        expect(x.rates.txBps / x.rates.txPps).toBeCloseTo(98, 0);
+        // 98 bytes an echo request; a second with an ARP exchange (42-byte frames) averages less.
+        expect(x.rates.txBps / x.rates.txPps).toBeGreaterThan(85);
+        expect(x.rates.txBps / x.rates.txPps).toBeLessThanOrEqual(98.5);
         // Timed over the whole low-rate interval, not the full-rate one: packets between two reads
         // over the time between them.
         if (k === 0) return;
