@@ -194,7 +194,8 @@ export function peersOf(info: readonly IpAddrInfo[]): Record<string, string> | u
 
 /** The peer's namespace for a veth whose `link_netnsid` is `nsid` in namespace `from`.
  *  Named nsids resolve by name. An unnamed nsid (the host, or a process namespace) is resolved by
- *  the one namespace whose interface `link_index` is a veth pointing back at us. */
+ *  the one namespace whose interface `link_index` is a veth pointing back at us (by index, and by
+ *  the name its own nsid for us carries). */
 function resolvePeerNs(from: IpNsReading, l: IpLink, all: Map<number, IpNsReading>,
   named: Map<string, WorldNs>): WorldNs | null {
   const entry = from.nsids.find((e) => e.nsid === l.link_netnsid);
@@ -204,9 +205,14 @@ function resolvePeerNs(from: IpNsReading, l: IpLink, all: Map<number, IpNsReadin
     if (r.ns.inode === from.ns.inode) continue;
     if (r.ns.ref.kind === 'named') continue; // named ones would have had their name in list-id
     const p = r.links.find((x) => x.ifindex === l.link_index);
-    if (p && p.linkinfo?.info_kind === 'veth' && p.link_index === l.ifindex && p.link_netnsid !== undefined) {
-      candidates.push(r.ns);
-    }
+    if (!p || p.linkinfo?.info_kind !== 'veth' || p.link_index !== l.ifindex || p.link_netnsid === undefined) continue;
+    // The candidate's nsid for its peer's namespace must name us as list-id does: by our name when
+    // we are named, by no name when we are not. (Two namespaces can each hold a veth whose index
+    // and peer index mirror ours: one pointing at us, one at an unnamed namespace.)
+    const back = r.nsids.find((e) => e.nsid === p.link_netnsid);
+    const ourName = from.ns.ref.kind === 'named' ? from.ns.ref.name : undefined;
+    if (back && back.name !== ourName) continue;
+    candidates.push(r.ns);
   }
   return candidates.length === 1 ? candidates[0] : null;
 }
