@@ -128,8 +128,9 @@ int OpenConnector() {
   }
 }
 
-// One watch: the socket, its thread (a PollThread watching the one socket) and the way to JS. Shared by the JS object's close() and the
-// environment's cleanup hook; whichever comes first stops it.
+// One watch: the socket, its thread (a PollThread watching that one socket) and the way to JS.
+// Shared by the JS object's close() and the environment's cleanup hook; whichever comes first
+// stops it.
 class Watch {
  public:
   Watch(Napi::Env env, int fd, Napi::Function onEvents)
