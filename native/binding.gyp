@@ -11,6 +11,7 @@
         "src/netns.cc",
         "src/translate.cc",
         "src/stats.cc",
+        "src/poll_thread.cc",
         "src/events.cc",
         "src/proc_events.cc",
         "src/link_table.cc",

@@ -11,17 +11,15 @@
 #include <napi.h>
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "netns.h"
+#include "poll_thread.h"
 
 namespace vnet {
 
@@ -82,7 +80,7 @@ std::shared_ptr<CaptureSock> OpenCapture(const NsState& st, const CaptureSpec& s
 class CaptureHub {
  public:
   struct Sub;
-  explicit CaptureHub(napi_env env) : env_(env) {}
+  explicit CaptureHub(napi_env env);
   ~CaptureHub();
   CaptureHub(const CaptureHub&) = delete;
   CaptureHub& operator=(const CaptureHub&) = delete;
@@ -94,23 +92,18 @@ class CaptureHub {
   void Remove(uint64_t id);
 
  private:
-  struct Cmd {
-    enum Kind { kAdd, kRemove, kQuit } kind;
-    std::shared_ptr<Sub> sub;
-  };
   struct Delivery;
   static void CallJs(Napi::Env env, Napi::Function unused, std::nullptr_t* context, Delivery* d);
   using Tsfn = Napi::TypedThreadSafeFunction<std::nullptr_t, Delivery, &CaptureHub::CallJs>;
 
   void Start();
   void StopThread();
-  void Post(Cmd cmd);
-  void Wake();
   static void CleanupHook(void* self);
 
-  // Capture thread.
-  void Run();
-  bool TakeCommands();
+  // Capture thread (the Loop given to thread_).
+  void Ready(void* tag, uint32_t events);
+  void Watch(const std::shared_ptr<Sub>& s);
+  void Unwatch(Sub& s);
   void Drain(const std::shared_ptr<Sub>& s);
   void Fail(const std::shared_ptr<Sub>& s, int err);
 
@@ -118,15 +111,9 @@ class CaptureHub {
   bool gone_ = false;
   uint64_t nextId_ = 1;
   std::map<uint64_t, std::shared_ptr<Sub>> live_;
-  int epoll_ = -1, wake_ = -1;
-  std::thread thread_;
   Tsfn tsfn_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<Cmd> cmds_;
-  uint64_t posted_ = 0, done_ = 0;
-  bool exited_ = false;
   std::map<uint64_t, std::shared_ptr<Sub>> watched_;  // capture thread only
+  PollThread thread_;  // last, so it stops before what it reads goes
 };
 
 // The JS face: openCapture(handleState, spec, onPackets) and compileFilter(...) are exported by

@@ -1,14 +1,10 @@
 // The capture thread: every capture ring in one epoll, blocks walked as the kernel retires them,
 // packets copied into one batch per socket per wake-up (framed as pcapng blocks when asked) and
-// handed to JS. The same command and
-// shutdown scheme as events.cc (commands under a mutex, an eventfd to wake the thread, the caller
-// waits until the thread has let go of a socket).
+// handed to JS. The thread, its wake-ups and commands are a PollThread (poll_thread.h); the
+// caller waits until the thread has taken up, or let go of, a socket.
 #include <linux/if_packet.h>
-#include <pthread.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -22,7 +18,6 @@
 namespace vnet {
 
 namespace {
-constexpr int kMaxEvents = 64;
 // Deliveries one socket may have waiting for JS; past that its packets are dropped and counted
 // (a batch's bytes are bounded by maxQueuedBytes, this bounds the number of small ones).
 constexpr size_t kMaxQueuedBatches = 256;
@@ -104,20 +99,23 @@ struct CaptureHub::Delivery {
   int err = 0;  // the socket failed (ENETDOWN: its interface went away); nothing follows
 };
 
+CaptureHub::CaptureHub(napi_env env)
+    : env_(env), thread_(PollThread::Loop{{}, [this](void* tag, uint32_t events) { Ready(tag, events); }, {}, {}}) {}
+
 CaptureHub::~CaptureHub() {
-  if (thread_.joinable()) StopThread();
+  if (thread_.Running()) StopThread();
 }
 
 uint64_t CaptureHub::Add(std::shared_ptr<CaptureSock> sock, Napi::Function onPackets) {
   if (gone_) throw SysError(ESHUTDOWN, "capture: the environment is shutting down");
-  if (!thread_.joinable()) Start();
+  if (!thread_.Running()) Start();
   auto s = std::make_shared<Sub>();
   s->id = nextId_++;
   s->hub = this;
   s->sock = std::move(sock);
   s->cb = Napi::Persistent(onPackets);
   live_[s->id] = s;
-  Post({Cmd::kAdd, s});
+  thread_.Call([this, s] { Watch(s); });
   return s->id;
 }
 
@@ -129,44 +127,19 @@ void CaptureHub::Remove(uint64_t id) {
   s->active = false;
   s->cb.Reset();
   if (live_.empty()) StopThread();
-  else Post({Cmd::kRemove, s});
+  else thread_.Call([this, s] { Unwatch(*s); });
 }
 
 void CaptureHub::Start() {
-  epoll_ = epoll_create1(EPOLL_CLOEXEC);
-  if (epoll_ < 0) throw SysError(errno, "capture: epoll_create1");
-  wake_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  epoll_event ev{};
-  ev.events = EPOLLIN;
-  ev.data.ptr = nullptr;
-  if (wake_ < 0 || epoll_ctl(epoll_, EPOLL_CTL_ADD, wake_, &ev) < 0) {
-    int e = errno;
-    if (wake_ >= 0) close(wake_);
-    close(epoll_);
-    epoll_ = wake_ = -1;
-    throw SysError(e, "capture: eventfd");
-  }
+  thread_.Open("capture");
   tsfn_ = Tsfn::New(env_, "vnet-capture", 0, 1);
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    exited_ = false;
-  }
-  thread_ = std::thread([this] { Run(); });
-  pthread_setname_np(thread_.native_handle(), "vnet-capture");
+  thread_.Start("vnet-capture");
   napi_add_env_cleanup_hook(env_, CleanupHook, this);
 }
 
 void CaptureHub::StopThread() {
-  Post({Cmd::kQuit, nullptr});
-  thread_.join();
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    cmds_.clear();
-  }
+  thread_.Stop();
   watched_.clear();
-  close(epoll_);
-  close(wake_);
-  epoll_ = wake_ = -1;
   tsfn_.Release();  // batches still queued run CallJs and are dropped there (inactive)
   napi_remove_env_cleanup_hook(env_, CleanupHook, this);
 }
@@ -179,24 +152,7 @@ void CaptureHub::CleanupHook(void* self) {
     s->cb.Reset();
   }
   hub->live_.clear();
-  if (hub->thread_.joinable()) hub->StopThread();
-}
-
-void CaptureHub::Post(Cmd cmd) {
-  uint64_t seq;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    cmds_.push_back(std::move(cmd));
-    seq = ++posted_;
-  }
-  Wake();
-  std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait(lock, [&] { return done_ >= seq || exited_; });
-}
-
-void CaptureHub::Wake() {
-  uint64_t one = 1;
-  if (write(wake_, &one, sizeof one) < 0) {}  // EAGAIN: already non-zero
+  if (hub->thread_.Running()) hub->StopThread();
 }
 
 void CaptureHub::CallJs(Napi::Env env, Napi::Function, std::nullptr_t*, Delivery* d) {
@@ -244,74 +200,35 @@ void CaptureHub::CallJs(Napi::Env env, Napi::Function, std::nullptr_t*, Delivery
 
 // ---- the capture thread -------------------------------------------------------------------------
 
-void CaptureHub::Run() {
-  epoll_event evs[kMaxEvents];
-  for (;;) {
-    int n = epoll_wait(epoll_, evs, kMaxEvents, -1);
-    if (n < 0 && errno != EINTR) break;
-    bool woken = false;
-    for (int i = 0; i < n; i++) {
-      if (evs[i].data.ptr == nullptr) {
-        uint64_t v;
-        if (read(wake_, &v, sizeof v) < 0) {}
-        woken = true;
-        continue;
-      }
-      Sub* raw = static_cast<Sub*>(evs[i].data.ptr);
-      auto it = watched_.find(raw->id);
-      if (it == watched_.end() || !raw->inEpoll) continue;
-      std::shared_ptr<Sub> s = it->second;
-      Drain(s);  // what the ring holds first: packets before the error still count
-      if (evs[i].events & EPOLLERR) {
-        int err = 0;
-        socklen_t len = sizeof err;
-        getsockopt(s->sock->fd, SOL_SOCKET, SO_ERROR, &err, &len);
-        if (err) Fail(s, err);
-      }
-    }
-    if (woken && !TakeCommands()) break;
+void CaptureHub::Ready(void* tag, uint32_t events) {
+  Sub* raw = static_cast<Sub*>(tag);
+  auto it = watched_.find(raw->id);
+  if (it == watched_.end() || !raw->inEpoll) return;
+  std::shared_ptr<Sub> s = it->second;
+  Drain(s);  // what the ring holds first: packets before the error still count
+  if (events & EPOLLERR) {
+    int err = 0;
+    socklen_t len = sizeof err;
+    getsockopt(s->sock->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+    if (err) Fail(s, err);
   }
-  std::lock_guard<std::mutex> lock(mu_);
-  exited_ = true;
-  cv_.notify_all();
 }
 
-bool CaptureHub::TakeCommands() {
-  std::vector<Cmd> cmds;
-  uint64_t upto;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    cmds.swap(cmds_);
-    upto = posted_;
-  }
-  bool quit = false;
-  for (auto& c : cmds) {
-    if (c.kind == Cmd::kQuit) {
-      quit = true;
-    } else if (c.kind == Cmd::kAdd) {
-      watched_[c.sub->id] = c.sub;
-      epoll_event ev{};
-      ev.events = EPOLLIN;
-      ev.data.ptr = c.sub.get();
-      if (epoll_ctl(epoll_, EPOLL_CTL_ADD, c.sub->sock->fd, &ev) == 0) c.sub->inEpoll = true;
-      else Fail(c.sub, errno);
-      Drain(c.sub);  // blocks retired before it was watched
-    } else {
-      if (c.sub->inEpoll) epoll_ctl(epoll_, EPOLL_CTL_DEL, c.sub->sock->fd, nullptr);
-      c.sub->inEpoll = false;
-      watched_.erase(c.sub->id);
-    }
-  }
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    done_ = upto;
-  }
-  cv_.notify_all();
-  return !quit;
+void CaptureHub::Watch(const std::shared_ptr<Sub>& s) {
+  watched_[s->id] = s;
+  if (int err = thread_.Watch(s->sock->fd, s.get())) Fail(s, err);
+  else s->inEpoll = true;
+  Drain(s);  // blocks retired before it was watched
+}
+
+void CaptureHub::Unwatch(Sub& s) {
+  if (s.inEpoll) thread_.Unwatch(s.sock->fd);
+  s.inEpoll = false;
+  watched_.erase(s.id);
 }
 
 void CaptureHub::Fail(const std::shared_ptr<Sub>& s, int err) {
-  if (s->inEpoll) epoll_ctl(epoll_, EPOLL_CTL_DEL, s->sock->fd, nullptr);
+  if (s->inEpoll) thread_.Unwatch(s->sock->fd);
   s->inEpoll = false;
   auto d = std::make_unique<Delivery>();
   d->sub = s;

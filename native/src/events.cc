@@ -2,11 +2,7 @@
 
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
-#include <pthread.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -25,7 +21,6 @@ constexpr auto kWindow = std::chrono::milliseconds(5);  // at most this long bet
 constexpr auto kQuiet = std::chrono::milliseconds(1);   // deliver early once the socket is quiet this long
 constexpr size_t kMaxBatchBytes = 1 << 20;
 constexpr size_t kReadBuf = 64 * 1024;  // the one read buffer, shared by every subscription
-constexpr int kMaxEvents = 64;          // ready sockets taken per epoll_wait (level-triggered: the rest come next round)
 
 using Clock = std::chrono::steady_clock;
 using Batch = std::vector<uint8_t>;
@@ -84,14 +79,20 @@ struct EventHub::Delivery {
   std::string json;
 };
 
+EventHub::EventHub(napi_env env)
+    : env_(env),
+      thread_(PollThread::Loop{[this] { return Timeout(); },
+                               [this](void* tag, uint32_t) { Read(*static_cast<Sub*>(tag)); },
+                               [this] { Resume(); }, [this] { DeliverDue(); }}) {}
+
 EventHub::~EventHub() {
   // Subscriptions hold the hub, so none is left here; the thread stopped with the last of them.
-  if (thread_.joinable()) StopThread();
+  if (thread_.Running()) StopThread();
 }
 
 uint64_t EventHub::Add(std::shared_ptr<NsState> st, Napi::Function onEvents, size_t maxQueued) {
   if (gone_) throw SysError(ESHUTDOWN, "subscribe " + st->Name() + ": the environment is shutting down");
-  if (!thread_.joinable()) Start();
+  if (!thread_.Running()) Start();
   auto s = std::make_shared<Sub>();
   s->id = nextId_++;
   s->hub = this;
@@ -101,12 +102,10 @@ uint64_t EventHub::Add(std::shared_ptr<NsState> st, Napi::Function onEvents, siz
   s->cb = Napi::Persistent(onEvents);
   live_[s->id] = s;
   // Not waited for: the socket's first events wait in the kernel until the thread picks it up.
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    cmds_.push_back({Cmd::kAdd, s});
-    posted_++;
-  }
-  Wake();
+  thread_.Queue([this, s] {
+    watched_[s->id] = s;
+    Watch(*s, true);
+  });
   return s->id;
 }
 
@@ -120,50 +119,27 @@ void EventHub::Remove(uint64_t id) {
   if (live_.empty()) {
     StopThread();  // joins: the socket is let go of too
   } else {
-    Post({Cmd::kRemove, s});
+    thread_.Call([this, s] { Forget(s.get()); });
   }
 }
 
 void EventHub::Start() {
-  epoll_ = epoll_create1(EPOLL_CLOEXEC);
-  if (epoll_ < 0) throw SysError(errno, "subscribe: epoll_create1");
-  wake_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  epoll_event ev{};
-  ev.events = EPOLLIN;
-  ev.data.ptr = nullptr;  // the wake-up; subscriptions carry their Sub*
-  if (wake_ < 0 || epoll_ctl(epoll_, EPOLL_CTL_ADD, wake_, &ev) < 0) {
-    int e = errno;
-    if (wake_ >= 0) close(wake_);
-    close(epoll_);
-    epoll_ = wake_ = -1;
-    throw SysError(e, "subscribe: eventfd");
-  }
+  thread_.Open("subscribe");
   // Referenced (the default) while subscriptions exist, as a single subscription's thread was;
   // released with the last one, so an unsubscribed process can exit.
   tsfn_ = Tsfn::New(env_, "vnet-events", 0, 1);
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    exited_ = false;
-  }
-  thread_ = std::thread([this] { Run(); });
-  pthread_setname_np(thread_.native_handle(), "vnet-events");
+  readBuf_.assign(kReadBuf, 0);
+  thread_.Start("vnet-events");
   napi_add_env_cleanup_hook(env_, CleanupHook, this);
 }
 
 void EventHub::StopThread() {
-  Post({Cmd::kQuit, nullptr});
-  thread_.join();
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    cmds_.clear();
-  }
+  thread_.Stop();
   // The thread is gone, so only this thread touches these now.
   watched_.clear();
   pending_.clear();
   paused_.clear();
-  close(epoll_);
-  close(wake_);
-  epoll_ = wake_ = -1;
+  std::vector<uint8_t>().swap(readBuf_);
   // Batches still queued run CallJs later and are dropped there (their Sub is inactive).
   tsfn_.Release();
   napi_remove_env_cleanup_hook(env_, CleanupHook, this);
@@ -179,26 +155,7 @@ void EventHub::CleanupHook(void* self) {
     s->cb.Reset();
   }
   hub->live_.clear();
-  if (hub->thread_.joinable()) hub->StopThread();
-}
-
-void EventHub::Post(Cmd cmd) {
-  uint64_t seq;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    cmds_.push_back(std::move(cmd));
-    seq = ++posted_;
-  }
-  Wake();
-  // The event thread never waits for this one (it hands batches over without blocking), so this
-  // wait lasts at most one round of its loop.
-  std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait(lock, [&] { return done_ >= seq || exited_; });
-}
-
-void EventHub::Wake() {
-  uint64_t one = 1;
-  if (write(wake_, &one, sizeof one) < 0) {}  // EAGAIN: the counter is already non-zero
+  if (hub->thread_.Running()) hub->StopThread();
 }
 
 // Main thread: the batch arrives as JSON text written on the event thread.
@@ -209,7 +166,7 @@ void EventHub::CallJs(Napi::Env env, Napi::Function, std::nullptr_t*, Delivery* 
   if (!env || !s.active) return;  // unsubscribed, or the environment is going away
   // Reading of this socket stopped at maxQueued: one batch fewer waits now, so let it go on.
   // (Sub::active means the hub and its thread are still there.)
-  if (s.paused.load()) s.hub->Wake();
+  if (s.paused.load()) s.hub->thread_.Wake();
   Napi::Value events = ParseJson(env, d->json);
   try {
     s.cb.Value().Call({events});
@@ -223,112 +180,70 @@ void EventHub::CallJs(Napi::Env env, Napi::Function, std::nullptr_t*, Delivery* 
 
 // ---- the event thread ---------------------------------------------------------------------------
 
-void EventHub::Run() {
-  std::vector<uint8_t> buf(kReadBuf);
-  epoll_event evs[kMaxEvents];
-  for (;;) {
-    // Sleep until the earliest pending batch is due: its socket quiet for kQuiet, or kWindow
-    // since its first message.
-    int timeout = -1;
-    Clock::time_point now = Clock::now();
-    for (auto& s : pending_) {
-      auto due = std::min(s->first + kWindow, s->last + kQuiet);
-      auto ms = std::chrono::ceil<std::chrono::milliseconds>(due - now).count();  // never wake early and spin
-      int t = static_cast<int>(std::max<long long>(0, ms));
-      timeout = timeout < 0 ? t : std::min(timeout, t);
-    }
-    int n = epoll_wait(epoll_, evs, kMaxEvents, timeout);
-    if (n < 0 && errno != EINTR) break;  // cannot happen with a valid epoll fd; Post() sees exited_
-    bool woken = false;
-    // Read first, then take commands: a Sub named in this round is still alive (a Remove waits
-    // for the commands below), and whatever it read for an inactive subscription is dropped.
-    for (int i = 0; i < n; i++) {
-      if (evs[i].data.ptr == nullptr) {
-        uint64_t v;
-        if (read(wake_, &v, sizeof v) < 0) {}
-        woken = true;
-      } else {
-        Read(*static_cast<Sub*>(evs[i].data.ptr), buf);
-      }
-    }
-    if (woken) {
-      if (!TakeCommands()) break;
-      // Resume the sockets whose JS side caught up.
-      for (size_t i = 0; i < paused_.size();) {
-        Sub& s = *paused_[i];
-        if (s.queued.load() < s.maxQueued) {
-          s.paused.store(false);
-          Watch(s, true);
-          paused_[i] = paused_.back();
-          paused_.pop_back();
-        } else {
-          i++;
-        }
-      }
-    }
-    now = Clock::now();
-    for (size_t i = 0; i < pending_.size();) {
-      std::shared_ptr<Sub> s = pending_[i];
-      if (s->batch.size() >= kMaxBatchBytes || now >= s->first + kWindow || now >= s->last + kQuiet) {
-        pending_[i] = pending_.back();
-        pending_.pop_back();
-        Deliver(s);
-      } else {
-        i++;
-      }
-    }
+// Sleep until the earliest pending batch is due: its socket quiet for kQuiet, or kWindow since its
+// first message.
+int EventHub::Timeout() {
+  int timeout = -1;
+  Clock::time_point now = Clock::now();
+  for (auto& s : pending_) {
+    auto due = std::min(s->first + kWindow, s->last + kQuiet);
+    auto ms = std::chrono::ceil<std::chrono::milliseconds>(due - now).count();  // never wake early and spin
+    int t = static_cast<int>(std::max<long long>(0, ms));
+    timeout = timeout < 0 ? t : std::min(timeout, t);
   }
-  std::lock_guard<std::mutex> lock(mu_);
-  exited_ = true;
-  cv_.notify_all();
+  return timeout;
 }
 
-bool EventHub::TakeCommands() {
-  std::vector<Cmd> cmds;
-  uint64_t upto;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    cmds.swap(cmds_);
-    upto = posted_;
-  }
-  bool quit = false;
-  for (auto& c : cmds) {
-    if (c.kind == Cmd::kQuit) {
-      quit = true;
-    } else if (c.kind == Cmd::kAdd) {
-      watched_[c.sub->id] = c.sub;
-      Watch(*c.sub, true);
+// After a wake-up: resume the sockets whose JS side caught up.
+void EventHub::Resume() {
+  for (size_t i = 0; i < paused_.size();) {
+    Sub& s = *paused_[i];
+    if (s.queued.load() < s.maxQueued) {
+      s.paused.store(false);
+      Watch(s, true);
+      paused_[i] = paused_.back();
+      paused_.pop_back();
     } else {
-      Sub* s = c.sub.get();
-      Watch(*s, false);
-      auto drop = [s](std::vector<std::shared_ptr<Sub>>& v) {
-        v.erase(std::remove_if(v.begin(), v.end(), [s](auto& p) { return p.get() == s; }), v.end());
-      };
-      drop(pending_);
-      drop(paused_);
-      watched_.erase(s->id);
+      i++;
     }
   }
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    done_ = upto;
+}
+
+void EventHub::DeliverDue() {
+  Clock::time_point now = Clock::now();
+  for (size_t i = 0; i < pending_.size();) {
+    std::shared_ptr<Sub> s = pending_[i];
+    if (s->batch.size() >= kMaxBatchBytes || now >= s->first + kWindow || now >= s->last + kQuiet) {
+      pending_[i] = pending_.back();
+      pending_.pop_back();
+      Deliver(s);
+    } else {
+      i++;
+    }
   }
-  cv_.notify_all();
-  return !quit;
+}
+
+// An unsubscribed socket: out of epoll and out of every list (a batch it had is dropped).
+void EventHub::Forget(Sub* s) {
+  Watch(*s, false);
+  auto drop = [s](std::vector<std::shared_ptr<Sub>>& v) {
+    v.erase(std::remove_if(v.begin(), v.end(), [s](auto& p) { return p.get() == s; }), v.end());
+  };
+  drop(pending_);
+  drop(paused_);
+  watched_.erase(s->id);
 }
 
 void EventHub::Watch(Sub& s, bool on) {
   if (s.inEpoll == on) return;
-  epoll_event ev{};
-  ev.events = EPOLLIN;  // EPOLLERR (the socket's ENOBUFS) is always reported
-  ev.data.ptr = &s;
-  // DEL, not MOD with no events: a socket left in epoll would still report its error over and over.
-  epoll_ctl(epoll_, on ? EPOLL_CTL_ADD : EPOLL_CTL_DEL, s.fd, &ev);
+  if (on) thread_.Watch(s.fd, &s);  // EPOLLERR (the socket's ENOBUFS) is always reported
+  else thread_.Unwatch(s.fd);
   s.inEpoll = on;
 }
 
 // Drains what is readable now from one socket into its batch (shared read buffer).
-void EventHub::Read(Sub& s, std::vector<uint8_t>& buf) {
+void EventHub::Read(Sub& s) {
+  std::vector<uint8_t>& buf = readBuf_;
   if (!s.inEpoll) return;  // taken out earlier in this round
   bool had = !s.batch.empty();
   for (;;) {
@@ -376,7 +291,7 @@ void EventHub::Deliver(const std::shared_ptr<Sub>& s) {
     paused_.push_back(s);
     s->paused.store(true);
     // CallJs may have run between the check and the store without seeing paused: look again.
-    if (s->queued.load() < s->maxQueued) Wake();
+    if (s->queued.load() < s->maxQueued) thread_.Wake();
   }
 }
 

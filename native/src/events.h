@@ -8,16 +8,14 @@
 
 #include <napi.h>
 
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
-#include <thread>
 #include <vector>
 
 #include "netns.h"
+#include "poll_thread.h"
 
 namespace vnet {
 
@@ -27,7 +25,7 @@ namespace vnet {
 class EventHub {
  public:
   struct Sub;
-  explicit EventHub(napi_env env) : env_(env) {}
+  explicit EventHub(napi_env env);
   ~EventHub();
   EventHub(const EventHub&) = delete;
   EventHub& operator=(const EventHub&) = delete;
@@ -41,48 +39,37 @@ class EventHub {
   void Remove(uint64_t id);
 
  private:
-  struct Cmd {
-    enum Kind { kAdd, kRemove, kQuit } kind;
-    std::shared_ptr<Sub> sub;
-  };
   struct Delivery;
   static void CallJs(Napi::Env env, Napi::Function unused, std::nullptr_t* context, Delivery* d);
   using Tsfn = Napi::TypedThreadSafeFunction<std::nullptr_t, Delivery, &EventHub::CallJs>;
 
   void Start();
-  void StopThread();  // main thread: quit, join, release the TSFN, close the descriptors
-  void Post(Cmd cmd);  // main thread: queue a command, wake the thread and wait until it is done
-  void Wake();
+  void StopThread();  // main thread: stop the thread, release the TSFN
   static void CleanupHook(void* self);
 
-  // Event thread.
-  void Run();
-  bool TakeCommands();  // false on kQuit
-  void Read(Sub& s, std::vector<uint8_t>& buf);
+  // Event thread (the Loop given to thread_).
+  int Timeout();
+  void Resume();
+  void DeliverDue();
+  void Read(Sub& s);
   void Deliver(const std::shared_ptr<Sub>& s);
   void Watch(Sub& s, bool on);
+  void Forget(Sub* s);
 
   napi_env env_;
   bool gone_ = false;  // the environment is being torn down: no new subscriptions
   uint64_t nextId_ = 1;
   std::map<uint64_t, std::shared_ptr<Sub>> live_;  // main thread's view of the subscriptions
-  // Present while the thread runs.
-  int epoll_ = -1;
-  int wake_ = -1;
-  std::thread thread_;
-  Tsfn tsfn_;
-
-  // Commands from the main thread; done_ counts the ones the event thread has carried out.
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<Cmd> cmds_;
-  uint64_t posted_ = 0, done_ = 0;
-  bool exited_ = false;
+  Tsfn tsfn_;  // present while the thread runs
 
   // Event thread only.
   std::map<uint64_t, std::shared_ptr<Sub>> watched_;  // subscriptions it knows (in epoll or paused)
   std::vector<std::shared_ptr<Sub>> pending_;           // those with a batch not yet delivered
   std::vector<std::shared_ptr<Sub>> paused_;            // taken out of epoll: too many batches wait for JS
+  std::vector<uint8_t> readBuf_;                        // the one read buffer, shared by every subscription
+
+  // Last, so it stops before what it reads goes.
+  PollThread thread_;
 };
 
 // One handle's subscription: joins the groups, sizes the receive buffer (bytes; <= 0 = 4 MiB) and

@@ -5,8 +5,6 @@
 #include <linux/connector.h>
 #include <linux/netlink.h>
 #include <poll.h>
-#include <pthread.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -14,11 +12,11 @@
 #include <chrono>
 #include <cstring>
 #include <memory>
-#include <thread>
 #include <vector>
 
 #include "error.h"
 #include "netns.h"
+#include "poll_thread.h"
 #include "worker.h"
 
 namespace vnet {
@@ -130,22 +128,27 @@ int OpenConnector() {
   }
 }
 
-// One watch: the socket, its thread and the way to JS. Shared by the JS object's close() and the
-// environment's cleanup hook; whichever comes first stops it.
+// One watch: the socket, its thread (a PollThread watching that one socket) and the way to JS.
+// Shared by the JS object's close() and the environment's cleanup hook; whichever comes first
+// stops it.
 class Watch {
  public:
-  Watch(Napi::Env env, int fd, Napi::Function onEvents) : env_(env), fd_(fd) {
-    wake_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (wake_ < 0) {
-      int e = errno;
+  Watch(Napi::Env env, int fd, Napi::Function onEvents)
+      : env_(env), fd_(fd), thread_(PollThread::Loop{[this] { return Timeout(); }, [this](void*, uint32_t) { Read(); }, {},
+                                                    [this] { DeliverDue(); }}) {
+    try {
+      thread_.Open("process events");
+      if (int e = thread_.Watch(fd_, this)) throw SysError(e, "process events: epoll_ctl");
+    } catch (...) {
+      thread_.Stop();
       close(fd_);
-      throw SysError(e, "process events: eventfd");
+      throw;
     }
+    buf_.resize(kReadBuf);
     tsfn_ = Tsfn::New(env, onEvents, "vnet-proc-events", 0, 1);
     // The watch alone does not keep Node's loop alive (the engine's own timers and sockets do).
     tsfn_.Unref(env);
-    thread_ = std::thread([this] { Run(); });
-    pthread_setname_np(thread_.native_handle(), "vnet-procev");
+    thread_.Start("vnet-procev");
     napi_add_env_cleanup_hook(env_, CleanupHook, this);
   }
   ~Watch() { Stop(); }
@@ -157,12 +160,9 @@ class Watch {
     if (stopped_) return;
     stopped_ = true;
     active_->store(false);
-    uint64_t one = 1;
-    if (write(wake_, &one, sizeof one) < 0) {}
-    thread_.join();
+    thread_.Stop();
     try { SendOp(fd_, PROC_CN_MCAST_IGNORE, 0); } catch (const SysError&) { /* the socket goes anyway */ }
     close(fd_);
-    close(wake_);
     tsfn_.Release();
     napi_remove_env_cleanup_hook(env_, CleanupHook, this);
   }
@@ -200,38 +200,31 @@ class Watch {
 
   static void CleanupHook(void* self) { static_cast<Watch*>(self)->Stop(); }
 
-  // The watch thread.
-  void Run() {
-    std::vector<uint8_t> buf(kReadBuf);
-    ProcBatch held;
-    Clock::time_point first{};
-    for (;;) {
-      int timeout = -1;
-      if (!held.Empty()) {
-        auto ms = std::chrono::ceil<std::chrono::milliseconds>(first + kWindow - Clock::now()).count();
-        timeout = static_cast<int>(std::max<long long>(0, ms));
-      }
-      pollfd p[2] = {{wake_, POLLIN, 0}, {fd_, POLLIN, 0}};
-      int r = poll(p, 2, timeout);
-      if (r < 0 && errno != EINTR) return;
-      if (p[0].revents) return;  // Stop()
-      if (r > 0 && p[1].revents) {
-        bool had = !held.Empty();
-        Drain(buf, held);
-        if (!had && !held.Empty()) first = Clock::now();
-      }
-      if (held.Empty() || Clock::now() < first + kWindow) continue;
-      // One batch at a time waits for JS; while it does, what arrives is held (and merged) here.
-      if (queued_->load() > 0) { first = Clock::now(); continue; }
-      auto d = std::make_unique<Delivery>();
-      d->active = active_;
-      d->queued = queued_;
-      d->batch = std::move(held);
-      held = ProcBatch();
-      queued_->fetch_add(1);
-      if (tsfn_.NonBlockingCall(d.get()) != napi_ok) { queued_->fetch_sub(1); return; }  // Node is shutting down
-      d.release();
-    }
+  // The watch thread (the Loop given to thread_).
+  int Timeout() {
+    if (held_.Empty()) return -1;
+    auto ms = std::chrono::ceil<std::chrono::milliseconds>(first_ + kWindow - Clock::now()).count();
+    return static_cast<int>(std::max<long long>(0, ms));
+  }
+
+  void Read() {
+    bool had = !held_.Empty();
+    Drain(buf_, held_);
+    if (!had && !held_.Empty()) first_ = Clock::now();
+  }
+
+  void DeliverDue() {
+    if (held_.Empty() || Clock::now() < first_ + kWindow) return;
+    // One batch at a time waits for JS; while it does, what arrives is held (and merged) here.
+    if (queued_->load() > 0) { first_ = Clock::now(); return; }
+    auto d = std::make_unique<Delivery>();
+    d->active = active_;
+    d->queued = queued_;
+    d->batch = std::move(held_);
+    held_ = ProcBatch();
+    queued_->fetch_add(1);
+    if (tsfn_.NonBlockingCall(d.get()) != napi_ok) { queued_->fetch_sub(1); return; }  // Node is shutting down: dropped
+    d.release();
   }
 
   void Drain(std::vector<uint8_t>& buf, ProcBatch& held) {
@@ -272,12 +265,15 @@ class Watch {
 
   Napi::Env env_;
   int fd_;
-  int wake_ = -1;
   bool stopped_ = false;
   std::shared_ptr<std::atomic<bool>> active_ = std::make_shared<std::atomic<bool>>(true);
   std::shared_ptr<std::atomic<int>> queued_ = std::make_shared<std::atomic<int>>(0);
   Tsfn tsfn_;
-  std::thread thread_;
+  // The watch thread's own.
+  std::vector<uint8_t> buf_;
+  ProcBatch held_;
+  Clock::time_point first_{};
+  PollThread thread_;  // last, so it stops before what it reads goes
 };
 
 // watchProcesses(onEvents, { nsPath? }): Promise<{ close() }>
