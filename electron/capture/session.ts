@@ -169,8 +169,8 @@ export class CaptureSession extends EventEmitter<SessionEvents> {
     if (Date.now() - this.lastRelease >= MERGE_MS / 2) this.release(false);
     if (b.error) {
       const i = this.interfaces[k];
-      const gone = b.error.code === 'ENETDOWN' || b.error.code === 'ENODEV';
-      if (!gone) { this.end('error', b.error.message); return; }
+      // (An interface going down is no error: the native side captures on when it comes back up.)
+      if (b.error.code !== 'ENODEV') { this.end('error', b.error.message); return; }
       // The engine's model says why (the interface, or its whole namespace) a moment later; this
       // is the answer if it does not.
       const t = setTimeout(() => this.end('interface-gone', `${i.name} went away (deleted, or moved to another namespace)`), GONE_GRACE_MS);

@@ -96,7 +96,7 @@ struct CaptureHub::Delivery {
   std::vector<Meta> meta;
   Bytes data;
   uint64_t appDropped = 0;
-  int err = 0;  // the socket failed (ENETDOWN: its interface went away); nothing follows
+  int err = 0;  // the socket failed; nothing follows
 };
 
 CaptureHub::CaptureHub(napi_env env)
@@ -210,7 +210,11 @@ void CaptureHub::Ready(void* tag, uint32_t events) {
     int err = 0;
     socklen_t len = sizeof err;
     getsockopt(s->sock->fd, SOL_SOCKET, SO_ERROR, &err, &len);
-    if (err) Fail(s, err);
+    // ENETDOWN: the interface went down (or was down when the socket was bound). The kernel
+    // unhooks the socket and hooks it again when the interface comes up, so the capture goes on;
+    // reading SO_ERROR cleared the error. An interface deleted or moved away also says ENETDOWN
+    // here: the engine's model ends those captures.
+    if (err && err != ENETDOWN) Fail(s, err);
   }
 }
 
