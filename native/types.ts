@@ -116,7 +116,8 @@ export interface StatsSweeper {
 /** One kernel notification from the multicast groups. */
 export type RawEvent =
   | { type: 'newlink'; link: RawLink }
-  | { type: 'dellink'; index: number; name: string }
+  /** `newNetnsid`: the namespace it moved to (its nsid here); -1 when it was deleted. */
+  | { type: 'dellink'; index: number; name: string; newNetnsid: number }
   | { type: 'newaddr'; addr: RawAddr }
   | { type: 'deladdr'; addr: RawAddr }
   | { type: 'newroute'; route: RawRoute }

@@ -20,8 +20,8 @@ import {
 import type { RawAddr, RawEvent, RawFdb, RawLink, RawRoute } from '../../native/types';
 import type { NsInfo } from './namespaces';
 import {
-  addrContent, addrKey, addressList, addressPeers, IFF_UP, interfaceKind, resolvePeer, toStats, translateFdb, translateLink,
-  translateRoutes,
+  addrContent, addrKey, addressList, addressPeers, IFF_UP, interfaceKind, nsIdOf, resolvePeer, toStats, translateFdb,
+  translateLink, translateRoutes,
 } from './translate';
 
 /** At most one batch of FDB deltas per namespace this often, ms (the first after a quiet spell
@@ -455,9 +455,11 @@ export class LiveModel {
         const old = s.links.get(ev.index);
         // An AF_BRIDGE RTM_DELLINK means "left the bridge", not "deleted", and the event does not
         // say which it is: for a bridge port, the namespace's links are read again to decide.
-        if (old && (old.master > 0 || old.slaveKind === 'bridge')) { this.need(nsId).links = true; break; }
-        if (old) this.linkGone(s, ev.index, old);
-        this.rescanWanted = true; // it may have moved into a namespace we do not know yet
+        if (old && (old.master > 0 || old.slaveKind === 'bridge')) this.need(nsId).links = true;
+        else if (old) this.linkGone(s, ev.index, old);
+        // Moved into a namespace we do not know yet: discovery finds it. Deleted (no new nsid), or
+        // moved into one we read (whose own newlink follows): nothing to discover.
+        if (ev.newNetnsid >= 0 && !this.ns.has(nsIdOf(s.nsidToInode.get(ev.newNetnsid) ?? -1))) this.rescanWanted = true;
         break;
       }
       case 'newaddr': case 'deladdr': {
@@ -486,7 +488,8 @@ export class LiveModel {
           map.delete(ev.nsid);
           this.setNsidMap(nsId, map);
         }
-        this.rescanWanted = true;
+        // Nothing to discover: a namespace only dies once nothing holds it, and the engine's own
+        // sockets hold every namespace it reads (it closed them when discovery dropped this one).
         break;
       }
       case 'newneigh': case 'delneigh': {

@@ -24,6 +24,7 @@ const Policy kLinkPolicy(IFLA_MAX, {
     {IFLA_IFNAME, K::Str}, {IFLA_ADDRESS, K::Binary}, {IFLA_MTU, K::U32}, {IFLA_MASTER, K::U32},
     {IFLA_LINK, K::U32}, {IFLA_LINK_NETNSID, K::U32}, {IFLA_OPERSTATE, K::U8},
     {IFLA_IFALIAS, K::Str}, {IFLA_LINKINFO, K::Nested}, {IFLA_STATS64, K::Binary}, {IFLA_GROUP, K::U32},
+    {IFLA_NEW_NETNSID, K::U32},
 });
 const Policy kLinkInfoPolicy(IFLA_INFO_MAX, {
     {IFLA_INFO_KIND, K::Str}, {IFLA_INFO_DATA, K::Nested}, {IFLA_INFO_SLAVE_KIND, K::Str},
@@ -279,6 +280,9 @@ bool Event(JsonWriter& w, const nlmsghdr* h) {
       w.Key("type").Str("dellink");
       w.Key("index").Int(ifi->ifi_index);
       w.Key("name").Str(tb.Str(IFLA_IFNAME));
+      // Set when the device moved to another namespace (that namespace's nsid here), absent when
+      // it was deleted.
+      w.Key("newNetnsid").Int(tb.S32(IFLA_NEW_NETNSID, -1));
       w.EndObject();
       return true;
     }

@@ -105,7 +105,7 @@ describe('engine model: bridge forwarding tables', () => {
     expect(table(client)).toEqual([]);
     expect(client).toEqual(m.snapshot());
     // the bridge is deleted: its interface-removed is all; late delneighs find nothing
-    m.applyEvent(NS, { type: 'dellink', index: 3, name: 'br0' });
+    m.applyEvent(NS, { type: 'dellink', index: 3, name: 'br0', newNetnsid: -1 });
     m.applyEvent(NS, { type: 'delneigh', fdb: fdb({ index: 3, mac: '02:00:00:00:00:04', master: 3, state: NUD_PERMANENT }) });
     expect(take(t0 + 3000)).toEqual([{ op: 'interface-removed', id: BR }]);
   });

@@ -52,11 +52,11 @@ describe('engine model: snapshot and deltas', () => {
     // the link went down: IPv4 drops its routes without telling, so routes are re-read
     expect(m.takeNeeds().perNs.get('ns:100')?.routes).toBe(true);
 
-    m.applyEvent('ns:100', { type: 'dellink', index: 5, name: 'x' });
+    m.applyEvent('ns:100', { type: 'dellink', index: 5, name: 'x', newNetnsid: -1 });
     d = m.takeDeltas();
     expect(d).toEqual([{ op: 'interface-removed', id: 'ns:100/if:5' }]);
     const needs = m.takeNeeds();
-    expect(needs.rescan).toBe(true);
+    expect(needs.rescan).toBe(false); // deleted, not moved: nothing to discover
     // its peer lived in blue: blue's links are read again (a move leaves no event there)
     expect(needs.perNs.get('ns:200')?.links).toBe(true);
   });
@@ -129,10 +129,10 @@ describe('engine model: bridge (AF_BRIDGE) notifications', () => {
     m.takeDeltas(); m.takeNeeds();
     m.applyEvent('ns:100', { type: 'newlink', link: link({ index: 5, name: 'v0', kind: '', master: 3, link: 6 }) });
     expect(m.takeDeltas()).toEqual([]);
-    m.applyEvent('ns:100', { type: 'dellink', index: 5, name: 'v0' });
+    m.applyEvent('ns:100', { type: 'dellink', index: 5, name: 'v0', newNetnsid: -1 });
     expect(m.takeDeltas()).toEqual([]);
     expect(m.takeNeeds().perNs.get('ns:100')?.links).toBe(true);
-    m.applyEvent('ns:100', { type: 'dellink', index: 6, name: 'v1' }); // not a port: deleted at once
+    m.applyEvent('ns:100', { type: 'dellink', index: 6, name: 'v1', newNetnsid: -1 }); // not a port: deleted at once
     expect(m.takeDeltas()).toEqual([{ op: 'interface-removed', id: 'ns:100/if:6' }]);
   });
 });
@@ -181,7 +181,7 @@ describe('engine model: veth peers are symmetric (the kernel announces only the 
   it('an end moved next to its peer points the peer back at its new place', () => {
     const m = setup(); m.takeDeltas(); m.takeNeeds();
     // eth0 (blue #2) moves into the host as #7: dellink in blue, newlink here; veth0 gets no event.
-    m.applyEvent('ns:200', { type: 'dellink', index: 2, name: 'eth0' });
+    m.applyEvent('ns:200', { type: 'dellink', index: 2, name: 'eth0', newNetnsid: -1 });
     m.applyEvent('ns:100', { type: 'newlink', link: link({ index: 7, name: 'eth0', kind: 'veth', link: 5 }) });
     m.takeDeltas();
     expect(peerOf(m, 100, 'veth0')).toBe('ns:100/if:7');
@@ -218,15 +218,34 @@ describe('engine model: veth peers are symmetric (the kernel announces only the 
       link({ index: 5, name: 'veth0', kind: 'veth', link: 2, linkNetnsid: 0 }),
       link({ index: 30, name: 'vb', kind: 'veth', link: 31 }), link({ index: 31, name: 'va', kind: 'veth', link: 30 })]);
     m.takeDeltas(); m.takeNeeds();
-    m.applyEvent('ns:100', { type: 'dellink', index: 30, name: 'vb' });
-    m.applyEvent('ns:100', { type: 'dellink', index: 31, name: 'va' });
+    m.applyEvent('ns:100', { type: 'dellink', index: 30, name: 'vb', newNetnsid: -1 });
+    m.applyEvent('ns:100', { type: 'dellink', index: 31, name: 'va', newNetnsid: -1 });
     expect(m.takeNeeds().perNs.get('ns:100')?.links ?? false).toBe(false);
     expect(m.takeDeltas().map((d) => d.op)).toEqual(['interface-removed', 'interface-removed']);
     m.replaceLinks('ns:100', [link({ index: 1, name: 'lo', type: 772, flags: 0x49, operstate: 0 }),
       link({ index: 5, name: 'veth0', kind: 'veth', link: 2, linkNetnsid: 0 }),
       link({ index: 30, name: 'vb', kind: 'veth', link: 31 }), link({ index: 31, name: 'va', kind: 'veth', link: 30 })]);
     m.takeDeltas(); m.takeNeeds();
-    m.applyEvent('ns:100', { type: 'dellink', index: 31, name: 'va' }); // moved to a namespace we do not know
-    expect(m.takeNeeds().perNs.get('ns:100')?.links).toBe(true);
+    m.applyEvent('ns:100', { type: 'dellink', index: 31, name: 'va', newNetnsid: 9 }); // moved to a namespace we do not know
+    const needs = m.takeNeeds();
+    expect(needs.perNs.get('ns:100')?.links).toBe(true);
+    expect(needs.rescan).toBe(true);
+  });
+
+  it('a link leaving asks discovery for a pass only when it moved into a namespace not read', () => {
+    const m = setup(); m.takeDeltas(); m.takeNeeds();
+    const more = (index: number, name: string) => m.replaceLinks('ns:100', [link({ index: 1, name: 'lo', type: 772, flags: 0x49, operstate: 0 }),
+      link({ index: 5, name: 'veth0', kind: 'veth', link: 2, linkNetnsid: 0 }), link({ index, name, kind: 'macvlan' })]);
+    more(40, 'mv0'); m.takeDeltas(); m.takeNeeds();
+    m.applyEvent('ns:100', { type: 'dellink', index: 40, name: 'mv0', newNetnsid: -1 }); // deleted
+    expect(m.takeNeeds().rescan).toBe(false);
+    more(41, 'mv1'); m.takeDeltas(); m.takeNeeds();
+    m.applyEvent('ns:100', { type: 'dellink', index: 41, name: 'mv1', newNetnsid: 0 }); // into blue (nsid 0 here), read
+    expect(m.takeNeeds().rescan).toBe(false);
+    more(42, 'mv2'); m.takeDeltas(); m.takeNeeds();
+    m.applyEvent('ns:100', { type: 'dellink', index: 42, name: 'mv2', newNetnsid: 7 }); // into an nsid not known here
+    expect(m.takeNeeds().rescan).toBe(true);
+    m.applyEvent('ns:100', { type: 'delnsid', nsid: 7 }); // a namespace died: nothing to discover
+    expect(m.takeNeeds().rescan).toBe(false);
   });
 });
