@@ -162,7 +162,17 @@ export function stop(ifaces: CapturedIface[], seen: Seen[], e: EchoFacts, reques
   const tail = reply.length ? reply[reply.length - 1] : last;
   if (!reply.length && last && last.direction === 'tx') {
     const c = ifaces.find((x) => x.iface.id === last.interface);
-    if (c?.iface.tun && c.iface.tun.mode === 'tun') return { at: last.interface, ns: last.ns, cause: 'tun', reason: tunNote(c.iface) };
+    if (c?.iface.tun && c.iface.tun.mode === 'tun') {
+      // A tun drops what its program leaves unread once its queue is full, and counts it.
+      const full = e.rises.find((r) => r.id === last.interface && r.fields.some((f) => f.name === 'txDropped'));
+      if (full) {
+        return {
+          at: last.interface, ns: last.ns, cause: 'dropped',
+          reason: `dropped at ${c.where}: ${full.fields.map((f) => `${f.name} +${f.by}`).join(', ')}: ${tunNote(c.iface)}, which leaves what it is given unread (the tun's queue is full)`,
+        };
+      }
+      return { at: last.interface, ns: last.ns, cause: 'tun', reason: tunNote(c.iface) };
+    }
   }
 
   // Counters that rose at the place it was last seen or right next to it.
