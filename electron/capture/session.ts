@@ -347,6 +347,9 @@ export class CaptureSession extends EventEmitter<SessionEvents> {
 
   get size(): number { return this.fileBytes; }
 
+  /** Whether the packets are in a file read() and readers can open (not when handed to a sink). */
+  get hasFile(): boolean { return !this.o.sink; }
+
   discard(): void {
     if (this.running) this.end('stopped', null);
     if (!this.o.sink && !this.o.keepFile) fs.rmSync(this.file, { force: true });

@@ -18,6 +18,10 @@ export const ErrorCodes = {
   KernelRefused: 1002,
   /** Something in the way that the lab did not make, or another change set running. */
   Conflict: 1004,
+  /** A waiting request was cancelled (traceCancel, or its client went). */
+  Cancelled: 1005,
+  /** What a request waited for did not come in its time (traceFollow: no matching packet). */
+  TimedOut: 1006,
 } as const;
 
 /** A JSON-RPC error as plain data (the `error` member of a response). */

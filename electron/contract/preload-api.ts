@@ -9,7 +9,7 @@ import type { BuildAction, LabMethods, LabProgress, LabResult } from './labs';
 import type { Methods } from './rpc';
 import { isObject } from './rpc';
 import type { EngineStatus, HostNotice } from './status';
-import type { TraceParams, TraceResult } from './trace';
+import type { CaptureLocateParams, TraceFollowParams, TraceParams, TraceResult } from './trace';
 
 /** How the preload answers the lab methods: Electron's IPC and contextBridge keep only the message
  *  of a thrown Error (its code would be lost, e.g. 1001 NotPrivileged), so engine errors cross them
@@ -52,6 +52,9 @@ export interface VnetPreloadApi {
   captureOpenInWireshark(id: string): Promise<{ ok: boolean; message: string }>;
   /** Follow a ping hop by hop (an RpcOutcome, like the lab methods). */
   trace(params: TraceParams): Promise<RpcOutcome<TraceResult>>;
+  traceFollow(params: TraceFollowParams): Promise<RpcOutcome<TraceResult>>;
+  traceCancel(params: { id: string }): Promise<RpcOutcome<{ cancelled: boolean }>>;
+  captureLocate(params: CaptureLocateParams): Promise<RpcOutcome<TraceResult>>;
   onDelta(cb: (batch: DeltaBatch) => void): () => void;
   onCounters(cb: (frame: CounterFrame) => void): () => void;
   onStatus(cb: (status: EngineStatus) => void): () => void;

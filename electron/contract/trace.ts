@@ -1,6 +1,9 @@
-// Following a ping hop by hop: the `trace` method of `Methods` (rpc.ts). The engine sends ICMP
-// echoes from a namespace and captures them on every interface they can pass (electron/trace/),
-// and answers with the path of each echo in time order, request and reply, and where it stopped.
+// Following a packet hop by hop: the trace methods of `Methods` (rpc.ts). `trace`: the engine
+// sends ICMP echoes from a namespace and captures them on every interface they can pass
+// (electron/trace/), and answers with the path of each echo in time order, request and reply, and
+// where it stopped. `traceFollow`: the same for the next packet matching a capture filter, made by
+// anyone (the user's own shell); `traceCancel` ends a waiting one. `captureLocate`: the same path
+// for a packet a capture already holds, from what the capture's other interfaces saw.
 
 /** One place the packet was seen: an interface, the way it went there, and when. */
 export interface TraceHop {
@@ -62,12 +65,18 @@ export interface TraceEcho {
 }
 
 export interface TraceResult {
+  /** What was followed: echoes the engine sent (`trace`), the next packet matching a filter
+   *  (`traceFollow`), or a packet of a capture (`captureLocate`). */
+  mode: 'ping' | 'match' | 'locate';
+  /** The followed packet in one line as first seen ("TCP 10.0.0.1:40000 → 10.0.0.2:80 [SYN] seq 1"); null for a ping. */
+  packet: string | null;
   /** The first echo's path (what `trace` is asked for most); `echoes` has every one. */
   request: TraceHop[];
   reply: TraceHop[];
   stopped: TraceStop | null;
   echoes: TraceEcho[];
-  /** The namespace the echoes were sent from, and to what. */
+  /** The namespace the echoes were sent from (a followed packet: the namespace it was followed
+   *  from; a located one: the first hop's), and to what (the destination as first seen). */
   namespace: string;
   address: string;
   family: 4 | 6;
@@ -89,11 +98,42 @@ export interface TraceParams {
   timeoutMs?: number;
 }
 
+export interface TraceFollowParams {
+  /** The namespace whose traffic is followed: captured on every interface a packet from it can
+   *  pass (model id, "ns:4026532301"). */
+  namespace: string;
+  /** Which packet: the first one matching this capture filter (tcpdump's language, compiled by
+   *  libpcap), on any of those interfaces. Only IP packets are followed. */
+  filter: string;
+  /** Names this follow for traceCancel (letters, digits, "_.:-", 1..64); unique among running ones. */
+  id?: string;
+  /** How long to wait for a matching packet, TRACE_FOLLOW_MIN_TIMEOUT_MS..TRACE_FOLLOW_MAX_TIMEOUT_MS
+   *  (default TRACE_FOLLOW_DEFAULT_TIMEOUT_MS); then the error TimedOut. */
+  timeoutMs?: number;
+}
+
+export interface CaptureLocateParams {
+  /** A capture id ("c1"), running or ended but kept. */
+  id: string;
+  /** The packet's number in the capture (its `n`, from 1). */
+  n: number;
+}
+
 export interface TraceMethods {
   /** Ping `address` from `namespace` and follow each echo hop by hop. Needs the engine's privileges. */
   trace: { params: TraceParams; result: TraceResult };
+  /** Wait for the next packet matching `filter` around `namespace` and follow it hop by hop (one
+   *  "echo": the packet and its answer when one is recognised). Errors: TimedOut when none came,
+   *  Cancelled by traceCancel or when the asking client goes. Needs the engine's privileges. */
+  traceFollow: { params: TraceFollowParams; result: TraceResult };
+  /** Ends a waiting traceFollow (it answers Cancelled); false when none of that id runs. */
+  traceCancel: { params: { id: string }; result: { cancelled: boolean } };
+  /** Where else a captured packet was seen: the same packet on the capture's other interfaces,
+   *  in time order, and its answer when the capture holds it (`stopped` is null: a capture has
+   *  no more to say). */
+  captureLocate: { params: CaptureLocateParams; result: TraceResult };
 }
-export const TRACE_METHOD_NAMES = ['trace'] as const satisfies readonly (keyof TraceMethods)[];
+export const TRACE_METHOD_NAMES = ['trace', 'traceFollow', 'traceCancel', 'captureLocate'] as const satisfies readonly (keyof TraceMethods)[];
 type _TraceNamesComplete = Exclude<keyof TraceMethods, (typeof TRACE_METHOD_NAMES)[number]> extends never ? true : never;
 const _traceNamesComplete: _TraceNamesComplete = true; void _traceNamesComplete;
 
@@ -101,6 +141,11 @@ export const TRACE_MAX_COUNT = 10;
 export const TRACE_MIN_TIMEOUT_MS = 100;
 export const TRACE_DEFAULT_TIMEOUT_MS = 2000;
 export const TRACE_MAX_TIMEOUT_MS = 10000;
+export const TRACE_FOLLOW_MIN_TIMEOUT_MS = 100;
+export const TRACE_FOLLOW_DEFAULT_TIMEOUT_MS = 30_000;
+export const TRACE_FOLLOW_MAX_TIMEOUT_MS = 300_000;
+/** A follow's id for traceCancel. */
+export const TRACE_FOLLOW_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
 /** Interfaces one trace captures on at most (nearest the sender first): each capture socket holds
  *  a 2 MiB ring of kernel memory while the trace runs. */
 export const TRACE_MAX_INTERFACES = 32;

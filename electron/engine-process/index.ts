@@ -52,7 +52,7 @@ export function createEngineProcessConnection(engine: Engine, send: (msg: object
         // afterChange: lab marks (aliases) on links that stay down reach the engine by no kernel event.
         { privileged: engine.status().privileged, afterChange: () => { void engine.recheckLinks(); } }));
       registerCaptureMethods(server, notify, captureManager(engine));
-      registerTraceMethods(server, tracer(engine));
+      registerTraceMethods(server, tracer(engine), captureManager(engine));
       opts.extend?.(server, notify);
     },
   });

@@ -8,6 +8,10 @@
 // the relay keeps each client's and sends the engine their union: when one asks, when one leaves,
 // and when a restarted engine is back. Counter frames then cover what any client looks at.
 //
+// A traceFollow waits (up to minutes) for a packet: when its client goes, the relay sends the
+// engine a traceCancel for it, so it ends with its client. A follow sent without an id gets one
+// from the relay for that (the engine takes any id of the contract's TRACE_FOLLOW_ID).
+//
 // The relay is also the hosts' gate: every client message is checked with jsonRpcShapeError and only
 // methods in contract/'s METHOD_NAMES are forwarded. (The engine validates parameters itself: it is
 // the security boundary; this only keeps garbage and unknown methods from reaching it.)
@@ -31,7 +35,7 @@ export interface RelayClient {
   close(): void;
 }
 
-interface Pending { client: ClientState; clientId: string | number | null; method: string }
+interface Pending { client: ClientState; clientId: string | number | null; method: string; followId?: string }
 interface ClientState { deliver: (msg: JsonRpcMessage) => void; open: boolean; inFlight: number; interest: Interest | null }
 
 /** Requests one client may have waiting on the engine at once (a runaway tab cannot pile up work). */
@@ -59,7 +63,11 @@ export class Relay {
       close: () => {
         state.open = false;
         this.clients.delete(state);
-        for (const [id, p] of this.pending) if (p.client === state) this.pending.delete(id);
+        for (const [id, p] of this.pending) {
+          if (p.client !== state) continue;
+          this.pending.delete(id);
+          if (p.followId !== undefined) this.sendQuiet('traceCancel', { id: p.followId });
+        }
         if (state.interest !== null) this.sendInterest();
       },
     };
@@ -140,7 +148,14 @@ export class Relay {
       const checked = checkInterestParams(m.params);
       if (typeof checked !== 'string') { client.interest = checked.namespaces; out.params = { namespaces: this.union() }; }
     }
-    this.pending.set(engineId, { client, clientId: m.id as string | number, method: m.method });
+    let followId: string | undefined;
+    if (m.method === 'traceFollow' && isObject(m.params)) {
+      // Malformed params go as they are: the engine's answer names what is wrong.
+      if (m.params.id === undefined) out.params = { ...m.params, id: `relay-${engineId}` };
+      const id = (out.params as Record<string, unknown>).id;
+      if (typeof id === 'string') followId = id;
+    }
+    this.pending.set(engineId, { client, clientId: m.id as string | number, method: m.method, ...(followId === undefined ? {} : { followId }) });
     client.inFlight++;
     if (!this.engine.send(out)) {
       this.pending.delete(engineId);
@@ -155,9 +170,14 @@ export class Relay {
 
   /** The clients' union to the engine, answered to no one (a client's own setInterest is answered to it). */
   private sendInterest(): void {
+    this.sendQuiet('setInterest', { namespaces: this.union() });
+  }
+
+  /** A request of the relay's own, whose answer goes to no one. */
+  private sendQuiet(method: string, params: Record<string, unknown>): void {
     const engineId = this.nextId++;
     if (this.nextId > Number.MAX_SAFE_INTEGER) this.nextId = 1;
-    this.engine.send({ jsonrpc: '2.0', id: engineId, method: 'setInterest', params: { namespaces: this.union() } });
+    this.engine.send({ jsonrpc: '2.0', id: engineId, method, params });
   }
 
   private safeDeliver(client: ClientState, msg: JsonRpcMessage): void {

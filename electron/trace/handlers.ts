@@ -1,18 +1,54 @@
-// The `trace` method (the contract's TraceMethods) on the engine's JSON-RPC server, registered by
-// electron/engine-process/index.ts. Its params are validated here: exactly the expected fields,
-// each of its type and range; errors name the field.
+// The trace methods (the contract's TraceMethods: trace, traceFollow, traceCancel, captureLocate)
+// on the engine's JSON-RPC server, registered by electron/engine-process/index.ts. Their params
+// are validated here: exactly the expected fields, each of its type and range; errors name the field.
 import { JSONRPCErrorException, type JSONRPCServer } from 'json-rpc-2.0';
 import {
-  ErrorCodes, isObject, parseIp, TRACE_MAX_COUNT, TRACE_MAX_TIMEOUT_MS, TRACE_MIN_TIMEOUT_MS, type TraceMethods, type TraceParams,
+  CAPTURE_MAX_FILTER_BYTES, ErrorCodes, isObject, overBytes, parseIp, TRACE_FOLLOW_ID, TRACE_FOLLOW_MAX_TIMEOUT_MS, TRACE_FOLLOW_MIN_TIMEOUT_MS,
+  TRACE_MAX_COUNT, TRACE_MAX_TIMEOUT_MS, TRACE_MIN_TIMEOUT_MS, type CaptureLocateParams, type TraceFollowParams, type TraceMethods, type TraceParams,
 } from '../contract';
 import { TraceError, type Tracer } from './tracer';
-import { invalid } from '../engine/params';
+import { locate } from './locate';
+import { CaptureError, type CaptureManager } from '../capture/manager';
+import { fields, invalid } from '../engine/params';
 
 const shown = (v: unknown) => JSON.stringify(v)?.slice(0, 60) ?? String(v);
 
-function integer(name: string, v: unknown, min: number, max: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) invalid(`trace: "${name}" must be an integer from ${min} to ${max}, got ${shown(v)}`);
+function integer(name: string, v: unknown, min: number, max: number, method = 'trace'): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) invalid(`${method}: "${name}" must be an integer from ${min} to ${max}, got ${shown(v)}`);
   return v;
+}
+
+function namespaceId(method: string, v: unknown): string {
+  if (typeof v !== 'string' || !/^ns:[0-9]{1,20}$/.test(v)) invalid(`${method}: "namespace" must be a namespace id such as "ns:4026531840", got ${shown(v)}`);
+  return v;
+}
+
+function followId(method: string, v: unknown): string {
+  if (typeof v !== 'string' || !TRACE_FOLLOW_ID.test(v)) invalid(`${method}: "id" must be 1 to 64 letters, digits or "_.:-", got ${shown(v)}`);
+  return v;
+}
+
+export function validateTraceFollow(params: unknown): TraceFollowParams {
+  const m = 'traceFollow';
+  const p = fields(m, params, ['namespace', 'filter'], ['id', 'timeoutMs']);
+  const out: TraceFollowParams = { namespace: namespaceId(m, p.namespace), filter: '' };
+  const f = p.filter;
+  if (typeof f !== 'string') invalid(`${m}: "filter" must be a string (pcap-filter syntax, e.g. "tcp port 80")`);
+  if (!f.trim()) invalid(`${m}: "filter" is empty: name the packet to follow (pcap-filter syntax, e.g. "tcp port 80")`);
+  if (overBytes(f, CAPTURE_MAX_FILTER_BYTES)) invalid(`${m}: "filter" is longer than ${CAPTURE_MAX_FILTER_BYTES} bytes`);
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(f.replace(/[\t\n]/g, ' '))) invalid(`${m}: "filter" contains control characters`);
+  out.filter = f.trim();
+  if (p.id !== undefined) out.id = followId(m, p.id);
+  if (p.timeoutMs !== undefined) out.timeoutMs = integer('timeoutMs', p.timeoutMs, TRACE_FOLLOW_MIN_TIMEOUT_MS, TRACE_FOLLOW_MAX_TIMEOUT_MS, m);
+  return out;
+}
+
+export function validateCaptureLocate(params: unknown): CaptureLocateParams {
+  const m = 'captureLocate';
+  const p = fields(m, params, ['id', 'n']);
+  if (typeof p.id !== 'string' || !/^c[0-9]{1,12}$/.test(p.id)) invalid(`${m}: "id" must be a capture id such as "c1", got ${shown(p.id)}`);
+  return { id: p.id, n: integer('n', p.n, 1, Number.MAX_SAFE_INTEGER, m) };
 }
 
 export function validateTrace(params: unknown): TraceParams {
@@ -29,12 +65,21 @@ export function validateTrace(params: unknown): TraceParams {
   return out;
 }
 
-export function registerTraceMethods(server: JSONRPCServer, tracer: Tracer): void {
-  server.addMethod('trace', async (params: unknown): Promise<TraceMethods['trace']['result']> => {
-    const p = validateTrace(params);
-    try { return await tracer.trace(p); } catch (e) {
-      if (e instanceof TraceError) throw new JSONRPCErrorException(e.message, e.code);
-      throw new JSONRPCErrorException(`trace: internal error in the engine: ${(e as Error)?.message ?? String(e)}`, ErrorCodes.InternalError);
-    }
+function rpc(method: string, e: unknown): never {
+  if (e instanceof JSONRPCErrorException) throw e;
+  if (e instanceof TraceError || e instanceof CaptureError) throw new JSONRPCErrorException(e.message, e.code);
+  throw new JSONRPCErrorException(`${method}: internal error in the engine: ${(e as Error)?.message ?? String(e)}`, ErrorCodes.InternalError);
+}
+
+export function registerTraceMethods(server: JSONRPCServer, tracer: Tracer, captures: CaptureManager): void {
+  const M = <K extends keyof TraceMethods>(name: K, f: (params: unknown) => TraceMethods[K]['result'] | Promise<TraceMethods[K]['result']>) => {
+    server.addMethod(name, async (params: unknown) => { try { return await f(params); } catch (e) { rpc(name, e); } });
+  };
+  M('trace', (params) => tracer.trace(validateTrace(params)));
+  M('traceFollow', (params) => tracer.follow(validateTraceFollow(params)));
+  M('traceCancel', (params) => ({ cancelled: tracer.cancel(followId('traceCancel', fields('traceCancel', params, ['id']).id)) }));
+  M('captureLocate', (params) => {
+    const p = validateCaptureLocate(params);
+    return locate(captures.get(p.id), tracer.model(), p.n);
   });
 }

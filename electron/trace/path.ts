@@ -8,8 +8,13 @@ import type { Interface, Namespace, TraceEcho, TraceHop, TraceStop } from '../co
 import type { PingResult } from '../../native/types';
 import { carries, icmpErrorWords, type TraceFrame } from './frames';
 
-/** An interface captured on. */
-export interface CapturedIface { ns: Namespace; iface: Interface; where: string }
+/** An interface captured on (what a hop needs of it: a located packet's interface may have gone
+ *  from the model since its capture, and is then only what the capture said of it). */
+export interface CapturedIface {
+  ns: Pick<Namespace, 'id' | 'label'>;
+  iface: Pick<Interface, 'id' | 'name' | 'kind' | 'master' | 'peer' | 'tun' | 'addresses'>;
+  where: string;
+}
 
 /** One captured packet. `t` is the kernel's timestamp, ns since the epoch. */
 export interface Seen { k: number; t: bigint; outgoing: boolean; pkttype: number; frame: TraceFrame }
@@ -29,34 +34,55 @@ export interface EchoFacts {
   family: 4 | 6;
   sender: Namespace;
   rises: Rise[];
+  /** What was followed, in the reasons: "the request" (an echo) unless said. */
+  noun?: string;
+  /** Why a holder of the address may not answer: "echoes ignored, or a firewall rule" unless said. */
+  unanswered?: string;
 }
 
 const PACKET_OTHERHOST = 3;
 const PACKET_HOST = 0;
 
-function tunNote(i: Interface): string {
+function tunNote(i: Pick<Interface, 'name' | 'tun'>): string {
   const owners = i.tun?.owners ?? [];
   if (!owners.length) return `no program holds ${i.name}: the kernel drops what it sends there`;
   return `handed to the program holding ${i.name}: ${owners.map((o) => `pid ${o.pid} (${o.comm})`).join(', ')}`;
 }
 
 /** The hops of one packet's captures in time order, with one exception: a bridge hands a frame
- *  it forwards to the out port before its own (promiscuous) copy is captured, so the bridge's hop
- *  is put between the port it came in on and the port(s) it went out of, at the moment it went
- *  out: the order the frame took. */
-function hops(ifaces: CapturedIface[], list: Seen[], t0: bigint): TraceHop[] {
+ *  it forwards to the out port before its own (promiscuous) copy is captured, and that copy's
+ *  time is the one it came in with or the one it was captured at (as the kernel stamped it), so
+ *  the bridge's hop is put between the port it came in on and the port(s) it went out of, at the
+ *  moment it went out: the order the frame took. */
+export function hops(ifaces: CapturedIface[], list: Seen[], t0: bigint): TraceHop[] {
   const order = list.map((s) => ({ s, t: s.t, forwardedTo: null as string | null, note: null as string | null }));
   const isPortOf = (x: Seen, bridgeId: string) => ifaces[x.k].iface.master === bridgeId;
+  const placed = new Set<Seen>();
+  // A copy stamped with the time it came in with may stand before the port it came in on (equal
+  // times): after it.
+  for (let i = order.length - 1; i >= 0; i--) {
+    const s = order[i].s;
+    if (ifaces[s.k].iface.kind !== 'bridge' || s.outgoing || s.pkttype !== PACKET_OTHERHOST) continue;
+    let m = i + 1;
+    while (m < order.length && order[m].t === s.t && !(isPortOf(order[m].s, ifaces[s.k].iface.id) && !order[m].s.outgoing)) m++;
+    if (m < order.length && order[m].t === s.t) order.splice(m, 0, order.splice(i, 1)[0]);
+  }
   for (let i = 0; i < order.length; i++) {
     const s = order[i].s;
     const c = ifaces[s.k];
-    if (c.iface.kind !== 'bridge' || s.outgoing) continue;
+    if (c.iface.kind !== 'bridge' || s.outgoing || placed.has(s)) continue;
     if (s.pkttype === PACKET_HOST) { order[i].note = "to the namespace's own stack (routed)"; continue; }
     if (s.pkttype !== PACKET_OTHERHOST) continue;
+    // The ports it went out of: after the port it came in on, before the next frame into the bridge.
+    const inPort = (x: Seen) => isPortOf(x, c.iface.id) && !x.outgoing;
     let j = i - 1;
-    while (j >= 0 && !(isPortOf(order[j].s, c.iface.id) && !order[j].s.outgoing)) j--;
-    const out = order.slice(j + 1, i).filter((x) => x.s.outgoing && isPortOf(x.s, c.iface.id));
+    while (j >= 0 && !inPort(order[j].s)) j--;
+    let end = i + 1;
+    while (end < order.length && !inPort(order[end].s)) end++;
+    const out = order.slice(j + 1, end).filter((x) => x.s.outgoing && isPortOf(x.s, c.iface.id));
     if (!out.length) continue;
+    placed.add(s);
+    const later = order.indexOf(out[0]) > i;
     const names = out.map((x) => ifaces[x.s.k].iface.name);
     const hop = order[i];
     hop.forwardedTo = ifaces[out[0].s.k].iface.id;
@@ -64,6 +90,8 @@ function hops(ifaces: CapturedIface[], list: Seen[], t0: bigint): TraceHop[] {
     hop.t = out[0].t;
     order.splice(i, 1);
     order.splice(order.indexOf(out[0]), 0, hop);
+    // moved on: what now stands at i is still to be looked at
+    if (later) i--;
   }
   return order.map(({ s, t, forwardedTo, note }) => {
     const c = ifaces[s.k];
@@ -92,7 +120,7 @@ export function echoPath(ifaces: CapturedIface[], seen: Seen[], e: EchoFacts): T
   };
 }
 
-function stop(ifaces: CapturedIface[], seen: Seen[], e: EchoFacts, request: TraceHop[], reply: TraceHop[]): TraceStop {
+export function stop(ifaces: CapturedIface[], seen: Seen[], e: EchoFacts, request: TraceHop[], reply: TraceHop[]): TraceStop {
   const sender = e.sender;
   const err = e.ping.sendError;
   if (err) {
@@ -127,14 +155,24 @@ function stop(ifaces: CapturedIface[], seen: Seen[], e: EchoFacts, request: Trac
   if (icmp) {
     return {
       at: last?.interface ?? null, ns: hereNs, cause: 'icmp-error',
-      reason: `${icmp.from} answered ${icmpErrorWords(e.family, icmp.type, icmp.code)}${last ? ` after the request reached ${last.where}` : ''}`,
+      reason: `${icmp.from} answered ${icmpErrorWords(e.family, icmp.type, icmp.code)}${last ? ` after ${e.noun ?? 'the request'} reached ${last.where}` : ''}`,
     };
   }
 
   const tail = reply.length ? reply[reply.length - 1] : last;
   if (!reply.length && last && last.direction === 'tx') {
     const c = ifaces.find((x) => x.iface.id === last.interface);
-    if (c?.iface.tun && c.iface.tun.mode === 'tun') return { at: last.interface, ns: last.ns, cause: 'tun', reason: tunNote(c.iface) };
+    if (c?.iface.tun && c.iface.tun.mode === 'tun') {
+      // A tun drops what its program leaves unread once its queue is full, and counts it.
+      const full = e.rises.find((r) => r.id === last.interface && r.fields.some((f) => f.name === 'txDropped'));
+      if (full) {
+        return {
+          at: last.interface, ns: last.ns, cause: 'dropped',
+          reason: `dropped at ${c.where}: ${full.fields.map((f) => `${f.name} +${f.by}`).join(', ')}: ${tunNote(c.iface)}, which leaves what it is given unread (the tun's queue is full)`,
+        };
+      }
+      return { at: last.interface, ns: last.ns, cause: 'tun', reason: tunNote(c.iface) };
+    }
   }
 
   // Counters that rose at the place it was last seen or right next to it.
@@ -160,12 +198,12 @@ function stop(ifaces: CapturedIface[], seen: Seen[], e: EchoFacts, request: Trac
   if (!tail) {
     return { at: null, ns: sender.id, cause: 'lost', reason: `it never left ${sender.label}: none of its interfaces saw it (a firewall's output chain may drop it)` };
   }
-  const which = reply.length ? 'the reply' : 'the request';
+  const which = reply.length ? 'the reply' : e.noun ?? 'the request';
   const holder = ifaces.find((c) => c.ns.id === tail.ns && c.iface.addresses.some((a) => a.split('/')[0] === e.address));
   const tailNs = ifaces.find((c) => c.ns.id === tail.ns)?.ns;
   const sysctl = e.family === 4 ? 'net.ipv4.ip_forward' : 'net.ipv6.conf.all.forwarding';
   const why = !reply.length && holder && tail.direction === 'rx'
-    ? `it reached ${holder.ns.label}, which holds ${e.address}, but no reply left it (echoes ignored, or a firewall rule)`
+    ? `it reached ${holder.ns.label}, which holds ${e.address}, but no reply left it (${e.unanswered ?? 'echoes ignored, or a firewall rule'})`
     : !reply.length && tail.direction === 'rx' && tailNs
       ? `${tailNs.label} does not hold ${e.address}; it passes such packets on only with forwarding on (${sysctl}) and a route, and drops them silently without`
       : 'the kernel tells nothing more (a firewall rule, reverse-path filtering, or nobody holding the address)';

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   ErrorCodes, isLinkLocal6, parseIp, STATS_FIELDS, TRACE_DEFAULT_TIMEOUT_MS, TRACE_MAX_INTERFACES, TRACE_MAX_RUNNING,
-  ifaceId, type CaptureLinkType, type Namespace, type TraceEcho, type TraceParams, type TraceResult,
+  ifaceId, type CaptureLinkType, type Interface, type Namespace, type TraceEcho, type TraceFollowParams, type TraceParams, type TraceResult,
 } from '../contract';
 import type { Engine } from '../engine';
 import type { CaptureAddon, CaptureBatch, CaptureSocket, NamespaceHandle, PingAddon } from '../../native/types';
@@ -16,6 +16,7 @@ import { captureName } from '../capture/names';
 import { parseFrame } from './frames';
 import { echoPath, type CapturedIface, type Rise, type Seen } from './path';
 import { reachableInterfaces } from './reach';
+import { followNext } from './follow';
 
 export class TraceError extends Error {
   constructor(message: string, readonly code: number = ErrorCodes.InvalidParams) { super(message); }
@@ -43,6 +44,49 @@ export class Tracer {
     this.native = opts.native ?? loadNative();
   }
 
+  /** Running follows by id (traceCancel ends one). */
+  private readonly follows = new Map<string, AbortController>();
+  private nextFollow = 1;
+
+  /** Waits for the next packet matching `p.filter` around `p.namespace` and follows it; ends
+   *  early with Cancelled on `signal` or cancel(p.id). */
+  async follow(p: TraceFollowParams, signal?: AbortSignal): Promise<TraceResult> {
+    const sender = this.engine.model().namespaces.find((n) => n.id === p.namespace);
+    if (!sender) throw new TraceError(`traceFollow: "namespace": the engine knows no namespace "${p.namespace}"`);
+    this.admit('traceFollow');
+    const id = p.id ?? `follow-${this.nextFollow++}`;
+    if (this.follows.has(id)) throw new TraceError(`traceFollow: "id": a follow "${id}" is running already`, ErrorCodes.Conflict);
+    const ctl = new AbortController();
+    const onAbort = () => ctl.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal?.aborted) ctl.abort();
+    this.follows.set(id, ctl);
+    this.running++;
+    try {
+      return await followNext(this.engine, this.native, sender, p, ctl.signal);
+    } finally {
+      this.running--;
+      this.follows.delete(id);
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** The engine's model now. */
+  model() { return this.engine.model(); }
+
+  /** Ends the running follow `id`; false when none of that id runs. */
+  cancel(id: string): boolean {
+    const c = this.follows.get(id);
+    c?.abort();
+    return !!c;
+  }
+
+  /** Refuses when the engine cannot capture, or enough traces run. */
+  private admit(method: string): void {
+    if (!this.engine.status().privileged) throw new TraceError(`${method}: capturing packets needs CAP_NET_RAW: the engine runs without privileges (enable editing, or run as root)`, ErrorCodes.NotPrivileged);
+    if (this.running >= TRACE_MAX_RUNNING) throw new TraceError(`${method}: ${this.running} traces are running, the most there may be; try again when one ends`, ErrorCodes.Conflict);
+  }
+
   async trace(p: TraceParams): Promise<TraceResult> {
     const model = this.engine.model();
     const sender = model.namespaces.find((n) => n.id === p.namespace);
@@ -64,14 +108,8 @@ export class Tracer {
   private async run(sender: Namespace, senderHandle: NamespaceHandle, address: string, family: 4 | 6, count: number, timeoutMs: number): Promise<TraceResult> {
     const reach = reachableInterfaces(this.engine.model(), sender.id, address, TRACE_MAX_INTERFACES);
     let notCaptured = reach.left;
-    const ifaces: CapturedIface[] = [];
-    const handles = new Map<string, NamespaceHandle>();
-    for (const r of reach.interfaces) {
-      const h = this.engine.namespaceHandle(r.ns.id);
-      if (!h) { notCaptured++; continue; }
-      handles.set(r.ns.id, h);
-      ifaces.push({ ns: r.ns, iface: r.iface, where: captureName(r.ns, r.iface) });
-    }
+    const { ifaces, handles, missing } = targets(this.engine, reach.interfaces);
+    notCaptured += missing;
     const seen: Seen[] = [];
     const sockets: (CaptureSocket | null)[] = [];
     const received = ifaces.map(() => 0);
@@ -99,12 +137,12 @@ export class Tracer {
       const facts = [];
       for (let seq = 1; seq <= count; seq++) {
         const token = Buffer.from(`vnet-studio trace ${tag} ${String(seq).padStart(5, '0')}`);
-        const before = await this.counters(handles, ifaces);
+        const before = await dropCounters(handles, ifaces);
         const from = nowNs() - 1_000_000n;
         const ping = await this.native.ping(senderHandle, { address, ident, seq, payload: new Uint8Array(token), timeoutMs });
         await settled(sockets, received);
         const to = nowNs();
-        const after = await this.counters(handles, ifaces);
+        const after = await dropCounters(handles, ifaces);
         facts.push({ seq, token: new Uint8Array(token), from, to, ping, address, family, sender, rises: rises(before, after) });
       }
       for (const s of sockets) s?.close();
@@ -112,7 +150,7 @@ export class Tracer {
       const echoes: TraceEcho[] = facts.map((f) => echoPath(ifaces, seen, f));
       const first = echoes[0];
       return {
-        request: first.request, reply: first.reply, stopped: first.stopped, echoes,
+        mode: 'ping', packet: null, request: first.request, reply: first.reply, stopped: first.stopped, echoes,
         namespace: sender.id, address, family,
         captured: ifaces.filter((_, k) => sockets[k]).map((c) => c.iface.id), notCaptured,
       };
@@ -121,27 +159,45 @@ export class Tracer {
     }
   }
 
-  /** Drop and error counters of every captured interface (one dump per namespace). */
-  private async counters(handles: Map<string, NamespaceHandle>, ifaces: CapturedIface[]): Promise<Map<string, number[]>> {
-    const out = new Map<string, number[]>();
-    const wanted = new Set(ifaces.map((c) => c.iface.id));
-    await Promise.all([...handles].map(async ([nsId, h]) => {
-      try {
-        const f = await h.dumpStats();
-        for (let r = 0; r < f.ifindex.length; r++) {
-          const id = ifaceId(nsId, f.ifindex[r]);
-          if (!wanted.has(id)) continue;
-          out.set(id, DROP_FIELDS.map((name) => f.values[r * 8 + STATS_FIELDS.indexOf(name)]));
-        }
-      } catch { /* the namespace went away meanwhile: its counters are not compared */ }
-    }));
-    return out;
+}
+
+/** An interface to capture on, with all the model says of it. */
+export interface Target extends CapturedIface { ns: Namespace; iface: Interface }
+
+/** The reached interfaces whose namespaces the engine holds open, with their handles. */
+export function targets(engine: Engine, reached: { ns: Namespace; iface: Interface }[]): { ifaces: Target[]; handles: Map<string, NamespaceHandle>; missing: number } {
+  const ifaces: Target[] = [];
+  const handles = new Map<string, NamespaceHandle>();
+  let missing = 0;
+  for (const r of reached) {
+    const h = engine.namespaceHandle(r.ns.id);
+    if (!h) { missing++; continue; }
+    handles.set(r.ns.id, h);
+    ifaces.push({ ns: r.ns, iface: r.iface, where: captureName(r.ns, r.iface) });
   }
+  return { ifaces, handles, missing };
+}
+
+/** Drop and error counters of every captured interface (one dump per namespace). */
+export async function dropCounters(handles: Map<string, NamespaceHandle>, ifaces: CapturedIface[]): Promise<Map<string, number[]>> {
+  const out = new Map<string, number[]>();
+  const wanted = new Set(ifaces.map((c) => c.iface.id));
+  await Promise.all([...handles].map(async ([nsId, h]) => {
+    try {
+      const f = await h.dumpStats();
+      for (let r = 0; r < f.ifindex.length; r++) {
+        const id = ifaceId(nsId, f.ifindex[r]);
+        if (!wanted.has(id)) continue;
+        out.set(id, DROP_FIELDS.map((name) => f.values[r * 8 + STATS_FIELDS.indexOf(name)]));
+      }
+    } catch { /* the namespace went away meanwhile: its counters are not compared */ }
+  }));
+  return out;
 }
 
 /** Until every socket handed over what the kernel counted for it (its filter passed), dropped
  *  ones aside; at most SETTLE_MAX_MS. */
-async function settled(sockets: (CaptureSocket | null)[], received: number[]): Promise<void> {
+export async function settled(sockets: (CaptureSocket | null)[], received: number[]): Promise<void> {
   const until = Date.now() + SETTLE_MAX_MS;
   for (;;) {
     // a block is handed over some ms after its first packet: never sooner than that
@@ -164,7 +220,7 @@ function collect(seen: Seen[], k: number, link: CaptureLinkType, b: CaptureBatch
   }
 }
 
-function rises(before: Map<string, number[]>, after: Map<string, number[]>): Rise[] {
+export function rises(before: Map<string, number[]>, after: Map<string, number[]>): Rise[] {
   const out: Rise[] = [];
   for (const [id, a] of after) {
     const b = before.get(id);
@@ -175,7 +231,7 @@ function rises(before: Map<string, number[]>, after: Map<string, number[]>): Ris
   return out;
 }
 
-function isMulticastOrBroadcast(bytes: number[], family: 4 | 6): boolean {
+export function isMulticastOrBroadcast(bytes: number[], family: 4 | 6): boolean {
   if (family === 6) return bytes[0] === 0xff;
   return (bytes[0] >= 224 && bytes[0] <= 239) || bytes.every((x) => x === 255);
 }

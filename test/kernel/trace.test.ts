@@ -2,7 +2,7 @@
 // (a veth between two namespaces, two namespaces on a bridge, a docker0-like bridge with NAT to an
 // outside namespace, a tun held by a program), real echoes sent from inside the namespaces and
 // captured on every interface they pass; and pings that cannot arrive, said where and why.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -133,6 +133,24 @@ describeKernel('trace: a ping followed hop by hop', () => {
     expect(r.reply).toEqual([]);
     expect(r.stopped).toMatchObject({ at: iface(nsNamed(m, 'tr-t'), 'tun0')!.id, cause: 'tun' });
     expect(r.stopped!.reason).toContain(`pid ${holder.pid}`);
+  });
+
+  it('dropped: a tun whose program does not read fills its queue; the next echo is counted dropped there, and said so', async () => {
+    // The holder of the test above never reads tun0: datagrams routed into it fill its queue
+    // (tx_queue_len packets), and the kernel counts each one past that in tun0's tx_dropped.
+    expect(holder).not.toBeNull();
+    const flood = 'import socket\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\nfor i in range(1200): s.sendto(b"x", ("10.92.0.7", 9))';
+    const r0 = spawnSync('ip', ['netns', 'exec', 'tr-t', 'python3', '-c', flood], { encoding: 'utf8' });
+    expect(r0.status, r0.stderr).toBe(0);
+    const dropped = () => Number(JSON.parse(spawnSync('ip', ['-n', 'tr-t', '-j', '-s', 'link', 'show', 'tun0'], { encoding: 'utf8' }).stdout)[0].stats64.tx.dropped);
+    const before = dropped();
+    expect(before).toBeGreaterThan(0); // the queue is full: ip -s link says so too
+    const m = e.model();
+    const r = await t.trace({ namespace: nsId(m, 'tr-t'), address: '10.92.0.5', timeoutMs: 300 });
+    expect(dropped()).toBeGreaterThan(before);
+    expect(path_(r.request)).toEqual([`tr-t:tun0 tx (handed to the program holding tun0: pid ${holder!.pid} (python3))`]);
+    expect(r.stopped).toMatchObject({ at: iface(nsNamed(m, 'tr-t'), 'tun0')!.id, ns: nsId(m, 'tr-t'), cause: 'dropped' });
+    expect(r.stopped!.reason).toMatch(new RegExp(`^dropped at tr-t:tun0: txDropped \\+\\d+: handed to the program holding tun0: pid ${holder!.pid} \\(python3\\), which leaves what it is given unread \\(the tun's queue is full\\)$`));
   });
 
   it('a ping that cannot get out (no route) says so, in the sending namespace', async () => {

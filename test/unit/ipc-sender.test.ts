@@ -86,6 +86,9 @@ const goodArgs: Record<string, unknown[]> = {
   'vnet:captureDiscard': ['c1'],
   'vnet:captureOpenInWireshark': ['c1'],
   'vnet:trace': [{ namespace: 'ns:1', address: '10.0.0.1' }],
+  'vnet:traceFollow': [{ namespace: 'ns:1', filter: 'icmp' }],
+  'vnet:traceCancel': [{ id: 'f1' }],
+  'vnet:captureLocate': [{ id: 'c1', n: 3 }],
 };
 /** The params each lab channel must hand the engine for goodArgs. */
 const goodParams: Record<string, unknown> = {
@@ -103,6 +106,9 @@ const goodParams: Record<string, unknown> = {
   captureRead: { id: 'c1', offset: 0, length: 4096 },
   captureDiscard: { id: 'c1' },
   trace: { namespace: 'ns:1', address: '10.0.0.1' },
+  traceFollow: { namespace: 'ns:1', filter: 'icmp' },
+  traceCancel: { id: 'f1' },
+  captureLocate: { id: 'c1', n: 3 },
 };
 
 beforeAll(async () => {

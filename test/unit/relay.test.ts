@@ -184,6 +184,24 @@ describe('relay', () => {
     expect(b.got).toHaveLength(1);
   });
 
+  it('cancels a waiting traceFollow when its client goes (giving it an id when it had none), and only then', () => {
+    const engine = fakeEngine();
+    const relay = new Relay(engine);
+    const a = client(relay); const b = client(relay);
+    a.receive({ jsonrpc: '2.0', id: 1, method: 'traceFollow', params: { namespace: 'ns:1', filter: 'icmp' } });
+    a.receive({ jsonrpc: '2.0', id: 2, method: 'traceFollow', params: { namespace: 'ns:1', filter: 'udp', id: 'mine' } });
+    b.receive({ jsonrpc: '2.0', id: 1, method: 'traceFollow', params: { namespace: 'ns:1', filter: 'tcp', id: 'theirs' } });
+    const given = (engine.sent[0].params as { id: string }).id;
+    expect(given).toMatch(/^relay-\d+$/);
+    expect((engine.sent[1].params as { id: string }).id).toBe('mine');
+    // a's second follow answered: nothing left to cancel for it
+    relay.fromEngine({ jsonrpc: '2.0', id: engine.sent[1].id, error: { code: 1006, message: 'none came' } });
+    engine.sent.length = 0;
+    a.close();
+    expect(engine.sent.map((m) => [m.method, m.params])).toEqual([['traceCancel', { id: given }]]);
+    expect(relay.pendingCount).toBe(1); // b's
+  });
+
   it('caps the requests one client may have in flight, without hurting other clients', () => {
     const engine = fakeEngine();
     const relay = new Relay(engine);

@@ -31,6 +31,9 @@ export const INVOKE_CHANNELS = {
   captureDiscard: 'vnet:captureDiscard',
   captureOpenInWireshark: 'vnet:captureOpenInWireshark',
   trace: 'vnet:trace',
+  traceFollow: 'vnet:traceFollow',
+  traceCancel: 'vnet:traceCancel',
+  captureLocate: 'vnet:captureLocate',
 } as const satisfies Partial<Record<keyof VnetPreloadApi, string>>;
 
 /** Notification channels, main → window (webContents.send). */
@@ -155,9 +158,11 @@ export function registerIpc(ipcMain: Pick<IpcMain, 'handle'>, check: SenderCheck
     if (rest.length > 0) throw new Error('captureOpenInWireshark takes (id)');
     return backend.openInWireshark(captureId('captureOpenInWireshark', id));
   });
-  // The trace method: the shape checked here (the engine validates every field again).
-  guarded(INVOKE_CHANNELS.trace, (params, ...rest) => {
-    if (rest.length > 0 || !isObject(params)) throw new Error('trace needs one params object');
-    return outcome(backend.request('trace', params));
-  });
+  // The trace methods: the shapes checked here (the engine validates every field again).
+  for (const method of ['trace', 'traceFollow', 'traceCancel', 'captureLocate'] as const) {
+    guarded(INVOKE_CHANNELS[method], (params, ...rest) => {
+      if (rest.length > 0 || !isObject(params)) throw new Error(`${method} needs one params object`);
+      return outcome(backend.request(method, params));
+    });
+  }
 }

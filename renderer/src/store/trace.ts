@@ -1,9 +1,11 @@
-// The trace slice: "ping ADDRESS and follow it" from a namespace's inspector, the trace panel's
-// result (the engine's `trace` answer), and where the timeline stands: the step (one hop of the
+// The trace slice: "ping ADDRESS and follow it" from a namespace's inspector (with its count and
+// timeout), "follow the next packet matching FILTER" from the trace panel, "where else was this
+// packet seen" from the capture panel, the trace panel's result (the engine's `trace`,
+// `traceFollow` or `captureLocate` answer), and where the timeline stands: the step (one hop of the
 // request, then of the reply) that the canvas lights up, and the replay that walks the steps one
 // after the other. The replay's timer comes from an injected clock, so tests step it themselves.
 import { createStore } from 'zustand/vanilla';
-import type { TraceHop, TraceParams, TraceResult } from '../../../electron/contract';
+import { TRACE_DEFAULT_TIMEOUT_MS, TRACE_FOLLOW_DEFAULT_TIMEOUT_MS, type TraceHop, type TraceParams, type TraceResult } from '../../../electron/contract';
 
 /** How long the replay dwells on each hop. */
 export const TRACE_STEP_MS = 300;
@@ -16,6 +18,25 @@ const realClock: TraceClock = {
   setTimeout: (cb, ms) => setTimeout(cb, ms),
   clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
 };
+
+/** "Follow the next packet matching FILTER" as asked: `id` names it for traceCancel. */
+export interface FollowAsk { namespace: string; filter: string; id: string; timeoutMs?: number }
+/** "Where else was this packet seen": packet `n` of capture `capture`, seen at `where`. */
+export interface LocateAsk { capture: string; n: number; where: string }
+/** What the trace panel was asked for. */
+export type TraceAsk = TraceParams | FollowAsk | LocateAsk;
+export const isFollowAsk = (a: TraceAsk | null): a is FollowAsk => !!a && 'filter' in a;
+export const isLocateAsk = (a: TraceAsk | null): a is LocateAsk => !!a && 'capture' in a;
+
+/** The forms' fields: the ping's count and timeout, the follow's namespace, filter and timeout. */
+export interface TraceOptions {
+  count: number;
+  timeoutMs: number;
+  /** The namespace the follow form watches (null: none picked yet). */
+  followNs: string | null;
+  filter: string;
+  followTimeoutMs: number;
+}
 
 /** One step of the timeline: a hop of the request or of the reply. */
 export interface TraceStep { leg: 'request' | 'reply'; hop: TraceHop }
@@ -33,10 +54,11 @@ export type TraceMark = 'current' | 'passed' | 'stop' | '';
 export interface TraceState {
   /** The address typed in the inspector's "ping ADDRESS and follow it". */
   draft: string;
+  options: TraceOptions;
   /** What runs now (null: nothing). */
-  running: TraceParams | null;
+  running: TraceAsk | null;
   /** What was asked for the result shown (or the error). */
-  asked: TraceParams | null;
+  asked: TraceAsk | null;
   result: TraceResult | null;
   error: TraceError | null;
   /** The request's hops, then the reply's. */
@@ -50,8 +72,9 @@ export interface TraceState {
 
 export interface TraceStore extends TraceState {
   setDraft(text: string): void;
+  setOptions(o: Partial<TraceOptions>): void;
   /** A trace was asked for: the previous result goes. */
-  begin(params: TraceParams): void;
+  begin(params: TraceAsk): void;
   /** Its answer: shown, and replayed from the first hop. */
   done(result: TraceResult): void;
   failed(err: TraceError): void;
@@ -100,8 +123,10 @@ export function createTraceStore(clock: TraceClock = realClock, stepMs = TRACE_S
       else timer = clock.setTimeout(tick, stepMs);
     };
     return {
-      draft: '', running: null, asked: null, result: null, error: null, steps: [], step: -1, replaying: false, showRequest: 0,
+      draft: '', options: { count: 1, timeoutMs: TRACE_DEFAULT_TIMEOUT_MS, followNs: null, filter: '', followTimeoutMs: TRACE_FOLLOW_DEFAULT_TIMEOUT_MS },
+      running: null, asked: null, result: null, error: null, steps: [], step: -1, replaying: false, showRequest: 0,
       setDraft: (draft) => set({ draft }),
+      setOptions: (o) => set({ options: { ...get().options, ...o } }),
       begin: (params) => { cancel(); set({ running: params, asked: params, result: null, error: null, steps: [], step: -1, replaying: false }); },
       done: (result) => {
         set({ running: null, result, error: null, steps: stepsOf(result), step: -1 });

@@ -1,8 +1,10 @@
-// What "ping ADDRESS and follow it" asks of the engine (its `trace` method), and bringing the hops
-// into view: interfaces folded into a collapsed group are unfolded, those the filters hide are
+// What the trace panel asks of the engine: "ping ADDRESS and follow it" (its `trace` method),
+// "follow the next packet matching FILTER" (`traceFollow`, and `traceCancel` to stop waiting),
+// "where else was this packet seen" (`captureLocate`); and bringing the hops into view: interfaces folded into a collapsed group are unfolded, those the filters hide are
 // named as hidden in the timeline (hiddenHop).
-import { ErrorCodes, type TraceHop, type TraceResult } from '../../../electron/contract';
+import { ErrorCodes, type TraceFollowParams, type TraceHop, type TraceParams, type TraceResult } from '../../../electron/contract';
 import { topologyStore, traceStore, uiStore } from '../store';
+import { isFollowAsk, type TraceAsk } from '../store/trace';
 import { groupsOf, hiddenBy } from '../graph/groups';
 import { getClient } from '../transport/current-client';
 
@@ -10,18 +12,43 @@ export const TRACE_UNPRIVILEGED_HELP =
   'Following a ping needs privileges the engine does not have. In the app, click "Enable editing" in the status bar; '
   + 'with the web host, restart it as root (sudo vnet-studio serve).';
 
-/** Pings `address` from namespace `nsId` and follows it; the trace panel shows the answer. The
- *  engine checks the address and says what is wrong with it. */
+/** Pings `address` from namespace `nsId` and follows it (the form's count and timeout); the trace
+ *  panel shows the answer. The engine checks the address and says what is wrong with it. */
 export async function followPing(nsId: string, address: string): Promise<TraceResult | null> {
+  const { count, timeoutMs } = traceStore.getState().options;
+  return ask({ namespace: nsId, address: address.trim(), count, timeoutMs }, 'trace');
+}
+
+/** Waits for the next packet matching `filter` around namespace `nsId` and follows it. */
+export async function followMatch(nsId: string, filter: string): Promise<TraceResult | null> {
+  const id = `ui-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e9).toString(36)}`;
+  return ask({ namespace: nsId, filter: filter.trim(), id, timeoutMs: traceStore.getState().options.followTimeoutMs }, 'traceFollow');
+}
+
+/** Stops waiting for the packet (the engine answers the follow with Cancelled). */
+export async function cancelFollow(): Promise<void> {
+  const r = traceStore.getState().running;
+  const client = getClient();
+  if (!client || !isFollowAsk(r)) return;
+  try { await client.call('traceCancel', { id: r.id }); } catch { /* it ended meanwhile */ }
+}
+
+/** Where else packet `n` of capture `captureId` was seen (the capture panel's selected packet). */
+export async function locatePacket(captureId: string, n: number, where: string): Promise<TraceResult | null> {
+  return ask({ capture: captureId, n, where }, 'captureLocate');
+}
+
+async function ask(a: TraceAsk, method: 'trace' | 'traceFollow' | 'captureLocate'): Promise<TraceResult | null> {
   const st = traceStore.getState();
   if (st.running) return null;
-  const params = { namespace: nsId, address: address.trim() };
-  st.begin(params);
+  st.begin(a);
   st.show();
   const client = getClient();
   if (!client) { st.failed({ code: null, message: 'not connected to the engine' }); return null; }
   try {
-    const result = await client.call('trace', params);
+    const result = method === 'captureLocate'
+      ? await client.call('captureLocate', { id: (a as { capture: string }).capture, n: (a as { n: number }).n })
+      : method === 'traceFollow' ? await client.call('traceFollow', a as TraceFollowParams) : await client.call('trace', a as TraceParams);
     bringIntoView(result);
     traceStore.getState().done(result);
     return result;

@@ -64,6 +64,9 @@ function electronClient(api: VnetPreloadApi): EngineClient {
         }
         case 'captureDiscard': return outcomeResult(await api.captureDiscard((params as { id: string }).id));
         case 'trace': return outcomeResult(await api.trace(params as TraceMethods['trace']['params']));
+        case 'traceFollow': return outcomeResult(await api.traceFollow(params as TraceMethods['traceFollow']['params']));
+        case 'traceCancel': return outcomeResult(await api.traceCancel(params as TraceMethods['traceCancel']['params']));
+        case 'captureLocate': return outcomeResult(await api.captureLocate(params as TraceMethods['captureLocate']['params']));
         default: throw new Error(`unknown method ${String(method)}`);
       }
     }) as EngineClient['call'],
