@@ -24,9 +24,10 @@ function pkttypeOf(flags: number): number {
 }
 
 /** Calls `visit` for each packet of the first `size` bytes of `file`, in file order, until it
- *  returns false. */
-export function readPackets(file: string, size: number, visit: (p: FilePacket) => boolean): void {
-  const fd = fs.openSync(file, 'r');
+ *  returns false. Read a chunk at a time without blocking: a file of a gigabyte leaves the engine
+ *  answering meanwhile. */
+export async function readPackets(file: string, size: number, visit: (p: FilePacket) => boolean): Promise<void> {
+  const fh = await fs.promises.open(file, 'r');
   try {
     let buf = Buffer.alloc(0);
     let pos = 0;
@@ -36,7 +37,7 @@ export function readPackets(file: string, size: number, visit: (p: FilePacket) =
       if (buf.length < 8 || buf.length < buf.readUInt32LE(4)) {
         if (pos >= size) return;
         const chunk = Buffer.alloc(Math.min(CHUNK, size - pos));
-        const got = fs.readSync(fd, chunk, 0, chunk.length, pos);
+        const { bytesRead: got } = await fh.read(chunk, 0, chunk.length, pos);
         if (got <= 0) return;
         pos += got;
         buf = buf.length ? Buffer.concat([buf, chunk.subarray(0, got)]) : chunk.subarray(0, got);
@@ -63,5 +64,5 @@ export function readPackets(file: string, size: number, visit: (p: FilePacket) =
       }
       buf = buf.subarray(total);
     }
-  } finally { fs.closeSync(fd); }
+  } finally { await fh.close(); }
 }

@@ -9,7 +9,8 @@ import {
 } from '../contract';
 import { Engine } from '../engine';
 import { findNamespace, pidNamespace } from '../capture/names';
-import { Tracer, TraceError } from '../trace/tracer';
+import { Tracer } from '../trace/tracer';
+import { TraceError } from '../trace/targets';
 import { parseOptions, showUsage, UsageError, wholeNumber } from './usage';
 
 export const usage = `usage: vnet-studio trace NS ADDRESS [--json] [--count N] [--timeout MS]

@@ -13,7 +13,7 @@ import { linkTypeOf } from '../capture/manager';
 import { FINGERPRINT_SNAPLEN } from './fingerprint';
 import { packetPath, type Held } from './packet-path';
 import { reachableInterfaces } from './reach';
-import { dropCounters, rises, settled, targets, TraceError, type TraceAddon } from './tracer';
+import { dropCounters, rises, settled, targets, TraceError, type TraceAddon } from './targets';
 
 /** After the matching packet, how long its hops and its answer are waited for. */
 export const FOLLOW_ANSWER_MS = 1000;

@@ -6,7 +6,8 @@ import {
   CAPTURE_MAX_FILTER_BYTES, ErrorCodes, isObject, overBytes, parseIp, TRACE_FOLLOW_ID, TRACE_FOLLOW_MAX_TIMEOUT_MS, TRACE_FOLLOW_MIN_TIMEOUT_MS,
   TRACE_MAX_COUNT, TRACE_MAX_TIMEOUT_MS, TRACE_MIN_TIMEOUT_MS, type CaptureLocateParams, type TraceFollowParams, type TraceMethods, type TraceParams,
 } from '../contract';
-import { TraceError, type Tracer } from './tracer';
+import { TraceError } from './targets';
+import type { Tracer } from './tracer';
 import { locate } from './locate';
 import { CaptureError, type CaptureManager } from '../capture/manager';
 import { fields, invalid } from '../engine/params';

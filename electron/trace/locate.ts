@@ -7,13 +7,13 @@ import { readPackets } from '../capture/pcapng-reader';
 import { dissect } from './fingerprint';
 import { packetPath, type Held } from './packet-path';
 import type { CapturedIface } from './path';
-import { TraceError } from './tracer';
+import { TraceError } from './targets';
 
 /** Packets after it that are read at most for its hops and its answer (the file is in time order). */
 const AFTER_NS = 3_000_000_000n;
 const BEFORE_NS = 1_000_000_000n;
 
-export function locate(session: CaptureSession, model: Model, n: number): TraceResult {
+export async function locate(session: CaptureSession, model: Model, n: number): Promise<TraceResult> {
   const m = 'captureLocate';
   if (!session.hasFile) throw new TraceError(`${m}: capture "${session.id}" keeps no file to look in`, ErrorCodes.Conflict);
   const byId = new Map(model.namespaces.flatMap((ns) => ns.interfaces.map((i) => [i.id, { ns, i }] as const)));
@@ -27,7 +27,7 @@ export function locate(session: CaptureSession, model: Model, n: number): TraceR
   let pool: Held[] = [];
   let head = 0;
   let first: Held | null = null;
-  readPackets(session.file, session.size, (p) => {
+  await readPackets(session.file, session.size, (p) => {
     if (p.iface >= ifaces.length) return true;
     const h: Held = { k: p.iface, t: p.t, pkttype: p.pkttype, outgoing: p.pkttype === 4, bytes: p.data };
     if (first && p.t > first.t + AFTER_NS) return false;

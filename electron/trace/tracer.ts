@@ -5,35 +5,24 @@
 // it), each with a token of its own in its payload; then each echo's path (path.ts).
 import { randomBytes } from 'node:crypto';
 import {
-  ErrorCodes, isLinkLocal6, parseIp, STATS_FIELDS, TRACE_DEFAULT_TIMEOUT_MS, TRACE_MAX_INTERFACES, TRACE_MAX_RUNNING,
-  ifaceId, type CaptureLinkType, type Interface, type Namespace, type TraceEcho, type TraceFollowParams, type TraceParams, type TraceResult,
+  ErrorCodes, isLinkLocal6, parseIp, TRACE_DEFAULT_TIMEOUT_MS, TRACE_MAX_INTERFACES, TRACE_MAX_RUNNING,
+  type CaptureLinkType, type Namespace, type TraceEcho, type TraceFollowParams, type TraceParams, type TraceResult,
 } from '../contract';
 import type { Engine } from '../engine';
-import type { CaptureAddon, CaptureBatch, CaptureSocket, NamespaceHandle, PingAddon } from '../../native/types';
+import type { CaptureBatch, CaptureSocket, NamespaceHandle } from '../../native/types';
 import { loadNative } from '../../native';
 import { linkTypeOf } from '../capture/manager';
-import { captureName } from '../capture/names';
 import { parseFrame } from './frames';
-import { echoPath, type CapturedIface, type Rise, type Seen } from './path';
+import { echoPath, type Seen } from './path';
 import { reachableInterfaces } from './reach';
 import { followNext } from './follow';
+import { dropCounters, rises, settled, targets, TraceError, type TraceAddon } from './targets';
 
-export class TraceError extends Error {
-  constructor(message: string, readonly code: number = ErrorCodes.InvalidParams) { super(message); }
-}
 
-export type TraceAddon = CaptureAddon & PingAddon;
-
-/** After an echo, how long to wait at most for the capture sockets to hand over every packet the
- *  kernel gave them (a ring hands over its block some ms after its first packet, later on a
- *  busy machine). */
-const SETTLE_MAX_MS = 1000;
 /** Bytes kept of each packet: an ICMP error quoting an echo (headers twice and the token) fits. */
 const SNAPLEN = 512;
 const PACKET_OUTGOING = 4;
-const DROP_FIELDS = ['rxDropped', 'txDropped', 'rxErrors', 'txErrors'] as const;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const nowNs = () => BigInt(Date.now()) * 1_000_000n;
 
 export class Tracer {
@@ -53,7 +42,7 @@ export class Tracer {
   async follow(p: TraceFollowParams, signal?: AbortSignal): Promise<TraceResult> {
     const sender = this.engine.model().namespaces.find((n) => n.id === p.namespace);
     if (!sender) throw new TraceError(`traceFollow: "namespace": the engine knows no namespace "${p.namespace}"`);
-    this.admit('traceFollow');
+    this.admit('traceFollow', 'capturing packets');
     const id = p.id ?? `follow-${this.nextFollow++}`;
     if (this.follows.has(id)) throw new TraceError(`traceFollow: "id": a follow "${id}" is running already`, ErrorCodes.Conflict);
     const ctl = new AbortController();
@@ -82,8 +71,8 @@ export class Tracer {
   }
 
   /** Refuses when the engine cannot capture, or enough traces run. */
-  private admit(method: string): void {
-    if (!this.engine.status().privileged) throw new TraceError(`${method}: capturing packets needs CAP_NET_RAW: the engine runs without privileges (enable editing, or run as root)`, ErrorCodes.NotPrivileged);
+  private admit(method: string, what: string): void {
+    if (!this.engine.status().privileged) throw new TraceError(`${method}: ${what} needs CAP_NET_RAW: the engine runs without privileges (enable editing, or run as root)`, ErrorCodes.NotPrivileged);
     if (this.running >= TRACE_MAX_RUNNING) throw new TraceError(`${method}: ${this.running} traces are running, the most there may be; try again when one ends`, ErrorCodes.Conflict);
   }
 
@@ -95,8 +84,7 @@ export class Tracer {
     if (!ip) throw new TraceError(`trace: "address": "${p.address}" is not an IPv4 or IPv6 address`);
     if (ip.family === 6 && isLinkLocal6(ip.text)) throw new TraceError(`trace: "address": ${ip.text} is link-local (it needs a zone); give a global or unique-local address`);
     if (isMulticastOrBroadcast(ip.bytes, ip.family)) throw new TraceError(`trace: "address": ${ip.text} is not a unicast address (a trace follows one reply)`);
-    if (!this.engine.status().privileged) throw new TraceError('trace: sending and capturing packets needs CAP_NET_RAW: the engine runs without privileges (enable editing, or run as root)', ErrorCodes.NotPrivileged);
-    if (this.running >= TRACE_MAX_RUNNING) throw new TraceError(`trace: ${this.running} traces are running, the most there may be; try again when one ends`, ErrorCodes.Conflict);
+    this.admit('trace', 'sending and capturing packets');
     const senderHandle = this.engine.namespaceHandle(sender.id);
     if (!senderHandle) throw new TraceError(`trace: namespace ${sender.label} is not open in the engine (${sender.error ?? 'not read yet'})`, ErrorCodes.KernelRefused);
     this.running++;
@@ -161,56 +149,6 @@ export class Tracer {
 
 }
 
-/** An interface to capture on, with all the model says of it. */
-export interface Target extends CapturedIface { ns: Namespace; iface: Interface }
-
-/** The reached interfaces whose namespaces the engine holds open, with their handles. */
-export function targets(engine: Engine, reached: { ns: Namespace; iface: Interface }[]): { ifaces: Target[]; handles: Map<string, NamespaceHandle>; missing: number } {
-  const ifaces: Target[] = [];
-  const handles = new Map<string, NamespaceHandle>();
-  let missing = 0;
-  for (const r of reached) {
-    const h = engine.namespaceHandle(r.ns.id);
-    if (!h) { missing++; continue; }
-    handles.set(r.ns.id, h);
-    ifaces.push({ ns: r.ns, iface: r.iface, where: captureName(r.ns, r.iface) });
-  }
-  return { ifaces, handles, missing };
-}
-
-/** Drop and error counters of every captured interface (one dump per namespace). */
-export async function dropCounters(handles: Map<string, NamespaceHandle>, ifaces: CapturedIface[]): Promise<Map<string, number[]>> {
-  const out = new Map<string, number[]>();
-  const wanted = new Set(ifaces.map((c) => c.iface.id));
-  await Promise.all([...handles].map(async ([nsId, h]) => {
-    try {
-      const f = await h.dumpStats();
-      for (let r = 0; r < f.ifindex.length; r++) {
-        const id = ifaceId(nsId, f.ifindex[r]);
-        if (!wanted.has(id)) continue;
-        out.set(id, DROP_FIELDS.map((name) => f.values[r * 8 + STATS_FIELDS.indexOf(name)]));
-      }
-    } catch { /* the namespace went away meanwhile: its counters are not compared */ }
-  }));
-  return out;
-}
-
-/** Until every socket handed over what the kernel counted for it (its filter passed), dropped
- *  ones aside; at most SETTLE_MAX_MS. */
-export async function settled(sockets: (CaptureSocket | null)[], received: number[]): Promise<void> {
-  const until = Date.now() + SETTLE_MAX_MS;
-  for (;;) {
-    // a block is handed over some ms after its first packet: never sooner than that
-    await sleep(15);
-    const behind = sockets.some((s, k) => {
-      if (!s) return false;
-      const st = s.stats();
-      return received[k] + st.kernelDrops + st.appDropped < st.kernelPackets;
-    });
-    if (!behind || Date.now() >= until) return;
-  }
-}
-
 /** A capture batch's packets, parsed, into `seen`. */
 function collect(seen: Seen[], k: number, link: CaptureLinkType, b: CaptureBatch): void {
   for (let i = 0; i < b.count; i++) {
@@ -218,17 +156,6 @@ function collect(seen: Seen[], k: number, link: CaptureLinkType, b: CaptureBatch
     const frame = parseFrame(b.data.subarray(off, off + b.caplen[i]).slice(), link);
     if (frame) seen.push({ k, t: BigInt(b.sec[i]) * 1_000_000_000n + BigInt(b.nsec[i]), outgoing: b.pkttype[i] === PACKET_OUTGOING, pkttype: b.pkttype[i], frame });
   }
-}
-
-export function rises(before: Map<string, number[]>, after: Map<string, number[]>): Rise[] {
-  const out: Rise[] = [];
-  for (const [id, a] of after) {
-    const b = before.get(id);
-    if (!b) continue;
-    const fields = DROP_FIELDS.map((name, i) => ({ name, by: a[i] - b[i] })).filter((f) => f.by > 0);
-    if (fields.length) out.push({ id, fields });
-  }
-  return out;
 }
 
 export function isMulticastOrBroadcast(bytes: number[], family: 4 | 6): boolean {

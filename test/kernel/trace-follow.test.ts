@@ -170,7 +170,7 @@ describeKernel('trace: following the next packet matching a filter', () => {
       await sleep(300);
       cm.stop(c.id);
       // The third packet of the file, whatever interface it is on: the same echo everywhere.
-      const r = locate(cm.get(c.id), e.model(), 3);
+      const r = await locate(cm.get(c.id), e.model(), 3);
       expect(r.mode).toBe('locate');
       expect(path_(r.request)).toEqual([
         'red:eth0 tx', `host:${redPort.name} rx`, `host:br-rooms rx (forwarded to ${bluePort.name})`, `host:${bluePort.name} tx`, 'blue:eth0 rx',
@@ -180,7 +180,7 @@ describeKernel('trace: following the next packet matching a filter', () => {
       ]);
       expect(r.packet).toMatch(/^ICMP echo (request|reply)/);
       expect(r.stopped).toBeNull();
-      expect(() => locate(cm.get(c.id), e.model(), 9999)).toThrow(/holds no packet 9999 in its file \(it saved \d+\)/);
+      await expect(locate(cm.get(c.id), e.model(), 9999)).rejects.toThrow(/holds no packet 9999 in its file \(it saved \d+\)/);
     } finally { cm.close(); }
   });
 });
