@@ -7,6 +7,7 @@
 // run build` first (npm test does it).
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import type { TraceResult } from '../../electron/contract';
@@ -19,6 +20,7 @@ import { launchChromium, openApp, startServe, stopServe, type Browser, type Serv
 const nsId = (name: string) => `ns:${fs.statSync(`/run/netns/${name}`).ino}`;
 const NS1 = 'tfns1', NS2 = 'tfns2', BR = 'tfbr0';
 
+const artifacts = path.resolve(__dirname, '../..', 'test-artifacts');
 let page: Page;
 const byTestId = (id: string) => page.locator(`[data-testid="${id}"]`);
 const node = (ifId: string) => page.locator(`.if-node[data-if-id="${ifId}"]`);
@@ -113,6 +115,8 @@ describeKernel('following a matching packet and locating a captured one, in the 
       `${NS2}:eth0 tx`, 'host:tfv2 rx', `host:${BR} rx`, 'host:tfv1 tx', `${NS1}:eth0 rx`,
     ]);
     await walk(got);
+    fs.mkdirSync(artifacts, { recursive: true });
+    await page.screenshot({ path: path.join(artifacts, 'trace-follow-match.png') });
   });
 
   it('a wait with nothing coming is cancelled from the form', async () => {
@@ -152,6 +156,7 @@ describeKernel('following a matching packet and locating a captured one, in the 
     expect(got).toEqual(wanted(engine));
     expect(got.map((h) => `${h.where} ${h.direction}`)).toEqual([`${NS1}:eth0 tx`, `${NS2}:eth0 rx`, `${NS2}:eth0 tx`, `${NS1}:eth0 rx`]);
     await walk(got);
+    await page.screenshot({ path: path.join(artifacts, 'trace-follow-locate.png') });
   });
 
   it('the ping form sends the count asked for, with the timeout asked for', async () => {
