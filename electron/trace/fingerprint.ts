@@ -8,7 +8,8 @@
 // as they were at that hop, and what the protocol answers (an echo reply of the same identifier
 // and sequence; a SYN/ACK or RST acknowledging a SYN; a TCP segment acknowledging it; a UDP
 // datagram of the reversed 5-tuple; an ICMP error quoting it).
-import { ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_VLAN, ipv4Text, ipv6Text, type CaptureLinkType } from '../contract';
+import { ETHERTYPE_IPV4, ETHERTYPE_IPV6, ipv4Text, ipv6Text, type CaptureLinkType } from '../contract';
+import { networkStart } from './frames';
 
 /** Bytes of the transport's payload hashed: every hop captures at least this much of it. */
 export const HASHED_BYTES = 256;
@@ -54,16 +55,9 @@ const isError = (family: 4 | 6, type: number) => (family === 4 ? type === 3 || t
 /** The network and transport headers of a frame, or null when it is not IP (or cut short). */
 export function dissect(b: Uint8Array, link: CaptureLinkType): Dissected | null {
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  let at = 0;
-  let type: number;
-  if (link === 'ethernet') {
-    if (b.length < 14) return null;
-    type = v.getUint16(12); at = 14;
-    if (type === ETHERTYPE_VLAN && b.length >= 18) { type = v.getUint16(16); at = 18; }
-  } else {
-    if (!b.length) return null;
-    type = b[0] >> 4 === 6 ? ETHERTYPE_IPV6 : b[0] >> 4 === 4 ? ETHERTYPE_IPV4 : 0;
-  }
+  const start = networkStart(b, link);
+  if (!start) return null;
+  const { type, at } = start;
   let family: 4 | 6, src: string, dst: string, proto: number, l4: number, end: number, ipId: number | null = null, flow: number | null = null;
   if (type === ETHERTYPE_IPV4) {
     if (b.length < at + 20) return null;

@@ -18,18 +18,26 @@ export interface TraceFrame {
 const ICMP_ERRORS4 = new Set([3, 11, 12]);
 const ICMP_ERRORS6 = new Set([1, 2, 3, 4]);
 
-export function parseFrame(b: Uint8Array, link: CaptureLinkType): TraceFrame | null {
-  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  let at = 0;
-  let type: number;
+/** Where a frame's network header starts and what it is (an ethertype): past the Ethernet
+ *  header and one VLAN tag, or at once for raw IP (a tun: the version nibble says which; 0 when it
+ *  is neither). null when the frame is too short. */
+export function networkStart(b: Uint8Array, link: CaptureLinkType): { type: number; at: number } | null {
   if (link === 'ethernet') {
     if (b.length < 14) return null;
-    type = v.getUint16(12); at = 14;
-    if (type === ETHERTYPE_VLAN && b.length >= 18) { type = v.getUint16(16); at = 18; }
-  } else {
-    if (!b.length) return null;
-    type = b[0] >> 4 === 6 ? ETHERTYPE_IPV6 : ETHERTYPE_IPV4;
+    const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    const type = v.getUint16(12);
+    if (type === ETHERTYPE_VLAN && b.length >= 18) return { type: v.getUint16(16), at: 18 };
+    return { type, at: 14 };
   }
+  if (!b.length) return null;
+  return { type: b[0] >> 4 === 6 ? ETHERTYPE_IPV6 : b[0] >> 4 === 4 ? ETHERTYPE_IPV4 : 0, at: 0 };
+}
+
+export function parseFrame(b: Uint8Array, link: CaptureLinkType): TraceFrame | null {
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const start = networkStart(b, link);
+  if (!start) return null;
+  const { type, at } = start;
   const out: TraceFrame = { family: null, src: '', dst: '', echo: null, error: null, neighbour: null };
   if (type === ETHERTYPE_ARP) {
     // Ethernet/IPv4 ARP: op at 6, sender IP at 14, target IP at 24.

@@ -13,8 +13,7 @@ import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import type { TraceResult } from '../../electron/contract';
 import { CLI_PATH } from '../../electron/paths';
 import { describeKernel } from '../helpers/world';
-import { ip } from '../helpers/ip';
-import { quiet } from '../helpers/processes';
+import { buildBridgeRooms, collectTraceAnswers } from '../helpers/bridge-rooms';
 import { launchChromium, openApp, startServe, stopServe, type Browser, type Served } from '../helpers/serve-process';
 
 const nsId = (name: string) => `ns:${fs.statSync(`/run/netns/${name}`).ino}`;
@@ -54,34 +53,18 @@ async function walk(hops: { id: string }[]): Promise<void> {
 describeKernel('following a matching packet and locating a captured one, in the browser (serve + engine + renderer, real kernel)', () => {
   let serve: Served | null = null;
   let browser: Browser | null = null;
+  let dropRooms: (() => void) | null = null;
   let pageErrors: string[] = [];
   const kids: ChildProcess[] = [];
 
   beforeAll(async () => {
     if (!fs.existsSync(CLI_PATH)) throw new Error(`${CLI_PATH} is missing: build first`);
     // tfns1/eth0 <-> tfv1 -- tfbr0 -- tfv2 <-> tfns2/eth0, 10.68.0.0/24.
-    ip('link', 'add', BR, 'type', 'bridge');
-    ip('link', 'set', BR, 'up');
-    for (const [n, ns] of [[1, NS1], [2, NS2]] as const) {
-      ip('netns', 'add', ns);
-      ip('link', 'add', `tfv${n}`, 'type', 'veth', 'peer', 'name', `tfpeer${n}`);
-      ip('link', 'set', `tfpeer${n}`, 'netns', ns);
-      ip('-n', ns, 'link', 'set', `tfpeer${n}`, 'name', 'eth0');
-      ip('-n', ns, 'addr', 'add', `10.68.0.${n}/24`, 'dev', 'eth0');
-      ip('-n', ns, 'link', 'set', 'eth0', 'up');
-      ip('-n', ns, 'link', 'set', 'lo', 'up');
-      ip('link', 'set', `tfv${n}`, 'master', BR);
-      ip('link', 'set', `tfv${n}`, 'up');
-    }
+    dropRooms = buildBridgeRooms({ br: BR, ns: [NS1, NS2], veth: 'tfv', subnet: '10.68.0' });
     serve = await startServe();
     browser = await launchChromium();
     page = browser.page;
-    page.on('websocket', (ws) => ws.on('framereceived', (f) => {
-      try {
-        const m = JSON.parse(String(f.payload)) as { result?: TraceResult };
-        if (m?.result && Array.isArray(m.result.echoes)) answers.push(m.result);
-      } catch { /* not JSON: not ours */ }
-    }));
+    collectTraceAnswers(page, answers);
     pageErrors = await openApp(page, serve.url);
     expect(pageErrors).toEqual([]);
   });
@@ -89,7 +72,7 @@ describeKernel('following a matching packet and locating a captured one, in the 
   afterAll(async () => {
     await browser?.close();
     await stopServe(serve);
-    for (const args of [['netns', 'del', NS1], ['netns', 'del', NS2], ['link', 'del', BR], ['link', 'del', 'tfv1'], ['link', 'del', 'tfv2']]) quiet(() => ip(...args));
+    dropRooms?.();
   });
 
   it('the trace tab waits for the next matching packet, then lists and lights its hops through the bridge', async () => {

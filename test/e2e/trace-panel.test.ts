@@ -13,8 +13,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { TraceResult } from '../../electron/contract';
 import { CLI_PATH } from '../../electron/paths';
 import { describeKernel } from '../helpers/world';
-import { ip } from '../helpers/ip';
-import { quiet } from '../helpers/processes';
+import { buildBridgeRooms, collectTraceAnswers } from '../helpers/bridge-rooms';
 import { launchChromium, openApp, startServe, stopServe, type Browser, type Served } from '../helpers/serve-process';
 
 const root = path.resolve(__dirname, '../..');
@@ -53,34 +52,17 @@ async function follow(address: string): Promise<void> {
 describeKernel('trace panel in the browser (serve + engine + renderer, real kernel)', () => {
   let serve: Served | null = null;
   let browser: Browser | null = null;
+  let dropRooms: (() => void) | null = null;
   let pageErrors: string[] = [];
 
   beforeAll(async () => {
     if (!fs.existsSync(CLI_PATH)) throw new Error(`${CLI_PATH} is missing: build first`);
     // trns1/eth0 <-> trv1 -- trbr0 -- trv2 <-> trns2/eth0, 10.67.0.0/24.
-    ip('link', 'add', BR, 'type', 'bridge');
-    ip('link', 'set', BR, 'up');
-    for (const [n, ns] of [[1, NS1], [2, NS2]] as const) {
-      ip('netns', 'add', ns);
-      ip('link', 'add', `trv${n}`, 'type', 'veth', 'peer', 'name', `trpeer${n}`);
-      ip('link', 'set', `trpeer${n}`, 'netns', ns);
-      ip('-n', ns, 'link', 'set', `trpeer${n}`, 'name', 'eth0');
-      ip('-n', ns, 'addr', 'add', `10.67.0.${n}/24`, 'dev', 'eth0');
-      ip('-n', ns, 'link', 'set', 'eth0', 'up');
-      ip('-n', ns, 'link', 'set', 'lo', 'up');
-      ip('link', 'set', `trv${n}`, 'master', BR);
-      ip('link', 'set', `trv${n}`, 'up');
-    }
+    dropRooms = buildBridgeRooms({ br: BR, ns: [NS1, NS2], veth: 'trv', subnet: '10.67.0' });
     serve = await startServe();
     browser = await launchChromium();
     page = browser.page;
-    // The engine's answers to the page's trace calls, as they cross the WebSocket.
-    page.on('websocket', (ws) => ws.on('framereceived', (f) => {
-      try {
-        const m = JSON.parse(String(f.payload)) as { result?: TraceResult };
-        if (m?.result && Array.isArray(m.result.echoes)) answers.push(m.result);
-      } catch { /* not JSON: not ours */ }
-    }));
+    collectTraceAnswers(page, answers);
     pageErrors = await openApp(page, serve.url);
     expect(pageErrors).toEqual([]);
   });
@@ -88,7 +70,7 @@ describeKernel('trace panel in the browser (serve + engine + renderer, real kern
   afterAll(async () => {
     await browser?.close();
     await stopServe(serve);
-    for (const args of [['netns', 'del', NS1], ['netns', 'del', NS2], ['link', 'del', BR], ['link', 'del', 'trv1'], ['link', 'del', 'trv2']]) quiet(() => ip(...args));
+    dropRooms?.();
   });
 
   it('a ping through the bridge: the timeline lists the hops the engine sees, in its order, with the time between them', async () => {
