@@ -284,6 +284,11 @@ export interface NativeAddon extends StatsSweeper {
    *  /proc/123/ns/net); null = the calling process's own namespace. Rejects with an Error whose
    *  message names the path and the errno text. */
   openNamespace(nsPath: string | null): Promise<NamespaceHandle>;
+  /** openNamespace for many at once: one helper thread enters the namespaces in turn (on a host
+   *  of a thousand pods a thread each costs ten times more). Each entry is the handle, or the
+   *  Error openNamespace would have rejected with for that path. Rejects only on bad arguments
+   *  (not an array; an entry neither a non-empty string nor null). */
+  openNamespaces(nsPaths: readonly (string | null)[]): Promise<(NamespaceHandle | Error)[]>;
   /** Follows process fork/exec/exit through the kernel's proc connector: one socket, one thread,
    *  batches to `onEvents`. `nsPath`: the network namespace to open the socket in (the connector
    *  answers only in the initial one; default the own). Resolves once the kernel acknowledged the

@@ -118,6 +118,7 @@ export class NamespaceReader implements ReconcileCandidate {
   /** The last links dump, for a short while after it: events arriving then may still predate it. */
   private lastDump: { at: number; byIndex: Map<number, RawLink>; confirming: boolean } | null = null;
   private running = false;
+  private subscribed = false;
   /** The job loop in progress (or the last one, settled). */
   private loop: Promise<void> | null = null;
 
@@ -127,14 +128,24 @@ export class NamespaceReader implements ReconcileCandidate {
     this.handle = handle;
   }
 
-  /** Subscribes to the namespace's events and reads it; resolves when the first read is in. The
-   *  first read runs like a resync: events arriving meanwhile are held and replayed on top of it. */
-  async start(opts: SubscribeOptions): Promise<void> {
+  /** Subscribes to the namespace's events (before start: a namespace's events must flow before
+   *  its first read). Separate from start so that the engine can subscribe every namespace it
+   *  opens at once before any of them is read: joining multicast groups while dumps run in other
+   *  namespaces waits on the kernel's netlink table lock, and costs many times more. */
+  subscribe(opts: SubscribeOptions): void {
+    if (this.subscribed) return;
+    this.subscribed = true;
     try {
       this.handle.subscribe((evs) => this.onEvents(evs), opts);
     } catch (err) {
       this.host.log(`subscribe ${this.id}: ${errText(err)}`);
     }
+  }
+
+  /** Subscribes (unless done) and reads the namespace; resolves when the first read is in. The
+   *  first read runs like a resync: events arriving meanwhile are held and replayed on top of it. */
+  async start(opts: SubscribeOptions): Promise<void> {
+    this.subscribe(opts);
     this.needs.resync = true;
     this.loop = this.runJobs();
     await this.loop;

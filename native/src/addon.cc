@@ -362,6 +362,45 @@ Napi::Value OpenNamespaceJs(const Napi::CallbackInfo& info) {
       });
 }
 
+// openNamespaces(paths: (string | null)[]): Promise<(NamespaceHandle | Error)[]> — openNamespace for
+// many at once (one helper thread enters them in turn: netns.cc); a path that fails gives its Error
+// in its place, the others their handles.
+Napi::Value OpenNamespacesJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsArray())
+    return PromiseWorker::Rejected(env, InvalidArg("openNamespaces: expected an array of paths (string, or null for the own namespace)"));
+  Napi::Array list = info[0].As<Napi::Array>();
+  std::vector<std::string> paths;
+  paths.reserve(list.Length());
+  for (uint32_t i = 0; i < list.Length(); i++) {
+    Napi::Value v = list.Get(i);
+    if (v.IsNull()) { paths.emplace_back(); continue; }
+    if (!v.IsString())
+      return PromiseWorker::Rejected(env, InvalidArg("openNamespaces: entry " + std::to_string(i) + " must be a path string or null"));
+    std::string path = v.As<Napi::String>();
+    if (path.empty())
+      return PromiseWorker::Rejected(env, InvalidArg("openNamespaces: entry " + std::to_string(i) + " is an empty path (use null for the own namespace)"));
+    paths.push_back(std::move(path));
+  }
+  auto results = std::make_shared<std::vector<OpenResult>>();
+  return PromiseWorker::Start(env, [paths, results] { *results = OpenNamespaces(paths); },
+      [results](Napi::Env env) -> Napi::Value {
+        auto* data = env.GetInstanceData<AddonData>();
+        Napi::Array out = Napi::Array::New(env, results->size());
+        for (size_t i = 0; i < results->size(); i++) {
+          OpenResult& r = (*results)[i];
+          if (!r.st) {
+            out.Set(static_cast<uint32_t>(i), PromiseWorker::MakeError(env, r.message, r.err, "").Value());
+            continue;
+          }
+          auto ext = Napi::External<std::shared_ptr<NsState>>::New(env, new std::shared_ptr<NsState>(std::move(r.st)),
+              [](Napi::Env, std::shared_ptr<NsState>* p) { delete p; });
+          out.Set(static_cast<uint32_t>(i), data->handleCtor.New({ext}));
+        }
+        return out;
+      });
+}
+
 std::vector<std::string> NameList(const Napi::CallbackInfo& info, const char* fn) {
   std::vector<std::string> names;
   Napi::Value v = info.Length() ? info[0] : info.Env().Undefined();
@@ -437,6 +476,7 @@ Napi::Object InitImpl(Napi::Env env, Napi::Object exports) {
   data->events = std::make_shared<EventHub>(env);
   env.SetInstanceData(data);
   exports.Set("openNamespace", Napi::Function::New(env, OpenNamespaceJs, "openNamespace"));
+  exports.Set("openNamespaces", Napi::Function::New(env, OpenNamespacesJs, "openNamespaces"));
   exports.Set("dumpStatsMany", Napi::Function::New(env, DumpStatsManyJs, "dumpStatsMany"));
   exports.Set("createNamedNamespace", Napi::Function::New(env, CreateNamedNamespaceJs, "createNamedNamespace"));
   exports.Set("deleteNamedNamespace", Napi::Function::New(env, DeleteNamedNamespaceJs, "deleteNamedNamespace"));

@@ -276,6 +276,38 @@ describeKernel('native addon (real kernel)', () => {
     await expect(h.dumpLinks()).rejects.toThrow(/closed/);
   });
 
+  it('openNamespaces opens many at once, each handle bound to its own namespace; a bad path fails its entry only', async () => {
+    const made3 = [await ns(), await ns(), await ns()];
+    made3.forEach(({ name }, k) => ip('-n', name, 'link', 'add', `only${k}`, 'type', 'bridge'));
+    const threadsBefore = threadCount();
+    const out = await native.openNamespaces([made3[0].path, '/nonexistent', made3[1].path, null, '/etc/hostname', made3[2].path]);
+    expect(out).toHaveLength(6);
+    for (const x of out) if (!(x instanceof Error)) handles.push(x);
+    expect(out[1]).toBeInstanceOf(Error);
+    expect(out[1]).toMatchObject({ code: 'ENOENT', message: expect.stringContaining('"/nonexistent"') });
+    expect(out[4]).toMatchObject({ code: 'EINVAL', message: expect.stringContaining('/etc/hostname') });
+    const own = out[3] as NamespaceHandle;
+    expect(own.inode).toBe(fs.statSync('/proc/self/ns/net').ino);
+    for (const [k, i] of [[0, 0], [1, 2], [2, 5]] as const) {
+      const h = out[i] as NamespaceHandle;
+      expect(h.inode).toBe(fs.statSync(made3[k].path).ino);
+      // Its sockets are in that namespace: its dump shows that namespace's bridge and no other.
+      const names = (await h.dumpLinks()).map((l) => l.name).sort();
+      expect(names).toEqual(['lo', `only${k}`]);
+      const evs: RawEvent[] = [];
+      h.subscribe((e) => evs.push(...e));
+      ip('-n', made3[k].name, 'link', 'set', `only${k}`, 'up');
+      await until(evs, (e) => e.some((x) => x.type === 'newlink' && x.link.name === `only${k}`), `only${k} up`);
+      h.unsubscribe();
+    }
+    // The helper thread that entered them is gone.
+    await eventually(() => threadCount() <= threadsBefore, 'the helper thread ended');
+    await expect(native.openNamespaces('/run/netns' as never)).rejects.toThrow(/array of paths/);
+    await expect(native.openNamespaces([made3[0].path, ''])).rejects.toThrow(/entry 1 is an empty path/);
+    await expect(native.openNamespaces([42 as never])).rejects.toThrow(/entry 0 must be a path string or null/);
+    expect(await native.openNamespaces([])).toEqual([]);
+  });
+
   it('the own namespace handle has the process namespace inode; an idle handle does not keep Node alive', async () => {
     const own = await native.openNamespace(null);
     handles.push(own);
