@@ -150,6 +150,10 @@ export interface NamespaceHandle {
   dumpStats(): Promise<StatsFrame>;
   /** The nsid this namespace uses for the namespace at `nsPath` (RTM_GETNSID with NETNSA_FD); -1 if none assigned. */
   getNsid(nsPath: string): Promise<number>;
+  /** getNsid for many paths in one worker (the queries one after another on this handle's
+   *  socket): each entry the nsid (-1: none assigned), or null when that path could not be opened
+   *  or queried (its process exited). Rejects on a closed handle or bad arguments only. */
+  getNsids(nsPaths: readonly string[]): Promise<(number | null)[]>;
   /** Start delivering kernel events (link, addr v4/v6, route v4/v6, nsid, neigh), batched,
    *  from the addon's one event thread (shared by every subscription, however many namespaces).
    *  One subscription per handle. */

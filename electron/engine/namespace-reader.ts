@@ -69,8 +69,8 @@ export interface ReaderHost {
   namespace(nsId: string): NsInfo | undefined;
 }
 
-/** getNsid queries run side by side in one step of an nsid lookup's sweep at most (steps double
- *  from one up to this; the sweep stops between steps once every nsid it looked for is found). */
+/** getNsid queries in one step of an nsid lookup's sweep at most (steps double from one up to
+ *  this; the sweep stops between steps once every nsid it looked for is found). */
 const NSID_STEP = 256;
 
 const noNeeds = (): NsNeeds => ({ links: false, routes: false, nsids: false, resync: false });
@@ -299,7 +299,7 @@ export class NamespaceReader implements ReconcileCandidate {
   /** Step 2: this namespace's nsid → inode map (RTM_GETNSID), for the nsids its links name and
    *  the map does not know. An nsid stays bound to its namespace until a delnsid event (which the
    *  model applies itself), so known entries are kept and only the unknown ones are looked up: one
-   *  getNsid query per namespace that might be behind them, first those that know this one (the
+   *  getNsid query per namespace that might be behind them (a step's queries in one native call), first those that know this one (the
    *  other end of a veth pair has usually learned our nsid already: one query), then the others
    *  in discovery order, a few at a time, stopping once all are found. A new namespace thus
    *  costs a query or two, not one per namespace of the machine. */
@@ -312,13 +312,15 @@ export class NamespaceReader implements ReconcileCandidate {
     if (wanted.size) {
       const asked = new Set<string>(map.size ? [...map.values()].map(nsIdOf) : []);
       asked.add(this.id);
+      // One native call per step (its queries one after another on one pool thread). A null
+      // answer: the path's process exited; the next rescan gives another.
       const ask = async (batch: NsInfo[]) => {
-        await Promise.all(batch.map(async (other) => {
-          try {
-            const nsid = await this.handle.getNsid(other.refPath);
-            if (nsid >= 0) { map.set(nsid, other.inode); wanted.delete(nsid); }
-          } catch { /* the path's process exited: the next rescan gives another */ }
-        }));
+        let nsids: (number | null)[];
+        try { nsids = await this.handle.getNsids(batch.map((o) => o.refPath)); } catch { return; /* closed meanwhile */ }
+        batch.forEach((other, k) => {
+          const nsid = nsids[k];
+          if (nsid !== null && nsid >= 0) { map.set(nsid, other.inode); wanted.delete(nsid); }
+        });
       };
       // Those that know this namespace, all at once (each is likely behind one of the nsids); then
       // the rest, in steps that double up to NSID_STEP.

@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <climits>
 #include <cmath>
 #include <memory>
 
@@ -58,6 +59,7 @@ class Handle : public Napi::ObjectWrap<Handle> {
         InstanceMethod<&Handle::DumpFdb>("dumpFdb"),
         InstanceMethod<&Handle::DumpStats>("dumpStats"),
         InstanceMethod<&Handle::GetNsid>("getNsid"),
+        InstanceMethod<&Handle::GetNsids>("getNsids"),
         InstanceMethod<&Handle::Subscribe>("subscribe"),
         InstanceMethod<&Handle::Unsubscribe>("unsubscribe"),
         InstanceMethod<&Handle::Close>("close"),
@@ -180,6 +182,56 @@ class Handle : public Napi::ObjectWrap<Handle> {
           *nsid = NsidFromReply(st->req->Request(req, what));
         },
         [nsid](Napi::Env env) -> Napi::Value { return Napi::Number::New(env, *nsid); });
+  }
+
+  // getNsids(paths[]): Promise<(number | null)[]> — getNsid for many namespaces in ONE worker, the
+  // queries one after another on this handle's socket (which serializes them anyway), so that a
+  // namespace with a thousand veth peers elsewhere keeps one pool thread busy, not all of them.
+  // null: that path could not be opened (its process exited) or the kernel refused it.
+  Napi::Value GetNsids(const Napi::CallbackInfo& info) {
+    auto st = st_;
+    Napi::Env env = info.Env();
+    if (!st) return PromiseWorker::Rejected(env, SysError(EBADF, "namespace handle is closed"));
+    if (info.Length() < 1 || !info[0].IsArray())
+      return PromiseWorker::Rejected(env, InvalidArg("getNsids: expected an array of namespace paths"));
+    Napi::Array list = info[0].As<Napi::Array>();
+    std::vector<std::string> paths;
+    paths.reserve(list.Length());
+    for (uint32_t i = 0; i < list.Length(); i++) {
+      Napi::Value v = list.Get(i);
+      if (!v.IsString() || v.As<Napi::String>().Utf8Value().empty())
+        return PromiseWorker::Rejected(env, InvalidArg("getNsids: entry " + std::to_string(i) + " must be a non-empty path string"));
+      paths.push_back(v.As<Napi::String>());
+    }
+    // INT32_MIN marks an entry that failed (an nsid is -1 or more).
+    auto nsids = std::make_shared<std::vector<int32_t>>(paths.size(), INT32_MIN);
+    return PromiseWorker::Start(env,
+        [st, paths, nsids] {
+          for (size_t i = 0; i < paths.size(); i++) {
+            int fd = open(paths[i].c_str(), O_RDONLY | O_CLOEXEC);
+            if (fd < 0) continue;
+            std::unique_ptr<int, void (*)(int*)> guard(&fd, [](int* f) { close(*f); });
+            MsgBuilder req(RTM_GETNSID, NLM_F_REQUEST);
+            req.Family<rtgenmsg>()->rtgen_family = AF_UNSPEC;
+            req.PutU32(NETNSA_FD, static_cast<uint32_t>(fd));
+            // Locked per query: the handle's dumps and counter reads are not held up by a long list.
+            std::lock_guard<std::mutex> lock(st->req->mu);
+            if (st->closed) throw SysError(EBADF, "namespace handle is closed");
+            try {
+              (*nsids)[i] = NsidFromReply(st->req->Request(req, "getNsid \"" + paths[i] + "\" in " + st->Name()));
+            } catch (const SysError&) {
+              // That one only (e.g. not a namespace file): its entry stays failed.
+            }
+          }
+        },
+        [nsids](Napi::Env env) -> Napi::Value {
+          Napi::Array out = Napi::Array::New(env, nsids->size());
+          for (size_t i = 0; i < nsids->size(); i++) {
+            int32_t v = (*nsids)[i];
+            out.Set(static_cast<uint32_t>(i), v == INT32_MIN ? env.Null() : Napi::Number::New(env, v));
+          }
+          return out;
+        });
   }
 
   Napi::Value Subscribe(const Napi::CallbackInfo& info) {

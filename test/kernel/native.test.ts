@@ -114,6 +114,11 @@ describeKernel('native addon (real kernel)', () => {
     const c = await ns();
     expect(await a.h.getNsid(c.path)).toBe(-1);
     await expect(a.h.getNsid('/nonexistent/ns')).rejects.toThrow(/nonexistent.*ENOENT/);
+    // Many at once: the same answers in order, null for a path that cannot be opened or queried.
+    expect(await a.h.getNsids([b.path, '/nonexistent/ns', c.path, '/etc/hostname', b.path])).toEqual([la.linkNetnsid, null, -1, null, la.linkNetnsid]);
+    expect(await a.h.getNsids([])).toEqual([]);
+    await expect(a.h.getNsids([b.path, ''])).rejects.toThrow(/entry 1 must be a non-empty path/);
+    await expect(a.h.getNsids(b.path as never)).rejects.toThrow(/array of namespace paths/);
   });
 
   it('tun/tap mode, persist and owner; vxlan id, remote, local, port', async () => {
