@@ -104,10 +104,14 @@ std::vector<OpenResult> OpenNamespaces(const std::vector<std::string>& paths) {
     }
   }
   if (elsewhere.empty()) return out;
-  // One helper thread enters each of the others in turn (it dies after the last: no thread that
-  // JS or the pool uses ever changes namespace).
-  std::thread t([&] {
-    for (size_t i : elsewhere) {
+  // A helper thread enters each of the others in turn (it dies after the last: no thread that JS
+  // or the pool uses ever changes namespace); a long list is shared by a few, one per core (up to
+  // 4), each taking every k-th entry.
+  size_t cores = std::max(1u, std::thread::hardware_concurrency());
+  size_t k = std::min<size_t>({4, cores, (elsewhere.size() + 127) / 128});
+  auto enter = [&](size_t first) {
+    for (size_t j = first; j < elsewhere.size(); j += k) {
+      size_t i = elsewhere[j];
       NsState& st = *out[i].st;
       std::string what = "openNamespace " + Quote(paths[i]);
       try {
@@ -120,8 +124,10 @@ std::vector<OpenResult> OpenNamespaces(const std::vector<std::string>& paths) {
         fail(i, SysError(EIO, what + ": " + e.what()));
       }
     }
-  });
-  t.join();
+  };
+  std::vector<std::thread> helpers;
+  for (size_t h = 0; h < k; h++) helpers.emplace_back(enter, h);
+  for (auto& t : helpers) t.join();
   return out;
 }
 

@@ -43,9 +43,10 @@ struct OpenResult {
   std::string message;
 };
 
-// OpenNamespace for many paths at once: ONE helper thread enters them in turn and opens each one's
-// sockets there (a thread per namespace costs ten times more on a host of a thousand pods). "" is
-// the process's own namespace, opened on the calling thread. A path that fails fails its entry only.
+// OpenNamespace for many paths at once: a helper thread enters them in turn and opens each one's
+// sockets there (a thread per namespace costs ten times more on a host of a thousand pods; a long
+// list is shared by a few helpers, one per core). "" is the process's own namespace, opened on the
+// calling thread. A path that fails fails its entry only.
 std::vector<OpenResult> OpenNamespaces(const std::vector<std::string>& paths);
 
 // `ip netns add NAME` for many names at once: /run/netns made a shared mount point, one file per
