@@ -61,6 +61,10 @@ import {
 export { MAX_HZ, MIN_HZ, defaultLowSampleHz, defaultSampleHz, type EngineOptions };
 
 const ENGINE_VERSION = '0.1.0';
+/** Without process events, a periodic discovery pass reads a known process's namespace once in
+ *  this many passes (rescanMs 1 s: within 10 s, the bound of the backstop pass with process
+ *  events); new processes, young ones and exits in every pass (Discovery.pass). */
+const SWEEP_TURNS = 10;
 /** How long after start the first counter sweep runs, ms (see init). */
 const FIRST_SWEEP_DELAY_MS = 100;
 
@@ -128,8 +132,10 @@ export class Engine extends EventEmitter {
   /** The namespaces of the last discovery pass, as the model has them (a pass that finds the same
    *  list, or changes to it, has only those to apply). */
   private applied: NsInfo[] | null = null;
-  /** The next discovery pass must be a full one (a rescan() was asked for). */
+  /** The next discovery pass must be a full one (a rescan() or the periodic pass was asked for),
+   *  and one that reads every process's namespace (a rescan(): see periodicRescan). */
   private fullWanted = true;
+  private completeWanted = true;
   /** Pids that held a tun/tap at the last owner scan. */
   private tunHolders = new Set<number>();
   private readonly rcvbuf: number | undefined;
@@ -162,7 +168,7 @@ export class Engine extends EventEmitter {
     this.log = opts.log ?? (() => {});
     this.netnsDir = opts.netnsDir ?? '/run/netns';
     this.discoveryPasses = new Discovery(this.netnsDir);
-    this.rescanTriggers = new RescanTriggers(this.netnsDir, () => { void this.rescan(); });
+    this.rescanTriggers = new RescanTriggers(this.netnsDir, () => { void this.rescan(); }, () => { void this.periodicRescan(); });
     for (const [k, v] of [['rescanMs', opts.rescanMs], ['procRescanMs', opts.procRescanMs]] as const) {
       if (v !== undefined && (!Number.isFinite(v) || v < 0)) throw new RangeError(`${k} must be 0 or more, got ${v}`);
     }
@@ -392,7 +398,12 @@ export class Engine extends EventEmitter {
   }
 
   /** One full discovery pass (coalesced: at most one running and one queued). */
-  rescan(): Promise<void> { this.fullWanted = true; return this.discovery.run(); }
+  rescan(): Promise<void> { this.fullWanted = true; this.completeWanted = true; return this.discovery.run(); }
+
+  /** The periodic pass: with process events the backstop, a complete pass; without them (every
+   *  `rescanMs`) a sweep that reads the namespaces of new and young processes and of one known
+   *  process in SWEEP_TURNS (Discovery.pass), unless a complete one is wanted meanwhile. */
+  private periodicRescan(): Promise<void> { this.fullWanted = true; return this.discovery.run(); }
 
   /** How discovery learns of processes: by the kernel's process events, or by rescanning /proc
    *  (and why process events are not used). */
@@ -429,7 +440,9 @@ export class Engine extends EventEmitter {
     if (!full && !pids.length) return;
     this.fullWanted = false;
     this.counters[full ? 'fullPasses' : 'targetedPasses']++;
-    const d = full ? this.discoveryPasses.pass() : this.discoveryPasses.update(pids);
+    const sweep = this.completeWanted || this.procTriggers.active ? 1 : SWEEP_TURNS;
+    if (full) this.completeWanted = false;
+    const d = full ? this.discoveryPasses.pass(sweep) : this.discoveryPasses.update(pids);
     this.hostKnown = d.hostKnown;
     this.unreadableProcs = d.unreadable;
     const opens: Promise<boolean>[] = [];
