@@ -6,9 +6,9 @@
  *   - counters: a tick reads the first HOT pods' namespaces, and once every HZ/LOWHZ ticks every
  *     namespace — one RTM_GETSTATS dump (IFLA_STATS_LINK_64) per socket read, parsed just enough
  *     to sum the counters (HOT = all, LOWHZ = HZ: every namespace every tick);
- *   - reconciliation: RECONCILE namespaces a second, in turn, spread over the ticks, each re-read
- *     as the engine's reconciliation pass reads it: links, addresses (both families), IPv4 and
- *     IPv6 routes and the bridge FDB, one dump each, every record walked;
+ *   - reconciliation: RECONCILE namespaces a second, in turn from the first pod, spread over the
+ *     ticks, each re-read as the engine's reconciliation pass reads it: links, addresses (both
+ *     families), IPv4 and IPv6 routes and the bridge FDB, one dump each, every record walked;
  *   - discovery: every PROCPERIOD ticks (0 = never) a pass over /proc as the engine's periodic
  *     one: readdir, then readlink of /proc/PID/ns/net for the pids not seen in the pass before or
  *     first seen then, and for one known pid in PROCEVERY (by pid, in turn), and the command
@@ -161,7 +161,10 @@ int main(int argc, char **argv) {
   if (hot > n - 1) hot = n - 1;
   long period_ns = (long)(1e9 / hz);
   uint64_t sink = 0; int n_if = 0; uint32_t seq = 1;
-  double owed = 0; int cursor = 0; /* reconciliation: namespaces owed, the next one */
+  /* Reconciliation: namespaces owed, and the next one. The walk starts at the first pod: a window
+   * of SECONDS sees RECONCILE x SECONDS pods, as most windows of the engine's do (its walk reaches
+   * its own namespace, with every host-side veth and bridge port in it, once a round). */
+  double owed = 0; int cursor = n > 1 ? 1 : 0;
   double cpu_counters = 0, cpu_reconcile = 0, cpu_proc = 0;
   struct timespec next;
   clock_gettime(CLOCK_MONOTONIC, &next);

@@ -48,8 +48,16 @@ function readlinkInode(path: string): number | null {
   } catch { return null; }
 }
 
+/** One buffer for every command read: /proc/PID/comm is at most 16 bytes (TASK_COMM_LEN) and a
+ *  newline, and readFileSync's stat and fresh buffer per file were most of a read. */
+const commBuf = Buffer.alloc(64);
 function readComm(pid: number): string {
-  try { return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim(); } catch { return '?'; }
+  let fd: number;
+  try { fd = fs.openSync(`/proc/${pid}/comm`, 'r'); } catch { return '?'; }
+  try {
+    const n = fs.readSync(fd, commBuf, 0, commBuf.length, 0);
+    return commBuf.toString('utf8', 0, n).trim();
+  } catch { return '?'; } finally { fs.closeSync(fd); }
 }
 
 /** Commands read again per discovery pass at most, beyond those of processes not seen before. */
@@ -341,14 +349,17 @@ export class Discovery {
     const kept: Kept | undefined = sweep > 1 && this.procMap.size
       ? { inodes: this.procMap, young: this.young, every: Math.floor(sweep), turn: this.turn } : undefined;
     const { procs, unreadable } = scanProc(kept);
-    const young = new Set<number>();
-    for (const p of procs) if (!this.procMap.has(p.pid)) young.add(p.pid);
-    this.young = young;
+    const same = !!this.last?.procs && sameProcs(this.last.procs, procs);
+    if (!same || this.young.size) {
+      const young = new Set<number>();
+      for (const p of procs) if (!this.procMap.has(p.pid)) young.add(p.pid);
+      this.young = young;
+    }
     const comms = this.comms;
     comms.begin(new Set(procs.map((p) => p.inode)).size);
     let namespaces: NsInfo[] | null = null;
     const last = this.last;
-    if (last && last.hostInode === hostInode && last.ownInode === ownInode && last.procs && sameNamed(last.named, named) && sameProcs(last.procs, procs)) {
+    if (last && last.hostInode === hostInode && last.ownInode === ownInode && same && sameNamed(last.named, named)) {
       // Same processes: only a command read again this pass can change a label.
       for (const n of last.namespaces) if (n.kind === 'process') comms.comm(n.pids[0], n.inode);
       if (!comms.changed) namespaces = last.namespaces;
@@ -356,7 +367,8 @@ export class Discovery {
     namespaces ??= groupNamespaces({ hostInode, ownInode, named, procs, comm: (pid, inode) => comms.comm(pid, inode) });
     comms.end();
     this.last = { hostInode, ownInode, named, procs, namespaces };
-    this.procMap = new Map(procs.map((p) => [p.pid, p.inode]));
+    // (The same processes in the same namespaces: the map is the one of the pass before.)
+    if (!same) this.procMap = new Map(procs.map((p) => [p.pid, p.inode]));
     this.lastResult = { namespaces, pending, unreadable, hostKnown: hostInode !== null };
     return this.lastResult;
   }
