@@ -146,6 +146,9 @@ export interface NamespaceHandle {
   dumpAddrs(): Promise<RawAddr[]>;
   dumpRoutes(): Promise<RawRoute[]>;
   dumpFdb(): Promise<RawFdb[]>;
+  /** The four dumps above in one worker, one after another (what a full re-read of the namespace
+   *  takes): the same records as each of them would give. */
+  dumpAll(): Promise<{ links: RawLink[]; addrs: RawAddr[]; routes: RawRoute[]; fdb: RawFdb[] }>;
   /** One RTM_GETSTATS dump (IFLA_STATS_LINK_64) of every interface. */
   dumpStats(): Promise<StatsFrame>;
   /** The nsid this namespace uses for the namespace at `nsPath` (RTM_GETNSID with NETNSA_FD); -1 if none assigned. */

@@ -57,6 +57,7 @@ class Handle : public Napi::ObjectWrap<Handle> {
         InstanceMethod<&Handle::DumpAddrs>("dumpAddrs"),
         InstanceMethod<&Handle::DumpRoutes>("dumpRoutes"),
         InstanceMethod<&Handle::DumpFdb>("dumpFdb"),
+        InstanceMethod<&Handle::DumpAll>("dumpAll"),
         InstanceMethod<&Handle::DumpStats>("dumpStats"),
         InstanceMethod<&Handle::GetNsid>("getNsid"),
         InstanceMethod<&Handle::GetNsids>("getNsids"),
@@ -145,6 +146,43 @@ class Handle : public Napi::ObjectWrap<Handle> {
       req.Family<ndmsg>()->ndm_family = AF_BRIDGE;
       return s.Dump(req, "FDB dump of " + ns);
     }, RecordKind::Fdb);
+  }
+
+  // dumpAll(): Promise<{links, addrs, routes, fdb}> — the four reads of a full re-read in ONE
+  // worker, one after another under the socket's lock: a pool round trip costs more than a small
+  // namespace's dumps themselves, and a reconciliation pass runs ten times a second.
+  Napi::Value DumpAll(const Napi::CallbackInfo& info) {
+    auto st = st_;
+    if (!st) return PromiseWorker::Rejected(info.Env(), SysError(EBADF, "namespace handle is closed"));
+    auto json = std::make_shared<std::string>();
+    return PromiseWorker::Start(info.Env(),
+        [st, json] {
+          std::vector<uint8_t> links, addrs, routes, fdb;
+          {
+            std::lock_guard<std::mutex> lock(st->req->mu);
+            if (st->closed) throw SysError(EBADF, "namespace handle is closed");
+            NlSocket& s = *st->req;
+            const std::string ns = st->Name();
+            MsgBuilder l(RTM_GETLINK, NLM_F_REQUEST);
+            l.Family<ifinfomsg>()->ifi_family = AF_UNSPEC;
+            links = s.Dump(l, "link dump of " + ns);
+            MsgBuilder a(RTM_GETADDR, NLM_F_REQUEST);
+            a.Family<ifaddrmsg>()->ifa_family = AF_UNSPEC;
+            addrs = s.Dump(a, "address dump of " + ns);
+            for (uint8_t fam : {AF_INET, AF_INET6}) {
+              MsgBuilder r(RTM_GETROUTE, NLM_F_REQUEST);
+              r.Family<rtmsg>()->rtm_family = fam;
+              std::vector<uint8_t> b = s.Dump(r, std::string(fam == AF_INET ? "IPv4" : "IPv6") + " route dump of " + ns);
+              routes.insert(routes.end(), b.begin(), b.end());
+            }
+            MsgBuilder f(RTM_GETNEIGH, NLM_F_REQUEST);
+            f.Family<ndmsg>()->ndm_family = AF_BRIDGE;
+            fdb = s.Dump(f, "FDB dump of " + ns);
+          }
+          *json = "{\"links\":" + ToJsonArray(links, RecordKind::Link) + ",\"addrs\":" + ToJsonArray(addrs, RecordKind::Addr) +
+                  ",\"routes\":" + ToJsonArray(routes, RecordKind::Route) + ",\"fdb\":" + ToJsonArray(fdb, RecordKind::Fdb) + "}";
+        },
+        [json](Napi::Env env) -> Napi::Value { return ParseJson(env, *json); });
   }
 
   Napi::Value DumpStats(const Napi::CallbackInfo& info) {

@@ -25,7 +25,7 @@ const sum = (calls: PodCalls, what: keyof Calls, only?: (i: number) => boolean) 
   [...calls].filter(([i]) => !only || only(i)).reduce((a, [, c]) => a + c[what], 0);
 
 /** The real addon, counting the nsid queries (getNsid, and each path of getNsids) and link dumps
- *  each pod's handle makes. */
+ *  (alone or in a full re-read) each pod's handle makes. */
 function countingAddon(calls: PodCalls): NativeAddon {
   return wrappedAddon((h, nsPath) => {
     const m = /^\/run\/netns\/scale-(\d+)$/.exec(nsPath ?? '');
@@ -36,6 +36,7 @@ function countingAddon(calls: PodCalls): NativeAddon {
       getNsid: (p) => { c.getNsid++; return h.getNsid(p); },
       getNsids: (ps) => { c.getNsid += ps.length; return h.getNsids(ps); },
       dumpLinks: () => { c.dumpLinks++; return h.dumpLinks(); },
+      dumpAll: () => { c.dumpLinks++; return h.dumpAll(); }, // a full re-read reads the links too
     };
   });
 }

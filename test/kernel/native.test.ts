@@ -97,6 +97,17 @@ describeKernel('native addon (real kernel)', () => {
     expect(ours.sort()).toEqual(ipRoutes.sort());
     expect(routes.find((r) => r.table === 100)?.dst).toBe('10.88.0.0');
     expect(routes.find((r) => r.dst === null && r.family === 4)).toMatchObject({ gateway: '10.9.0.254', priority: 50 });
+
+    // dumpAll: the same records in one call (counters and IPv6 route/address timers aside, which
+    // move between two reads). The bridge's own FDB entries make the FDB part non-empty.
+    const all = await h.dumpAll();
+    const fdb = await h.dumpFdb();
+    const still = <T extends object>(xs: T[]) => xs.map((x) => JSON.stringify(x, (k, v) => (['stats', 'cacheinfo', 'expires'].includes(k) ? undefined : v)));
+    expect(still(all.links)).toEqual(still(links));
+    expect(still(all.addrs)).toEqual(still(addrs));
+    expect(still(all.routes)).toEqual(still(routes));
+    expect(fdb.length).toBeGreaterThan(0);
+    expect(still(all.fdb).map((x) => JSON.parse(x).mac).sort()).toEqual(fdb.map((x) => x.mac).sort());
   });
 
   it('a veth end in another namespace resolves through linkNetnsid and getNsid', async () => {
