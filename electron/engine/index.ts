@@ -19,13 +19,15 @@
 // N / budget seconds), staggered across namespaces, counting what it had to correct (`stats()`).
 //
 // Cost on a host with many namespaces: work follows what changed. Opening N namespaces costs
-// O(N) (each resolves its veths' nsids with a query or two, not one per namespace: see
-// refreshNsids), a flush looks only at the namespaces touched since the last one (model.ts), and
+// O(N) (the namespaces a pass finds are opened in one native call and all subscribed before any
+// is read; each resolves its veths' nsids with a query or two, not one per namespace: see
+// refreshNsids; nothing is flushed before the first pass is in), a flush looks only at the namespaces touched since the last one (model.ts), and
 // nothing periodic walks every namespace except the counter sweep (what clients look at at the
 // sample rate, the rest at the low rate: interest.ts) and the backstop discovery pass. Discovery
 // follows processes through the kernel's process events when it can (proc-triggers.ts: a fork, exec or exit makes a targeted pass over those pids, gathered
 // for 50 ms), with a full /proc pass every 10 s as the backstop; without them (not root, outside
-// the initial pid namespace) it rescans /proc once a second. Who holds a tun/tap (tunowners.ts,
+// the initial pid namespace) it rescans /proc once a second, reading the namespaces of new and
+// young processes and of one known process in ten in turn (Discovery.pass). Who holds a tun/tap (tunowners.ts,
 // every fd of every process) is scanned after full passes, when a tun/tap appears or its
 // flags/carrier change (a program attaching turns the carrier on) and when a holder exits or forks.
 //
