@@ -147,10 +147,17 @@ export interface NamespaceHandle {
   dumpAddrs(): Promise<RawAddr[]>;
   dumpRoutes(): Promise<RawRoute[]>;
   dumpFdb(): Promise<RawFdb[]>;
+  /** The four dumps above in one worker, one after another (what a full re-read of the namespace
+   *  takes): the same records as each of them would give. */
+  dumpAll(): Promise<{ links: RawLink[]; addrs: RawAddr[]; routes: RawRoute[]; fdb: RawFdb[] }>;
   /** One RTM_GETSTATS dump (IFLA_STATS_LINK_64) of every interface. */
   dumpStats(): Promise<StatsFrame>;
   /** The nsid this namespace uses for the namespace at `nsPath` (RTM_GETNSID with NETNSA_FD); -1 if none assigned. */
   getNsid(nsPath: string): Promise<number>;
+  /** getNsid for many paths in one worker (the queries one after another on this handle's
+   *  socket): each entry the nsid (-1: none assigned), or null when that path could not be opened
+   *  or queried (its process exited). Rejects on a closed handle or bad arguments only. */
+  getNsids(nsPaths: readonly string[]): Promise<(number | null)[]>;
   /** Start delivering kernel events (link, addr v4/v6, route v4/v6, nsid, neigh), batched,
    *  from the addon's one event thread (shared by every subscription, however many namespaces).
    *  One subscription per handle. */
@@ -285,6 +292,11 @@ export interface NativeAddon extends StatsSweeper {
    *  /proc/123/ns/net); null = the calling process's own namespace. Rejects with an Error whose
    *  message names the path and the errno text. */
   openNamespace(nsPath: string | null): Promise<NamespaceHandle>;
+  /** openNamespace for many at once: one helper thread enters the namespaces in turn (on a host
+   *  of a thousand pods a thread each costs ten times more). Each entry is the handle, or the
+   *  Error openNamespace would have rejected with for that path. Rejects only on bad arguments
+   *  (not an array; an entry neither a non-empty string nor null). */
+  openNamespaces(nsPaths: readonly (string | null)[]): Promise<(NamespaceHandle | Error)[]>;
   /** Follows process fork/exec/exit through the kernel's proc connector: one socket, one thread,
    *  batches to `onEvents`. `nsPath`: the network namespace to open the socket in (the connector
    *  answers only in the initial one; default the own). Resolves once the kernel acknowledged the

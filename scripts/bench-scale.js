@@ -10,9 +10,11 @@
 //   - the engine process's steady state after that snapshot, one client connected that looks at one
 //     pod (setInterest: that namespace's counters at the full rate, the rest at the low rate) and
 //     asks for nothing else: CPU (% of one core), RSS, threads, open fds;
-//   - the floor: scripts/bench-scale-floor.c doing only the same counter reads (one RTM_GETSTATS
-//     dump per namespace read: the one pod at the engine's sample rate, every namespace at the low
-//     rate) for the same window, and the engine/floor CPU ratio;
+//   - the floor: scripts/bench-scale-floor.c doing the engine's steady kernel work in the same
+//     calls for the same window: the counter reads (one RTM_GETSTATS dump per namespace read: the
+//     one pod at the engine's sample rate, every namespace at the low rate), the reconciliation
+//     re-reads (as many namespaces a second as the engine's budget, the same five dumps each) and
+//     the periodic /proc pass as the engine makes it; and the engine/floor CPU ratio;
 //   - change → delta latency: an address added inside one pod (by a waiting `ip -batch` in that
 //     pod's namespace) until the engine's delta notification carrying it arrives.
 // Prints numbers; asserts nothing.
@@ -30,7 +32,8 @@ const root = path.resolve(__dirname, '..');
 // default world has a pid namespace of its own, where the kernel sends none: the engine then rescans
 // /proc every second). There plotnetcfg may fail (it opens pid 1's namespace, which needs
 // CAP_SYS_PTRACE over the machine's init), and the pods' holders are this script's to end.
-require('./in-world').ensureWorld(__filename, { hostPids: process.argv.includes('--host-pids') });
+const HOST_PIDS = process.argv.includes('--host-pids');
+require('./in-world').ensureWorld(__filename, { hostPids: HOST_PIDS });
 if (process.env.VNET_WORLD_INIT_NETNS) process.env.VNET_PROC_EVENTS_NETNS = process.env.VNET_WORLD_INIT_NETNS;
 const livePods = new Set();
 process.on('exit', () => { for (const pid of livePods) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } } });
@@ -242,11 +245,24 @@ function buildFloor() {
   return bin;
 }
 
-function runFloor(bin, hz, lowHz, hot, seconds, pids) {
-  const r = spawnSync(bin, [String(hz), String(lowHz), String(hot), String(seconds), ...pids.map(String)], { encoding: 'utf8' });
+/** The floor's work besides the counter reads, as the engine does it in its steady state (see
+ *  bench-scale-floor.c): reconciliation passes a second (the engine's default budget; with N
+ *  namespaces fewer than that a second only when N fits in one period), and the periodic /proc
+ *  pass: without process events (the default world) every second, reading a known process's
+ *  namespace one pass in PROC_EVERY; with them (--host-pids) a complete pass every 10 s. */
+function floorDuties(hz, hostPids) {
+  const reconcile = require(path.join(root, 'dist', 'electron', 'engine', 'options.js')).defaultReconcilePerSec();
+  return hostPids ? { reconcile, procPeriodTicks: Math.round(10 * hz), procEvery: 1 } : { reconcile, procPeriodTicks: Math.round(hz), procEvery: 10 };
+}
+
+function runFloor(bin, hz, lowHz, hot, seconds, pids, duties) {
+  const r = spawnSync(bin, [String(hz), String(lowHz), String(hot), String(seconds), String(duties.reconcile), String(duties.procPeriodTicks),
+    String(duties.procEvery), ...pids.map(String)], { encoding: 'utf8' });
   if (r.status !== 0) { console.log(`  floor failed: ${(r.stderr || '').trim()}`); return null; }
-  const [setupUs, cpuUs, wallUs, sweeps, sockets, ifaces] = r.stdout.trim().split(/\s+/).map(Number);
-  return { setupMs: setupUs / 1000, cpuPct: (cpuUs / wallUs) * 100, sweeps, sockets, ifaces, perSweepMs: cpuUs / sweeps / 1000 };
+  const [setupUs, cpuUs, wallUs, ticks, sockets, ifaces, countersUs, reconcileUs, procUs] = r.stdout.trim().split(/\s+/).map(Number);
+  const pct = (us) => (us / wallUs) * 100;
+  return { setupMs: setupUs / 1000, cpuPct: pct(cpuUs), ticks, sockets, ifaces, perTickMs: cpuUs / ticks / 1000,
+    countersPct: pct(countersUs), reconcilePct: pct(reconcileUs), procPct: pct(procUs), duties };
 }
 
 // ---- one size -----------------------------------------------------------------------------
@@ -293,7 +309,7 @@ async function runSize(n, hz, floorBin, withRenderer) {
   const plotNs = (plotOut.match(/subgraph/g) || []).length;
 
   // The floor, also with no engine running, for as long as the engine's window below.
-  res.floor = floorBin ? runFloor(floorBin, hz, LOW_HZ, HOT, WINDOW_S, pods.pids) : null;
+  res.floor = floorBin ? runFloor(floorBin, hz, LOW_HZ, HOT, WINDOW_S, pods.pids, floorDuties(hz, HOST_PIDS)) : null;
 
   // The engine: spawn → complete snapshot line.
   const eng = startEngine();
@@ -335,9 +351,13 @@ async function runSize(n, hz, floorBin, withRenderer) {
     `(peak ${st.hwmMiB.toFixed(0)}), ${st.threads} threads, ${st.fds} fds, ${frames.toFixed(1)} counter frames/s`);
   if (res.floor) {
     res.ratioCpu = res.cpuPct / res.floor.cpuPct;
-    console.log(`  floor (C, ${res.floor.sockets} netlink sockets, ${HOT} at ${hz} Hz and all at ${LOW_HZ} Hz, ${res.floor.sweeps} ticks): ` +
-      `CPU ${res.floor.cpuPct.toFixed(2)} % of a core (${res.floor.perSweepMs.toFixed(3)} ms per tick), sockets opened in ${msStr(res.floor.setupMs)}; ` +
-      `engine/floor ${res.ratioCpu.toFixed(1)}`);
+    const f = res.floor; const d = f.duties;
+    console.log(`  floor (C, the engine's steady work in the same kernel calls, ${f.sockets} netlink sockets, ${f.ticks} ticks at ${hz} Hz): ` +
+      `counter dumps (RTM_GETSTATS) of ${HOT} namespace at ${hz} Hz and all at ${LOW_HZ} Hz ${f.countersPct.toFixed(2)} %, ` +
+      `reconciliation re-reads (links, addresses, IPv4 + IPv6 routes, FDB: 5 dumps) of ${d.reconcile} namespaces/s ${f.reconcilePct.toFixed(2)} %, ` +
+      `/proc pass every ${d.procPeriodTicks / hz} s (readdir, readlink of ns/net for new and young pids${d.procEvery > 1 ? ` and one known in ${d.procEvery}` : ' and every known one'}, ` +
+      `100 pods' comm) ${f.procPct.toFixed(2)} %: CPU ${f.cpuPct.toFixed(2)} % of a core in all (${f.perTickMs.toFixed(3)} ms per tick), ` +
+      `sockets opened in ${msStr(f.setupMs)}; engine/floor ${res.ratioCpu.toFixed(1)}`);
   }
 
   // Change → delta: one waiting `ip -batch` inside each of CHANGES pods spread over the range.

@@ -4,11 +4,9 @@
 import type { Engine } from '../engine';
 import { runEngineProcess, usage } from './stdio';
 import { createEngineConnection, type ConnectionOptions, type EngineConnection } from '../engine/server';
-import { registerCaptureMethods } from '../capture/handlers';
-import { CaptureManager } from '../capture/manager';
-import { registerTraceMethods } from '../trace/handlers';
-import { Tracer } from '../trace/tracer';
-import { LAB_METHOD_NAMES } from '../contract';
+import type { CaptureManager } from '../capture/manager';
+import type { Tracer } from '../trace/tracer';
+import { CAPTURE_METHOD_NAMES, LAB_METHOD_NAMES, TRACE_METHOD_NAMES } from '../contract';
 import { registerDeferred } from './deferred-methods';
 
 export { usage };
@@ -16,10 +14,10 @@ export { usage };
 /** The engine's one capture manager (shared by its connections); its captures end and their
  *  files go when the process exits. */
 const captureManagers = new WeakMap<Engine, CaptureManager>();
-function captureManager(engine: Engine): CaptureManager {
+function captureManager(engine: Engine, Manager: typeof CaptureManager): CaptureManager {
   let m = captureManagers.get(engine);
   if (!m) {
-    const manager = new CaptureManager(engine, { excludePorts: excludedPorts(process.env.VNET_CAPTURE_EXCLUDE_PORTS) });
+    const manager = new Manager(engine, { excludePorts: excludedPorts(process.env.VNET_CAPTURE_EXCLUDE_PORTS) });
     process.once('exit', () => manager.close());
     captureManagers.set(engine, manager);
     m = manager;
@@ -29,11 +27,16 @@ function captureManager(engine: Engine): CaptureManager {
 
 /** The engine's one tracer (its limit on running traces holds across connections). */
 const tracers = new WeakMap<Engine, Tracer>();
-function tracer(engine: Engine): Tracer {
+function tracer(engine: Engine, TracerClass: typeof Tracer): Tracer {
   let t = tracers.get(engine);
-  if (!t) { t = new Tracer(engine); tracers.set(engine, t); }
+  if (!t) { t = new TracerClass(engine); tracers.set(engine, t); }
   return t;
 }
+
+/** The capture methods of connections whose modules are not loaded yet: once one connection
+ *  loads them (a call, or its warm-up), the others load too, so that every connection already
+ *  open gets the notifications of a capture from its start. */
+const captureLoads = new Set<() => void>();
 
 /** VNET_CAPTURE_EXCLUDE_PORTS: the web host's own TCP port(s), comma-separated, left out of
  *  captures on the host namespace's lo (so a capture never shows its own transport). */
@@ -51,8 +54,20 @@ export function createEngineProcessConnection(engine: Engine, send: (msg: object
       registerDeferred(server, LAB_METHOD_NAMES, async (inner) => (await import('../labs/handlers.js')).registerLabMethods(inner, notify,
         // afterChange: lab marks (aliases) on links that stay down reach the engine by no kernel event.
         { privileged: engine.status().privileged, afterChange: () => { void engine.recheckLinks(); } }));
-      registerCaptureMethods(server, notify, captureManager(engine));
-      registerTraceMethods(server, tracer(engine), captureManager(engine));
+      // The capture and trace modules (and what they load) too: nothing before the first
+      // snapshot needs them.
+      const loadCapture = registerDeferred(server, CAPTURE_METHOD_NAMES, async (inner) => {
+        captureLoads.delete(loadCapture);
+        const [{ registerCaptureMethods }, { CaptureManager }] = await Promise.all([import('../capture/handlers.js'), import('../capture/manager.js')]);
+        registerCaptureMethods(inner, notify, captureManager(engine, CaptureManager));
+        for (const other of [...captureLoads]) other();
+      });
+      captureLoads.add(loadCapture);
+      registerDeferred(server, TRACE_METHOD_NAMES, async (inner) => {
+        const [{ registerTraceMethods }, { Tracer }, { CaptureManager }] = await Promise.all([
+          import('../trace/handlers.js'), import('../trace/tracer.js'), import('../capture/manager.js')]);
+        registerTraceMethods(inner, tracer(engine, Tracer), captureManager(engine, CaptureManager));
+      });
       opts.extend?.(server, notify);
     },
   });

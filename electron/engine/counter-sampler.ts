@@ -13,11 +13,12 @@ export class CounterSampler {
   /** The current rate (Hz; 0 = not sampling). */
   get rate(): number { return this.hz; }
 
-  /** Samples at `hz` from now on (0 = no sampling); the first sweep runs right away. */
-  setRate(hz: number): void {
+  /** Samples at `hz` from now on (0 = no sampling); the first sweep runs right away, or after
+   *  `firstDelayMs`. */
+  setRate(hz: number, firstDelayMs = 0): void {
     this.hz = hz;
     if (this.timer) { clearTimeout(this.timer); this.timer = null; }
-    if (hz > 0 && !this.stopped) this.schedule(0);
+    if (hz > 0 && !this.stopped) this.schedule(firstDelayMs);
   }
 
   /** Stops sampling; resolves when a sweep in progress has ended. */

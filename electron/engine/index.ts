@@ -19,13 +19,15 @@
 // N / budget seconds), staggered across namespaces, counting what it had to correct (`stats()`).
 //
 // Cost on a host with many namespaces: work follows what changed. Opening N namespaces costs
-// O(N) (each resolves its veths' nsids with a query or two, not one per namespace: see
-// refreshNsids), a flush looks only at the namespaces touched since the last one (model.ts), and
+// O(N) (the namespaces a pass finds are opened in one native call and all subscribed before any
+// is read; each resolves its veths' nsids with a query or two, not one per namespace: see
+// refreshNsids; nothing is flushed before the first pass is in), a flush looks only at the namespaces touched since the last one (model.ts), and
 // nothing periodic walks every namespace except the counter sweep (what clients look at at the
 // sample rate, the rest at the low rate: interest.ts) and the backstop discovery pass. Discovery
 // follows processes through the kernel's process events when it can (proc-triggers.ts: a fork, exec or exit makes a targeted pass over those pids, gathered
 // for 50 ms), with a full /proc pass every 10 s as the backstop; without them (not root, outside
-// the initial pid namespace) it rescans /proc once a second. Who holds a tun/tap (tunowners.ts,
+// the initial pid namespace) it rescans /proc once a second, reading the namespaces of new and
+// young processes and of one known process in ten in turn (Discovery.pass). Who holds a tun/tap (tunowners.ts,
 // every fd of every process) is scanned after full passes, when a tun/tap appears or its
 // flags/carrier change (a program attaching turns the carrier on) and when a holder exits or forks.
 //
@@ -38,7 +40,7 @@
 // request); options.ts holds the options and their limits.
 import { EventEmitter } from 'node:events';
 import type { CounterFrame, DeltaBatch, EngineStatus, Interest, Model } from '../contract';
-import type { NamespaceHandle, NativeAddon } from '../../native/types';
+import type { NamespaceHandle, NativeAddon, SubscribeOptions } from '../../native/types';
 import { loadNative } from '../../native';
 import { LiveModel } from './model';
 import { Discovery, type NsInfo } from './namespaces';
@@ -61,6 +63,12 @@ import {
 export { MAX_HZ, MIN_HZ, defaultLowSampleHz, defaultSampleHz, type EngineOptions };
 
 const ENGINE_VERSION = '0.1.0';
+/** Without process events, a periodic discovery pass reads a known process's namespace once in
+ *  this many passes (rescanMs 1 s: within 10 s, the bound of the backstop pass with process
+ *  events); new processes, young ones and exits in every pass (Discovery.pass). */
+const SWEEP_TURNS = 10;
+/** How long after start the first counter sweep runs, ms (see init). */
+const FIRST_SWEEP_DELAY_MS = 100;
 
 /** What the engine did to stay equal to the kernel (diagnostics, status bars, tests). */
 export interface EngineStats {
@@ -126,8 +134,10 @@ export class Engine extends EventEmitter {
   /** The namespaces of the last discovery pass, as the model has them (a pass that finds the same
    *  list, or changes to it, has only those to apply). */
   private applied: NsInfo[] | null = null;
-  /** The next discovery pass must be a full one (a rescan() was asked for). */
+  /** The next discovery pass must be a full one (a rescan() or the periodic pass was asked for),
+   *  and one that reads every process's namespace (a rescan(): see periodicRescan). */
   private fullWanted = true;
+  private completeWanted = true;
   /** Pids that held a tun/tap at the last owner scan. */
   private tunHolders = new Set<number>();
   private readonly rcvbuf: number | undefined;
@@ -160,7 +170,7 @@ export class Engine extends EventEmitter {
     this.log = opts.log ?? (() => {});
     this.netnsDir = opts.netnsDir ?? '/run/netns';
     this.discoveryPasses = new Discovery(this.netnsDir);
-    this.rescanTriggers = new RescanTriggers(this.netnsDir, () => { void this.rescan(); });
+    this.rescanTriggers = new RescanTriggers(this.netnsDir, () => { void this.rescan(); }, () => { void this.periodicRescan(); });
     for (const [k, v] of [['rescanMs', opts.rescanMs], ['procRescanMs', opts.procRescanMs]] as const) {
       if (v !== undefined && (!Number.isFinite(v) || v < 0)) throw new RangeError(`${k} must be 0 or more, got ${v}`);
     }
@@ -240,7 +250,10 @@ export class Engine extends EventEmitter {
     else this.rescanTriggers.start(this.procOpts.rescanMs);
     this.reconcileTurns.start();
     this.flushNow();
-    this.setSampleRate(this.hz);
+    // The first sweep a little later: the model has every interface's counters from its first
+    // reads already, and the first requests (a snapshot) are answered before it (on a host of a
+    // thousand namespaces a sweep is a few tens of ms of the engine's time).
+    if (this.hz !== 0) this.sampler.setRate(this.tickRate(), FIRST_SWEEP_DELAY_MS);
     this.emitStatus();
   }
 
@@ -284,8 +297,12 @@ export class Engine extends EventEmitter {
    *  (no wake-ups for nothing). `restart`: tick now even if the rate stays. */
   private applyTickRate(restart: boolean): void {
     if (!this.started && !restart) return;
-    const rate = this.hz === 0 ? 0 : this.interest.wantsFullRate() ? this.hz : Math.min(this.lowHz, this.hz);
+    const rate = this.tickRate();
     if (restart || rate !== this.sampler.rate) this.sampler.setRate(rate);
+  }
+
+  private tickRate(): number {
+    return this.hz === 0 ? 0 : this.interest.wantsFullRate() ? this.hz : Math.min(this.lowHz, this.hz);
   }
 
   status(): EngineStatus {
@@ -383,7 +400,12 @@ export class Engine extends EventEmitter {
   }
 
   /** One full discovery pass (coalesced: at most one running and one queued). */
-  rescan(): Promise<void> { this.fullWanted = true; return this.discovery.run(); }
+  rescan(): Promise<void> { this.fullWanted = true; this.completeWanted = true; return this.discovery.run(); }
+
+  /** The periodic pass: with process events the backstop, a complete pass; without them (every
+   *  `rescanMs`) a sweep that reads the namespaces of new and young processes and of one known
+   *  process in SWEEP_TURNS (Discovery.pass), unless a complete one is wanted meanwhile. */
+  private periodicRescan(): Promise<void> { this.fullWanted = true; return this.discovery.run(); }
 
   /** How discovery learns of processes: by the kernel's process events, or by rescanning /proc
    *  (and why process events are not used). */
@@ -420,19 +442,20 @@ export class Engine extends EventEmitter {
     if (!full && !pids.length) return;
     this.fullWanted = false;
     this.counters[full ? 'fullPasses' : 'targetedPasses']++;
-    const d = full ? this.discoveryPasses.pass() : this.discoveryPasses.update(pids);
+    const sweep = this.completeWanted || this.procTriggers.active ? 1 : SWEEP_TURNS;
+    if (full) this.completeWanted = false;
+    const d = full ? this.discoveryPasses.pass(sweep) : this.discoveryPasses.update(pids);
     this.hostKnown = d.hostKnown;
     this.unreadableProcs = d.unreadable;
     const opens: Promise<boolean>[] = [];
+    const toOpen: NsInfo[] = [];
     const place = (info: NsInfo): void => {
       this.m.upsertNamespace(info);
       const r = this.recs.get(info.id);
       if (r) { r.info = info; return; }
       if (this.opening.has(info.id)) { opens.push(this.opening.get(info.id)!); return; }
       if (this.failed.has(info.id) && this.failed.get(info.id) === info.openPath) return;
-      const p = this.open(info).finally(() => this.opening.delete(info.id));
-      this.opening.set(info.id, p);
-      opens.push(p);
+      toOpen.push(info);
     };
     if (d.namespaces === this.applied) {
       // What the last pass found, found again (the usual full pass): the model has it already.
@@ -446,6 +469,15 @@ export class Engine extends EventEmitter {
       for (const id of this.m.namespaceIds()) if (!ids.has(id)) this.dropNamespace(id);
       for (const info of d.namespaces) place(info);
       this.m.reorder(d.namespaces.map((n) => n.id));
+    }
+    // The namespaces new to this pass are opened in one native call (see openAll).
+    if (toOpen.length) {
+      const readers = this.openAll(toOpen.map((i) => i.openPath)).then((hs) => toOpen.map((info, k) => this.open(info, hs[k])));
+      toOpen.forEach((info, k) => {
+        const p = readers.then((rs) => this.read(rs[k])).finally(() => this.opening.delete(info.id));
+        this.opening.set(info.id, p);
+        opens.push(p);
+      });
     }
     this.applied = d.namespaces;
     this.rescanTriggers.watch();
@@ -471,32 +503,54 @@ export class Engine extends EventEmitter {
     this.m.removeNamespace(id);
   }
 
-  /** Opens and reads a namespace; resolves true when a reader for it was added. */
-  private async open(info: NsInfo): Promise<boolean> {
-    let handle: NamespaceHandle;
+  /** Handles for `paths` (each the handle or why it failed): one native call for all of them (one
+   *  helper thread entering them in turn), or one call each with an addon that lacks it. */
+  private async openAll(paths: (string | null)[]): Promise<(NamespaceHandle | Error)[]> {
+    const one = (p: string | null) => this.native.openNamespace(p).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+    if (typeof this.native.openNamespaces !== 'function') return Promise.all(paths.map(one));
     try {
-      handle = await this.native.openNamespace(info.openPath);
+      return await this.native.openNamespaces(paths);
     } catch (err) {
+      // Only bad arguments make the call itself fail: say so for every one of them.
+      const e = err instanceof Error ? err : new Error(String(err));
+      return paths.map(() => e);
+    }
+  }
+
+  /** The reader of a namespace through the handle opened for it, subscribed to its events (or
+   *  null, with why it could not be opened recorded). The readers of one pass are all made, and
+   *  subscribed, before any of them reads (read): see NamespaceReader.subscribe. */
+  private open(info: NsInfo, handle: NamespaceHandle | Error): NamespaceReader | null {
+    if (handle instanceof Error) {
       this.failed.set(info.id, info.openPath);
-      this.m.setError(info.id, this.privileged ? `cannot read this namespace: ${errText(err)}`
+      this.m.setError(info.id, this.privileged ? `cannot read this namespace: ${errText(handle)}`
         : 'cannot read this namespace: not privileged');
       this.scheduleFlush();
-      return false;
+      return null;
     }
     if (handle.inode !== info.inode || this.stopped || !this.m.has(info.id)) {
       // The process we went through exited and its pid was reused, or the namespace went away.
       handle.close();
       if (!this.stopped && this.m.has(info.id)) this.rescanTriggers.soon(10);
-      return false;
+      return null;
     }
     this.failed.delete(info.id);
     this.m.setError(info.id, undefined);
     const reader = new NamespaceReader(info, handle, this.host);
     this.recs.set(info.id, reader);
+    reader.subscribe(this.subscribeOptions());
+    return reader;
+  }
+
+  /** The first read of a namespace just opened; resolves true when it has a reader. */
+  private async read(reader: NamespaceReader | null): Promise<boolean> {
+    if (!reader) return false;
     // (Its nsid map is asked for only if one of its veths names a peer namespace by nsid.)
-    await reader.start({ rcvbuf: this.rcvbuf, maxQueuedBatches: this.maxQueuedBatches });
+    if (!reader.closed) await reader.start(this.subscribeOptions());
     return true;
   }
+
+  private subscribeOptions(): SubscribeOptions { return { rcvbuf: this.rcvbuf, maxQueuedBatches: this.maxQueuedBatches }; }
 
   // ---- the follow-up work the model asks for -------------------------------------------------
 
@@ -547,7 +601,10 @@ export class Engine extends EventEmitter {
   // ---- deltas and status --------------------------------------------------------------------
 
   private scheduleFlush(): void {
-    if (this.flushQueued || this.stopped) return;
+    // Before init is done nobody can listen yet: the model is built once, by init's own flush
+    // (a flush per read of a thousand namespaces would build most interfaces twice or more,
+    // first with their veth peers unresolved).
+    if (this.flushQueued || this.stopped || !this.started) return;
     this.flushQueued = true;
     setImmediate(() => this.flushNow());
   }

@@ -429,10 +429,9 @@ export class LiveModel {
   setStats(nsId: string, index: number, stats: Stats): boolean {
     const s = this.ns.get(nsId);
     if (!s || !s.links.has(index)) return false;
+    // A new object, not a mutation: deltas already handed out keep the numbers they carried. The
+    // interface as last told (`current`) is left as it is: snapshot() takes the counters from here.
     s.stats.set(index, stats);
-    // A new object, not a mutation: deltas already handed out keep the numbers they carried.
-    const cur = s.current.get(index);
-    if (cur) s.current.set(index, { ...cur, stats });
     return true;
   }
 

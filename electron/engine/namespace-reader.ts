@@ -69,8 +69,8 @@ export interface ReaderHost {
   namespace(nsId: string): NsInfo | undefined;
 }
 
-/** getNsid queries run side by side in one step of an nsid lookup's sweep at most (steps double
- *  from one up to this; the sweep stops between steps once every nsid it looked for is found). */
+/** getNsid queries in one step of an nsid lookup's sweep at most (steps double from one up to
+ *  this; the sweep stops between steps once every nsid it looked for is found). */
 const NSID_STEP = 256;
 
 const noNeeds = (): NsNeeds => ({ links: false, routes: false, nsids: false, resync: false });
@@ -118,6 +118,7 @@ export class NamespaceReader implements ReconcileCandidate {
   /** The last links dump, for a short while after it: events arriving then may still predate it. */
   private lastDump: { at: number; byIndex: Map<number, RawLink>; confirming: boolean } | null = null;
   private running = false;
+  private subscribed = false;
   /** The job loop in progress (or the last one, settled). */
   private loop: Promise<void> | null = null;
 
@@ -127,14 +128,24 @@ export class NamespaceReader implements ReconcileCandidate {
     this.handle = handle;
   }
 
-  /** Subscribes to the namespace's events and reads it; resolves when the first read is in. The
-   *  first read runs like a resync: events arriving meanwhile are held and replayed on top of it. */
-  async start(opts: SubscribeOptions): Promise<void> {
+  /** Subscribes to the namespace's events (before start: a namespace's events must flow before
+   *  its first read). Separate from start so that the engine can subscribe every namespace it
+   *  opens at once before any of them is read: joining multicast groups while dumps run in other
+   *  namespaces waits on the kernel's netlink table lock, and costs many times more. */
+  subscribe(opts: SubscribeOptions): void {
+    if (this.subscribed) return;
+    this.subscribed = true;
     try {
       this.handle.subscribe((evs) => this.onEvents(evs), opts);
     } catch (err) {
       this.host.log(`subscribe ${this.id}: ${errText(err)}`);
     }
+  }
+
+  /** Subscribes (unless done) and reads the namespace; resolves when the first read is in. The
+   *  first read runs like a resync: events arriving meanwhile are held and replayed on top of it. */
+  async start(opts: SubscribeOptions): Promise<void> {
+    this.subscribe(opts);
     this.needs.resync = true;
     this.loop = this.runJobs();
     await this.loop;
@@ -235,9 +246,8 @@ export class NamespaceReader implements ReconcileCandidate {
         dumped = await this.handle.dumpLinks();
         m.replaceLinks(this.id, dumped);
       } else {
-        const [links, addrs, routes, fdb] = await Promise.all([
-          this.handle.dumpLinks(), this.handle.dumpAddrs(), this.handle.dumpRoutes(), this.handle.dumpFdb(),
-        ]);
+        // One native call for the four dumps (a pool round trip each cost more than the dumps).
+        const { links, addrs, routes, fdb } = await this.handle.dumpAll();
         dumped = links;
         // FDB records replayed after the dump are exact (each names one entry and says all of it),
         // so the held neighbour events simply win over what the dump read.
@@ -288,7 +298,7 @@ export class NamespaceReader implements ReconcileCandidate {
   /** Step 2: this namespace's nsid → inode map (RTM_GETNSID), for the nsids its links name and
    *  the map does not know. An nsid stays bound to its namespace until a delnsid event (which the
    *  model applies itself), so known entries are kept and only the unknown ones are looked up: one
-   *  getNsid query per namespace that might be behind them, first those that know this one (the
+   *  getNsid query per namespace that might be behind them (a step's queries in one native call), first those that know this one (the
    *  other end of a veth pair has usually learned our nsid already: one query), then the others
    *  in discovery order, a few at a time, stopping once all are found. A new namespace thus
    *  costs a query or two, not one per namespace of the machine. */
@@ -301,13 +311,15 @@ export class NamespaceReader implements ReconcileCandidate {
     if (wanted.size) {
       const asked = new Set<string>(map.size ? [...map.values()].map(nsIdOf) : []);
       asked.add(this.id);
+      // One native call per step (its queries one after another on one pool thread). A null
+      // answer: the path's process exited; the next rescan gives another.
       const ask = async (batch: NsInfo[]) => {
-        await Promise.all(batch.map(async (other) => {
-          try {
-            const nsid = await this.handle.getNsid(other.refPath);
-            if (nsid >= 0) { map.set(nsid, other.inode); wanted.delete(nsid); }
-          } catch { /* the path's process exited: the next rescan gives another */ }
-        }));
+        let nsids: (number | null)[];
+        try { nsids = await this.handle.getNsids(batch.map((o) => o.refPath)); } catch { return; /* closed meanwhile */ }
+        batch.forEach((other, k) => {
+          const nsid = nsids[k];
+          if (nsid !== null && nsid >= 0) { map.set(nsid, other.inode); wanted.delete(nsid); }
+        });
       };
       // Those that know this namespace, all at once (each is likely behind one of the nsids); then
       // the rest, in steps that double up to NSID_STEP.

@@ -48,8 +48,16 @@ function readlinkInode(path: string): number | null {
   } catch { return null; }
 }
 
+/** One buffer for every command read: /proc/PID/comm is at most 16 bytes (TASK_COMM_LEN) and a
+ *  newline, and readFileSync's stat and fresh buffer per file were most of a read. */
+const commBuf = Buffer.alloc(64);
 function readComm(pid: number): string {
-  try { return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim(); } catch { return '?'; }
+  let fd: number;
+  try { fd = fs.openSync(`/proc/${pid}/comm`, 'r'); } catch { return '?'; }
+  try {
+    const n = fs.readSync(fd, commBuf, 0, commBuf.length, 0);
+    return commBuf.toString('utf8', 0, n).trim();
+  } catch { return '?'; } finally { fs.closeSync(fd); }
 }
 
 /** Commands read again per discovery pass at most, beyond those of processes not seen before. */
@@ -123,9 +131,23 @@ export function scanNamed(dir = '/run/netns'): { named: NamedNs[]; pending: stri
   return { named, pending };
 }
 
+/** What a sweep pass (Discovery.pass with `sweep`) takes from the passes before it: pids it may
+ *  leave unread this time, with their namespace as last read. */
+interface Kept {
+  /** pid → namespace inode, as last read. */
+  inodes: ReadonlyMap<number, number>;
+  /** Pids to read whatever the turn: those first seen in the last pass (a process changes its
+   *  namespace, if at all, right after its fork: unshare or setns, then exec). */
+  young: ReadonlySet<number>;
+  /** Read a known pid only when (pid + turn) % every === 0. */
+  every: number;
+  turn: number;
+}
+
 /** Every process whose network namespace we may read. `unreadable` counts those we may not
- *  (other users' processes when not privileged). */
-function scanProc(): { procs: ProcNs[]; unreadable: number } {
+ *  (other users' processes when not privileged). With `kept`, a pid known from the passes before
+ *  and not young keeps its namespace unread unless its turn has come (see Discovery.pass). */
+function scanProc(kept?: Kept): { procs: ProcNs[]; unreadable: number } {
   const procs: ProcNs[] = []; let unreadable = 0;
   let entries: string[];
   try { entries = fs.readdirSync('/proc'); } catch { return { procs, unreadable }; }
@@ -133,6 +155,11 @@ function scanProc(): { procs: ProcNs[]; unreadable: number } {
     const c = e.charCodeAt(0);
     if (c < 48 || c > 57) continue;
     const pid = Number(e);
+    const known = kept?.inodes.get(pid);
+    if (known !== undefined && !kept!.young.has(pid) && (pid + kept!.turn) % kept!.every !== 0) {
+      procs.push({ pid, inode: known });
+      continue;
+    }
     const inode = readlinkInode(`/proc/${pid}/ns/net`);
     if (inode === null) {
       // Refused (another user's process, when not privileged) or the process just exited.
@@ -295,22 +322,44 @@ export class Discovery {
   private lastResult: DiscoveryResult | null = null;
   /** pid → namespace inode of every process the last pass found (what a targeted pass updates). */
   private procMap = new Map<number, number>();
+  /** Pids the last full pass saw first, and the passes' count (see pass). */
+  private young = new Set<number>();
+  private turn = 0;
 
   constructor(private readonly netnsDir = '/run/netns', readCommand?: (pid: number) => string) {
     this.comms = new CommCache(readCommand);
   }
 
-  pass(): DiscoveryResult {
+  /**
+   * A full pass: /run/netns, and every process's namespace. `sweep` (a number K > 1): a periodic
+   * pass that reads the namespace of the processes it has not seen before, of those it saw first
+   * in the pass before, and of one known process in K (by pid, in turn), and keeps the others'
+   * from the passes before: on a host of a thousand pods the readlinks were most of a pass, and
+   * a process does not change its namespace without an unshare or setns, which it makes, if at
+   * all, right after its fork. So a process that moves later on is seen within K passes (the
+   * bound the engine's backstop pass gives with process events), exits and new processes in every
+   * pass; passes asked for by a hint (inotify, netlink, a resync) read everything.
+   */
+  pass(sweep = 1): DiscoveryResult {
     const ownInode = nsInode(`/proc/${process.pid}/ns/net`);
     if (ownInode === null) throw new Error(`cannot stat /proc/${process.pid}/ns/net: is /proc mounted?`);
     const hostInode = nsInode('/proc/1/ns/net');
     const { named, pending } = scanNamed(this.netnsDir);
-    const { procs, unreadable } = scanProc();
+    this.turn++;
+    const kept: Kept | undefined = sweep > 1 && this.procMap.size
+      ? { inodes: this.procMap, young: this.young, every: Math.floor(sweep), turn: this.turn } : undefined;
+    const { procs, unreadable } = scanProc(kept);
+    const same = !!this.last?.procs && sameProcs(this.last.procs, procs);
+    if (!same || this.young.size) {
+      const young = new Set<number>();
+      for (const p of procs) if (!this.procMap.has(p.pid)) young.add(p.pid);
+      this.young = young;
+    }
     const comms = this.comms;
     comms.begin(new Set(procs.map((p) => p.inode)).size);
     let namespaces: NsInfo[] | null = null;
     const last = this.last;
-    if (last && last.hostInode === hostInode && last.ownInode === ownInode && last.procs && sameNamed(last.named, named) && sameProcs(last.procs, procs)) {
+    if (last && last.hostInode === hostInode && last.ownInode === ownInode && same && sameNamed(last.named, named)) {
       // Same processes: only a command read again this pass can change a label.
       for (const n of last.namespaces) if (n.kind === 'process') comms.comm(n.pids[0], n.inode);
       if (!comms.changed) namespaces = last.namespaces;
@@ -318,7 +367,8 @@ export class Discovery {
     namespaces ??= groupNamespaces({ hostInode, ownInode, named, procs, comm: (pid, inode) => comms.comm(pid, inode) });
     comms.end();
     this.last = { hostInode, ownInode, named, procs, namespaces };
-    this.procMap = new Map(procs.map((p) => [p.pid, p.inode]));
+    // (The same processes in the same namespaces: the map is the one of the pass before.)
+    if (!same) this.procMap = new Map(procs.map((p) => [p.pid, p.inode]));
     this.lastResult = { namespaces, pending, unreadable, hostKnown: hostInode !== null };
     return this.lastResult;
   }

@@ -26,8 +26,10 @@ export class RescanTriggers {
   /**
    * @param netnsDir where `ip netns` keeps names (watched)
    * @param rescan runs a full discovery pass (coalesced by the caller)
+   * @param periodicPass runs the periodic pass (default: `rescan`; the engine's may read less)
    */
-  constructor(private readonly netnsDir: string, private readonly rescan: () => void) {}
+  constructor(private readonly netnsDir: string, private readonly rescan: () => void,
+    private readonly periodicPass: () => void = rescan) {}
 
   /**
    * @param periodMs the periodic pass (0 = none: triggers only)
@@ -37,7 +39,7 @@ export class RescanTriggers {
     this.minGapMs = minGapMs;
     this.watch();
     if (periodMs > 0) {
-      this.periodic = setInterval(() => this.rescan(), periodMs);
+      this.periodic = setInterval(() => this.periodicPass(), periodMs);
       this.periodic.unref?.();
     }
   }

@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <climits>
 #include <cmath>
 #include <memory>
 
@@ -56,8 +57,10 @@ class Handle : public Napi::ObjectWrap<Handle> {
         InstanceMethod<&Handle::DumpAddrs>("dumpAddrs"),
         InstanceMethod<&Handle::DumpRoutes>("dumpRoutes"),
         InstanceMethod<&Handle::DumpFdb>("dumpFdb"),
+        InstanceMethod<&Handle::DumpAll>("dumpAll"),
         InstanceMethod<&Handle::DumpStats>("dumpStats"),
         InstanceMethod<&Handle::GetNsid>("getNsid"),
+        InstanceMethod<&Handle::GetNsids>("getNsids"),
         InstanceMethod<&Handle::Subscribe>("subscribe"),
         InstanceMethod<&Handle::Unsubscribe>("unsubscribe"),
         InstanceMethod<&Handle::Close>("close"),
@@ -145,6 +148,43 @@ class Handle : public Napi::ObjectWrap<Handle> {
     }, RecordKind::Fdb);
   }
 
+  // dumpAll(): Promise<{links, addrs, routes, fdb}> — the four reads of a full re-read in ONE
+  // worker, one after another under the socket's lock: a pool round trip costs more than a small
+  // namespace's dumps themselves, and a reconciliation pass runs ten times a second.
+  Napi::Value DumpAll(const Napi::CallbackInfo& info) {
+    auto st = st_;
+    if (!st) return PromiseWorker::Rejected(info.Env(), SysError(EBADF, "namespace handle is closed"));
+    auto json = std::make_shared<std::string>();
+    return PromiseWorker::Start(info.Env(),
+        [st, json] {
+          std::vector<uint8_t> links, addrs, routes, fdb;
+          {
+            std::lock_guard<std::mutex> lock(st->req->mu);
+            if (st->closed) throw SysError(EBADF, "namespace handle is closed");
+            NlSocket& s = *st->req;
+            const std::string ns = st->Name();
+            MsgBuilder l(RTM_GETLINK, NLM_F_REQUEST);
+            l.Family<ifinfomsg>()->ifi_family = AF_UNSPEC;
+            links = s.Dump(l, "link dump of " + ns);
+            MsgBuilder a(RTM_GETADDR, NLM_F_REQUEST);
+            a.Family<ifaddrmsg>()->ifa_family = AF_UNSPEC;
+            addrs = s.Dump(a, "address dump of " + ns);
+            for (uint8_t fam : {AF_INET, AF_INET6}) {
+              MsgBuilder r(RTM_GETROUTE, NLM_F_REQUEST);
+              r.Family<rtmsg>()->rtm_family = fam;
+              std::vector<uint8_t> b = s.Dump(r, std::string(fam == AF_INET ? "IPv4" : "IPv6") + " route dump of " + ns);
+              routes.insert(routes.end(), b.begin(), b.end());
+            }
+            MsgBuilder f(RTM_GETNEIGH, NLM_F_REQUEST);
+            f.Family<ndmsg>()->ndm_family = AF_BRIDGE;
+            fdb = s.Dump(f, "FDB dump of " + ns);
+          }
+          *json = "{\"links\":" + ToJsonArray(links, RecordKind::Link) + ",\"addrs\":" + ToJsonArray(addrs, RecordKind::Addr) +
+                  ",\"routes\":" + ToJsonArray(routes, RecordKind::Route) + ",\"fdb\":" + ToJsonArray(fdb, RecordKind::Fdb) + "}";
+        },
+        [json](Napi::Env env) -> Napi::Value { return ParseJson(env, *json); });
+  }
+
   Napi::Value DumpStats(const Napi::CallbackInfo& info) {
     auto st = st_;
     if (!st) return PromiseWorker::Rejected(info.Env(), SysError(EBADF, "namespace handle is closed"));
@@ -180,6 +220,56 @@ class Handle : public Napi::ObjectWrap<Handle> {
           *nsid = NsidFromReply(st->req->Request(req, what));
         },
         [nsid](Napi::Env env) -> Napi::Value { return Napi::Number::New(env, *nsid); });
+  }
+
+  // getNsids(paths[]): Promise<(number | null)[]> — getNsid for many namespaces in ONE worker, the
+  // queries one after another on this handle's socket (which serializes them anyway), so that a
+  // namespace with a thousand veth peers elsewhere keeps one pool thread busy, not all of them.
+  // null: that path could not be opened (its process exited) or the kernel refused it.
+  Napi::Value GetNsids(const Napi::CallbackInfo& info) {
+    auto st = st_;
+    Napi::Env env = info.Env();
+    if (!st) return PromiseWorker::Rejected(env, SysError(EBADF, "namespace handle is closed"));
+    if (info.Length() < 1 || !info[0].IsArray())
+      return PromiseWorker::Rejected(env, InvalidArg("getNsids: expected an array of namespace paths"));
+    Napi::Array list = info[0].As<Napi::Array>();
+    std::vector<std::string> paths;
+    paths.reserve(list.Length());
+    for (uint32_t i = 0; i < list.Length(); i++) {
+      Napi::Value v = list.Get(i);
+      if (!v.IsString() || v.As<Napi::String>().Utf8Value().empty())
+        return PromiseWorker::Rejected(env, InvalidArg("getNsids: entry " + std::to_string(i) + " must be a non-empty path string"));
+      paths.push_back(v.As<Napi::String>());
+    }
+    // INT32_MIN marks an entry that failed (an nsid is -1 or more).
+    auto nsids = std::make_shared<std::vector<int32_t>>(paths.size(), INT32_MIN);
+    return PromiseWorker::Start(env,
+        [st, paths, nsids] {
+          for (size_t i = 0; i < paths.size(); i++) {
+            int fd = open(paths[i].c_str(), O_RDONLY | O_CLOEXEC);
+            if (fd < 0) continue;
+            std::unique_ptr<int, void (*)(int*)> guard(&fd, [](int* f) { close(*f); });
+            MsgBuilder req(RTM_GETNSID, NLM_F_REQUEST);
+            req.Family<rtgenmsg>()->rtgen_family = AF_UNSPEC;
+            req.PutU32(NETNSA_FD, static_cast<uint32_t>(fd));
+            // Locked per query: the handle's dumps and counter reads are not held up by a long list.
+            std::lock_guard<std::mutex> lock(st->req->mu);
+            if (st->closed) throw SysError(EBADF, "namespace handle is closed");
+            try {
+              (*nsids)[i] = NsidFromReply(st->req->Request(req, "getNsid \"" + paths[i] + "\" in " + st->Name()));
+            } catch (const SysError&) {
+              // That one only (e.g. not a namespace file): its entry stays failed.
+            }
+          }
+        },
+        [nsids](Napi::Env env) -> Napi::Value {
+          Napi::Array out = Napi::Array::New(env, nsids->size());
+          for (size_t i = 0; i < nsids->size(); i++) {
+            int32_t v = (*nsids)[i];
+            out.Set(static_cast<uint32_t>(i), v == INT32_MIN ? env.Null() : Napi::Number::New(env, v));
+          }
+          return out;
+        });
   }
 
   Napi::Value Subscribe(const Napi::CallbackInfo& info) {
@@ -362,6 +452,45 @@ Napi::Value OpenNamespaceJs(const Napi::CallbackInfo& info) {
       });
 }
 
+// openNamespaces(paths: (string | null)[]): Promise<(NamespaceHandle | Error)[]> — openNamespace for
+// many at once (one helper thread enters them in turn: netns.cc); a path that fails gives its Error
+// in its place, the others their handles.
+Napi::Value OpenNamespacesJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsArray())
+    return PromiseWorker::Rejected(env, InvalidArg("openNamespaces: expected an array of paths (string, or null for the own namespace)"));
+  Napi::Array list = info[0].As<Napi::Array>();
+  std::vector<std::string> paths;
+  paths.reserve(list.Length());
+  for (uint32_t i = 0; i < list.Length(); i++) {
+    Napi::Value v = list.Get(i);
+    if (v.IsNull()) { paths.emplace_back(); continue; }
+    if (!v.IsString())
+      return PromiseWorker::Rejected(env, InvalidArg("openNamespaces: entry " + std::to_string(i) + " must be a path string or null"));
+    std::string path = v.As<Napi::String>();
+    if (path.empty())
+      return PromiseWorker::Rejected(env, InvalidArg("openNamespaces: entry " + std::to_string(i) + " is an empty path (use null for the own namespace)"));
+    paths.push_back(std::move(path));
+  }
+  auto results = std::make_shared<std::vector<OpenResult>>();
+  return PromiseWorker::Start(env, [paths, results] { *results = OpenNamespaces(paths); },
+      [results](Napi::Env env) -> Napi::Value {
+        auto* data = env.GetInstanceData<AddonData>();
+        Napi::Array out = Napi::Array::New(env, results->size());
+        for (size_t i = 0; i < results->size(); i++) {
+          OpenResult& r = (*results)[i];
+          if (!r.st) {
+            out.Set(static_cast<uint32_t>(i), PromiseWorker::MakeError(env, r.message, r.err, "").Value());
+            continue;
+          }
+          auto ext = Napi::External<std::shared_ptr<NsState>>::New(env, new std::shared_ptr<NsState>(std::move(r.st)),
+              [](Napi::Env, std::shared_ptr<NsState>* p) { delete p; });
+          out.Set(static_cast<uint32_t>(i), data->handleCtor.New({ext}));
+        }
+        return out;
+      });
+}
+
 std::vector<std::string> NameList(const Napi::CallbackInfo& info, const char* fn) {
   std::vector<std::string> names;
   Napi::Value v = info.Length() ? info[0] : info.Env().Undefined();
@@ -437,6 +566,7 @@ Napi::Object InitImpl(Napi::Env env, Napi::Object exports) {
   data->events = std::make_shared<EventHub>(env);
   env.SetInstanceData(data);
   exports.Set("openNamespace", Napi::Function::New(env, OpenNamespaceJs, "openNamespace"));
+  exports.Set("openNamespaces", Napi::Function::New(env, OpenNamespacesJs, "openNamespaces"));
   exports.Set("dumpStatsMany", Napi::Function::New(env, DumpStatsManyJs, "dumpStatsMany"));
   exports.Set("createNamedNamespace", Napi::Function::New(env, CreateNamedNamespaceJs, "createNamedNamespace"));
   exports.Set("deleteNamedNamespace", Napi::Function::New(env, DeleteNamedNamespaceJs, "deleteNamedNamespace"));

@@ -77,6 +77,60 @@ std::shared_ptr<NsState> OpenNamespace(const std::string& path) {
   return st;
 }
 
+std::vector<OpenResult> OpenNamespaces(const std::vector<std::string>& paths) {
+  std::vector<OpenResult> out(paths.size());
+  auto fail = [&](size_t i, const SysError& e) { out[i].st.reset(); out[i].err = e.err(); out[i].message = e.what(); };
+  // The namespace files and their inodes first, on this thread (which never changes namespace).
+  std::vector<size_t> elsewhere;
+  for (size_t i = 0; i < paths.size(); i++) {
+    const std::string& path = paths[i];
+    std::string what = path.empty() ? std::string("openNamespace(own namespace)") : "openNamespace " + Quote(path);
+    try {
+      auto st = std::make_shared<NsState>();
+      st->path = path;
+      st->nsFd = OpenOrThrow(path.empty() ? "/proc/self/ns/net" : path, O_RDONLY, what);
+      struct stat sb;
+      if (fstat(st->nsFd, &sb) < 0) throw SysError(errno, what + ": fstat");
+      st->inode = sb.st_ino;
+      out[i].st = std::move(st);
+      if (path.empty()) {
+        out[i].st->req.reset(new NlSocket(OpenRouteSocket()));
+        out[i].st->eventFd = OpenRouteSocket();
+      } else {
+        elsewhere.push_back(i);
+      }
+    } catch (const SysError& e) {
+      fail(i, e);
+    }
+  }
+  if (elsewhere.empty()) return out;
+  // A helper thread enters each of the others in turn (it dies after the last: no thread that JS
+  // or the pool uses ever changes namespace); a long list is shared by a few, one per core (up to
+  // 4), each taking every k-th entry.
+  size_t cores = std::max(1u, std::thread::hardware_concurrency());
+  size_t k = std::min<size_t>({4, cores, (elsewhere.size() + 127) / 128});
+  auto enter = [&](size_t first) {
+    for (size_t j = first; j < elsewhere.size(); j += k) {
+      size_t i = elsewhere[j];
+      NsState& st = *out[i].st;
+      std::string what = "openNamespace " + Quote(paths[i]);
+      try {
+        if (setns(st.nsFd, CLONE_NEWNET) < 0) throw SysError(errno, what + ": setns");
+        st.req.reset(new NlSocket(OpenRouteSocket()));
+        st.eventFd = OpenRouteSocket();
+      } catch (const SysError& e) {
+        fail(i, e);
+      } catch (const std::exception& e) {
+        fail(i, SysError(EIO, what + ": " + e.what()));
+      }
+    }
+  };
+  std::vector<std::thread> helpers;
+  for (size_t h = 0; h < k; h++) helpers.emplace_back(enter, h);
+  for (auto& t : helpers) t.join();
+  return out;
+}
+
 void CheckNetnsName(const std::string& name) {
   if (name.empty() || name == "." || name == ".." || name.size() > 200 ||
       name.find('/') != std::string::npos || name.find('\0') != std::string::npos)

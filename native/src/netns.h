@@ -36,6 +36,19 @@ struct NsState {
 // sockets there. Throws SysError naming the path.
 std::shared_ptr<NsState> OpenNamespace(const std::string& path);
 
+// One entry of OpenNamespaces: the state, or why that namespace could not be opened.
+struct OpenResult {
+  std::shared_ptr<NsState> st;
+  int err = 0;
+  std::string message;
+};
+
+// OpenNamespace for many paths at once: a helper thread enters them in turn and opens each one's
+// sockets there (a thread per namespace costs ten times more on a host of a thousand pods; a long
+// list is shared by a few helpers, one per core). "" is the process's own namespace, opened on the
+// calling thread. A path that fails fails its entry only.
+std::vector<OpenResult> OpenNamespaces(const std::vector<std::string>& paths);
+
 // `ip netns add NAME` for many names at once: /run/netns made a shared mount point, one file per
 // name, each bind-mounted from a fresh namespace made by unshare on one helper thread.
 // Returns the created paths; on error removes what it made and throws.

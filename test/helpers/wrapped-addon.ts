@@ -8,21 +8,22 @@ import type { NamespaceHandle, NativeAddon } from '../../native/types';
 export function wrappedAddon(replace: (h: NamespaceHandle, nsPath: string | null) => Partial<NamespaceHandle> | null): NativeAddon {
   const real = loadNative();
   const realOf = new WeakMap<NamespaceHandle, NamespaceHandle>();
+  const wrap = (h: NamespaceHandle, nsPath: string | null): NamespaceHandle => {
+    const own = replace(h, nsPath);
+    if (!own) return h;
+    const wrapped = new Proxy(h, {
+      get(target, prop) {
+        if (prop in own) return own[prop as keyof NamespaceHandle];
+        const v = Reflect.get(target, prop, target);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    realOf.set(wrapped, h);
+    return wrapped;
+  };
   return {
-    async openNamespace(nsPath: string | null): Promise<NamespaceHandle> {
-      const h = await real.openNamespace(nsPath);
-      const own = replace(h, nsPath);
-      if (!own) return h;
-      const wrapped = new Proxy(h, {
-        get(target, prop) {
-          if (prop in own) return own[prop as keyof NamespaceHandle];
-          const v = Reflect.get(target, prop, target);
-          return typeof v === 'function' ? v.bind(target) : v;
-        },
-      });
-      realOf.set(wrapped, h);
-      return wrapped;
-    },
+    openNamespace: async (nsPath) => wrap(await real.openNamespace(nsPath), nsPath),
+    openNamespaces: async (nsPaths) => (await real.openNamespaces(nsPaths)).map((h, k) => (h instanceof Error ? h : wrap(h, nsPaths[k]))),
     dumpStatsMany: (hs) => real.dumpStatsMany(hs.map((x) => realOf.get(x) ?? x)),
   };
 }

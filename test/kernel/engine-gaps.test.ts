@@ -34,6 +34,12 @@ function delayingAddon(gate: Gate): NativeAddon {
     let deliver: ((evs: RawEvent[]) => void) | null = null;
     const kept: RawEvent[] = [];
     const release = () => { if (kept.length && deliver) deliver(kept.splice(0)); };
+    /** A link dump has read the kernel: the kept events go now or just after. */
+    const opened = () => {
+      if (!gate.closed) return;
+      gate.closed = false;
+      if (gate.release === 'during') release(); else setTimeout(release, 1);
+    };
     return {
       subscribe: (cb, opts) => {
         deliver = cb;
@@ -45,11 +51,14 @@ function delayingAddon(gate: Gate): NativeAddon {
       },
       dumpLinks: async () => {
         const links = await h.dumpLinks();
-        if (gate.closed) {
-          gate.closed = false;
-          if (gate.release === 'during') release(); else setTimeout(release, 1);
-        }
+        opened();
         return links;
+      },
+      // A full re-read reads the links too (one call for all four dumps).
+      dumpAll: async () => {
+        const all = await h.dumpAll();
+        opened();
+        return all;
       },
     };
   });

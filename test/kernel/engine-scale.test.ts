@@ -24,7 +24,8 @@ type PodCalls = Map<number, Calls>;
 const sum = (calls: PodCalls, what: keyof Calls, only?: (i: number) => boolean) =>
   [...calls].filter(([i]) => !only || only(i)).reduce((a, [, c]) => a + c[what], 0);
 
-/** The real addon, counting the nsid queries and link dumps each pod's handle makes. */
+/** The real addon, counting the nsid queries (getNsid, and each path of getNsids) and link dumps
+ *  (alone or in a full re-read) each pod's handle makes. */
 function countingAddon(calls: PodCalls): NativeAddon {
   return wrappedAddon((h, nsPath) => {
     const m = /^\/run\/netns\/scale-(\d+)$/.exec(nsPath ?? '');
@@ -33,7 +34,9 @@ function countingAddon(calls: PodCalls): NativeAddon {
     calls.set(Number(m[1]), c);
     return {
       getNsid: (p) => { c.getNsid++; return h.getNsid(p); },
+      getNsids: (ps) => { c.getNsid += ps.length; return h.getNsids(ps); },
       dumpLinks: () => { c.dumpLinks++; return h.dumpLinks(); },
+      dumpAll: () => { c.dumpLinks++; return h.dumpAll(); }, // a full re-read reads the links too
     };
   });
 }

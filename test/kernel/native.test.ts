@@ -97,6 +97,17 @@ describeKernel('native addon (real kernel)', () => {
     expect(ours.sort()).toEqual(ipRoutes.sort());
     expect(routes.find((r) => r.table === 100)?.dst).toBe('10.88.0.0');
     expect(routes.find((r) => r.dst === null && r.family === 4)).toMatchObject({ gateway: '10.9.0.254', priority: 50 });
+
+    // dumpAll: the same records in one call (counters and IPv6 route/address timers aside, which
+    // move between two reads). The bridge's own FDB entries make the FDB part non-empty.
+    const all = await h.dumpAll();
+    const fdb = await h.dumpFdb();
+    const still = <T extends object>(xs: T[]) => xs.map((x) => JSON.stringify(x, (k, v) => (['stats', 'cacheinfo', 'expires'].includes(k) ? undefined : v)));
+    expect(still(all.links)).toEqual(still(links));
+    expect(still(all.addrs)).toEqual(still(addrs));
+    expect(still(all.routes)).toEqual(still(routes));
+    expect(fdb.length).toBeGreaterThan(0);
+    expect(still(all.fdb).map((x) => JSON.parse(x).mac).sort()).toEqual(fdb.map((x) => x.mac).sort());
   });
 
   it('a veth end in another namespace resolves through linkNetnsid and getNsid', async () => {
@@ -114,6 +125,11 @@ describeKernel('native addon (real kernel)', () => {
     const c = await ns();
     expect(await a.h.getNsid(c.path)).toBe(-1);
     await expect(a.h.getNsid('/nonexistent/ns')).rejects.toThrow(/nonexistent.*ENOENT/);
+    // Many at once: the same answers in order, null for a path that cannot be opened or queried.
+    expect(await a.h.getNsids([b.path, '/nonexistent/ns', c.path, '/etc/hostname', b.path])).toEqual([la.linkNetnsid, null, -1, null, la.linkNetnsid]);
+    expect(await a.h.getNsids([])).toEqual([]);
+    await expect(a.h.getNsids([b.path, ''])).rejects.toThrow(/entry 1 must be a non-empty path/);
+    await expect(a.h.getNsids(b.path as never)).rejects.toThrow(/array of namespace paths/);
   });
 
   it('tun/tap mode, persist and owner; vxlan id, remote, local, port', async () => {
@@ -274,6 +290,38 @@ describeKernel('native addon (real kernel)', () => {
     const { h } = await ns();
     h.close();
     await expect(h.dumpLinks()).rejects.toThrow(/closed/);
+  });
+
+  it('openNamespaces opens many at once, each handle bound to its own namespace; a bad path fails its entry only', async () => {
+    const made3 = [await ns(), await ns(), await ns()];
+    made3.forEach(({ name }, k) => ip('-n', name, 'link', 'add', `only${k}`, 'type', 'bridge'));
+    const threadsBefore = threadCount();
+    const out = await native.openNamespaces([made3[0].path, '/nonexistent', made3[1].path, null, '/etc/hostname', made3[2].path]);
+    expect(out).toHaveLength(6);
+    for (const x of out) if (!(x instanceof Error)) handles.push(x);
+    expect(out[1]).toBeInstanceOf(Error);
+    expect(out[1]).toMatchObject({ code: 'ENOENT', message: expect.stringContaining('"/nonexistent"') });
+    expect(out[4]).toMatchObject({ code: 'EINVAL', message: expect.stringContaining('/etc/hostname') });
+    const own = out[3] as NamespaceHandle;
+    expect(own.inode).toBe(fs.statSync('/proc/self/ns/net').ino);
+    for (const [k, i] of [[0, 0], [1, 2], [2, 5]] as const) {
+      const h = out[i] as NamespaceHandle;
+      expect(h.inode).toBe(fs.statSync(made3[k].path).ino);
+      // Its sockets are in that namespace: its dump shows that namespace's bridge and no other.
+      const names = (await h.dumpLinks()).map((l) => l.name).sort();
+      expect(names).toEqual(['lo', `only${k}`]);
+      const evs: RawEvent[] = [];
+      h.subscribe((e) => evs.push(...e));
+      ip('-n', made3[k].name, 'link', 'set', `only${k}`, 'up');
+      await until(evs, (e) => e.some((x) => x.type === 'newlink' && x.link.name === `only${k}`), `only${k} up`);
+      h.unsubscribe();
+    }
+    // The helper thread that entered them is gone.
+    await eventually(() => threadCount() <= threadsBefore, 'the helper thread ended');
+    await expect(native.openNamespaces('/run/netns' as never)).rejects.toThrow(/array of paths/);
+    await expect(native.openNamespaces([made3[0].path, ''])).rejects.toThrow(/entry 1 is an empty path/);
+    await expect(native.openNamespaces([42 as never])).rejects.toThrow(/entry 0 must be a path string or null/);
+    expect(await native.openNamespaces([])).toEqual([]);
   });
 
   it('the own namespace handle has the process namespace inode; an idle handle does not keep Node alive', async () => {
