@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "capture.h"
+#include "listener_call.h"
 #include "error.h"
 #include "worker.h"
 
@@ -190,12 +191,7 @@ void CaptureHub::CallJs(Napi::Env env, Napi::Function, std::nullptr_t*, Delivery
     std::string msg = "capture on \"" + s.sock->ifname + "\": " + std::strerror(d->err) + " (" + ErrnoName(d->err) + ")";
     batch.Set("error", PromiseWorker::MakeError(env, msg, d->err, "").Value());
   }
-  try {
-    s.cb.Value().Call({batch});
-  } catch (const Napi::Error& e) {
-    Napi::Value err = e.Value();
-    env.RunScript("(e) => queueMicrotask(() => { throw e; })").As<Napi::Function>().Call({err});
-  }
+  CallListener(env, s.cb.Value(), {batch});
 }
 
 // ---- the capture thread -------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 #include "events.h"
+#include "listener_call.h"
 
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
@@ -168,14 +169,7 @@ void EventHub::CallJs(Napi::Env env, Napi::Function, std::nullptr_t*, Delivery* 
   // (Sub::active means the hub and its thread are still there.)
   if (s.paused.load()) s.hub->thread_.Wake();
   Napi::Value events = ParseJson(env, d->json);
-  try {
-    s.cb.Value().Call({events});
-  } catch (const Napi::Error& e) {
-    // The listener threw. Exceptions escaping an N-API callback are only warned about by default,
-    // so rethrow it from a microtask: Node reports that as an ordinary uncaughtException.
-    Napi::Value err = e.Value();
-    env.RunScript("(e) => queueMicrotask(() => { throw e; })").As<Napi::Function>().Call({err});
-  }
+  CallListener(env, s.cb.Value(), {events});
 }
 
 // ---- the event thread ---------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 #include "proc_events.h"
+#include "listener_call.h"
 
 #include <fcntl.h>
 #include <linux/cn_proc.h>
@@ -188,13 +189,7 @@ class Watch {
     o.Set("execs", ints(d->batch.execs));
     o.Set("exits", ints(d->batch.exits));
     o.Set("lost", Napi::Boolean::New(env, d->batch.lost));
-    try {
-      cb.Call({o});
-    } catch (const Napi::Error& e) {
-      // As events.cc does: a listener's exception becomes an ordinary uncaughtException.
-      Napi::Value err = e.Value();
-      env.RunScript("(e) => queueMicrotask(() => { throw e; })").As<Napi::Function>().Call({err});
-    }
+    CallListener(env, cb, {o});
   }
   using Tsfn = Napi::TypedThreadSafeFunction<std::nullptr_t, Delivery, &Watch::CallJs>;
 
