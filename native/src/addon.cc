@@ -110,43 +110,38 @@ class Handle : public Napi::ObjectWrap<Handle> {
         [json](Napi::Env env) -> Napi::Value { return ParseJson(env, *json); });
   }
 
-  Napi::Value DumpLinks(const Napi::CallbackInfo& info) {
-    return Dump(info, [](NlSocket& s, const std::string& ns) {
-      MsgBuilder req(RTM_GETLINK, NLM_F_REQUEST);
-      req.Family<ifinfomsg>()->ifi_family = AF_UNSPEC;
-      return s.Dump(req, "link dump of " + ns);
-    }, RecordKind::Link);
+  // The four reads of a namespace (each one dump but routes: one per family, every table; the
+  // engine filters), for the single dumps and for dumpAll.
+  static std::vector<uint8_t> ReadLinks(NlSocket& s, const std::string& ns) {
+    MsgBuilder req(RTM_GETLINK, NLM_F_REQUEST);
+    req.Family<ifinfomsg>()->ifi_family = AF_UNSPEC;
+    return s.Dump(req, "link dump of " + ns);
+  }
+  static std::vector<uint8_t> ReadAddrs(NlSocket& s, const std::string& ns) {
+    MsgBuilder req(RTM_GETADDR, NLM_F_REQUEST);
+    req.Family<ifaddrmsg>()->ifa_family = AF_UNSPEC;  // both families in one dump
+    return s.Dump(req, "address dump of " + ns);
+  }
+  static std::vector<uint8_t> ReadRoutes(NlSocket& s, const std::string& ns) {
+    std::vector<uint8_t> all;
+    for (uint8_t fam : {AF_INET, AF_INET6}) {
+      MsgBuilder req(RTM_GETROUTE, NLM_F_REQUEST);
+      req.Family<rtmsg>()->rtm_family = fam;
+      std::vector<uint8_t> b = s.Dump(req, std::string(fam == AF_INET ? "IPv4" : "IPv6") + " route dump of " + ns);
+      all.insert(all.end(), b.begin(), b.end());
+    }
+    return all;
+  }
+  static std::vector<uint8_t> ReadFdb(NlSocket& s, const std::string& ns) {
+    MsgBuilder req(RTM_GETNEIGH, NLM_F_REQUEST);
+    req.Family<ndmsg>()->ndm_family = AF_BRIDGE;
+    return s.Dump(req, "FDB dump of " + ns);
   }
 
-  Napi::Value DumpAddrs(const Napi::CallbackInfo& info) {
-    return Dump(info, [](NlSocket& s, const std::string& ns) {
-      MsgBuilder req(RTM_GETADDR, NLM_F_REQUEST);
-      req.Family<ifaddrmsg>()->ifa_family = AF_UNSPEC;  // both families in one dump
-      return s.Dump(req, "address dump of " + ns);
-    }, RecordKind::Addr);
-  }
-
-  Napi::Value DumpRoutes(const Napi::CallbackInfo& info) {
-    return Dump(info, [](NlSocket& s, const std::string& ns) {
-      // Two dumps, one per family: every table (main, local, others); the engine filters.
-      std::vector<uint8_t> all;
-      for (uint8_t fam : {AF_INET, AF_INET6}) {
-        MsgBuilder req(RTM_GETROUTE, NLM_F_REQUEST);
-        req.Family<rtmsg>()->rtm_family = fam;
-        std::vector<uint8_t> b = s.Dump(req, std::string(fam == AF_INET ? "IPv4" : "IPv6") + " route dump of " + ns);
-        all.insert(all.end(), b.begin(), b.end());
-      }
-      return all;
-    }, RecordKind::Route);
-  }
-
-  Napi::Value DumpFdb(const Napi::CallbackInfo& info) {
-    return Dump(info, [](NlSocket& s, const std::string& ns) {
-      MsgBuilder req(RTM_GETNEIGH, NLM_F_REQUEST);
-      req.Family<ndmsg>()->ndm_family = AF_BRIDGE;
-      return s.Dump(req, "FDB dump of " + ns);
-    }, RecordKind::Fdb);
-  }
+  Napi::Value DumpLinks(const Napi::CallbackInfo& info) { return Dump(info, ReadLinks, RecordKind::Link); }
+  Napi::Value DumpAddrs(const Napi::CallbackInfo& info) { return Dump(info, ReadAddrs, RecordKind::Addr); }
+  Napi::Value DumpRoutes(const Napi::CallbackInfo& info) { return Dump(info, ReadRoutes, RecordKind::Route); }
+  Napi::Value DumpFdb(const Napi::CallbackInfo& info) { return Dump(info, ReadFdb, RecordKind::Fdb); }
 
   // dumpAll(): Promise<{links, addrs, routes, fdb}> — the four reads of a full re-read in ONE
   // worker, one after another under the socket's lock: a pool round trip costs more than a small
@@ -163,21 +158,10 @@ class Handle : public Napi::ObjectWrap<Handle> {
             if (st->closed) throw SysError(EBADF, "namespace handle is closed");
             NlSocket& s = *st->req;
             const std::string ns = st->Name();
-            MsgBuilder l(RTM_GETLINK, NLM_F_REQUEST);
-            l.Family<ifinfomsg>()->ifi_family = AF_UNSPEC;
-            links = s.Dump(l, "link dump of " + ns);
-            MsgBuilder a(RTM_GETADDR, NLM_F_REQUEST);
-            a.Family<ifaddrmsg>()->ifa_family = AF_UNSPEC;
-            addrs = s.Dump(a, "address dump of " + ns);
-            for (uint8_t fam : {AF_INET, AF_INET6}) {
-              MsgBuilder r(RTM_GETROUTE, NLM_F_REQUEST);
-              r.Family<rtmsg>()->rtm_family = fam;
-              std::vector<uint8_t> b = s.Dump(r, std::string(fam == AF_INET ? "IPv4" : "IPv6") + " route dump of " + ns);
-              routes.insert(routes.end(), b.begin(), b.end());
-            }
-            MsgBuilder f(RTM_GETNEIGH, NLM_F_REQUEST);
-            f.Family<ndmsg>()->ndm_family = AF_BRIDGE;
-            fdb = s.Dump(f, "FDB dump of " + ns);
+            links = ReadLinks(s, ns);
+            addrs = ReadAddrs(s, ns);
+            routes = ReadRoutes(s, ns);
+            fdb = ReadFdb(s, ns);
           }
           *json = "{\"links\":" + ToJsonArray(links, RecordKind::Link) + ",\"addrs\":" + ToJsonArray(addrs, RecordKind::Addr) +
                   ",\"routes\":" + ToJsonArray(routes, RecordKind::Route) + ",\"fdb\":" + ToJsonArray(fdb, RecordKind::Fdb) + "}";
