@@ -182,6 +182,14 @@ class Handle : public Napi::ObjectWrap<Handle> {
         [cols](Napi::Env env) -> Napi::Value { return StatsFrameToJs(env, *cols); });
   }
 
+  // RTM_GETNSID: this namespace's nsid for the namespace of the open file `fd`.
+  static MsgBuilder NsidRequest(int fd) {
+    MsgBuilder req(RTM_GETNSID, NLM_F_REQUEST);
+    req.Family<rtgenmsg>()->rtgen_family = AF_UNSPEC;
+    req.PutU32(NETNSA_FD, static_cast<uint32_t>(fd));
+    return req;
+  }
+
   Napi::Value GetNsid(const Napi::CallbackInfo& info) {
     auto st = st_;
     Napi::Env env = info.Env();
@@ -196,9 +204,7 @@ class Handle : public Napi::ObjectWrap<Handle> {
           int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
           if (fd < 0) throw SysError(errno, what);
           std::unique_ptr<int, void (*)(int*)> guard(&fd, [](int* f) { close(*f); });
-          MsgBuilder req(RTM_GETNSID, NLM_F_REQUEST);
-          req.Family<rtgenmsg>()->rtgen_family = AF_UNSPEC;
-          req.PutU32(NETNSA_FD, static_cast<uint32_t>(fd));
+          MsgBuilder req = NsidRequest(fd);
           std::lock_guard<std::mutex> lock(st->req->mu);
           if (st->closed) throw SysError(EBADF, "namespace handle is closed");
           *nsid = NsidFromReply(st->req->Request(req, what));
@@ -233,9 +239,7 @@ class Handle : public Napi::ObjectWrap<Handle> {
             int fd = open(paths[i].c_str(), O_RDONLY | O_CLOEXEC);
             if (fd < 0) continue;
             std::unique_ptr<int, void (*)(int*)> guard(&fd, [](int* f) { close(*f); });
-            MsgBuilder req(RTM_GETNSID, NLM_F_REQUEST);
-            req.Family<rtgenmsg>()->rtgen_family = AF_UNSPEC;
-            req.PutU32(NETNSA_FD, static_cast<uint32_t>(fd));
+            MsgBuilder req = NsidRequest(fd);
             // Locked per query: the handle's dumps and counter reads are not held up by a long list.
             std::lock_guard<std::mutex> lock(st->req->mu);
             if (st->closed) throw SysError(EBADF, "namespace handle is closed");
