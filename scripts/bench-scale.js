@@ -41,7 +41,13 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => process
 
 const CLI = path.join(root, 'dist', 'electron', 'commands', 'cli.js');
 const SNAPSHOT_CAP_MS = 60_000;
-const WINDOW_S = 10; // the steady window (and the floor's run)
+// The steady window (and the floor's run), in seconds: `--window S` (longer: less noise).
+let WINDOW_S = 10;
+// The steady window starts this long after the first snapshot: what the engine does once at its
+// start (the lab, capture and trace modules loading after the snapshot, V8 compiling them, the
+// first tun/tap owner scan) is not its steady cost. Printed beside the steady one: the CPU of
+// these first seconds.
+const SETTLE_S = 5;
 const CHANGES = 20;
 const CHANGE_TIMEOUT_MS = 5_000;
 const LATENCY_PHASE_CAP_MS = 30_000; // the latency phase stops making changes after this
@@ -51,20 +57,29 @@ const TARGETS = { snapshotMs: 1000, rssMiB: 200, threads: 16, cpuPct: 5 };
 
 // ---- arguments --------------------------------------------------------------------------------
 
-function parseSizes(argv) {
-  let sizes = [100, 300, 1000];
+/** --sizes (the N to build, in turn) and --window (the steady window's seconds). */
+function parseArgs(argv) {
+  const usage = 'usage: bench-scale.js [--sizes 100,300,1000] [--window 10] [--host-pids]';
+  let sizes = [100, 300, 1000]; let windowS = 10;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--host-pids') continue; // the world's kind (see ensureWorld above)
-    const v = a === '--sizes' ? argv[++i] : a.startsWith('--sizes=') ? a.slice(8) : undefined;
-    if (v === undefined) throw new Error(`unknown argument "${a}" (usage: bench-scale.js [--sizes 100,300,1000] [--host-pids])`);
+    const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    if (flag !== '--sizes' && flag !== '--window') throw new Error(`unknown argument "${a}" (${usage})`);
+    const v = inline ?? argv[++i];
+    if (v === undefined) throw new Error(`${flag} needs a value (${usage})`);
+    if (flag === '--window') {
+      windowS = Number(v);
+      if (!/^\d+$/.test(v.trim()) || windowS < 1 || windowS > 600) throw new Error(`--window: "${v}" is not a whole number of seconds from 1 to 600`);
+      continue;
+    }
     sizes = v.split(',').map((s) => {
       const n = Number(s);
       if (!/^\d+$/.test(s.trim()) || n < 1 || n > 5000) throw new Error(`--sizes: "${s}" is not a whole number from 1 to 5000`);
       return n;
     });
   }
-  return sizes;
+  return { sizes, windowS };
 }
 
 // ---- helpers --------------------------------------------------------------------------------
@@ -85,6 +100,40 @@ function cpuTicks(pid) {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // f[0] is field 3 (state)
   return Number(f[11]) + Number(f[12]);
+}
+/** CPU ticks per thread name (comm), user and system apart: where the process's time goes. */
+function threadTicks(pid) {
+  const out = new Map();
+  let tids = [];
+  try { tids = fs.readdirSync(`/proc/${pid}/task`); } catch { return out; }
+  for (const tid of tids) {
+    let stat;
+    try { stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'); } catch { continue; }
+    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const key = process.env.VNET_BENCH_TIDS ? `${name}/${tid}` : name;
+    const t = out.get(key) ?? { user: 0, sys: 0, switches: 0 };
+    t.user += Number(f[11]); t.sys += Number(f[12]);
+    // Context switches: how often it slept and woke (each costs, most of all in a VM).
+    try {
+      const st = fs.readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
+      t.switches += Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(st)?.[1] ?? 0);
+    } catch { /* gone */ }
+    out.set(key, t);
+  }
+  return out;
+}
+/** "node 1.2 % (sys 0.4, 30 wakeups/s), vnet-events 0.1 % …": each thread name's share of a core between two readings. */
+function threadShares(a, b, seconds) {
+  const rows = [];
+  for (const [name, t1] of b) {
+    const t0 = a.get(name) ?? { user: 0, sys: 0, switches: 0 };
+    const user = (t1.user - t0.user) / CLK_TCK / seconds * 100; const sys = (t1.sys - t0.sys) / CLK_TCK / seconds * 100;
+    const wakes = (t1.switches - t0.switches) / seconds;
+    if (user + sys > 0 || wakes >= 1) rows.push({ name, user, sys, wakes });
+  }
+  rows.sort((x, y) => (y.user + y.sys) - (x.user + x.sys));
+  return rows.map((r) => `${r.name} ${(r.user + r.sys).toFixed(1)} % (sys ${r.sys.toFixed(1)}, ${r.wakes.toFixed(0)} wakeups/s)`).join(', ') || 'none';
 }
 function procStatus(pid) {
   const s = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -192,7 +241,7 @@ function startEngine() {
   const t0 = performance.now();
   // $VNET_BENCH_CPU_PROF=DIR: the engine writes a V8 CPU profile there when it exits (for finding
   // where its time goes; the numbers printed are then those of a profiled engine).
-  const prof = process.env.VNET_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.VNET_BENCH_CPU_PROF}`] : [];
+  const prof = process.env.VNET_BENCH_PERF ? ['--perf-basic-prof'] : process.env.VNET_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.VNET_BENCH_CPU_PROF}`] : [];
   const child = spawn(process.execPath, [...prof, CLI, 'engine', '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
   const e = { child, t0, startedAt: null, counters: 0, waiting: new Map(), deltaListeners: new Set(), errors: [], exited: false };
   child.on('exit', () => { e.exited = true; for (const w of e.waiting.values()) w(null); e.waiting.clear(); });
@@ -340,15 +389,21 @@ async function runSize(n, hz, floorBin, withRenderer) {
   const hello = await eng.call('hello');
   if (hello && hello.msg.result?.discovery) console.log(`  engine discovery: ${hello.msg.result.discovery}`);
   if (!asked || asked.msg.error) console.log(`  setInterest failed: ${asked ? JSON.stringify(asked.msg.error) : 'the first pod is not in the snapshot'}`);
-  const c0 = cpuTicks(eng.child.pid); const w0 = performance.now(); const k0 = eng.counters;
+  const s0 = cpuTicks(eng.child.pid); const ws0 = performance.now();
+  await sleep(SETTLE_S * 1000);
+  const c0 = cpuTicks(eng.child.pid); const th0 = threadTicks(eng.child.pid); const w0 = performance.now(); const k0 = eng.counters;
+  res.settleCpuPct = ((c0 - s0) / CLK_TCK) / ((w0 - ws0) / 1000) * 100;
+  const perfRec = process.env.VNET_BENCH_PERF ? spawn('perf', ['record', '-q', '-F', '997', '-e', 'cpu-clock', '-g', '-p', String(eng.child.pid), '-o', process.env.VNET_BENCH_PERF, '--', 'sleep', String(WINDOW_S)], { stdio: 'inherit' }) : null;
   await sleep(WINDOW_S * 1000);
-  const c1 = cpuTicks(eng.child.pid); const w1 = performance.now();
+  if (perfRec) await new Promise((r) => perfRec.once('exit', r));
+  const c1 = cpuTicks(eng.child.pid); const th1 = threadTicks(eng.child.pid); const w1 = performance.now();
   const st = procStatus(eng.child.pid);
   res.cpuPct = ((c1 - c0) / CLK_TCK) / ((w1 - w0) / 1000) * 100;
   Object.assign(res, st);
   const frames = (eng.counters - k0) / ((w1 - w0) / 1000);
-  console.log(`  engine steady (${WINDOW_S} s after it, looking at ${HOT} pod): CPU ${res.cpuPct.toFixed(1)} % of a core, RSS ${st.rssMiB.toFixed(0)} MiB ` +
+  console.log(`  engine steady (${WINDOW_S} s from ${SETTLE_S} s after it — in those first ${SETTLE_S} s ${res.settleCpuPct.toFixed(1)} % —, looking at ${HOT} pod): CPU ${res.cpuPct.toFixed(1)} % of a core, RSS ${st.rssMiB.toFixed(0)} MiB ` +
     `(peak ${st.hwmMiB.toFixed(0)}), ${st.threads} threads, ${st.fds} fds, ${frames.toFixed(1)} counter frames/s`);
+  console.log(`  engine CPU by thread: ${threadShares(th0, th1, (w1 - w0) / 1000)}`);
   if (res.floor) {
     res.ratioCpu = res.cpuPct / res.floor.cpuPct;
     const f = res.floor; const d = f.duties;
@@ -402,7 +457,7 @@ async function runSize(n, hz, floorBin, withRenderer) {
 
 async function main() {
   let sizes;
-  try { sizes = parseSizes(process.argv.slice(2)); } catch (e) { console.error(`bench-scale: ${e.message}`); process.exit(2); }
+  try { ({ sizes, windowS: WINDOW_S } = parseArgs(process.argv.slice(2))); } catch (e) { console.error(`bench-scale: ${e.message}`); process.exit(2); }
   if (!fs.existsSync(CLI)) { console.error(`bench-scale: ${CLI} is missing (compile first: npx tsc -p tsconfig.json)`); process.exit(1); }
   const hz = require(path.join(root, 'dist', 'electron', 'engine', 'options.js')).defaultSampleHz();
   const floorBin = buildFloor();
