@@ -7,7 +7,9 @@
 // in a fresh world state it prints:
 //   - the time to a first snapshot (engine process spawned → its complete `snapshot` response
 //     line) beside plotnetcfg reading the same machine (spawned → exit);
-//   - the engine process's steady state after that snapshot, one client connected that looks at one
+//   - the engine process's steady state from SETTLE_S after that snapshot (`--window` seconds long;
+//     by thread, with wakeups: $VNET_BENCH_TIDS=1 splits the threads named alike, and
+//     $VNET_BENCH_PERF=FILE records the window with `perf record`), one client connected that looks at one
 //     pod (setInterest: that namespace's counters at the full rate, the rest at the low rate) and
 //     asks for nothing else: CPU (% of one core), RSS, threads, open fds;
 //   - the floor: scripts/bench-scale-floor.c doing the engine's steady kernel work in the same
