@@ -98,10 +98,14 @@ function ipBatch(lines) {
 }
 
 /** utime + stime (clock ticks) of a process, from /proc/PID/stat (fields 14 and 15). */
-function cpuTicks(pid) {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+/** utime and stime of a /proc stat line (a process's or a thread's). */
+function statTicks(stat) {
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // f[0] is field 3 (state)
-  return Number(f[11]) + Number(f[12]);
+  return { user: Number(f[11]), sys: Number(f[12]) };
+}
+function cpuTicks(pid) {
+  const t = statTicks(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  return t.user + t.sys;
 }
 /** CPU ticks per thread name (comm), user and system apart: where the process's time goes. */
 function threadTicks(pid) {
@@ -112,10 +116,10 @@ function threadTicks(pid) {
     let stat;
     try { stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'); } catch { continue; }
     const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = statTicks(stat);
     const key = process.env.VNET_BENCH_TIDS ? `${name}/${tid}` : name;
     const t = out.get(key) ?? { user: 0, sys: 0, switches: 0 };
-    t.user += Number(f[11]); t.sys += Number(f[12]);
+    t.user += ticks.user; t.sys += ticks.sys;
     // Context switches: how often it slept and woke (each costs, most of all in a VM).
     try {
       const st = fs.readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');

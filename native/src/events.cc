@@ -15,7 +15,7 @@
 namespace vnet {
 
 namespace {
-const unsigned kGroups[] = {RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR, RTNLGRP_IPV4_ROUTE,
+constexpr unsigned kGroups[] = {RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR, RTNLGRP_IPV4_ROUTE,
                             RTNLGRP_IPV6_ROUTE, RTNLGRP_NSID, RTNLGRP_NEIGH};
 // All of them below 32: one bind() with their bitmask joins them at once. Each join (a bind or a
 // NETLINK_ADD_MEMBERSHIP) takes the netlink table's lock and walks every multicast socket of
@@ -26,7 +26,11 @@ constexpr uint32_t GroupMask() {
   for (unsigned g : kGroups) m |= 1u << (g - 1);
   return m;
 }
-static_assert(RTNLGRP_NEIGH <= 32 && RTNLGRP_NSID <= 32 && RTNLGRP_IPV6_ROUTE <= 32, "groups fit bind()'s 32-bit mask");
+constexpr bool AllBelow33() {
+  for (unsigned g : kGroups) if (g < 1 || g > 32) return false;
+  return true;
+}
+static_assert(AllBelow33(), "every group fits bind()'s 32-bit mask");
 
 // Sets the socket's groups below 32 to `mask` (0: leaves them). A socket already bound (by a
 // request sent on it, or an earlier subscription) must name its own port id.
