@@ -14,6 +14,7 @@
         "src/poll_thread.cc",
         "src/events.cc",
         "src/proc_events.cc",
+        "src/proc_scan.cc",
         "src/link_table.cc",
         "src/mutate_request.cc",
         "src/tuntap.cc",

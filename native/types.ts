@@ -297,6 +297,17 @@ export interface NativeAddon extends StatsSweeper {
    *  Error openNamespace would have rejected with for that path. Rejects only on bad arguments
    *  (not an array; an entry neither a non-empty string nor null). */
   openNamespaces(nsPaths: readonly (string | null)[]): Promise<(NamespaceHandle | Error)[]>;
+  /** Every process in /proc whose network namespace can be read, by pid (ascending), with that
+   *  namespace's inode (/proc/PID/ns/net). `keep`: processes (pids ascending, no repeats) whose
+   *  namespace the caller already knows: listed with the inode given, not read again, if they
+   *  still exist. `unreadable` counts the processes whose namespace was refused (another user's,
+   *  when not privileged); those that exited meanwhile are left out. Synchronous (a readdir and
+   *  one readlink per process read). Throws a TypeError/RangeError naming a bad `keep`, or the
+   *  errno when /proc cannot be read. */
+  scanProcNet(keep?: { pids: Int32Array; inodes: Float64Array }): { pids: Int32Array; inodes: Float64Array; unreadable: number };
+  /** /proc/PID/comm without its newline; null when the process is gone or refused. Synchronous.
+   *  Throws a TypeError/RangeError when `pid` is not a whole number from 1 to 2^31-1. */
+  readComm(pid: number): string | null;
   /** Follows process fork/exec/exit through the kernel's proc connector: one socket, one thread,
    *  batches to `onEvents`. `nsPath`: the network namespace to open the socket in (the connector
    *  answers only in the initial one; default the own). Resolves once the kernel acknowledged the

@@ -169,7 +169,7 @@ export class Engine extends EventEmitter {
     this.native = opts.native ?? loadNative();
     this.log = opts.log ?? (() => {});
     this.netnsDir = opts.netnsDir ?? '/run/netns';
-    this.discoveryPasses = new Discovery(this.netnsDir);
+    this.discoveryPasses = new Discovery({ scan: (keep) => this.native.scanProcNet(keep), comm: (pid) => this.native.readComm(pid) }, this.netnsDir);
     this.rescanTriggers = new RescanTriggers(this.netnsDir, () => { void this.rescan(); }, () => { void this.periodicRescan(); });
     for (const [k, v] of [['rescanMs', opts.rescanMs], ['procRescanMs', opts.procRescanMs]] as const) {
       if (v !== undefined && (!Number.isFinite(v) || v < 0)) throw new RangeError(`${k} must be 0 or more, got ${v}`);

@@ -48,18 +48,6 @@ function readlinkInode(path: string): number | null {
   } catch { return null; }
 }
 
-/** One buffer for every command read: /proc/PID/comm is at most 16 bytes (TASK_COMM_LEN) and a
- *  newline, and readFileSync's stat and fresh buffer per file were most of a read. */
-const commBuf = Buffer.alloc(64);
-function readComm(pid: number): string {
-  let fd: number;
-  try { fd = fs.openSync(`/proc/${pid}/comm`, 'r'); } catch { return '?'; }
-  try {
-    const n = fs.readSync(fd, commBuf, 0, commBuf.length, 0);
-    return commBuf.toString('utf8', 0, n).trim();
-  } catch { return '?'; } finally { fs.closeSync(fd); }
-}
-
 /** Commands read again per discovery pass at most, beyond those of processes not seen before. */
 const COMM_READS_PER_PASS = 100;
 
@@ -80,7 +68,8 @@ export class CommCache {
   /** A command read again this pass differs from the one kept (a label changes). */
   changed = false;
 
-  constructor(private readonly read: (pid: number) => string = readComm) {}
+  /** `read`: a process's command ('?' when it cannot be read). */
+  constructor(private readonly read: (pid: number) => string) {}
 
   /** Starts a pass that will ask for about `lookups` commands; `reread` false: read only the
    *  commands not known (a targeted pass, which forgot those of the processes it looked at). */
@@ -131,46 +120,35 @@ export function scanNamed(dir = '/run/netns'): { named: NamedNs[]; pending: stri
   return { named, pending };
 }
 
-/** What a sweep pass (Discovery.pass with `sweep`) takes from the passes before it: pids it may
- *  leave unread this time, with their namespace as last read. */
-interface Kept {
-  /** pid → namespace inode, as last read. */
-  inodes: ReadonlyMap<number, number>;
-  /** Pids to read whatever the turn: those first seen in the last pass (a process changes its
-   *  namespace, if at all, right after its fork: unshare or setns, then exec). */
-  young: ReadonlySet<number>;
-  /** Read a known pid only when (pid + turn) % every === 0. */
-  every: number;
-  turn: number;
+/** What a full pass read of /proc: every process whose namespace we may read, by pid (ascending),
+ *  and that namespace's inode (`inodes[i]` is `pids[i]`'s). `unreadable` counts those we may not
+ *  read (other users' processes when not privileged). */
+export interface ProcTable { pids: Int32Array; inodes: Float64Array; unreadable: number }
+/** How discovery reads /proc (the addon's scanProcNet and readComm). `scan`: `keep` lists
+ *  processes (by pid, ascending) whose namespace is taken as given rather than read again, if they
+ *  still exist; `comm`: a process's command, null when it is gone or refused. */
+export interface ProcReader {
+  scan(keep?: { pids: Int32Array; inodes: Float64Array }): ProcTable;
+  comm(pid: number): string | null;
 }
 
-/** Every process whose network namespace we may read. `unreadable` counts those we may not
- *  (other users' processes when not privileged). With `kept`, a pid known from the passes before
- *  and not young keeps its namespace unread unless its turn has come (see Discovery.pass). */
-function scanProc(kept?: Kept): { procs: ProcNs[]; unreadable: number } {
-  const procs: ProcNs[] = []; let unreadable = 0;
-  let entries: string[];
-  try { entries = fs.readdirSync('/proc'); } catch { return { procs, unreadable }; }
-  for (const e of entries) {
-    const c = e.charCodeAt(0);
-    if (c < 48 || c > 57) continue;
-    const pid = Number(e);
-    const known = kept?.inodes.get(pid);
-    if (known !== undefined && !kept!.young.has(pid) && (pid + kept!.turn) % kept!.every !== 0) {
-      procs.push({ pid, inode: known });
-      continue;
-    }
-    const inode = readlinkInode(`/proc/${pid}/ns/net`);
-    if (inode === null) {
-      // Refused (another user's process, when not privileged) or the process just exited.
-      if (fs.existsSync(`/proc/${pid}`)) unreadable++;
-      continue;
-    }
-    procs.push({ pid, inode });
+/** The processes of `t` a sweep pass may leave unread (see Discovery.pass): known, not young, and
+ *  not their turn ((pid + turn) % every !== 0), with their namespace as last read. */
+function keptOf(t: ProcTable, young: ReadonlySet<number>, every: number, turn: number): { pids: Int32Array; inodes: Float64Array } {
+  const pids = new Int32Array(t.pids.length); const inodes = new Float64Array(t.pids.length);
+  let n = 0;
+  for (let i = 0; i < t.pids.length; i++) {
+    const pid = t.pids[i];
+    if (young.has(pid) || (pid + turn) % every === 0) continue;
+    pids[n] = pid; inodes[n++] = t.inodes[i];
   }
-  procs.sort((a, b) => a.pid - b.pid);
-  return { procs, unreadable };
+  return { pids: pids.subarray(0, n), inodes: inodes.subarray(0, n) };
 }
+
+const sameTable = (a: ProcTable, b: ProcTable) => a.pids.length === b.pids.length
+  && a.pids.every((p, i) => p === b.pids[i] && a.inodes[i] === b.inodes[i]);
+
+const procsOf = (t: ProcTable): ProcNs[] => Array.from(t.pids, (pid, i) => ({ pid, inode: t.inodes[i] }));
 
 export interface GroupInput {
   /** Inode of pid 1's namespace (null when we may not read it). */
@@ -305,8 +283,6 @@ export interface DiscoveryResult {
   changes?: { base: NsInfo[]; changed: NsInfo[]; removed: string[]; moved: boolean };
 }
 
-const sameProcs = (a: readonly ProcNs[], b: readonly ProcNs[]) =>
-  a.length === b.length && a.every((p, i) => p.pid === b[i].pid && p.inode === b[i].inode);
 const sameNamed = (a: readonly NamedNs[], b: readonly NamedNs[]) =>
   a.length === b.length && a.every((n, i) => n.name === b[i].name && n.inode === b[i].inode && n.path === b[i].path);
 
@@ -318,16 +294,20 @@ const sameNamed = (a: readonly NamedNs[], b: readonly NamedNs[]) =>
  */
 export class Discovery {
   private readonly comms: CommCache;
-  private last: { hostInode: number | null; ownInode: number; named: NamedNs[]; procs: ProcNs[] | null; namespaces: NsInfo[] } | null = null;
+  /** The last pass's answer and what it was made from (`table`: null once a targeted pass changed
+   *  the namespaces: the next full pass groups afresh). */
+  private last: { hostInode: number | null; ownInode: number; named: NamedNs[]; table: ProcTable | null; namespaces: NsInfo[] } | null = null;
   private lastResult: DiscoveryResult | null = null;
   /** pid → namespace inode of every process the last pass found (what a targeted pass updates). */
   private procMap = new Map<number, number>();
+  /** What the last full pass read of /proc (what a sweep pass keeps from). */
+  private table: ProcTable | null = null;
   /** Pids the last full pass saw first, and the passes' count (see pass). */
   private young = new Set<number>();
   private turn = 0;
 
-  constructor(private readonly netnsDir = '/run/netns', readCommand?: (pid: number) => string) {
-    this.comms = new CommCache(readCommand);
+  constructor(private readonly proc: ProcReader, private readonly netnsDir = '/run/netns') {
+    this.comms = new CommCache((pid) => proc.comm(pid) ?? '?');
   }
 
   /**
@@ -346,29 +326,32 @@ export class Discovery {
     const hostInode = nsInode('/proc/1/ns/net');
     const { named, pending } = scanNamed(this.netnsDir);
     this.turn++;
-    const kept: Kept | undefined = sweep > 1 && this.procMap.size
-      ? { inodes: this.procMap, young: this.young, every: Math.floor(sweep), turn: this.turn } : undefined;
-    const { procs, unreadable } = scanProc(kept);
-    const same = !!this.last?.procs && sameProcs(this.last.procs, procs);
+    const prev = this.last?.table ?? null;
+    const table = this.proc.scan(sweep > 1 && this.table?.pids.length ? keptOf(this.table, this.young, Math.floor(sweep), this.turn) : undefined);
+    const same = !!prev && sameTable(prev, table);
     if (!same || this.young.size) {
       const young = new Set<number>();
-      for (const p of procs) if (!this.procMap.has(p.pid)) young.add(p.pid);
+      for (const pid of table.pids) if (!this.procMap.has(pid)) young.add(pid);
       this.young = young;
     }
     const comms = this.comms;
-    comms.begin(new Set(procs.map((p) => p.inode)).size);
     let namespaces: NsInfo[] | null = null;
     const last = this.last;
     if (last && last.hostInode === hostInode && last.ownInode === ownInode && same && sameNamed(last.named, named)) {
       // Same processes: only a command read again this pass can change a label.
+      comms.begin(last.namespaces.length);
       for (const n of last.namespaces) if (n.kind === 'process') comms.comm(n.pids[0], n.inode);
       if (!comms.changed) namespaces = last.namespaces;
+    } else {
+      comms.begin(new Set(table.inodes).size);
     }
-    namespaces ??= groupNamespaces({ hostInode, ownInode, named, procs, comm: (pid, inode) => comms.comm(pid, inode) });
+    namespaces ??= groupNamespaces({ hostInode, ownInode, named, procs: procsOf(table), comm: (pid, inode) => comms.comm(pid, inode) });
     comms.end();
-    this.last = { hostInode, ownInode, named, procs, namespaces };
+    this.last = { hostInode, ownInode, named, table, namespaces };
     // (The same processes in the same namespaces: the map is the one of the pass before.)
-    if (!same) this.procMap = new Map(procs.map((p) => [p.pid, p.inode]));
+    if (!same) this.procMap = new Map(Array.from(table.pids, (pid, i) => [pid, table.inodes[i]]));
+    this.table = table;
+    const unreadable = table.unreadable;
     this.lastResult = { namespaces, pending, unreadable, hostKnown: hostInode !== null };
     return this.lastResult;
   }
@@ -421,12 +404,9 @@ export class Discovery {
     comms.end(true);
     if (!r.changed.length && !r.removed.length) return this.lastResult;
     // The process list is made again by the next full pass (which then groups afresh).
-    this.last = { ...last, procs: null, namespaces: r.namespaces };
+    this.last = { ...last, table: null, namespaces: r.namespaces };
     this.lastResult = { ...this.lastResult, namespaces: r.namespaces,
       changes: { base: last.namespaces, changed: r.changed, removed: r.removed, moved: r.moved } };
     return this.lastResult;
   }
 }
-
-/** One discovery pass on its own (nothing kept: see Discovery). */
-export function discover(netnsDir = '/run/netns'): DiscoveryResult { return new Discovery(netnsDir).pass(); }

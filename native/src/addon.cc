@@ -19,6 +19,7 @@
 #include "netns.h"
 #include "ping.h"
 #include "proc_events.h"
+#include "proc_scan.h"
 #include "stats.h"
 #include "translate.h"
 #include "worker.h"
@@ -561,6 +562,7 @@ Napi::Object InitImpl(Napi::Env env, Napi::Object exports) {
   exports.Set("setSysctl", Napi::Function::New(env, SetSysctlJs, "setSysctl"));
   exports.Set("createTunTap", Napi::Function::New(env, CreateTunTapJs, "createTunTap"));
   RegisterProcEvents(env, exports);
+  RegisterProcScan(env, exports);
   // Captures enter a namespace through the handle the engine already holds for it.
   RegisterCapture(env, exports, std::make_shared<CaptureHub>(env), [](Napi::Value v) -> std::shared_ptr<NsState> {
     Napi::Function ctor = v.Env().GetInstanceData<AddonData>()->handleCtor.Value();

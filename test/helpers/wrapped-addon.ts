@@ -25,5 +25,7 @@ export function wrappedAddon(replace: (h: NamespaceHandle, nsPath: string | null
     openNamespace: async (nsPath) => wrap(await real.openNamespace(nsPath), nsPath),
     openNamespaces: async (nsPaths) => (await real.openNamespaces(nsPaths)).map((h, k) => (h instanceof Error ? h : wrap(h, nsPaths[k]))),
     dumpStatsMany: (hs) => real.dumpStatsMany(hs.map((x) => realOf.get(x) ?? x)),
+    scanProcNet: (keep) => real.scanProcNet(keep),
+    readComm: (pid) => real.readComm(pid),
   };
 }

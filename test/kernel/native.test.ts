@@ -1,6 +1,6 @@
 // The native addon against the real kernel, in the throwaway world: every record is compared with
 // what iproute2 reports for the same devices. Each test makes its own named namespaces.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
@@ -322,6 +322,47 @@ describeKernel('native addon (real kernel)', () => {
     await expect(native.openNamespaces([made3[0].path, ''])).rejects.toThrow(/entry 1 is an empty path/);
     await expect(native.openNamespaces([42 as never])).rejects.toThrow(/entry 0 must be a path string or null/);
     expect(await native.openNamespaces([])).toEqual([]);
+  });
+
+  it('scanProcNet lists every process with its namespace as /proc says it; kept pids are not read again; readComm', async () => {
+    const { name } = await ns();
+    // A process inside the new namespace, and one that has exited (its pid kept by the caller).
+    const inside = spawn('ip', ['netns', 'exec', name, 'sleep', '30'], { stdio: 'ignore' });
+    const gone = spawnSync('true').pid!;
+    try {
+      const nsIno = fs.statSync(`/run/netns/${name}`).ino;
+      await eventually(() => { try { return fs.readlinkSync(`/proc/${inside.pid}/ns/net`) === `net:[${nsIno}]`; } catch { return false; } },
+        'the sleeper entered the namespace');
+      const r = native.scanProcNet();
+      expect([...r.pids]).toEqual([...r.pids].sort((a, b) => a - b));
+      const inodeOf = (pid: number) => { const i = r.pids.indexOf(pid); return i < 0 ? undefined : r.inodes[i]; };
+      const own = Number(/\d+/.exec(fs.readlinkSync('/proc/self/ns/net'))![0]);
+      expect(inodeOf(process.pid)).toBe(own);
+      expect(inodeOf(inside.pid!)).toBe(nsIno);
+      // Every pid /proc lists now and listed then (not born or exited between) agrees with readlink.
+      for (const e of fs.readdirSync('/proc').filter((x) => /^\d+$/.test(x)).slice(0, 200)) {
+        let link: string;
+        try { link = fs.readlinkSync(`/proc/${e}/ns/net`); } catch { continue; }
+        const ino = inodeOf(Number(e));
+        if (ino !== undefined) expect(`net:[${ino}]`).toBe(link);
+      }
+      // Kept: listed with the inode given (not read), and left out once the process has exited.
+      const keep = [process.pid, gone].sort((a, b) => a - b);
+      const k = native.scanProcNet({ pids: Int32Array.from(keep), inodes: Float64Array.from(keep, (p) => (p === gone ? 7 : 42)) });
+      expect(k.inodes[k.pids.indexOf(process.pid)]).toBe(42);
+      expect(k.pids.indexOf(gone)).toBe(-1);
+      expect(k.inodes[k.pids.indexOf(inside.pid!)]).toBe(nsIno);
+      // A bad `keep` is refused by name.
+      expect(() => native.scanProcNet({ pids: Int32Array.from([5, 3]), inodes: new Float64Array(2) })).toThrow(/ascending/);
+      expect(() => native.scanProcNet({ pids: Int32Array.from([3]), inodes: new Float64Array(2) })).toThrow(/same length/);
+      expect(() => native.scanProcNet({ pids: [3] as unknown as Int32Array, inodes: new Float64Array(1) })).toThrow(/keep.pids must be an Int32Array/);
+      // readComm: the command as /proc/PID/comm says it; null once the process is gone.
+      expect(native.readComm(inside.pid!)).toBe(fs.readFileSync(`/proc/${inside.pid}/comm`, 'utf8').trim());
+      expect(native.readComm(gone)).toBeNull();
+      expect(() => native.readComm(1.5)).toThrow(/whole number/);
+    } finally {
+      inside.kill('SIGKILL');
+    }
   });
 
   it('the own namespace handle has the process namespace inode; an idle handle does not keep Node alive', async () => {
