@@ -28,13 +28,21 @@ export async function sweepCounters(readers: readonly NamespaceReader[], namespa
     // Only interfaces the model knows (a brand-new one waits for its newlink to be applied).
     const known = model.linksOf(r.id);
     if (!known) continue;
+    // The same rows as the last read looked at, every one known then and none busy: nothing to
+    // list and nothing to store (most namespaces of a dense host, every slow sweep).
+    const from = start[n]; const to = start[n + 1];
+    if (r.rates.idle && r.lastRows.same(ifindex, values, from, to)) { r.rates.unchanged(sweep.t[n]); continue; }
     // Timed from this namespace's own read (the reads of one sweep follow each other).
     r.rates.begin(parts, sweep.t[n]);
-    for (let i = start[n]; i < start[n + 1]; i++) {
+    let allKnown = true;
+    for (let i = from; i < to; i++) {
+      if (!known.has(ifindex[i])) { allKnown = false; continue; }
       // Only what the frame lists changed; the model keeps every interface's counters.
-      if (known.has(ifindex[i]) && r.rates.add(ifindex[i], values, i * 8, r.idOf)) model.setStats(r.id, ifindex[i], statsAt(values, i * 8));
+      if (r.rates.add(ifindex[i], values, i * 8, r.idOf)) model.setStats(r.id, ifindex[i], statsAt(values, i * 8));
     }
     r.rates.end();
+    // A row the model did not know yet is looked at again next time (it may be known by then).
+    if (allKnown) r.lastRows.remember(ifindex, values, from, to); else r.lastRows.forget();
   }
   const frame: CounterFrame = { t: Date.now(), intervalMs, ids: parts.ids, stats: parts.stats, rates: parts.rates };
   if (namespaces) frame.namespaces = namespaces;

@@ -38,7 +38,7 @@ import { sameLinkState, type LiveModel, type NsNeeds } from './model';
 import type { NsInfo } from './namespaces';
 import { nsIdOf } from './translate';
 import { ifaceId } from '../contract';
-import { RateTracker } from './rates';
+import { LastRows, RateTracker } from './rates';
 import type { ReconcileCandidate } from './reconcile-turns';
 
 /** How long after a links dump arriving events are still suspected of predating it, ms. The addon
@@ -96,6 +96,8 @@ export class NamespaceReader implements ReconcileCandidate {
   readonly handle: NamespaceHandle;
   /** Previous counter samples, by ifindex (for the counter sweep). */
   readonly rates = new RateTracker<number>();
+  /** The rows of the last sweep that was looked at key by key (so an unchanged one need not be). */
+  readonly lastRows = new LastRows();
   /** The id of this namespace's interface `index` (counter frames name interfaces by it). */
   readonly idOf = (index: number): string => ifaceId(this.id, index);
   closed = false;

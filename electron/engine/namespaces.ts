@@ -61,8 +61,10 @@ const COMM_READS_PER_PASS = 100;
  * COMM_READS_PER_PASS process namespaces.
  */
 export class CommCache {
-  private entries = new Map<string, string>();
-  private seen = new Map<string, string>();
+  // By pid (a process is in one namespace at a time), with the namespace it was read in: a number
+  // key, since building a string key per lookup was most of a pass that reads nothing.
+  private entries = new Map<number, KeptComm>();
+  private seen = new Map<number, KeptComm>();
   private pass = 0;
   private period = 1;
   /** A command read again this pass differs from the one kept (a label changes). */
@@ -82,13 +84,13 @@ export class CommCache {
 
   /** The command of `pid`, which lives in namespace `inode` (the same answer all through a pass). */
   comm(pid: number, inode: number): string {
-    const key = `${pid}:${inode}`;
-    let c = this.seen.get(key);
-    if (c !== undefined) return c;
-    const kept = this.entries.get(key);
-    c = kept === undefined || (this.pass + pid) % this.period === 0 ? this.read(pid) : kept;
-    if (kept !== undefined && c !== kept) this.changed = true;
-    this.seen.set(key, c);
+    const s = this.seen.get(pid);
+    if (s !== undefined && s.inode === inode) return s.comm;
+    const kept = this.entries.get(pid);
+    const known = kept !== undefined && kept.inode === inode;
+    const c = !known || (this.pass + pid) % this.period === 0 ? this.read(pid) : kept.comm;
+    if (known && c !== kept.comm) this.changed = true;
+    this.seen.set(pid, known && c === kept.comm ? kept : { inode, comm: c });
     return c;
   }
 
@@ -96,12 +98,16 @@ export class CommCache {
    *  asked about a few namespaces only). */
   end(partial = false): void {
     if (!partial) { this.entries = this.seen; return; }
-    for (const [k, c] of this.seen) this.entries.set(k, c);
+    for (const [pid, k] of this.seen) this.entries.set(pid, k);
   }
 
   /** Forgets what is kept of `pid` in namespace `inode` (it exec'd: its command may have changed). */
-  forget(pid: number, inode: number): void { this.entries.delete(`${pid}:${inode}`); }
+  forget(pid: number, inode: number): void {
+    if (this.entries.get(pid)?.inode === inode) this.entries.delete(pid);
+  }
 }
+
+interface KeptComm { readonly inode: number; readonly comm: string }
 
 /** /run/netns entries that are mounted namespaces. `pending` lists files that exist but are not
  *  (yet) namespace mounts: `ip netns add` creates the file, then bind-mounts onto it, and the mount

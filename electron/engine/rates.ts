@@ -22,6 +22,8 @@ export class RateTracker<K = string> {
   private out: FrameParts | null = null;
   private lastT: number | null = null;
   private secs = 0;
+  /** How many keys had a non-zero rate at their last add (each is listed once more, at zero). */
+  private busyKeys = 0;
 
   /** `t`: the monotonic time (ms) at which this key space's counters were read. */
   begin(out: FrameParts, t: number): void {
@@ -29,6 +31,13 @@ export class RateTracker<K = string> {
     this.lastT = t;
     this.gen++; this.out = out;
   }
+
+  /** Whether no key's rate is non-zero: a read that changed nothing would then list nothing. */
+  get idle(): boolean { return this.busyKeys === 0; }
+
+  /** The key space was read at `t` and every key is as it was (the caller checked), none busy:
+   *  only the clock moves, with no per-key work (a dense host's slow sweep is mostly such reads). */
+  unchanged(t: number): void { this.lastT = t; }
 
   /** One interface's 8 counters, `v[off .. off+7]`; `idOf` names it (called once per key).
    *  Returns whether the frame lists it (its counters changed, or its rate falls to zero). */
@@ -57,6 +66,7 @@ export class RateTracker<K = string> {
       p.gen = this.gen;
     }
     p.busy = r0 !== 0 || r1 !== 0 || r2 !== 0 || r3 !== 0;
+    if (p.busy !== wasBusy) this.busyKeys += p.busy ? 1 : -1;
     if (!changed && !wasBusy) return false;
     c.ids.push(p.id);
     for (let k = 0; k < N; k++) c.stats.push(p.values[k]);
@@ -67,8 +77,39 @@ export class RateTracker<K = string> {
   /** Keys not added since begin() are forgotten (they are gone). */
   end(): void {
     this.out = null;
-    for (const [k, p] of this.prev) if (p.gen !== this.gen) this.prev.delete(k);
+    for (const [k, p] of this.prev) {
+      if (p.gen === this.gen) continue;
+      if (p.busy) this.busyKeys--;
+      this.prev.delete(k);
+    }
   }
+}
+
+/** The raw rows (keys and their 8 counters) of a key space's last read, to tell a read that
+ *  changed nothing with one pass over typed arrays instead of a lookup per key. */
+export class LastRows {
+  private keys = new Int32Array(0);
+  private values = new Float64Array(0);
+  private held = false;
+
+  /** Whether rows from .. to-1 of (keys, values[row*8 ..]) are the ones remembered. */
+  same(keys: Int32Array, values: Float64Array, from: number, to: number): boolean {
+    if (!this.held || to - from !== this.keys.length) return false;
+    for (let i = from, j = 0; i < to; i++, j++) if (keys[i] !== this.keys[j]) return false;
+    for (let i = from * N, j = 0; i < to * N; i++, j++) if (values[i] !== this.values[j]) return false;
+    return true;
+  }
+
+  /** Remembers rows from .. to-1 (copied: the arrays are the sweep's). */
+  remember(keys: Int32Array, values: Float64Array, from: number, to: number): void {
+    if (this.keys.length !== to - from) { this.keys = new Int32Array(to - from); this.values = new Float64Array((to - from) * N); }
+    this.keys.set(keys.subarray(from, to));
+    this.values.set(values.subarray(from * N, to * N));
+    this.held = true;
+  }
+
+  /** Nothing remembered: the next read is looked at key by key. */
+  forget(): void { this.held = false; }
 }
 
 /** The interval bookkeeping of successive sweeps. */

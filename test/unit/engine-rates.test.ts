@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FrameClock, RateTracker as NsRates, SimpleRates as RateTracker } from '../../electron/engine/rates';
+import { FrameClock, LastRows, RateTracker as NsRates, SimpleRates as RateTracker } from '../../electron/engine/rates';
 
 const v = (...n: number[]) => [...n, ...Array(8 - n.length).fill(0)];
 
@@ -60,5 +60,47 @@ describe('engine counter frames', () => {
     expect(parts.ids).toEqual(['a', 'b']);
     expect(parts.rates[2]).toBeCloseTo(1000);
     expect(parts.rates[6]).toBeCloseTo(1000);
+  });
+
+  it('idle: true only when no key has a non-zero rate; an unchanged read times the next rate', () => {
+    const t = new NsRates<number>();
+    const read = (at: number, rx: number) => {
+      const { parts } = new FrameClock().begin(at);
+      t.begin(parts, at); t.add(1, v(0, 0, rx), 0, () => 'x'); t.add(2, v(), 0, () => 'y'); t.end();
+      return parts;
+    };
+    read(0, 0);
+    expect(t.idle).toBe(true);
+    read(100, 100);                 // 1,000 B/s: busy
+    expect(t.idle).toBe(false);
+    read(200, 100);                 // listed once more at zero, then idle
+    expect(t.idle).toBe(true);
+    t.unchanged(300);               // a read that changed nothing moves only the clock
+    const parts = read(400, 200);   // 100 bytes in the 100 ms since that read
+    expect(parts.rates[2]).toBeCloseTo(1000);
+    // a busy key that vanishes leaves the tracker idle
+    const { parts: p2 } = new FrameClock().begin(500);
+    t.begin(p2, 500); t.add(2, v(), 0, () => 'y'); t.end();
+    expect(t.idle).toBe(true);
+  });
+
+  it('LastRows: the same rows (keys and all 8 counters) or not, copied, forgettable', () => {
+    const rows = new LastRows();
+    const keys = new Int32Array([7, 1, 2, 9]);
+    const values = new Float64Array(4 * 8).map((_, i) => i);
+    expect(rows.same(keys, values, 1, 3)).toBe(false);            // nothing remembered yet
+    rows.remember(keys, values, 1, 3);
+    expect(rows.same(keys, values, 1, 3)).toBe(true);
+    // the same rows elsewhere in another sweep's arrays
+    const k2 = new Int32Array([1, 2]); const v2 = values.slice(8, 24);
+    expect(rows.same(k2, v2, 0, 2)).toBe(true);
+    values[8 + 7] = -1;                                            // copied: the sweep's arrays may change
+    expect(rows.same(k2, v2, 0, 2)).toBe(true);
+    v2[15] += 1;                                                   // the last counter of the last row
+    expect(rows.same(k2, v2, 0, 2)).toBe(false);
+    expect(rows.same(new Int32Array([1, 3]), values.slice(8, 24), 0, 2)).toBe(false);
+    expect(rows.same(keys, values, 1, 2)).toBe(false);             // fewer rows
+    rows.forget();
+    expect(rows.same(k2, values.slice(8, 24), 0, 2)).toBe(false);
   });
 });
