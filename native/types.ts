@@ -297,6 +297,12 @@ export interface NativeAddon extends StatsSweeper {
    *  Error openNamespace would have rejected with for that path. Rejects only on bad arguments
    *  (not an array; an entry neither a non-empty string nor null). */
   openNamespaces(nsPaths: readonly (string | null)[]): Promise<(NamespaceHandle | Error)[]>;
+  /** Each handle's getNsids (`pathLists[i]` for `handles[i]`) in ONE worker: on a dense host's
+   *  first read every pod asks for the nsid behind its veth, and a worker round trip each costs far
+   *  more than the queries. Entry i is handle i's answers as getNsids gives them, or the Error of a
+   *  closed handle. Rejects (EINVAL) only on bad arguments: not a handle made by openNamespace()
+   *  (a Proxy of one is not), not one path list per handle, a path that is not a non-empty string. */
+  getNsidsMany(handles: readonly NamespaceHandle[], pathLists: readonly (readonly string[])[]): Promise<((number | null)[] | Error)[]>;
   /** Every process in /proc whose network namespace can be read, by pid (ascending), with that
    *  namespace's inode (/proc/PID/ns/net). `keep`: processes (pids ascending, no repeats) whose
    *  namespace the caller already knows: listed with the inode given, not read again, if they

@@ -45,6 +45,7 @@ import { loadNative } from '../../native';
 import { LiveModel } from './model';
 import { Discovery, type NsInfo } from './namespaces';
 import { NamespaceReader, type ReaderHost } from './namespace-reader';
+import { NsidAsks } from './nsid-asks';
 import { FrameClock } from './rates';
 import { assignOwners, scanTunHolders } from './tunowners';
 import { Coalesced } from './coalesced';
@@ -115,6 +116,8 @@ export class Engine extends EventEmitter {
   private readonly recs = new Map<string, NamespaceReader>();
   /** What the readers need from the engine (namespace-reader.ts). */
   private readonly host: ReaderHost;
+  /** The readers' nsid queries, one native call per turn. */
+  private readonly nsidAsks: NsidAsks;
   /** Namespaces we could not open, with the path we tried (retried only if the path changes). */
   private readonly failed = new Map<string, string | null>();
   private readonly opening = new Map<string, Promise<boolean>>();
@@ -167,6 +170,7 @@ export class Engine extends EventEmitter {
   private constructor(opts: EngineOptions) {
     super();
     this.native = opts.native ?? loadNative();
+    this.nsidAsks = new NsidAsks(this.native);
     this.log = opts.log ?? (() => {});
     this.netnsDir = opts.netnsDir ?? '/run/netns';
     this.discoveryPasses = new Discovery({ scan: (keep) => this.native.scanProcNet(keep), comm: (pid) => this.native.readComm(pid) }, this.netnsDir);
@@ -212,6 +216,7 @@ export class Engine extends EventEmitter {
       afterApply: () => this.afterApply(),
       namespaces: () => (function* (recs) { for (const r of recs) yield r.info; })(this.recs.values()),
       namespace: (nsId) => this.recs.get(nsId)?.info,
+      getNsids: (handle, paths) => this.nsidAsks.ask(handle, paths),
     };
     this.reconcileTurns = new ReconcileTurns<NamespaceReader>(reconcileMs, reconcilePerSec, () => this.recs.values(),
       () => this.recs.size, () => this.stopped || this.discovery.current !== null, (r) => r.requestReconcile());

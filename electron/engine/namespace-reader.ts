@@ -67,6 +67,8 @@ export interface ReaderHost {
   namespaces(): Iterable<NsInfo>;
   /** The namespace with an open reader by id, if any. */
   namespace(nsId: string): NsInfo | undefined;
+  /** handle.getNsids(paths), sent together with the other readers' asks (nsid-asks.ts). */
+  getNsids(handle: NamespaceHandle, paths: readonly string[]): Promise<(number | null)[]>;
 }
 
 /** getNsid queries in one step of an nsid lookup's sweep at most (steps double from one up to
@@ -313,11 +315,12 @@ export class NamespaceReader implements ReconcileCandidate {
     if (wanted.size) {
       const asked = new Set<string>(map.size ? [...map.values()].map(nsIdOf) : []);
       asked.add(this.id);
-      // One native call per step (its queries one after another on one pool thread). A null
+      // One native call per step, with the other readers' steps of this turn (its queries one
+      // after another on one pool thread). A null
       // answer: the path's process exited; the next rescan gives another.
       const ask = async (batch: NsInfo[]) => {
         let nsids: (number | null)[];
-        try { nsids = await this.handle.getNsids(batch.map((o) => o.refPath)); } catch { return; /* closed meanwhile */ }
+        try { nsids = await this.host.getNsids(this.handle, batch.map((o) => o.refPath)); } catch { return; /* closed meanwhile */ }
         batch.forEach((other, k) => {
           const nsid = nsids[k];
           if (nsid !== null && nsid >= 0) { map.set(nsid, other.inode); wanted.delete(nsid); }

@@ -48,6 +48,59 @@ Napi::Object StatsFrameToJs(Napi::Env env, const StatsColumns& cols) {
   return frame;
 }
 
+// RTM_GETNSID: this namespace's nsid for the namespace of the open file `fd`.
+MsgBuilder NsidRequest(int fd) {
+  MsgBuilder req(RTM_GETNSID, NLM_F_REQUEST);
+  req.Family<rtgenmsg>()->rtgen_family = AF_UNSPEC;
+  req.PutU32(NETNSA_FD, static_cast<uint32_t>(fd));
+  return req;
+}
+
+// INT32_MIN marks an nsid query that failed (an nsid is -1 or more).
+constexpr int32_t kNsidFailed = INT32_MIN;
+
+// getNsid for each of `paths` on st's socket, one after another (which the socket serializes
+// anyway); a path that cannot be opened or queried (its process exited) fails its own entry.
+// Throws only once the handle is closed.
+std::vector<int32_t> QueryNsids(NsState& st, const std::vector<std::string>& paths) {
+  std::vector<int32_t> out(paths.size(), kNsidFailed);
+  for (size_t i = 0; i < paths.size(); i++) {
+    int fd = open(paths[i].c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    std::unique_ptr<int, void (*)(int*)> guard(&fd, [](int* f) { close(*f); });
+    MsgBuilder req = NsidRequest(fd);
+    // Locked per query: the handle's dumps and counter reads are not held up by a long list.
+    std::lock_guard<std::mutex> lock(st.req->mu);
+    if (st.closed) throw SysError(EBADF, "namespace handle is closed");
+    try {
+      out[i] = NsidFromReply(st.req->Request(req, "getNsid \"" + paths[i] + "\" in " + st.Name()));
+    } catch (const SysError&) {
+      // That one only (e.g. not a namespace file): its entry stays failed.
+    }
+  }
+  return out;
+}
+
+Napi::Array NsidsToJs(Napi::Env env, const std::vector<int32_t>& nsids) {
+  Napi::Array out = Napi::Array::New(env, nsids.size());
+  for (size_t i = 0; i < nsids.size(); i++)
+    out.Set(static_cast<uint32_t>(i), nsids[i] == kNsidFailed ? env.Null() : Napi::Number::New(env, nsids[i]));
+  return out;
+}
+
+// The non-empty path strings of `v` (an array), or false with `bad` the first entry that is not one.
+bool PathList(Napi::Value v, std::vector<std::string>* out, uint32_t* bad) {
+  if (!v.IsArray()) return false;
+  Napi::Array list = v.As<Napi::Array>();
+  out->reserve(list.Length());
+  for (uint32_t i = 0; i < list.Length(); i++) {
+    Napi::Value e = list.Get(i);
+    if (!e.IsString() || e.As<Napi::String>().Utf8Value().empty()) { *bad = i; return false; }
+    out->push_back(e.As<Napi::String>());
+  }
+  return true;
+}
+
 class Handle : public Napi::ObjectWrap<Handle> {
  public:
   static Napi::Function Define(Napi::Env env) {
@@ -183,14 +236,6 @@ class Handle : public Napi::ObjectWrap<Handle> {
         [cols](Napi::Env env) -> Napi::Value { return StatsFrameToJs(env, *cols); });
   }
 
-  // RTM_GETNSID: this namespace's nsid for the namespace of the open file `fd`.
-  static MsgBuilder NsidRequest(int fd) {
-    MsgBuilder req(RTM_GETNSID, NLM_F_REQUEST);
-    req.Family<rtgenmsg>()->rtgen_family = AF_UNSPEC;
-    req.PutU32(NETNSA_FD, static_cast<uint32_t>(fd));
-    return req;
-  }
-
   Napi::Value GetNsid(const Napi::CallbackInfo& info) {
     auto st = st_;
     Napi::Env env = info.Env();
@@ -221,44 +266,14 @@ class Handle : public Napi::ObjectWrap<Handle> {
     auto st = st_;
     Napi::Env env = info.Env();
     if (!st) return PromiseWorker::Rejected(env, SysError(EBADF, "namespace handle is closed"));
-    if (info.Length() < 1 || !info[0].IsArray())
-      return PromiseWorker::Rejected(env, InvalidArg("getNsids: expected an array of namespace paths"));
-    Napi::Array list = info[0].As<Napi::Array>();
     std::vector<std::string> paths;
-    paths.reserve(list.Length());
-    for (uint32_t i = 0; i < list.Length(); i++) {
-      Napi::Value v = list.Get(i);
-      if (!v.IsString() || v.As<Napi::String>().Utf8Value().empty())
-        return PromiseWorker::Rejected(env, InvalidArg("getNsids: entry " + std::to_string(i) + " must be a non-empty path string"));
-      paths.push_back(v.As<Napi::String>());
-    }
-    // INT32_MIN marks an entry that failed (an nsid is -1 or more).
-    auto nsids = std::make_shared<std::vector<int32_t>>(paths.size(), INT32_MIN);
-    return PromiseWorker::Start(env,
-        [st, paths, nsids] {
-          for (size_t i = 0; i < paths.size(); i++) {
-            int fd = open(paths[i].c_str(), O_RDONLY | O_CLOEXEC);
-            if (fd < 0) continue;
-            std::unique_ptr<int, void (*)(int*)> guard(&fd, [](int* f) { close(*f); });
-            MsgBuilder req = NsidRequest(fd);
-            // Locked per query: the handle's dumps and counter reads are not held up by a long list.
-            std::lock_guard<std::mutex> lock(st->req->mu);
-            if (st->closed) throw SysError(EBADF, "namespace handle is closed");
-            try {
-              (*nsids)[i] = NsidFromReply(st->req->Request(req, "getNsid \"" + paths[i] + "\" in " + st->Name()));
-            } catch (const SysError&) {
-              // That one only (e.g. not a namespace file): its entry stays failed.
-            }
-          }
-        },
-        [nsids](Napi::Env env) -> Napi::Value {
-          Napi::Array out = Napi::Array::New(env, nsids->size());
-          for (size_t i = 0; i < nsids->size(); i++) {
-            int32_t v = (*nsids)[i];
-            out.Set(static_cast<uint32_t>(i), v == INT32_MIN ? env.Null() : Napi::Number::New(env, v));
-          }
-          return out;
-        });
+    uint32_t bad = UINT32_MAX;
+    if (info.Length() < 1 || !PathList(info[0], &paths, &bad))
+      return PromiseWorker::Rejected(env, InvalidArg(bad == UINT32_MAX ? "getNsids: expected an array of namespace paths"
+          : "getNsids: entry " + std::to_string(bad) + " must be a non-empty path string"));
+    auto nsids = std::make_shared<std::vector<int32_t>>();
+    return PromiseWorker::Start(env, [st, paths, nsids] { *nsids = QueryNsids(*st, paths); },
+        [nsids](Napi::Env env) -> Napi::Value { return NsidsToJs(env, *nsids); });
   }
 
   Napi::Value Subscribe(const Napi::CallbackInfo& info) {
@@ -361,6 +376,65 @@ Handle* UnwrapHandle(Napi::Object obj) {
   return napi_unwrap(obj.Env(), obj, &p) == napi_ok ? static_cast<Handle*>(p) : nullptr;
 }
 
+// The state behind every handle of `list` into `out`; UINT32_MAX, or the first entry that is not a
+// handle made by openNamespace() (a Proxy passes instanceof but carries no native object: hence the
+// unwrap check too).
+uint32_t HandleStates(Napi::Env env, Napi::Array list, std::vector<std::shared_ptr<NsState>>* out) {
+  Napi::Function ctor = env.GetInstanceData<AddonData>()->handleCtor.Value();
+  out->reserve(list.Length());
+  for (uint32_t i = 0; i < list.Length(); i++) {
+    Napi::Value v = list.Get(i);
+    Handle* h = v.IsObject() && v.As<Napi::Object>().InstanceOf(ctor) ? UnwrapHandle(v.As<Napi::Object>()) : nullptr;
+    if (!h) return i;
+    out->push_back(h->State());
+  }
+  return UINT32_MAX;
+}
+
+// getNsidsMany(handles[], pathLists[][]): Promise<((number | null)[] | Error)[]> — each handle's
+// getNsids in ONE worker: the first read of a dense host's pods asks each pod for the nsid of the
+// namespace behind its veth, a thousand small queries that cost far more as a worker round trip
+// each. A closed handle gives its Error in its place, the others their answers.
+Napi::Value GetNsidsManyJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsArray() || !info[1].IsArray() ||
+      info[0].As<Napi::Array>().Length() != info[1].As<Napi::Array>().Length())
+    return PromiseWorker::Rejected(env, InvalidArg("getNsidsMany: expected an array of namespace handles and an array of path lists, one per handle"));
+  auto states = std::make_shared<std::vector<std::shared_ptr<NsState>>>();
+  uint32_t bad = HandleStates(env, info[0].As<Napi::Array>(), states.get());
+  if (bad != UINT32_MAX) return PromiseWorker::Rejected(env, InvalidArg("getNsidsMany: entry " + std::to_string(bad) + " is not a NamespaceHandle made by openNamespace()"));
+  Napi::Array lists = info[1].As<Napi::Array>();
+  auto paths = std::make_shared<std::vector<std::vector<std::string>>>(lists.Length());
+  for (uint32_t i = 0; i < lists.Length(); i++) {
+    uint32_t badPath = UINT32_MAX;
+    if (!PathList(lists.Get(i), &(*paths)[i], &badPath))
+      return PromiseWorker::Rejected(env, InvalidArg("getNsidsMany: path list " + std::to_string(i) +
+          (badPath == UINT32_MAX ? " is not an array" : ", entry " + std::to_string(badPath) + ", must be a non-empty path string")));
+  }
+  struct Answer { std::vector<int32_t> nsids; int err = 0; std::string message; };
+  auto answers = std::make_shared<std::vector<Answer>>(states->size());
+  return PromiseWorker::Start(env,
+      [states, paths, answers] {
+        for (size_t i = 0; i < states->size(); i++) {
+          try {
+            if (!(*states)[i]) throw SysError(EBADF, "namespace handle is closed");
+            (*answers)[i].nsids = QueryNsids(*(*states)[i], (*paths)[i]);
+          } catch (const SysError& e) {
+            (*answers)[i].err = e.err();
+            (*answers)[i].message = e.what();
+          }
+        }
+      },
+      [answers](Napi::Env env) -> Napi::Value {
+        Napi::Array out = Napi::Array::New(env, answers->size());
+        for (size_t i = 0; i < answers->size(); i++) {
+          const Answer& a = (*answers)[i];
+          out.Set(static_cast<uint32_t>(i), a.err ? PromiseWorker::MakeError(env, a.message, a.err, "").Value() : NsidsToJs(env, a.nsids));
+        }
+        return out;
+      });
+}
+
 // dumpStatsMany(handles[]): Promise<StatsSweep> — every handle's counter sweep on one pool thread
 // (a dense host's 1,000 namespaces are one worker round trip, not 1,000), answered as one frame with
 // per-handle offsets (a handful of JS objects however many namespaces); a closed handle or a failed
@@ -369,17 +443,9 @@ Napi::Value DumpStatsManyJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsArray())
     return PromiseWorker::Rejected(env, InvalidArg("dumpStatsMany: expected an array of namespace handles"));
-  Napi::Array list = info[0].As<Napi::Array>();
-  Napi::Function ctor = env.GetInstanceData<AddonData>()->handleCtor.Value();
   auto states = std::make_shared<std::vector<std::shared_ptr<NsState>>>();
-  states->reserve(list.Length());
-  for (uint32_t i = 0; i < list.Length(); i++) {
-    Napi::Value v = list.Get(i);
-    // A Proxy passes instanceof but carries no native object: hence the unwrap check too.
-    Handle* h = v.IsObject() && v.As<Napi::Object>().InstanceOf(ctor) ? UnwrapHandle(v.As<Napi::Object>()) : nullptr;
-    if (!h) return PromiseWorker::Rejected(env, InvalidArg("dumpStatsMany: entry " + std::to_string(i) + " is not a NamespaceHandle made by openNamespace()"));
-    states->push_back(h->State());
-  }
+  uint32_t bad = HandleStates(env, info[0].As<Napi::Array>(), states.get());
+  if (bad != UINT32_MAX) return PromiseWorker::Rejected(env, InvalidArg("dumpStatsMany: entry " + std::to_string(bad) + " is not a NamespaceHandle made by openNamespace()"));
   auto reads = std::make_shared<std::vector<StatsRead>>();
   return PromiseWorker::Start(env, [states, reads] { *reads = SweepStatsEach(*states); },
       [reads](Napi::Env env) -> Napi::Value {
@@ -557,6 +623,7 @@ Napi::Object InitImpl(Napi::Env env, Napi::Object exports) {
   exports.Set("openNamespace", Napi::Function::New(env, OpenNamespaceJs, "openNamespace"));
   exports.Set("openNamespaces", Napi::Function::New(env, OpenNamespacesJs, "openNamespaces"));
   exports.Set("dumpStatsMany", Napi::Function::New(env, DumpStatsManyJs, "dumpStatsMany"));
+  exports.Set("getNsidsMany", Napi::Function::New(env, GetNsidsManyJs, "getNsidsMany"));
   exports.Set("createNamedNamespace", Napi::Function::New(env, CreateNamedNamespaceJs, "createNamedNamespace"));
   exports.Set("deleteNamedNamespace", Napi::Function::New(env, DeleteNamedNamespaceJs, "deleteNamedNamespace"));
   exports.Set("setSysctl", Napi::Function::New(env, SetSysctlJs, "setSysctl"));

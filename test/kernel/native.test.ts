@@ -130,6 +130,19 @@ describeKernel('native addon (real kernel)', () => {
     expect(await a.h.getNsids([])).toEqual([]);
     await expect(a.h.getNsids([b.path, ''])).rejects.toThrow(/entry 1 must be a non-empty path/);
     await expect(a.h.getNsids(b.path as never)).rejects.toThrow(/array of namespace paths/);
+    // Many handles at once: each its own answers, a closed handle its Error in its place.
+    const pb = (await b.h.dumpLinks()).find((l) => l.name === 'eth0')!;
+    const closed = await ns();
+    closed.h.close();
+    const many = await native.getNsidsMany([a.h, closed.h, b.h, a.h], [[b.path, c.path], [a.path], [a.path, '/nonexistent/ns'], []]);
+    expect(many[0]).toEqual([la.linkNetnsid, -1]);
+    expect(many[1]).toBeInstanceOf(Error);
+    expect((many[1] as Error).message).toMatch(/closed/);
+    expect(many[2]).toEqual([pb.linkNetnsid, null]);
+    expect(many[3]).toEqual([]);
+    await expect(native.getNsidsMany([a.h], [])).rejects.toThrow(/one per handle/);
+    await expect(native.getNsidsMany([a.h, {} as NamespaceHandle], [[], []])).rejects.toThrow(/entry 1 is not a NamespaceHandle/);
+    await expect(native.getNsidsMany([a.h], [[b.path, '']])).rejects.toThrow(/path list 0, entry 1, must be a non-empty path/);
   });
 
   it('tun/tap mode, persist and owner; vxlan id, remote, local, port', async () => {
