@@ -59,23 +59,30 @@ MsgBuilder NsidRequest(int fd) {
 // INT32_MIN marks an nsid query that failed (an nsid is -1 or more).
 constexpr int32_t kNsidFailed = INT32_MIN;
 
-// getNsid for each of `paths` on st's socket, one after another (which the socket serializes
-// anyway); a path that cannot be opened or queried (its process exited) fails its own entry.
-// Throws only once the handle is closed.
+// st's nsid for the namespace at `path` (-1: none assigned). Throws the errno of an open that
+// fails (its process exited), EBADF once the handle is closed, or the kernel's refusal.
+int32_t QueryNsid(NsState& st, const std::string& path) {
+  std::string what = "getNsid \"" + path + "\" in " + st.Name();
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw SysError(errno, what);
+  std::unique_ptr<int, void (*)(int*)> guard(&fd, [](int* f) { close(*f); });
+  MsgBuilder req = NsidRequest(fd);
+  // Locked per query: the handle's dumps and counter reads are not held up by a long list.
+  std::lock_guard<std::mutex> lock(st.req->mu);
+  if (st.closed) throw SysError(EBADF, "namespace handle is closed");
+  return NsidFromReply(st.req->Request(req, what));
+}
+
+// QueryNsid for each of `paths`, one after another (which the socket serializes anyway); a path
+// that fails (its process exited, not a namespace file) fails its own entry. Throws only once
+// the handle is closed.
 std::vector<int32_t> QueryNsids(NsState& st, const std::vector<std::string>& paths) {
   std::vector<int32_t> out(paths.size(), kNsidFailed);
   for (size_t i = 0; i < paths.size(); i++) {
-    int fd = open(paths[i].c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) continue;
-    std::unique_ptr<int, void (*)(int*)> guard(&fd, [](int* f) { close(*f); });
-    MsgBuilder req = NsidRequest(fd);
-    // Locked per query: the handle's dumps and counter reads are not held up by a long list.
-    std::lock_guard<std::mutex> lock(st.req->mu);
-    if (st.closed) throw SysError(EBADF, "namespace handle is closed");
     try {
-      out[i] = NsidFromReply(st.req->Request(req, "getNsid \"" + paths[i] + "\" in " + st.Name()));
+      out[i] = QueryNsid(st, paths[i]);
     } catch (const SysError&) {
-      // That one only (e.g. not a namespace file): its entry stays failed.
+      if (st.closed) throw;  // the rest would fail too
     }
   }
   return out;
@@ -244,17 +251,7 @@ class Handle : public Napi::ObjectWrap<Handle> {
       return PromiseWorker::Rejected(env, InvalidArg("getNsid: nsPath must be a string"));
     std::string path = info[0].As<Napi::String>();
     auto nsid = std::make_shared<int32_t>(-1);
-    return PromiseWorker::Start(env,
-        [st, path, nsid] {
-          std::string what = "getNsid \"" + path + "\" in " + st->Name();
-          int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-          if (fd < 0) throw SysError(errno, what);
-          std::unique_ptr<int, void (*)(int*)> guard(&fd, [](int* f) { close(*f); });
-          MsgBuilder req = NsidRequest(fd);
-          std::lock_guard<std::mutex> lock(st->req->mu);
-          if (st->closed) throw SysError(EBADF, "namespace handle is closed");
-          *nsid = NsidFromReply(st->req->Request(req, what));
-        },
+    return PromiseWorker::Start(env, [st, path, nsid] { *nsid = QueryNsid(*st, path); },
         [nsid](Napi::Env env) -> Napi::Value { return Napi::Number::New(env, *nsid); });
   }
 
